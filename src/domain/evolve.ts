@@ -1,0 +1,123 @@
+import { enableMapSet, produce } from 'immer';
+import { isRecord } from './codec.js';
+import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
+import { isEventType } from '../events/decode.js';
+import {
+  freezeState,
+  initialState,
+  isPartnerState,
+  thaw,
+  type MutablePartnerState,
+  type PartnerState,
+} from './state.js';
+
+enableMapSet();
+
+type Recipe<K extends EventType> = (draft: MutablePartnerState, event: EventOf<K>) => void;
+
+const endSubscription = (
+  draft: MutablePartnerState,
+  subscriptionId: string,
+  at: string,
+  webDirect: string | null,
+) => {
+  const subscription = draft.subscriptions.get(subscriptionId);
+  if (subscription?.status !== 'active') return;
+  const status = webDirect === null ? 'cancelled' : 'migrated';
+  draft.subscriptions.set(subscriptionId, {
+    ...subscription,
+    status,
+    endedAt: at,
+    webDirectSubscriptionId: webDirect,
+  });
+};
+
+/**
+ * How each event changes a partner's state, as immer recipes. An event is applied even where a rule
+ * refuses it (an audited log records what happened); a record whose id is taken keeps the first.
+ */
+const recipes: { readonly [K in EventType]: Recipe<K> } = {
+  SharedTenantCreated: (draft, { data }) => {
+    draft.sharedTenantId ??= data.tenantId;
+  },
+  ApssSubscriptionPurchased: (draft, { data, metadata }) => {
+    if (draft.subscriptions.has(data.subscriptionId)) return;
+    draft.subscriptions.set(data.subscriptionId, {
+      subscriptionId: data.subscriptionId,
+      tenantId: data.tenantId,
+      subscriptionName: data.subscriptionName,
+      status: 'active',
+      purchasedAt: metadata.at,
+      endedAt: null,
+      webDirectSubscriptionId: null,
+    });
+  },
+  SubscriptionCancelled: (draft, { data, metadata }) =>
+    endSubscription(draft, data.subscriptionId, metadata.at, null),
+  SubscriptionMigratedToWebDirect: (draft, { data, metadata }) =>
+    endSubscription(draft, data.subscriptionId, metadata.at, data.webDirectSubscriptionId),
+  ReservedInstancePurchased: (draft, { data, metadata }) => {
+    if (draft.reservations.has(data.reservationId)) return;
+    const { partnerId: _, ...reservation } = data;
+    draft.reservations.set(data.reservationId, { ...reservation, purchasedAt: metadata.at });
+  },
+  MarketplaceOfferDeployed: (draft, { data, metadata }) => {
+    if (draft.deployments.has(data.deploymentId)) return;
+    const { partnerId: _, ...deployment } = data;
+    draft.deployments.set(data.deploymentId, { ...deployment, deployedAt: metadata.at });
+  },
+  ServiceProvisioned: (draft, { data, metadata }) => {
+    if (draft.services.has(data.serviceId)) return;
+    const { partnerId: _, ...service } = data;
+    draft.services.set(data.serviceId, { ...service, provisionedAt: metadata.at });
+  },
+  UsageRecorded: (draft, { data }) => {
+    if (draft.usage.has(data.usageId)) return;
+    // Share the subscription's id string: a log holds far more usage than subscriptions.
+    const subscriptionId =
+      draft.subscriptions.get(data.subscriptionId)?.subscriptionId ?? data.subscriptionId;
+    draft.usage.set(data.usageId, { usageId: data.usageId, subscriptionId, usageDate: data.usageDate });
+  },
+};
+
+/** Applies one event to a mutable state in place (the audit's and fold's hot path). */
+export function applyEvent(draft: MutablePartnerState, event: DomainEvent): void {
+  (recipes[event.type] as Recipe<EventType>)(draft, event);
+  draft.partnerId ??= event.data.partnerId;
+  draft.lastEventAt = event.metadata.at;
+  draft.version += 1;
+}
+
+/** Enough of an event's shape for the recipes to read it without throwing. */
+const isEventShaped = (u: unknown): u is DomainEvent =>
+  isRecord(u) &&
+  isEventType(u.type) &&
+  isRecord(u.data) &&
+  isRecord(u.metadata) &&
+  typeof u.metadata.at === 'string';
+
+/** The state after one more event. A value that is not an event leaves the state as it was. */
+export function evolve(state: PartnerState, event: DomainEvent): PartnerState {
+  const base = isPartnerState(state) ? state : initialState;
+  if (!isEventShaped(event)) return base;
+  return produce(base, (draft) => applyEvent(draft, event));
+}
+
+const isIterable = (u: unknown): u is Iterable<unknown> =>
+  u !== null && u !== undefined && typeof (u as Iterable<unknown>)[Symbol.iterator] === 'function';
+
+/**
+ * The state after many events. One private mutable copy takes all of them and is frozen once at
+ * the end: an immer draft per event would copy the touched maps every time.
+ */
+export function fold(events: Iterable<DomainEvent>, state: PartnerState = initialState): PartnerState {
+  const base = isPartnerState(state) ? state : initialState;
+  if (!isIterable(events)) return base;
+  let draft: MutablePartnerState | undefined;
+  for (const event of events) {
+    if (!isEventShaped(event)) continue;
+    draft ??= thaw(base);
+    applyEvent(draft, event);
+  }
+  return draft === undefined ? base : freezeState(draft);
+}

@@ -1,0 +1,100 @@
+import { freeze, type Draft } from 'immer';
+import type * as t from 'io-ts';
+import type { Channel, Pricing, Product, Scope, SubscriptionStatus, Term } from '../events/data.js';
+import { isRecord } from './codec.js';
+
+export type SubscriptionRecord = {
+  readonly subscriptionId: string;
+  readonly tenantId: string;
+  readonly subscriptionName: string;
+  readonly status: t.TypeOf<typeof SubscriptionStatus>;
+  readonly purchasedAt: string;
+  /** When it was cancelled or migrated; null while active. */
+  readonly endedAt: string | null;
+  readonly webDirectSubscriptionId: string | null;
+};
+
+export type ReservationRecord = {
+  readonly reservationId: string;
+  readonly subscriptionId: string;
+  readonly sku: string;
+  readonly region: string;
+  readonly term: t.TypeOf<typeof Term>;
+  readonly scope: t.TypeOf<typeof Scope>;
+  readonly quantity: number;
+  readonly purchasedAt: string;
+};
+
+export type DeploymentRecord = {
+  readonly deploymentId: string;
+  readonly subscriptionId: string;
+  readonly offerId: string;
+  readonly publisherId: string;
+  readonly pricing: t.TypeOf<typeof Pricing>;
+  readonly channel: t.TypeOf<typeof Channel>;
+  readonly deployedAt: string;
+};
+
+export type ServiceRecord = {
+  readonly serviceId: string;
+  readonly tenantId: string;
+  readonly product: t.TypeOf<typeof Product>;
+  readonly provisionedAt: string;
+};
+
+export type UsageRecord = {
+  readonly usageId: string;
+  readonly subscriptionId: string;
+  readonly usageDate: string;
+};
+
+/** What the rules must remember of one partner. Deeply frozen wherever the library hands it out. */
+export type PartnerState = {
+  /** The partner whose events these are; null before the first event. */
+  readonly partnerId: string | null;
+  readonly sharedTenantId: string | null;
+  /** The instant of the partner's previous event (UTC), which the next may not precede. */
+  readonly lastEventAt: string | null;
+  /** How many events have been applied. */
+  readonly version: number;
+  readonly subscriptions: ReadonlyMap<string, SubscriptionRecord>;
+  readonly reservations: ReadonlyMap<string, ReservationRecord>;
+  readonly deployments: ReadonlyMap<string, DeploymentRecord>;
+  readonly services: ReadonlyMap<string, ServiceRecord>;
+  readonly usage: ReadonlyMap<string, UsageRecord>;
+};
+
+export type MutablePartnerState = Draft<PartnerState>;
+
+/** A plain mutable copy to apply many events to; records are shared, so recipes replace them, never edit them. */
+export const thaw = (state: PartnerState): MutablePartnerState => ({
+  ...state,
+  subscriptions: new Map(state.subscriptions),
+  reservations: new Map(state.reservations),
+  deployments: new Map(state.deployments),
+  services: new Map(state.services),
+  usage: new Map(state.usage),
+});
+
+export const emptyState = (): MutablePartnerState => ({
+  partnerId: null,
+  sharedTenantId: null,
+  lastEventAt: null,
+  version: 0,
+  subscriptions: new Map(),
+  reservations: new Map(),
+  deployments: new Map(),
+  services: new Map(),
+  usage: new Map(),
+});
+
+export const freezeState = (state: MutablePartnerState): PartnerState => freeze(state as PartnerState, true);
+
+/** A partner with no events. */
+export const initialState: PartnerState = freezeState(emptyState());
+
+const maps = ['subscriptions', 'reservations', 'deployments', 'services', 'usage'] as const;
+
+/** Whether a value has the shape of a PartnerState (the public functions refuse anything else rather than throw). */
+export const isPartnerState = (u: unknown): u is PartnerState =>
+  isRecord(u) && typeof u.version === 'number' && maps.every((key) => u[key] instanceof Map);

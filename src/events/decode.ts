@@ -1,0 +1,92 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { describeProblems, isRecord, preview, problemsOf, type FieldProblem } from '../domain/codec.js';
+import {
+  currentVersion,
+  EventMetadata,
+  eventData,
+  eventTypes,
+  type DomainEvent,
+  type EventType,
+} from './codecs.js';
+import { upcasters } from './upcast.js';
+
+/** Why a record is not an event this library can read; `details` are the offending field paths. */
+export type DecodeFailure = {
+  readonly code: 'MALFORMED_EVENT';
+  readonly message: string;
+  readonly details: readonly string[];
+};
+
+const knownTypes: ReadonlySet<string> = new Set(eventTypes);
+export const isEventType = (u: unknown): u is EventType => typeof u === 'string' && knownTypes.has(u);
+
+const failure = (problems: readonly FieldProblem[]): E.Either<DecodeFailure, never> =>
+  E.left({
+    code: 'MALFORMED_EVENT',
+    message: `malformed event: ${describeProblems(problems)}`,
+    details: problems.map((p) => p.path),
+  });
+
+const validateField = <A>(
+  codec: t.Decoder<unknown, A>,
+  value: unknown,
+  key: string,
+  root: t.Context,
+): t.Validation<A> => codec.validate(value, t.appendContext(root, key, codec, value));
+
+/** The data codec of one schema version of an event type, if this library can read that version. */
+function dataCodecOf(type: EventType, version: number): t.Mixed | undefined {
+  if (version === currentVersion[type]) return eventData[type];
+  return upcasters[type]?.[version]?.data;
+}
+
+/**
+ * Reads an event from any value: checks every field, decodes instants to UTC and lifts old schema
+ * versions to the current one. A version newer than this library knows is refused, never guessed at.
+ */
+export function decodeEvent(input: unknown): E.Either<DecodeFailure, DomainEvent> {
+  if (!isRecord(input))
+    return failure([
+      { path: '(root)', reason: `must be an event object { type, data, metadata } (got ${preview(input)})` },
+    ]);
+  const { type } = input;
+  if (!isEventType(type))
+    return failure([
+      { path: 'type', reason: `must be one of ${eventTypes.join(', ')} (got ${preview(type)})` },
+    ]);
+  const root: t.Context = [{ key: '', type: t.unknown, actual: input }];
+  const problems: FieldProblem[] = [];
+  const metadata = validateField(EventMetadata, input.metadata, 'metadata', root);
+  let version = currentVersion[type];
+  if (E.isLeft(metadata)) problems.push(...problemsOf(metadata.left));
+  else version = metadata.right.schemaVersion ?? 1;
+  const codec = dataCodecOf(type, version);
+  if (codec === undefined) {
+    const reason =
+      version > currentVersion[type]
+        ? `is ${version}, newer than the version ${currentVersion[type]} of ${type} this library knows`
+        : `is ${version}, a version of ${type} this library cannot read`;
+    return failure([...problems, { path: 'metadata.schemaVersion', reason }]);
+  }
+  const data = validateField(codec, input.data, 'data', root);
+  if (E.isLeft(data)) problems.push(...problemsOf(data.left));
+  if (E.isLeft(metadata) || E.isLeft(data)) return failure(problems);
+  let upcast: unknown = data.right;
+  for (let v = version; v < currentVersion[type]; v++) {
+    const step = upcasters[type]?.[v];
+    if (step === undefined)
+      return failure([
+        {
+          path: 'metadata.schemaVersion',
+          reason: `is ${version}, a version of ${type} this library cannot lift to ${currentVersion[type]}`,
+        },
+      ]);
+    upcast = (step.upcast as (old: unknown) => unknown)(upcast);
+  }
+  return E.right({
+    type,
+    data: upcast,
+    metadata: { ...metadata.right, schemaVersion: currentVersion[type] },
+  } as DomainEvent);
+}

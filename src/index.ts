@@ -1,0 +1,44 @@
+// The public surface of apss-domain.
+export type { Either } from 'fp-ts/lib/Either.js';
+
+export { Role, Actor, type Role as RoleName } from './domain/roles.js';
+export { Instant, Day } from './domain/time.js';
+export { Id } from './domain/ids.js';
+export { Currency } from './domain/money.js';
+export { RejectionCode, type Rejection } from './domain/rejection.js';
+export {
+  decodeCommand,
+  commandCodecs,
+  commandTypes,
+  CommandMetadata,
+  type Command,
+  type CommandOf,
+  type CommandType,
+} from './domain/commands.js';
+export {
+  initialState,
+  type PartnerState,
+  type SubscriptionRecord,
+  type ReservationRecord,
+  type DeploymentRecord,
+  type ServiceRecord,
+  type UsageRecord,
+} from './domain/state.js';
+export { evolve, fold } from './domain/evolve.js';
+export { decide, handle, propose } from './domain/decide.js';
+
+export {
+  eventCodecs,
+  eventTypes,
+  currentVersion,
+  EventMetadata,
+  type DomainEvent,
+  type EventOf,
+  type EventType,
+  type EventData,
+} from './events/codecs.js';
+export { DEFAULT_SUBSCRIPTION_NAME } from './events/data.js';
+export { decodeEvent, type DecodeFailure } from './events/decode.js';
+
+export { RuleSet, defaultRules, rules2023 } from './policies/ruleSet.js';
+export { ruleTable, type Rule, type Violation } from './policies/rules.js';

@@ -1,0 +1,79 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { describeProblems, problemsOf, struct } from '../domain/codec.js';
+import { Id } from '../domain/ids.js';
+import { Role } from '../domain/roles.js';
+import { Instant, instantMs } from '../domain/time.js';
+import type { EventType } from '../events/codecs.js';
+
+const Roles = t.readonlyArray(Role);
+
+/** The parameters of the rules: who may record each kind of event, and the Marketplace cutoff. */
+export const RuleSet = struct('RuleSet', {
+  name: Id,
+  permittedRoles: struct('PermittedRoles', {
+    SharedTenantCreated: Roles,
+    ApssSubscriptionPurchased: Roles,
+    SubscriptionCancelled: Roles,
+    SubscriptionMigratedToWebDirect: Roles,
+    ReservedInstancePurchased: Roles,
+    MarketplaceOfferDeployed: Roles,
+    ServiceProvisioned: Roles,
+    UsageRecorded: Roles,
+  }),
+  marketplaceCutoff: Instant,
+});
+export type RuleSet = t.TypeOf<typeof RuleSet>;
+
+const partnerActions = (roles: t.TypeOf<typeof Roles>): RuleSet['permittedRoles'] => ({
+  SharedTenantCreated: roles,
+  ApssSubscriptionPurchased: roles,
+  SubscriptionCancelled: roles,
+  SubscriptionMigratedToWebDirect: roles,
+  ReservedInstancePurchased: roles,
+  MarketplaceOfferDeployed: roles,
+  ServiceProvisioned: roles,
+  UsageRecorded: ['System'],
+});
+
+/** The Partner Center page of 11/11/2020. */
+export const defaultRules: RuleSet = Object.freeze({
+  name: 'default',
+  permittedRoles: Object.freeze(
+    partnerActions(Object.freeze(['GlobalAdmin', 'AdminAgent', 'SalesAgent'] as const)),
+  ),
+  marketplaceCutoff: '2019-03-01T00:00:00.000Z',
+});
+
+/** Later versions of the page: global admins are no longer listed. */
+export const rules2023: RuleSet = Object.freeze({
+  name: '2023',
+  permittedRoles: Object.freeze(partnerActions(Object.freeze(['AdminAgent', 'SalesAgent'] as const))),
+  marketplaceCutoff: '2019-03-01T00:00:00.000Z',
+});
+
+/** A rule set made ready for judging many events: role sets and the cutoff in milliseconds. */
+export type CompiledRules = {
+  readonly source: RuleSet;
+  readonly roles: { readonly [K in EventType]: ReadonlySet<string> };
+  readonly cutoffMs: number;
+};
+
+const compiled = new WeakMap<object, CompiledRules>();
+
+/** Checks a rule set once (a value from outside may be anything) and keeps the result for next time. */
+export function compileRules(rules: unknown): E.Either<string, CompiledRules> {
+  if (typeof rules === 'object' && rules !== null) {
+    const known = compiled.get(rules);
+    if (known !== undefined) return E.right(known);
+  }
+  const decoded = RuleSet.decode(rules);
+  if (E.isLeft(decoded)) return E.left(`invalid rule set: ${describeProblems(problemsOf(decoded.left))}`);
+  const source = decoded.right;
+  const roles = Object.fromEntries(
+    Object.entries(source.permittedRoles).map(([type, list]) => [type, new Set<string>(list)]),
+  ) as unknown as CompiledRules['roles'];
+  const result: CompiledRules = { source, roles, cutoffMs: instantMs(source.marketplaceCutoff) };
+  if (typeof rules === 'object' && rules !== null) compiled.set(rules, result);
+  return E.right(result);
+}

@@ -1,0 +1,266 @@
+import * as O from 'fp-ts/lib/Option.js';
+import type { RejectionCode } from '../domain/rejection.js';
+import type { PartnerState, SubscriptionRecord } from '../domain/state.js';
+import { instantMs, utcDayOf } from '../domain/time.js';
+import type { DomainEvent } from '../events/codecs.js';
+import type { CompiledRules } from './ruleSet.js';
+
+/** A rule's judgement that an event is not admissible: which code, and why in words. */
+export type Violation = { readonly code: RejectionCode; readonly message: string };
+
+/** A rule judges one event against the partner's state just before it, under a rule set. */
+export type Rule = {
+  readonly id: `R${number}`;
+  readonly codes: readonly RejectionCode[];
+  readonly description: string;
+  readonly judge: (state: PartnerState, event: DomainEvent, rules: CompiledRules) => O.Option<Violation>;
+};
+
+const violation = (code: RejectionCode, message: string): O.Option<Violation> => O.some({ code, message });
+
+/** The subscription an event acts on, for the events that act on one. */
+const targetSubscription = (event: DomainEvent): string | undefined => {
+  switch (event.type) {
+    case 'SubscriptionCancelled':
+    case 'SubscriptionMigratedToWebDirect':
+    case 'ReservedInstancePurchased':
+    case 'MarketplaceOfferDeployed':
+    case 'UsageRecorded':
+      return event.data.subscriptionId;
+    default:
+      return undefined;
+  }
+};
+
+/** The id an event introduces and the partner's ids it must not repeat. */
+const introducedId = (
+  state: PartnerState,
+  event: DomainEvent,
+): [string, string, ReadonlyMap<string, unknown>] | undefined => {
+  switch (event.type) {
+    case 'ApssSubscriptionPurchased':
+      return ['subscription', event.data.subscriptionId, state.subscriptions];
+    case 'ReservedInstancePurchased':
+      return ['reservation', event.data.reservationId, state.reservations];
+    case 'MarketplaceOfferDeployed':
+      return ['deployment', event.data.deploymentId, state.deployments];
+    case 'ServiceProvisioned':
+      return ['service', event.data.serviceId, state.services];
+    case 'UsageRecorded':
+      return ['usage', event.data.usageId, state.usage];
+    default:
+      return undefined;
+  }
+};
+
+const lastDayOf = (subscription: SubscriptionRecord): string | null =>
+  subscription.endedAt === null ? null : utcDayOf(subscription.endedAt);
+
+export const onePartner: Rule = {
+  id: 'R1',
+  codes: ['PARTNER_MISMATCH'],
+  description: "An event for one partner is never applied to another partner's state",
+  judge: (state, event) =>
+    state.partnerId !== null && event.data.partnerId !== state.partnerId
+      ? violation(
+          'PARTNER_MISMATCH',
+          `event of partner ${event.data.partnerId} given to the state of partner ${state.partnerId}`,
+        )
+      : O.none,
+};
+
+export const chronology: Rule = {
+  id: 'R2',
+  codes: ['OUT_OF_ORDER'],
+  description: "A partner's events never go back in time",
+  judge: (state, event) =>
+    state.lastEventAt !== null && instantMs(event.metadata.at) < instantMs(state.lastEventAt)
+      ? violation(
+          'OUT_OF_ORDER',
+          `${event.type} at ${event.metadata.at} is earlier than the previous event at ${state.lastEventAt}`,
+        )
+      : O.none,
+};
+
+export const roles: Rule = {
+  id: 'R3',
+  codes: ['ROLE_NOT_PERMITTED'],
+  description:
+    'Partner actions need GlobalAdmin, AdminAgent or SalesAgent (as the rule set says); usage needs System',
+  judge: (_, event, rules) => {
+    const { role, id } = event.metadata.actor;
+    return rules.roles[event.type].has(role)
+      ? O.none
+      : violation(
+          'ROLE_NOT_PERMITTED',
+          `${role} ${id} may not record ${event.type} under rule set ${rules.source.name} (permitted: ${[...rules.roles[event.type]].join(', ')})`,
+        );
+  },
+};
+
+export const oneTenant: Rule = {
+  id: 'R4',
+  codes: ['TENANT_ALREADY_EXISTS'],
+  description: 'A partner has at most one shared services tenant, ever',
+  judge: (state, event) =>
+    event.type === 'SharedTenantCreated' && state.sharedTenantId !== null
+      ? violation(
+          'TENANT_ALREADY_EXISTS',
+          `partner ${event.data.partnerId} already has the shared services tenant ${state.sharedTenantId}`,
+        )
+      : O.none,
+};
+
+export const freshTenant: Rule = {
+  id: 'R5',
+  codes: ['TENANT_NOT_EXCLUSIVE'],
+  description: 'A tenant that already has other services cannot become the shared services tenant',
+  judge: (state, event) => {
+    if (event.type !== 'SharedTenantCreated') return O.none;
+    for (const service of state.services.values())
+      if (service.tenantId === event.data.tenantId)
+        return violation(
+          'TENANT_NOT_EXCLUSIVE',
+          `tenant ${event.data.tenantId} already has ${service.product} service ${service.serviceId}`,
+        );
+    return O.none;
+  },
+};
+
+export const exclusiveTenant: Rule = {
+  id: 'R6',
+  codes: ['SHARED_TENANT_EXCLUSIVE'],
+  description:
+    'The shared services tenant is for APSS only: no Office 365, Dynamics 365 or any other service',
+  judge: (state, event) =>
+    event.type === 'ServiceProvisioned' && event.data.tenantId === state.sharedTenantId
+      ? violation(
+          'SHARED_TENANT_EXCLUSIVE',
+          `${event.data.product} service ${event.data.serviceId} on the shared services tenant ${event.data.tenantId}`,
+        )
+      : O.none,
+};
+
+export const offerPlacement: Rule = {
+  id: 'R7',
+  codes: ['NO_SHARED_TENANT', 'NOT_SHARED_TENANT'],
+  description: 'An APSS subscription can only be bought into the shared services tenant',
+  judge: (state, event) => {
+    if (event.type !== 'ApssSubscriptionPurchased') return O.none;
+    if (state.sharedTenantId === null)
+      return violation(
+        'NO_SHARED_TENANT',
+        `subscription ${event.data.subscriptionId} bought before partner ${event.data.partnerId} has a shared services tenant`,
+      );
+    return event.data.tenantId === state.sharedTenantId
+      ? O.none
+      : violation(
+          'NOT_SHARED_TENANT',
+          `subscription ${event.data.subscriptionId} bought into tenant ${event.data.tenantId}, not the shared services tenant ${state.sharedTenantId}`,
+        );
+  },
+};
+
+export const liveSubscription: Rule = {
+  id: 'R8',
+  codes: ['SUBSCRIPTION_NOT_FOUND', 'SUBSCRIPTION_NOT_ACTIVE'],
+  description:
+    'Cancel, migrate, buy an RI or deploy only on a known, active APSS subscription; usage needs a known one',
+  judge: (state, event) => {
+    const subscriptionId = targetSubscription(event);
+    if (subscriptionId === undefined) return O.none;
+    const subscription = state.subscriptions.get(subscriptionId);
+    if (subscription === undefined)
+      return violation(
+        'SUBSCRIPTION_NOT_FOUND',
+        `${event.type} names subscription ${subscriptionId}, which partner ${event.data.partnerId} does not have`,
+      );
+    return event.type === 'UsageRecorded' || subscription.status === 'active'
+      ? O.none
+      : violation(
+          'SUBSCRIPTION_NOT_ACTIVE',
+          `${event.type} on subscription ${subscriptionId}, which is ${subscription.status}`,
+        );
+  },
+};
+
+export const uniqueIds: Rule = {
+  id: 'R9',
+  codes: ['DUPLICATE_ID'],
+  description: 'Subscription, reservation, deployment, service and usage ids are unique within a partner',
+  judge: (state, event) => {
+    const introduced = introducedId(state, event);
+    if (introduced === undefined) return O.none;
+    const [kind, id, taken] = introduced;
+    return taken.has(id)
+      ? violation('DUPLICATE_ID', `${kind} id ${id} is already used by partner ${event.data.partnerId}`)
+      : O.none;
+  },
+};
+
+export const noPaidThirdParty: Rule = {
+  id: 'R10',
+  codes: ['THIRD_PARTY_OFFER_NOT_SUPPORTED'],
+  description: 'A paid third-party offer is never allowed, on any channel, at any time',
+  judge: (_, event) =>
+    event.type === 'MarketplaceOfferDeployed' && event.data.pricing === 'paid'
+      ? violation(
+          'THIRD_PARTY_OFFER_NOT_SUPPORTED',
+          `deployment ${event.data.deploymentId} is the paid third-party offer ${event.data.offerId} of ${event.data.publisherId}`,
+        )
+      : O.none,
+};
+
+export const marketplaceCutoff: Rule = {
+  id: 'R11',
+  codes: ['MARKETPLACE_CUTOFF'],
+  description:
+    'No new BYOL or free offer through the Marketplace from the cutoff on; ISV-direct stays allowed',
+  judge: (_, event, rules) =>
+    event.type === 'MarketplaceOfferDeployed' &&
+    event.data.channel === 'marketplace' &&
+    event.data.pricing !== 'paid' &&
+    instantMs(event.metadata.at) >= rules.cutoffMs
+      ? violation(
+          'MARKETPLACE_CUTOFF',
+          `${event.data.pricing} Marketplace deployment ${event.data.deploymentId} at ${event.metadata.at} is on or after the cutoff ${rules.source.marketplaceCutoff}`,
+        )
+      : O.none,
+};
+
+export const usagePeriod: Rule = {
+  id: 'R12',
+  codes: ['USAGE_OUTSIDE_SUBSCRIPTION_PERIOD'],
+  description:
+    "Usage is dated within its subscription's life: from the purchase day to the day it ended, if it did",
+  judge: (state, event) => {
+    if (event.type !== 'UsageRecorded') return O.none;
+    const subscription = state.subscriptions.get(event.data.subscriptionId);
+    if (subscription === undefined) return O.none;
+    const { usageDate } = event.data;
+    const firstDay = utcDayOf(subscription.purchasedAt);
+    const lastDay = lastDayOf(subscription);
+    // Days are fixed-width YYYY-MM-DD, so string order is calendar order.
+    if (usageDate >= firstDay && (lastDay === null || usageDate <= lastDay)) return O.none;
+    return violation(
+      'USAGE_OUTSIDE_SUBSCRIPTION_PERIOD',
+      `usage ${event.data.usageId} dated ${usageDate} is outside subscription ${subscription.subscriptionId}'s period ${firstDay}..${lastDay ?? 'now'}`,
+    );
+  },
+};
+
+/** R1..R12 in DOMAIN.md's order: when several are broken, the first of them names the rejection. */
+export const ruleTable: readonly Rule[] = [
+  onePartner,
+  chronology,
+  roles,
+  oneTenant,
+  freshTenant,
+  exclusiveTenant,
+  offerPlacement,
+  liveSubscription,
+  uniqueIds,
+  noPaidThirdParty,
+  marketplaceCutoff,
+  usagePeriod,
+];
