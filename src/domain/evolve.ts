@@ -24,17 +24,16 @@ const endSubscription = (
   const subscription = draft.subscriptions.get(subscriptionId);
   if (subscription?.status !== 'active') return;
   const status = webDirect === null ? 'cancelled' : 'migrated';
-  draft.subscriptions.set(subscriptionId, {
-    ...subscription,
-    status,
-    endedAt: at,
-    webDirectSubscriptionId: webDirect,
-  });
+  draft.subscriptions.set(
+    subscriptionId,
+    Object.freeze({ ...subscription, status, endedAt: at, webDirectSubscriptionId: webDirect }),
+  );
 };
 
 /**
  * How each event changes a partner's state, as immer recipes. An event is applied even where a rule
  * refuses it (an audited log records what happened); a record whose id is taken keeps the first.
+ * Records are frozen as they are made, so freezing a folded state never has to walk them.
  */
 const recipes: { readonly [K in EventType]: Recipe<K> } = {
   SharedTenantCreated: (draft, { data }) => {
@@ -42,15 +41,18 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
   },
   ApssSubscriptionPurchased: (draft, { data, metadata }) => {
     if (draft.subscriptions.has(data.subscriptionId)) return;
-    draft.subscriptions.set(data.subscriptionId, {
-      subscriptionId: data.subscriptionId,
-      tenantId: data.tenantId,
-      subscriptionName: data.subscriptionName,
-      status: 'active',
-      purchasedAt: metadata.at,
-      endedAt: null,
-      webDirectSubscriptionId: null,
-    });
+    draft.subscriptions.set(
+      data.subscriptionId,
+      Object.freeze({
+        subscriptionId: data.subscriptionId,
+        tenantId: data.tenantId,
+        subscriptionName: data.subscriptionName,
+        status: 'active',
+        purchasedAt: metadata.at,
+        endedAt: null,
+        webDirectSubscriptionId: null,
+      }),
+    );
   },
   SubscriptionCancelled: (draft, { data, metadata }) =>
     endSubscription(draft, data.subscriptionId, metadata.at, null),
@@ -59,24 +61,27 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
   ReservedInstancePurchased: (draft, { data, metadata }) => {
     if (draft.reservations.has(data.reservationId)) return;
     const { partnerId: _, ...reservation } = data;
-    draft.reservations.set(data.reservationId, { ...reservation, purchasedAt: metadata.at });
+    draft.reservations.set(data.reservationId, Object.freeze({ ...reservation, purchasedAt: metadata.at }));
   },
   MarketplaceOfferDeployed: (draft, { data, metadata }) => {
     if (draft.deployments.has(data.deploymentId)) return;
     const { partnerId: _, ...deployment } = data;
-    draft.deployments.set(data.deploymentId, { ...deployment, deployedAt: metadata.at });
+    draft.deployments.set(data.deploymentId, Object.freeze({ ...deployment, deployedAt: metadata.at }));
   },
   ServiceProvisioned: (draft, { data, metadata }) => {
     if (draft.services.has(data.serviceId)) return;
     const { partnerId: _, ...service } = data;
-    draft.services.set(data.serviceId, { ...service, provisionedAt: metadata.at });
+    draft.services.set(data.serviceId, Object.freeze({ ...service, provisionedAt: metadata.at }));
   },
   UsageRecorded: (draft, { data }) => {
     if (draft.usage.has(data.usageId)) return;
     // Share the subscription's id string: a log holds far more usage than subscriptions.
     const subscriptionId =
       draft.subscriptions.get(data.subscriptionId)?.subscriptionId ?? data.subscriptionId;
-    draft.usage.set(data.usageId, { usageId: data.usageId, subscriptionId, usageDate: data.usageDate });
+    draft.usage.set(
+      data.usageId,
+      Object.freeze({ usageId: data.usageId, subscriptionId, usageDate: data.usageDate }),
+    );
   },
 };
 

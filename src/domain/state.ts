@@ -88,12 +88,16 @@ export const emptyState = (): MutablePartnerState => ({
   usage: new Map(),
 });
 
-export const freezeState = (state: MutablePartnerState): PartnerState => freeze(state as PartnerState, true);
+const maps = ['subscriptions', 'reservations', 'deployments', 'services', 'usage'] as const;
+
+/** Freezes a state whose records are frozen already (the recipes make them so): the maps and the root. */
+export function freezeState(state: MutablePartnerState): PartnerState {
+  for (const key of maps) freeze(state[key]);
+  return freeze(state as PartnerState);
+}
 
 /** A partner with no events. */
 export const initialState: PartnerState = freezeState(emptyState());
-
-const maps = ['subscriptions', 'reservations', 'deployments', 'services', 'usage'] as const;
 
 /** Whether a value has the shape of a PartnerState (the public functions refuse anything else rather than throw). */
 export const isPartnerState = (u: unknown): u is PartnerState =>

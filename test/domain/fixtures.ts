@@ -1,0 +1,125 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { assert, expect } from 'vitest';
+import {
+  decide,
+  defaultRules,
+  fold,
+  initialState,
+  type Command,
+  type CommandOf,
+  type CommandType,
+  type DomainEvent,
+  type RejectionCode,
+  type RoleName,
+  type RuleSet,
+} from 'apss-domain';
+
+/** Commands as a test writes them: the data, and optionally when and by whom (the partner is p1). */
+type CommandData<K extends CommandType> = Omit<CommandOf<K>['data'], 'partnerId'> & { partnerId?: string };
+type When = { at?: string; role?: RoleName; actor?: string };
+
+let clock = Date.parse('2022-01-01T09:00:00Z');
+/** A fresh instant a minute after the previous one, later than every instant a test writes out. */
+export const next = (): string => new Date((clock += 60_000)).toISOString();
+
+export function command<K extends CommandType>(type: K, data: CommandData<K>, when: When = {}): Command {
+  const role = when.role ?? (type === 'RecordUsage' ? 'System' : 'AdminAgent');
+  return {
+    type,
+    data: { partnerId: 'p1', ...data },
+    metadata: { actor: { id: when.actor ?? `${role.toLowerCase()}-1`, role }, at: when.at ?? next() },
+  } as Command;
+}
+
+export const createTenant = (tenantId = 't1', subscriptionId = 's1', when?: When) =>
+  command('CreateSharedTenant', { tenantId, subscriptionId }, when);
+export const purchase = (subscriptionId: string, tenantId = 't1', when?: When) =>
+  command('PurchaseApss', { tenantId, subscriptionId }, when);
+export const cancel = (subscriptionId: string, when?: When) =>
+  command('CancelSubscription', { subscriptionId }, when);
+export const migrate = (subscriptionId: string, when?: When) =>
+  command('MigrateToWebDirect', { subscriptionId, webDirectSubscriptionId: `wd-${subscriptionId}` }, when);
+export const buyRi = (subscriptionId: string, reservationId = 'ri1', when?: When) =>
+  command(
+    'BuyReservedInstance',
+    {
+      subscriptionId,
+      reservationId,
+      sku: 'Standard_D2s_v3',
+      region: 'westeurope',
+      term: 'P1Y',
+      scope: 'single',
+      quantity: 2,
+    },
+    when,
+  );
+export const deploy = (
+  subscriptionId: string,
+  pricing: 'byol' | 'free' | 'paid',
+  channel: 'marketplace' | 'isv-direct',
+  when?: When,
+  deploymentId = 'd1',
+) =>
+  command(
+    'DeployMarketplaceOffer',
+    { subscriptionId, deploymentId, offerId: 'fortigate', publisherId: 'fortinet', pricing, channel },
+    when,
+  );
+export const provision = (
+  tenantId: string,
+  product: 'Office365' | 'Dynamics365' | 'Azure' | 'Other' = 'Office365',
+  serviceId = 'svc1',
+  when?: When,
+) => command('ProvisionService', { tenantId, serviceId, product }, when);
+export const usage = (subscriptionId: string, usageDate: string, usageId = 'u1', when?: When) =>
+  command(
+    'RecordUsage',
+    {
+      subscriptionId,
+      usageId,
+      usageDate,
+      meterCategory: 'Virtual Machines',
+      meterName: 'D2s v3',
+      quantity: 24,
+      unitPrice: 0.096,
+      currency: 'EUR',
+    },
+    when,
+  );
+
+/** The events of a history that the rules accept, command by command (a given must be admissible). */
+export function history(commands: readonly Command[], rules: RuleSet = defaultRules): readonly DomainEvent[] {
+  const events: DomainEvent[] = [];
+  for (const c of commands) {
+    const decision = decide(c, fold(events, initialState), rules);
+    if (E.isLeft(decision))
+      throw new Error(`the given history is refused at ${c.type}: ${decision.left.message}`);
+    events.push(...decision.right);
+  }
+  return events;
+}
+
+/** Given this history, when this command: then these events, or this rejection. */
+export function given(commands: readonly Command[], rules: RuleSet = defaultRules) {
+  const state = fold(history(commands, rules));
+  return {
+    when: (c: Command) => {
+      const decision = decide(c, state, rules);
+      return {
+        thenAccepted: (): readonly DomainEvent[] => {
+          if (E.isLeft(decision))
+            assert.fail(
+              `expected ${c.type} to be accepted, got ${decision.left.code}: ${decision.left.message}`,
+            );
+          return decision.right;
+        },
+        thenRejected: (code: RejectionCode): string => {
+          if (E.isRight(decision))
+            assert.fail(`expected ${c.type} to be rejected with ${code}, but it was accepted`);
+          expect(decision.left.code).toBe(code);
+          return decision.left.message;
+        },
+      };
+    },
+  };
+}

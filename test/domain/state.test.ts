@@ -1,0 +1,110 @@
+import * as E from 'fp-ts/lib/Either.js';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  decide,
+  decodeCommand,
+  decodeEvent,
+  evolve,
+  fold,
+  handle,
+  initialState,
+  type PartnerState,
+} from 'apss-domain';
+import { buyRi, cancel, createTenant, deploy, history, provision, purchase, usage } from './fixtures.js';
+
+const scripted = history([
+  createTenant('t1', 's1', { at: '2018-06-01T00:00:00Z' }),
+  purchase('s2'),
+  buyRi('s1'),
+  deploy('s2', 'byol', 'isv-direct'),
+  provision('t2', 'Dynamics365'),
+  usage('s1', '2018-06-02'),
+  cancel('s2'),
+]);
+
+const expectDeeplyFrozen = (state: PartnerState) => {
+  expect(Object.isFrozen(state)).toBe(true);
+  for (const map of [
+    state.subscriptions,
+    state.reservations,
+    state.deployments,
+    state.services,
+    state.usage,
+  ]) {
+    expect(() => (map as Map<string, unknown>).set('x', {})).toThrow();
+    for (const record of map.values()) expect(Object.isFrozen(record)).toBe(true);
+  }
+};
+
+describe('fold and evolve', () => {
+  it('fold gives the state that evolving event by event gives', () => {
+    expect(fold(scripted)).toEqual(scripted.reduce(evolve, initialState));
+  });
+  it('fold continues from a given state', () => {
+    expect(fold(scripted.slice(3), fold(scripted.slice(0, 3)))).toEqual(fold(scripted));
+  });
+  it('remembers what the rules need', () => {
+    const state = fold(scripted);
+    expect(state).toMatchObject({ partnerId: 'p1', sharedTenantId: 't1', version: scripted.length });
+    expect(state.subscriptions.get('s2')).toMatchObject({
+      status: 'cancelled',
+      endedAt: scripted.at(-1)?.metadata.at,
+    });
+    expect(state.subscriptions.get('s1')).toMatchObject({
+      status: 'active',
+      endedAt: null,
+      purchasedAt: '2018-06-01T00:00:00.000Z',
+    });
+    expect([
+      ...state.reservations.keys(),
+      ...state.deployments.keys(),
+      ...state.services.keys(),
+      ...state.usage.keys(),
+    ]).toEqual(['ri1', 'd1', 'svc1', 'u1']);
+  });
+  it('hands out deeply frozen states and leaves the state it started from as it was', () => {
+    const before = fold(scripted.slice(0, 2));
+    const snapshot = structuredClone({ ...before, subscriptions: [...before.subscriptions] });
+    const after = fold(scripted.slice(2), before);
+    expectDeeplyFrozen(initialState);
+    expectDeeplyFrozen(before);
+    expectDeeplyFrozen(after);
+    for (const event of scripted.slice(0, 1)) expectDeeplyFrozen(evolve(after, event));
+    expect({ ...before, subscriptions: [...before.subscriptions] }).toEqual(snapshot);
+  });
+  it('skips values that are not events instead of throwing', () => {
+    expect(fold([null, 1, { type: 'Nope' }, ...scripted] as never)).toEqual(fold(scripted));
+    expect(evolve(initialState, { type: 'SharedTenantCreated' } as never)).toBe(initialState);
+  });
+});
+
+describe('totality: no public function of the decider throws, whatever it is given', () => {
+  const anything = fc.oneof(
+    fc.jsonValue(),
+    fc.anything({ withMap: true, withSet: true, withNullPrototype: true, withBigInt: true, withDate: true }),
+  );
+  it('decodeCommand and decodeEvent return Left or Right for any value', () => {
+    fc.assert(
+      fc.property(anything, (u) => {
+        expect(E.isLeft(decodeCommand(u)) || E.isRight(decodeCommand(u))).toBe(true);
+        expect(E.isLeft(decodeEvent(u)) || E.isRight(decodeEvent(u))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('decide, handle, evolve and fold never throw for any arguments', () => {
+    fc.assert(
+      fc.property(anything, anything, anything, (a, b, c) => {
+        decide(a as never, b as never, c as never);
+        decide(a as never, initialState);
+        handle(a as never, b, c as never);
+        handle(scripted, a);
+        evolve(a as never, b as never);
+        evolve(fold(scripted), a as never);
+        fold(a as never, b as never);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
