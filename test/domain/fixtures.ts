@@ -22,13 +22,13 @@ let clock = Date.parse('2022-01-01T09:00:00Z');
 /** A fresh instant a minute after the previous one, later than every instant a test writes out. */
 export const next = (): string => new Date((clock += 60_000)).toISOString();
 
-export function command<K extends CommandType>(type: K, data: CommandData<K>, when: When = {}): Command {
+export function command<K extends CommandType>(type: K, data: CommandData<K>, when: When = {}): CommandOf<K> {
   const role = when.role ?? (type === 'RecordUsage' ? 'System' : 'AdminAgent');
   return {
     type,
     data: { partnerId: 'p1', ...data },
     metadata: { actor: { id: when.actor ?? `${role.toLowerCase()}-1`, role }, at: when.at ?? next() },
-  } as Command;
+  } as unknown as CommandOf<K>;
 }
 
 export const createTenant = (tenantId = 't1', subscriptionId = 's1', when?: When) =>
