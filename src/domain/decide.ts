@@ -65,12 +65,19 @@ export function decide(
   rules: RuleSet = defaultRules,
 ): E.Either<Rejection, readonly DomainEvent[]> {
   const decoded = decodeCommand(command);
-  if (E.isLeft(decoded)) return decoded;
+  return E.isLeft(decoded) ? decoded : decideDecoded(decoded.right, state, rules);
+}
+
+function decideDecoded(
+  command: Command,
+  state: PartnerState,
+  rules: RuleSet,
+): E.Either<Rejection, readonly DomainEvent[]> {
   const compiled = compileRules(rules);
   if (E.isLeft(compiled)) return invalid(compiled.left);
   if (!isPartnerState(state))
     return invalid('invalid state: expected a PartnerState (initialState, fold or evolve make one)');
-  const events = propose(decoded.right);
+  const events = propose(command);
   let current = state;
   for (const [index, event] of events.entries()) {
     const refused = firstViolation(current, event, compiled.right);
@@ -88,5 +95,5 @@ export function handle(
 ): E.Either<Rejection, readonly DomainEvent[]> {
   const decoded = decodeCommand(command);
   if (E.isLeft(decoded)) return decoded;
-  return decide(decoded.right, fold(history, initialState), rules);
+  return decideDecoded(decoded.right, fold(history, initialState), rules);
 }
