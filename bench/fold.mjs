@@ -1,107 +1,95 @@
 // bench/fold: fold() over 1,000,000 events of one partner against a hand-written mutable loop that
 // makes the same state updates on plain objects. Target: fold at least 0.5x the loop's events/s.
+import { emptyState } from '../dist/domain/state.js';
 import { fold } from '../dist/index.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const TARGET = 0.5;
 const ROUNDS = 5;
 
+/** One partner's log: 2% purchases, 2% RIs, 2% deployments, 1% services, 1% cancellations, the rest usage. */
 function generate(count) {
-  const events = [];
   let ms = Date.parse('2018-01-01T00:00:00Z');
-  const meta = (role = 'AdminAgent') => ({
-    actor: { id: 'bench', role },
-    at: new Date((ms += 1000)).toISOString(),
-    schemaVersion: 1,
-  });
-  const p = 'p1';
-  events.push({ type: 'SharedTenantCreated', data: { partnerId: p, tenantId: 't1' }, metadata: meta() });
+  const partnerId = 'p1';
   const subscriptions = [];
-  for (let i = 0; events.length < count; i++) {
-    const roll = i % 100;
-    if (roll < 2 || subscriptions.length === 0) {
-      const subscriptionId = `s${subscriptions.length}`;
-      subscriptions.push(subscriptionId);
-      events.push({
-        type: 'ApssSubscriptionPurchased',
-        data: { partnerId: p, tenantId: 't1', subscriptionId, subscriptionName: 'Dev' },
-        metadata: meta(),
-      });
-    } else if (roll < 4) {
-      events.push({
-        type: 'ReservedInstancePurchased',
-        data: {
-          partnerId: p,
-          subscriptionId: subscriptions[i % subscriptions.length],
-          reservationId: `r${i}`,
-          sku: 'D2s_v3',
-          region: 'westeurope',
-          term: 'P1Y',
-          scope: 'shared',
-          quantity: 1,
-        },
-        metadata: meta(),
-      });
-    } else if (roll < 6) {
-      events.push({
-        type: 'MarketplaceOfferDeployed',
-        data: {
-          partnerId: p,
-          subscriptionId: subscriptions[i % subscriptions.length],
-          deploymentId: `d${i}`,
-          offerId: 'o',
-          publisherId: 'pub',
-          pricing: 'byol',
-          channel: 'isv-direct',
-        },
-        metadata: meta(),
-      });
-    } else if (roll === 6) {
-      events.push({
-        type: 'ServiceProvisioned',
-        data: { partnerId: p, tenantId: `t${i}`, serviceId: `svc${i}`, product: 'Office365' },
-        metadata: meta(),
-      });
-    } else if (roll === 7 && subscriptions.length > 10) {
-      events.push({
-        type: 'SubscriptionCancelled',
-        data: { partnerId: p, subscriptionId: subscriptions[i % subscriptions.length] },
-        metadata: meta(),
-      });
-    } else {
-      events.push({
-        type: 'UsageRecorded',
-        data: {
-          partnerId: p,
-          subscriptionId: subscriptions[i % subscriptions.length],
-          usageId: `u${i}`,
-          usageDate: '2019-01-01',
-          meterCategory: 'VM',
-          meterName: 'D2',
-          quantity: 1,
-          unitPrice: 0.1,
-          currency: 'EUR',
-        },
-        metadata: meta('System'),
-      });
-    }
-  }
+  const event = (type, data, role = 'AdminAgent') => ({
+    type,
+    data: { partnerId, ...data },
+    metadata: { actor: { id: 'bench', role }, at: new Date((ms += 1000)).toISOString(), schemaVersion: 1 },
+  });
+  const some = (i) => subscriptions[i % subscriptions.length];
+  const purchase = () => {
+    const subscriptionId = `s${subscriptions.length}`;
+    subscriptions.push(subscriptionId);
+    return event('ApssSubscriptionPurchased', { tenantId: 't1', subscriptionId, subscriptionName: 'Dev' });
+  };
+  const byRoll = [
+    purchase,
+    purchase,
+    (i) =>
+      event('ReservedInstancePurchased', {
+        subscriptionId: some(i),
+        reservationId: `r${i}`,
+        sku: 'D2s_v3',
+        region: 'westeurope',
+        term: 'P1Y',
+        scope: 'shared',
+        quantity: 1,
+      }),
+    (i) =>
+      event('ReservedInstancePurchased', {
+        subscriptionId: some(i),
+        reservationId: `r${i}`,
+        sku: 'E4s_v3',
+        region: 'northeurope',
+        term: 'P3Y',
+        scope: 'single',
+        quantity: 2,
+      }),
+    (i) =>
+      event('MarketplaceOfferDeployed', {
+        subscriptionId: some(i),
+        deploymentId: `d${i}`,
+        offerId: 'o',
+        publisherId: 'pub',
+        pricing: 'byol',
+        channel: 'isv-direct',
+      }),
+    (i) =>
+      event('MarketplaceOfferDeployed', {
+        subscriptionId: some(i),
+        deploymentId: `d${i}`,
+        offerId: 'o',
+        publisherId: 'pub',
+        pricing: 'free',
+        channel: 'marketplace',
+      }),
+    (i) => event('ServiceProvisioned', { tenantId: `t${i}`, serviceId: `svc${i}`, product: 'Office365' }),
+    (i) => event('SubscriptionCancelled', { subscriptionId: some(i) }),
+  ];
+  const usage = (i) =>
+    event(
+      'UsageRecorded',
+      {
+        subscriptionId: some(i),
+        usageId: `u${i}`,
+        usageDate: '2019-01-01',
+        meterCategory: 'VM',
+        meterName: 'D2',
+        quantity: 1,
+        unitPrice: 0.1,
+        currency: 'EUR',
+      },
+      'System',
+    );
+  const events = [event('SharedTenantCreated', { tenantId: 't1' }), purchase()];
+  for (let i = 0; events.length < count; i++) events.push((byRoll[i % 100] ?? usage)(i));
   return events;
 }
 
 /** The baseline: the same updates, a switch and plain mutable objects, nothing frozen. */
 function mutableLoop(events) {
-  const state = {
-    partnerId: null,
-    sharedTenantId: null,
-    lastEventAt: null,
-    version: 0,
-    subscriptions: new Map(),
-    reservations: new Map(),
-    deployments: new Map(),
-    services: new Map(),
-    usage: new Map(),
-  };
+  const state = emptyState();
   for (const { type, data, metadata } of events) {
     switch (type) {
       case 'SharedTenantCreated':

@@ -1,7 +1,7 @@
 // The public surface of apss-domain.
 export type { Either } from 'fp-ts/lib/Either.js';
 
-export { Role, Actor, type Role as RoleName } from './domain/roles.js';
+export { Role, Actor, roles, type Role as RoleName } from './domain/roles.js';
 export { Instant, Day } from './domain/time.js';
 export { Id } from './domain/ids.js';
 export { Currency } from './domain/money.js';

@@ -2,7 +2,7 @@ import type * as t from 'io-ts';
 import { oneOf, struct } from './codec.js';
 import { Id } from './ids.js';
 
-export const Role = oneOf('Role', [
+export const roles = [
   'GlobalAdmin',
   'AdminAgent',
   'SalesAgent',
@@ -10,7 +10,8 @@ export const Role = oneOf('Role', [
   'HelpdeskAgent',
   'UserManagementAdmin',
   'System',
-]);
+] as const;
+export const Role = oneOf('Role', roles);
 export type Role = t.TypeOf<typeof Role>;
 
 export const Actor = struct('Actor', { id: Id, role: Role });

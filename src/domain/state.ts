@@ -1,6 +1,7 @@
 import { freeze, type Draft } from 'immer';
 import type * as t from 'io-ts';
-import type { Channel, Pricing, Product, Scope, SubscriptionStatus, Term } from '../events/data.js';
+import type { EventData, EventType } from '../events/codecs.js';
+import type { SubscriptionStatus } from '../events/data.js';
 import { isRecord } from './codec.js';
 
 export type SubscriptionRecord = {
@@ -14,33 +15,14 @@ export type SubscriptionRecord = {
   readonly webDirectSubscriptionId: string | null;
 };
 
-export type ReservationRecord = {
-  readonly reservationId: string;
-  readonly subscriptionId: string;
-  readonly sku: string;
-  readonly region: string;
-  readonly term: t.TypeOf<typeof Term>;
-  readonly scope: t.TypeOf<typeof Scope>;
-  readonly quantity: number;
-  readonly purchasedAt: string;
-};
+/** A record keeps its event's data but the partner (the state is the partner's) and adds when it happened. */
+type RecordOf<K extends EventType, At extends string> = Readonly<
+  Omit<EventData<K>, 'partnerId'> & Record<At, string>
+>;
 
-export type DeploymentRecord = {
-  readonly deploymentId: string;
-  readonly subscriptionId: string;
-  readonly offerId: string;
-  readonly publisherId: string;
-  readonly pricing: t.TypeOf<typeof Pricing>;
-  readonly channel: t.TypeOf<typeof Channel>;
-  readonly deployedAt: string;
-};
-
-export type ServiceRecord = {
-  readonly serviceId: string;
-  readonly tenantId: string;
-  readonly product: t.TypeOf<typeof Product>;
-  readonly provisionedAt: string;
-};
+export type ReservationRecord = RecordOf<'ReservedInstancePurchased', 'purchasedAt'>;
+export type DeploymentRecord = RecordOf<'MarketplaceOfferDeployed', 'deployedAt'>;
+export type ServiceRecord = RecordOf<'ServiceProvisioned', 'provisionedAt'>;
 
 export type UsageRecord = {
   readonly usageId: string;

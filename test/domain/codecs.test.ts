@@ -94,41 +94,38 @@ describe('decodeCommand refuses malformed input with the path of every offending
     expect(message).toContain(path === '(root)' ? 'the input' : path);
   });
 
+  const reservation = (data: Record<string, unknown>, metadata: unknown = valid.metadata) => ({
+    type: 'BuyReservedInstance',
+    data: {
+      partnerId: 'p1',
+      subscriptionId: 's1',
+      reservationId: 'r1',
+      sku: 'D2',
+      region: 'we',
+      term: 'P1Y',
+      scope: 'single',
+      quantity: 1,
+      ...data,
+    },
+    metadata,
+  });
+
   it('reports every offending field at once, with why', () => {
-    const { details, message } = rejection({
-      type: 'BuyReservedInstance',
-      data: {
-        partnerId: 'p1',
-        subscriptionId: 's1',
-        reservationId: 'r1',
-        sku: 'D2',
-        region: 'we',
-        term: 'P2Y',
-        scope: 'all',
-        quantity: 1.5,
-      },
-      metadata: { actor: { id: '', role: 'AdminAgent' }, at: 'yesterday' },
-    });
+    const { details, message } = rejection(
+      reservation(
+        { term: 'P2Y', scope: 'all', quantity: 1.5 },
+        { actor: { id: '', role: 'AdminAgent' }, at: 'yesterday' },
+      ),
+    );
     expect(details).toEqual(['data.term', 'data.scope', 'data.quantity', 'metadata.actor.id', 'metadata.at']);
     expect(message).toContain('data.term must be one of P1Y, P3Y (got "P2Y")');
     expect(message).toContain('data.quantity must be an integer >= 1 (got 1.5)');
   });
 
   it.each([0, -3, Number.MAX_SAFE_INTEGER + 1])('refuses an RI quantity of %s', (quantity) => {
-    const { details } = rejection({
-      type: 'BuyReservedInstance',
-      data: {
-        partnerId: 'p1',
-        subscriptionId: 's1',
-        reservationId: 'r1',
-        sku: 'D2',
-        region: 'we',
-        term: 'P1Y',
-        scope: 'single',
-        quantity,
-      },
-      metadata: valid.metadata,
-    });
-    expect(details).toEqual(['data.quantity']);
+    expect(rejection(reservation({ quantity })).details).toEqual(['data.quantity']);
+  });
+  it('accepts an RI quantity of 1', () => {
+    expect(E.isRight(decodeCommand(reservation({ quantity: 1 })))).toBe(true);
   });
 });

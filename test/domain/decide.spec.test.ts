@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SUBSCRIPTION_NAME,
   commandTypes,
+  roles,
   rules2023,
   type CommandType,
   type RoleName,
@@ -115,15 +116,6 @@ describe('R2 chronology: OUT_OF_ORDER', () => {
 });
 
 describe('R3 roles: ROLE_NOT_PERMITTED', () => {
-  const roles: readonly RoleName[] = [
-    'GlobalAdmin',
-    'AdminAgent',
-    'SalesAgent',
-    'BillingAdmin',
-    'HelpdeskAgent',
-    'UserManagementAdmin',
-    'System',
-  ];
   const asRole = (type: CommandType, role: RoleName) => {
     const when = { role };
     switch (type) {
