@@ -42,3 +42,27 @@ export { decodeEvent, type DecodeFailure } from './events/decode.js';
 
 export { RuleSet, defaultRules, rules2023 } from './policies/ruleSet.js';
 export { ruleTable, type Rule, type Violation } from './policies/rules.js';
+
+export {
+  ExpectedVersion,
+  partnerStreamId,
+  type EventStore,
+  type StoredEvent,
+  type AppendOptions,
+  type ReadStreamOptions,
+  type ReadAllOptions,
+} from './store/eventStore.js';
+export { ConcurrencyError, EventStoreRequestError, StoredEventError } from './store/errors.js';
+export { InMemoryEventStore } from './store/inMemory.js';
+export { StateCache, type CachedState } from './store/stateCache.js';
+export { handleCommand, type HandleCommandOptions, type CommandHandled } from './store/handleCommand.js';
+
+export { audit, type AuditOptions } from './audit/audit.js';
+export type { AuditReport, Finding } from './audit/auditor.js';
+
+export { project, type Projection } from './projections/projection.js';
+export { asOf, projectAsOf } from './projections/asOf.js';
+export { reconciliation, type ReconciliationLine } from './projections/reconciliation.js';
+export { invoice, type InvoiceLine } from './projections/invoice.js';
+export { overview, type PartnerOverview, type SubscriptionOverview } from './projections/overview.js';
+export { reconciliationCsv, invoiceCsv, overviewCsv } from './projections/csv.js';

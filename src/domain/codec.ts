@@ -84,22 +84,21 @@ export function struct<R extends t.Props, O extends t.Props = Record<never, neve
   return new t.Type<A, A, unknown>(name, is, validate, (a) => a);
 }
 
-/** A string codec for one of a fixed set of values. */
+/** A string codec for one of a fixed set of values, which it keeps as `values`. */
 export function oneOf<const V extends readonly [string, ...string[]]>(
   name: string,
   values: V,
-): t.Type<V[number], V[number], unknown> {
+): t.Type<V[number], V[number], unknown> & { readonly values: V } {
   const allowed = new Set<string>(values);
   const is = (u: unknown): u is V[number] => typeof u === 'string' && allowed.has(u);
-  return plain(
-    new t.Type<V[number], V[number], unknown>(
-      name,
-      is,
-      (u, c) =>
-        is(u) ? t.success(u) : t.failure(u, c, `must be one of ${values.join(', ')} (got ${preview(u)})`),
-      t.identity,
-    ),
+  const codec = new t.Type<V[number], V[number], unknown>(
+    name,
+    is,
+    (u, c) =>
+      is(u) ? t.success(u) : t.failure(u, c, `must be one of ${values.join(', ')} (got ${preview(u)})`),
+    t.identity,
   );
+  return plain(Object.assign(codec, { values }));
 }
 
 /** A codec for values of type A that pass a check, with the message that says why one does not. */

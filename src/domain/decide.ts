@@ -16,8 +16,16 @@ import { evolve, fold } from './evolve.js';
 import type { Rejection } from './rejection.js';
 import { initialState, isPartnerState, type PartnerState } from './state.js';
 
-/** The events a well-formed command would record, before any rule has looked at them. */
-export function propose(command: Command): readonly DomainEvent[] {
+/**
+ * The events a command would record, before any rule has looked at them (what a log holds when a
+ * command was carried out regardless). A malformed command is INVALID_COMMAND.
+ */
+export function propose(command: Command): E.Either<Rejection, readonly DomainEvent[]> {
+  const decoded = decodeCommand(command);
+  return E.isLeft(decoded) ? decoded : E.right(eventsOf(decoded.right));
+}
+
+function eventsOf(command: Command): readonly DomainEvent[] {
   const { actor, at, commandId, correlationId } = command.metadata;
   const metadata = (type: EventType): EventMetadata => ({
     actor,
@@ -77,7 +85,7 @@ function decideDecoded(
   if (E.isLeft(compiled)) return invalid(compiled.left);
   if (!isPartnerState(state))
     return invalid('invalid state: expected a PartnerState (initialState, fold or evolve make one)');
-  const events = propose(command);
+  const events = eventsOf(command);
   let current = state;
   for (const [index, event] of events.entries()) {
     const refused = firstViolation(current, event, compiled.right);

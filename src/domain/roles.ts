@@ -2,7 +2,7 @@ import type * as t from 'io-ts';
 import { oneOf, struct } from './codec.js';
 import { Id } from './ids.js';
 
-export const roles = [
+export const Role = oneOf('Role', [
   'GlobalAdmin',
   'AdminAgent',
   'SalesAgent',
@@ -10,8 +10,8 @@ export const roles = [
   'HelpdeskAgent',
   'UserManagementAdmin',
   'System',
-] as const;
-export const Role = oneOf('Role', roles);
+]);
+export const roles = Role.values;
 export type Role = t.TypeOf<typeof Role>;
 
 export const Actor = struct('Actor', { id: Id, role: Role });

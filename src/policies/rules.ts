@@ -1,6 +1,6 @@
 import * as O from 'fp-ts/lib/Option.js';
 import type { RejectionCode } from '../domain/rejection.js';
-import type { PartnerState, SubscriptionRecord } from '../domain/state.js';
+import type { PartnerState } from '../domain/state.js';
 import { instantMs, utcDayOf } from '../domain/time.js';
 import type { DomainEvent } from '../events/codecs.js';
 import type { CompiledRules } from './ruleSet.js';
@@ -52,9 +52,6 @@ const introducedId = (
       return undefined;
   }
 };
-
-const lastDayOf = (subscription: SubscriptionRecord): string | null =>
-  subscription.endedAt === null ? null : utcDayOf(subscription.endedAt);
 
 export const onePartner: Rule = {
   id: 'R1',
@@ -232,20 +229,26 @@ export const usagePeriod: Rule = {
   id: 'R12',
   codes: ['USAGE_OUTSIDE_SUBSCRIPTION_PERIOD'],
   description:
-    "Usage is dated within its subscription's life: from the purchase day to the day it ended, if it did",
+    "Usage is dated within its subscription's life, from the purchase day to the day it ended, and not after the day it is recorded",
   judge: (state, event) => {
     if (event.type !== 'UsageRecorded') return O.none;
     const subscription = state.subscriptions.get(event.data.subscriptionId);
     if (subscription === undefined) return O.none;
-    const { usageDate } = event.data;
-    const firstDay = utcDayOf(subscription.purchasedAt);
-    const lastDay = lastDayOf(subscription);
+    const { usageDate, usageId } = event.data;
+    const outside = (why: string) =>
+      violation('USAGE_OUTSIDE_SUBSCRIPTION_PERIOD', `usage ${usageId} dated ${usageDate} is ${why}`);
     // Days are fixed-width YYYY-MM-DD, so string order is calendar order.
-    if (usageDate >= firstDay && (lastDay === null || usageDate <= lastDay)) return O.none;
-    return violation(
-      'USAGE_OUTSIDE_SUBSCRIPTION_PERIOD',
-      `usage ${event.data.usageId} dated ${usageDate} is outside subscription ${subscription.subscriptionId}'s period ${firstDay}..${lastDay ?? 'now'}`,
-    );
+    const boughtOn = utcDayOf(subscription.purchasedAt);
+    if (usageDate < boughtOn)
+      return outside(`before subscription ${subscription.subscriptionId} was bought (${boughtOn})`);
+    const endedOn = subscription.endedAt === null ? null : utcDayOf(subscription.endedAt);
+    if (endedOn !== null && usageDate > endedOn)
+      return outside(
+        `after subscription ${subscription.subscriptionId} was ${subscription.status} (${endedOn})`,
+      );
+    // Billing reports usage after the fact: usage of a later day would escape a cancellation before that day.
+    const recordedOn = utcDayOf(event.metadata.at);
+    return usageDate > recordedOn ? outside(`after the day it is recorded (${recordedOn})`) : O.none;
   },
 };
 

@@ -58,7 +58,7 @@ describe('decodeCommand accepts well-formed commands', () => {
   it('accepts an id of exactly 128 characters and any printable characters', () => {
     expect(
       E.isRight(
-        decodeCommand(withData({ usageId: 'x'.repeat(128), meterName: 'Ünïcødé ✓ "quoted", comma' })),
+        decodeCommand(withData({ usageId: 'x'.repeat(128), meterName: 'Ünïcødé ✓ 😀 "quoted", comma' })),
       ),
     ).toBe(true);
   });
@@ -76,6 +76,7 @@ describe('decodeCommand refuses malformed input with the path of every offending
     ['an id of 129 characters', withData({ usageId: 'x'.repeat(129) }), 'data.usageId'],
     ['a control character', withData({ meterName: 'a\u0000b' }), 'data.meterName'],
     ['a newline in an id', withData({ usageId: 'u\n1' }), 'data.usageId'],
+    ['half a surrogate pair', withData({ usageId: 'u\ud800' }), 'data.usageId'],
     ['a negative quantity', withData({ quantity: -1 }), 'data.quantity'],
     ['a quantity that is a string', withData({ quantity: '1' }), 'data.quantity'],
     ['an unknown currency', withData({ currency: 'XYZ' }), 'data.currency'],

@@ -372,6 +372,16 @@ describe('R12 usage period: USAGE_OUTSIDE_SUBSCRIPTION_PERIOD', () => {
       .when(usage('s1', '2018-06-09'))
       .thenRejected('USAGE_OUTSIDE_SUBSCRIPTION_PERIOD');
   });
+  it('accepts usage dated the day it is recorded', () => {
+    given([bought])
+      .when(usage('s1', '2018-06-12', 'u1', { at: '2018-06-12T23:59:00Z' }))
+      .thenAccepted();
+  });
+  it('refuses usage dated after the day it is recorded: billing reports usage after the fact', () => {
+    given([bought])
+      .when(usage('s1', '2018-06-13', 'u1', { at: '2018-06-12T23:59:00Z' }))
+      .thenRejected('USAGE_OUTSIDE_SUBSCRIPTION_PERIOD');
+  });
   for (const [ending, end] of [
     ['cancellation', cancel],
     ['migration', migrate],

@@ -1,0 +1,39 @@
+// The built package as a user gets it: every entry point of package.json's exports resolves and
+// carries its pinned names. Run after `npm run build` from the project root (Node resolves the
+// package's own name through its exports map).
+const expected = {
+  'apss-domain': [
+    'initialState',
+    'decide',
+    'evolve',
+    'fold',
+    'decodeCommand',
+    'decodeEvent',
+    'handle',
+    'defaultRules',
+    'rules2023',
+    'audit',
+    'project',
+    'reconciliation',
+    'invoice',
+    'overview',
+    'InMemoryEventStore',
+    'ConcurrencyError',
+    'handleCommand',
+  ],
+  'apss-domain/testing': ['validHistory', 'anyCommand', 'invariants'],
+  'apss-domain/postgres': ['PostgresEventStore'],
+};
+let missing = 0;
+for (const [entry, names] of Object.entries(expected)) {
+  const module = await import(entry);
+  for (const name of names)
+    if (module[name] === undefined) {
+      console.error(`package: ${entry} does not export ${name}`);
+      missing += 1;
+    }
+}
+if (missing > 0) process.exit(1);
+console.log(
+  `package: ${Object.keys(expected).length} entry points resolve from dist with their pinned names`,
+);

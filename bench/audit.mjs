@@ -1,0 +1,134 @@
+// bench/audit: `apss audit` on a generated log against a bare baseline that only reads the same file
+// line by line (node:readline) and JSON.parses each line. Both run as child processes, the same way,
+// alternately, best of ROUNDS each. Targets: audit >= 0.5x the baseline's lines/s, and peak memory
+// (RSS) of the audit at most half the log's size.
+//   npm run bench -- audit                              1,000,000 lines
+//   APSS_BENCH_LINES=10000000 npm run bench -- audit    10,000,000 lines
+//   APSS_BENCH_ROUNDS=1 ...                             one round each instead of two
+//   APSS_BENCH_KEEP=1 ...                               keep the generated log in bench/.data/
+import { Buffer } from 'node:buffer';
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, rmSync, statSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'dist', 'cli', 'main.js');
+const LINES = Number(process.env.APSS_BENCH_LINES ?? 1_000_000);
+const PARTNERS = Math.max(10, Math.round(LINES / 1000));
+const VIOLATIONS = 100;
+const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? 2);
+const TARGET_RATIO = 0.5;
+const TARGET_MEMORY = 0.5;
+
+const data = join(here, '.data');
+const log = join(data, `audit-${LINES}.ndjson`);
+
+// Reports the child's peak RSS on fd 3 when it exits, whatever way it exits.
+const peakRss =
+  'data:text/javascript,import{writeSync}from"node:fs";' +
+  'process.on("exit",()=>{try{writeSync(3,String(process.resourceUsage().maxRSS*1024))}catch{}})';
+
+const baseline = `
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+let lines = 0;
+for await (const line of createInterface({ input: createReadStream(process.argv[1]), crlfDelay: Infinity })) {
+  if (line.length > 0) { JSON.parse(line); lines += 1; }
+}
+process.stdout.write(String(lines));
+`;
+
+/** Runs node with these arguments; resolves with its exit code, stdout, wall time and peak RSS. */
+function run(args, stdout = 'pipe') {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', peakRss, ...args], {
+      stdio: ['ignore', stdout, 'inherit', 'pipe'],
+    });
+    const out = [];
+    let rss = '';
+    child.stdout?.on('data', (chunk) => out.push(chunk));
+    child.stdio[3].on('data', (chunk) => (rss += chunk));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString(),
+        ms: performance.now() - started,
+        rss: Number(rss),
+      }),
+    );
+  });
+}
+
+const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
+const rate = (ms) => `${Math.round((LINES / ms) * 1000).toLocaleString('en-US')} lines/s`;
+
+mkdirSync(data, { recursive: true });
+if (!existsSync(log)) {
+  const fd = openSync(log, 'w');
+  const args = [
+    cli,
+    'generate',
+    '--partners',
+    `${PARTNERS}`,
+    '--events',
+    `${LINES}`,
+    '--violations',
+    `${VIOLATIONS}`,
+    '--seed',
+    'bench',
+  ];
+  const generated = await run(args, fd);
+  closeSync(fd);
+  if (generated.code !== 0) {
+    rmSync(log, { force: true });
+    console.error(`bench/audit: apss generate failed with exit code ${generated.code}`);
+    process.exit(1);
+  }
+  console.log(
+    `generated ${LINES.toLocaleString('en-US')} lines, ${PARTNERS} partners, ${VIOLATIONS} violations in ${(generated.ms / 1000).toFixed(1)} s (${rate(generated.ms)})`,
+  );
+}
+const size = statSync(log).size;
+console.log(`log: ${log} (${mb(size)})`);
+
+let best = { baseline: undefined, audit: undefined };
+let peak = 0;
+for (let round = 1; round <= ROUNDS; round++) {
+  const bare = await run(['--input-type=module', '-e', baseline, log]);
+  if (bare.code !== 0 || Number(bare.stdout) !== LINES)
+    throw new Error(`baseline read ${bare.stdout} lines, exit ${bare.code}`);
+  const audited = await run([cli, 'audit', log, '--json']);
+  const report = JSON.parse(audited.stdout);
+  if (audited.code !== 1 || report.records !== LINES || report.findings.length !== VIOLATIONS)
+    throw new Error(
+      `audit: exit ${audited.code}, ${report.records} records, ${report.findings.length} findings (expected 1, ${LINES}, ${VIOLATIONS})`,
+    );
+  console.log(
+    `round ${round}: baseline ${rate(bare.ms)}, audit ${rate(audited.ms)}, audit peak RSS ${mb(audited.rss)}`,
+  );
+  if (best.baseline === undefined || bare.ms < best.baseline.ms) best.baseline = bare;
+  if (best.audit === undefined || audited.ms < best.audit.ms) best.audit = audited;
+  peak = Math.max(peak, audited.rss);
+}
+
+const ratio = best.baseline.ms / best.audit.ms;
+console.log(`baseline (readline + JSON.parse): ${rate(best.baseline.ms)}, peak RSS ${mb(best.baseline.rss)}`);
+console.log(
+  `apss audit:                       ${rate(best.audit.ms)}, peak RSS ${mb(peak)} (${((100 * peak) / size).toFixed(0)}% of the log's ${mb(size)})`,
+);
+console.log(
+  `ratio: ${ratio.toFixed(2)}x the baseline (target >= ${TARGET_RATIO}x); memory ${(peak / size).toFixed(2)}x the log (target <= ${TARGET_MEMORY}x)`,
+);
+if (process.env.APSS_BENCH_KEEP !== '1') rmSync(log, { force: true });
+const missed = [];
+if (ratio < TARGET_RATIO) missed.push(`speed ${ratio.toFixed(2)}x < ${TARGET_RATIO}x`);
+if (peak > TARGET_MEMORY * size) missed.push(`memory ${mb(peak)} > ${TARGET_MEMORY} x ${mb(size)}`);
+if (missed.length > 0) {
+  console.log(`bench/audit: MISSED ${missed.join('; ')}`);
+  process.exit(1);
+}
+console.log('bench/audit: met its targets');

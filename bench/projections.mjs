@@ -1,0 +1,169 @@
+// bench/projections: each view built by project() over 1,000,000 usage events of 50 partners, against a
+// hand-written loop that does the same exact decimal arithmetic on plain mutable objects (no dedupe,
+// no freezing, nothing remembered for resuming). Exact money is the bulk of the cost and both sides
+// pay it, so the target is the projection's own overhead: at least 0.5x the loop's events/s.
+// A float loop (what inexact code would cost) is printed for context, not judged.
+import { Decimal } from 'decimal.js';
+import { invoice, overview, project, reconciliation } from '../dist/index.js';
+
+const USAGE = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const PARTNERS = 50;
+const TARGET = 0.5;
+const ROUNDS = 3;
+
+const Exact = Decimal.clone({ precision: 1e9 });
+const prices = [0.0416, 0.0184, 1.25, 0.000123, 17.5, 0.1, 0.2];
+
+function generate() {
+  const events = [];
+  let ms = Date.parse('2023-01-01T00:00:00Z');
+  const meta = (role) => ({
+    actor: { id: 'bench', role },
+    at: new Date((ms += 1000)).toISOString(),
+    schemaVersion: 1,
+  });
+  for (let p = 0; p < PARTNERS; p++) {
+    const partnerId = `p${p}`;
+    events.push({
+      type: 'SharedTenantCreated',
+      data: { partnerId, tenantId: `t${p}` },
+      metadata: meta('AdminAgent'),
+    });
+    for (let s = 0; s < 4; s++)
+      events.push({
+        type: 'ApssSubscriptionPurchased',
+        data: { partnerId, tenantId: `t${p}`, subscriptionId: `s${p}-${s}`, subscriptionName: 'Dev' },
+        metadata: { ...meta('AdminAgent'), schemaVersion: 2 },
+      });
+  }
+  for (let i = 0; i < USAGE; i++) {
+    const p = i % PARTNERS;
+    events.push({
+      type: 'UsageRecorded',
+      data: {
+        partnerId: `p${p}`,
+        subscriptionId: `s${p}-${i % 4}`,
+        usageId: `u${i}`,
+        usageDate: `2023-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`,
+        meterCategory: 'Virtual Machines',
+        meterName: 'D2s v5',
+        quantity: (i % 997) / 100,
+        unitPrice: prices[i % prices.length],
+        currency: i % 3 === 0 ? 'USD' : 'EUR',
+      },
+      metadata: meta('System'),
+    });
+  }
+  return events;
+}
+
+function reconciliationLoop(events) {
+  const tenants = new Map();
+  const lines = [];
+  for (const { type, data } of events) {
+    if (type === 'SharedTenantCreated') tenants.set(data.partnerId, data.tenantId);
+    if (type !== 'UsageRecorded') continue;
+    const total = new Exact(String(data.quantity)).times(new Exact(String(data.unitPrice))).toFixed();
+    lines.push({
+      partnerId: data.partnerId,
+      customerId: tenants.get(data.partnerId),
+      subscriptionId: data.subscriptionId,
+      usageId: data.usageId,
+      usageDate: data.usageDate,
+      meterCategory: data.meterCategory,
+      meterName: data.meterName,
+      quantity: data.quantity,
+      unitPrice: data.unitPrice,
+      currency: data.currency,
+      total,
+    });
+  }
+  return lines.length;
+}
+
+function invoiceLoop(events) {
+  const sums = new Map();
+  for (const { type, data } of events) {
+    if (type !== 'UsageRecorded') continue;
+    const key = `${data.partnerId}\u0000${data.usageDate.slice(0, 7)}\u0000${data.currency}`;
+    const total = new Exact(String(data.quantity)).times(new Exact(String(data.unitPrice)));
+    sums.set(key, (sums.get(key) ?? new Exact(0)).plus(total));
+  }
+  return [...sums.values()].map((sum) => sum.toFixed()).length;
+}
+
+function overviewLoop(events) {
+  const partners = new Map();
+  for (const { type, data } of events) {
+    let partner = partners.get(data.partnerId);
+    if (partner === undefined)
+      partners.set(data.partnerId, (partner = { tenant: null, subscriptions: new Map() }));
+    if (type === 'SharedTenantCreated') partner.tenant ??= data.tenantId;
+    if (type === 'ApssSubscriptionPurchased' && !partner.subscriptions.has(data.subscriptionId))
+      partner.subscriptions.set(data.subscriptionId, { status: 'active', reservations: 0, deployments: 0 });
+  }
+  return partners.size;
+}
+
+function floatLoop(events) {
+  let sum = 0;
+  for (const { type, data } of events) if (type === 'UsageRecorded') sum += data.quantity * data.unitPrice;
+  return sum;
+}
+
+// CPU time of this process (GC threads included), not wall time: the machine is shared, and a
+// neighbour's load would otherwise land on whichever side happened to run at the time.
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+function timed(run) {
+  globalThis.gc?.();
+  const start = cpuSeconds();
+  const result = run();
+  return { seconds: cpuSeconds() - start, result };
+}
+
+/** Best of ROUNDS for each side, the two taking turns so that both see the same conditions. */
+function compare(baselineRun, measuredRun) {
+  let baseline = { seconds: Infinity };
+  let measured = { seconds: Infinity };
+  for (let round = 0; round < ROUNDS; round++) {
+    const b = timed(baselineRun);
+    if (b.seconds < baseline.seconds) baseline = b;
+    const m = timed(measuredRun);
+    if (m.seconds < measured.seconds) measured = m;
+  }
+  return { baseline, measured };
+}
+
+const events = generate();
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const rate = (seconds) => events.length / seconds;
+console.log(`events:   ${fmt(events.length)} (${fmt(USAGE)} usage records of ${PARTNERS} partners)`);
+const float = timed(() => floatLoop(events));
+console.log(`float:    ${fmt(rate(float.seconds))} events/s (a float sum, inexact: context only)`);
+
+const cases = [
+  ['reconciliation', reconciliation, reconciliationLoop, (view) => view.length],
+  ['invoice', invoice, invoiceLoop, (view) => view.length],
+  ['overview', overview, overviewLoop, (view) => view.size],
+];
+let missed = 0;
+for (const [name, projection, loop, size] of cases) {
+  const { baseline, measured } = compare(
+    () => loop(events),
+    () => project(projection, events),
+  );
+  if (size(measured.result) !== baseline.result)
+    throw new Error(`${name}: the view and the baseline disagree`);
+  const ratio = baseline.seconds / measured.seconds;
+  if (ratio < TARGET) missed += 1;
+  console.log(
+    `${name.padEnd(15)} ${fmt(rate(measured.seconds))} events/s, ${measured.seconds.toFixed(2)} s CPU (best of ${ROUNDS}, frozen view) | ` +
+      `loop ${fmt(rate(baseline.seconds))} events/s, ${baseline.seconds.toFixed(2)} s | ` +
+      `ratio ${ratio.toFixed(2)}x (target >= ${TARGET}x) ${ratio >= TARGET ? 'ok' : 'MISSED'}`,
+  );
+}
+process.exit(missed > 0 ? 1 : 0);

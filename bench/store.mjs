@@ -1,0 +1,323 @@
+// Event stores: appends and full reads per second, in memory and in PostgreSQL, and the cost of
+// handling one command on a partner with 10,000 events, with the state cache and without it.
+// Each figure is printed beside a baseline measured in the same run; exits 1 when one misses its target.
+// PostgreSQL: PGHOST, PGPORT, PGUSER, PGDATABASE as for psql; without a server that part is skipped
+// (unless APSS_REQUIRE_POSTGRES=1). Everything it writes goes to a schema of its own, dropped at the end.
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { decodeEvent, handleCommand, InMemoryEventStore } from '../dist/index.js';
+import { PostgresEventStore } from '../dist/postgres/index.js';
+
+const misses = [];
+const rate = (count, ms) => Math.round((count / ms) * 1000);
+const fmt = (n) => n.toLocaleString('en-US');
+
+/** One line: figure, baseline, ratio figure/baseline, and whether the ratio is within its target. */
+function report(name, figure, baseline, target) {
+  const ratio = figure.value / baseline.value;
+  const ok = target.max !== undefined ? ratio <= target.max : ratio >= target.min;
+  const bound = target.max !== undefined ? `<= ${target.max}` : `>= ${target.min}`;
+  console.log(
+    `${name}: ${figure.text}; baseline ${baseline.text}; ratio ${ratio.toFixed(2)} (target ${bound}) ${ok ? 'ok' : 'MISSED'}`,
+  );
+  if (!ok) misses.push(name);
+}
+
+async function timed(work) {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+/** Reads an async iterable to its end, calling `each` per item; how many items there were. */
+async function count(items, each = () => undefined) {
+  const iterator = items[Symbol.asyncIterator]();
+  let n = 0;
+  while (!(await iterator.next()).done) {
+    n += 1;
+    each();
+  }
+  return n;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+const actor = { id: 'alice', role: 'AdminAgent' };
+const system = { id: 'billing', role: 'System' };
+const at = '2020-01-01T00:00:00.000Z';
+const usage = (partnerId, usageId) => ({
+  type: 'UsageRecorded',
+  data: {
+    partnerId,
+    subscriptionId: 'sub-1',
+    usageId,
+    usageDate: '2020-01-01',
+    meterCategory: 'Virtual Machines',
+    meterName: 'D2 v3',
+    quantity: 1.5,
+    unitPrice: 0.1,
+    currency: 'EUR',
+  },
+  metadata: { actor: system, at, schemaVersion: 1 },
+});
+const partnerHistory = (partnerId, count) => [
+  {
+    type: 'SharedTenantCreated',
+    data: { partnerId, tenantId: 't1' },
+    metadata: { actor, at, schemaVersion: 1 },
+  },
+  {
+    type: 'ApssSubscriptionPurchased',
+    data: { partnerId, tenantId: 't1', subscriptionId: 'sub-1', subscriptionName: 'APSS' },
+    metadata: { actor, at, schemaVersion: 2 },
+  },
+  ...Array.from({ length: count - 2 }, (_, i) => usage(partnerId, `seed-${i}`)),
+];
+const recordUsage = (partnerId, usageId) => ({
+  type: 'RecordUsage',
+  data: { ...usage(partnerId, usageId).data },
+  metadata: { actor: system, at },
+});
+
+async function seed(store, streamId, events) {
+  for (let i = 0; i < events.length; i += 500)
+    await store.appendToStream(streamId, events.slice(i, i + 500), { expectedVersion: i });
+}
+
+/** Milliseconds per handled command, median over `runs`, each recording one new usage. */
+async function commandCost(store, partnerId, runs, options) {
+  const costs = [];
+  for (let i = 0; i < runs; i++) {
+    const ms = await timed(async () => {
+      const result = await handleCommand(
+        store,
+        recordUsage(partnerId, `${options.cache === false ? 'cold' : 'warm'}-${i}`),
+        options,
+      );
+      if (result._tag !== 'Right') throw new Error(`command refused: ${JSON.stringify(result.left)}`);
+    });
+    costs.push(ms);
+  }
+  return median(costs);
+}
+
+async function inMemory() {
+  const events = Array.from({ length: 20_000 }, (_, i) => usage(`p${i % 100}`, `u${i}`));
+  const decodeMs = await timed(async () => {
+    for (const event of events) decodeEvent(event);
+  });
+  const store = new InMemoryEventStore();
+  const versions = new Map();
+  const appendMs = await timed(async () => {
+    for (const event of events) {
+      const streamId = `partner-${event.data.partnerId}`;
+      const version = versions.get(streamId) ?? 0;
+      await store.appendToStream(streamId, [event], { expectedVersion: version });
+      versions.set(streamId, version + 1);
+    }
+  });
+  report(
+    'memory append (one event per append)',
+    { value: appendMs, text: `${fmt(rate(events.length, appendMs))} appends/s` },
+    { value: decodeMs, text: `decodeEvent alone ${fmt(rate(events.length, decodeMs))} events/s` },
+    { max: 3 },
+  );
+
+  const plainMs = await timed(async () => {
+    const plain = async function* () {
+      yield* events;
+    };
+    if ((await count(plain())) !== events.length) throw new Error('plain iteration lost events');
+  });
+  let read = 0;
+  const readMs = await timed(async () => {
+    read = await count(store.readAll());
+  });
+  if (read !== events.length) throw new Error(`memory readAll read ${read} of ${events.length}`);
+  report(
+    'memory full read (readAll)',
+    { value: readMs, text: `${fmt(rate(read, readMs))} events/s` },
+    { value: plainMs, text: `async iteration of an array ${fmt(rate(events.length, plainMs))} events/s` },
+    { max: 3 },
+  );
+
+  const partner = 'big';
+  await seed(store, `partner-${partner}`, partnerHistory(partner, 10_000));
+  const cold = await commandCost(store, partner, 10, { cache: false });
+  const warm = await commandCost(store, partner, 50, {});
+  report(
+    'memory handleCommand on a partner with 10,000 events, cached',
+    { value: warm, text: `${warm.toFixed(3)} ms/command` },
+    { value: cold, text: `whole stream read and folded ${cold.toFixed(3)} ms/command` },
+    { max: 0.5 },
+  );
+}
+
+const mb = (bytes) => (bytes / 2 ** 20).toFixed(1);
+const heap = () => {
+  globalThis.gc();
+  return process.memoryUsage().heapUsed;
+};
+
+/** Heap held (after a full collection) while streaming the log, at its peak, and when the whole log is kept. */
+async function retainedWhileReading(store, total) {
+  const start = heap();
+  let streaming = 0;
+  let n = 0;
+  await count(store.readAll(), () => {
+    if (++n % 2_000 === 0) streaming = Math.max(streaming, heap() - start);
+  });
+  const all = [];
+  for await (const stored of store.readAll()) all.push(stored);
+  const collected = heap() - start;
+  if (n !== total || all.length !== total) throw new Error('memory read lost events');
+  return { streaming: Math.max(streaming, 1), collected };
+}
+
+async function reachable() {
+  const client = new pg.Client({ connectionTimeoutMillis: 3_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return undefined;
+  } catch (error) {
+    return error.message || error.name;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function postgres() {
+  const unreachable = await reachable();
+  if (unreachable !== undefined) {
+    console.log(`postgres: skipped, no server (${unreachable}); set PGHOST/PGPORT/PGUSER/PGDATABASE`);
+    if (process.env.APSS_REQUIRE_POSTGRES === '1') misses.push('postgres unreachable');
+    return;
+  }
+  const schema = `apss_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Pool({ max: 2 });
+  admin.on('error', () => undefined);
+  const stores = [];
+  const open = (options) => {
+    const store = new PostgresEventStore({ schema, max: 1, ...options });
+    stores.push(store);
+    return store;
+  };
+  try {
+    // Appends: one event each, from one connection; baseline a bare single-row INSERT of the same row.
+    const writer = open({ table: 'appends' });
+    await writer.ensureSchema();
+    await admin.query(`CREATE TABLE "${schema}".bare (LIKE "${schema}".appends INCLUDING ALL)`);
+    const bare = await admin.connect();
+    const appends = 2_000;
+    const events = Array.from({ length: appends }, (_, i) => usage(`p${i % 20}`, `u${i}`));
+    const bareMs = await timed(async () => {
+      for (const [i, event] of events.entries())
+        await bare.query(
+          `INSERT INTO "${schema}".bare (stream_id, stream_position, type, data, metadata) VALUES ($1, $2, $3, $4, $5)`,
+          [`partner-${event.data.partnerId}`, Math.floor(i / 20) + 1, event.type, event.data, event.metadata],
+        );
+    });
+    bare.release();
+    const versions = new Map();
+    const appendMs = await timed(async () => {
+      for (const event of events) {
+        const streamId = `partner-${event.data.partnerId}`;
+        const version = versions.get(streamId) ?? 0;
+        await writer.appendToStream(streamId, [event], { expectedVersion: version });
+        versions.set(streamId, version + 1);
+      }
+    });
+    report(
+      'postgres append (one event per append, one connection)',
+      { value: appendMs, text: `${fmt(rate(appends, appendMs))} appends/s` },
+      { value: bareMs, text: `bare INSERT ${fmt(rate(appends, bareMs))} rows/s` },
+      { max: 3 },
+    );
+
+    const parallel = Array.from({ length: 4 }, () => open({ table: 'appends' }));
+    const parallelMs = await timed(() =>
+      Promise.all(
+        parallel.map(async (store, w) => {
+          for (let i = 0; i < appends / 4; i++)
+            await store.appendToStream(`parallel-${w}`, [usage(`q${w}`, `v${i}`)], { expectedVersion: i });
+        }),
+      ),
+    );
+    report(
+      'postgres append (one event per append, 4 connections)',
+      { value: parallelMs, text: `${fmt(rate(appends, parallelMs))} appends/s` },
+      { value: appendMs, text: `one connection ${fmt(rate(appends, appendMs))} appends/s` },
+      { max: 2 },
+    );
+
+    // Full reads of 20,000 events; baseline the same keyset-paged SELECTs with no decoding.
+    const reader = open({ table: 'reads', max: 2 });
+    const total = 20_000;
+    await seed(
+      reader,
+      'bulk',
+      Array.from({ length: total }, (_, i) => usage(`p${i % 50}`, `r${i}`)),
+    );
+    let rawRows = 0;
+    const rawMs = await timed(async () => {
+      let after = '0';
+      for (;;) {
+        const page = await admin.query(
+          `SELECT global_position, stream_id, stream_position, type, data, metadata FROM "${schema}".reads
+           WHERE global_position > $1 ORDER BY global_position LIMIT 1000`,
+          [after],
+        );
+        rawRows += page.rows.length;
+        if (page.rows.length < 1000) break;
+        after = page.rows[page.rows.length - 1].global_position;
+      }
+    });
+    let read = 0;
+    const readMs = await timed(async () => {
+      read = await count(reader.readAll());
+    });
+    if (read !== total || rawRows !== total)
+      throw new Error(`postgres read ${read} and ${rawRows} of ${total}`);
+    const retained = globalThis.gc === undefined ? undefined : await retainedWhileReading(reader, total);
+    if (retained === undefined)
+      console.log('postgres memory while reading: not measured (run node with --expose-gc)');
+    else
+      report(
+        'postgres memory held while reading 20,000 events',
+        { value: retained.streaming, text: `${mb(retained.streaming)} MB at most` },
+        { value: retained.collected, text: `all of them in an array ${mb(retained.collected)} MB` },
+        { max: 0.2 },
+      );
+    report(
+      'postgres full read (readAll, decoded)',
+      { value: readMs, text: `${fmt(rate(read, readMs))} events/s` },
+      { value: rawMs, text: `paged SELECT without decoding ${fmt(rate(rawRows, rawMs))} rows/s` },
+      { max: 3 },
+    );
+
+    // One command on a partner with 10,000 events.
+    const service = open({ table: 'commands', max: 2 });
+    await seed(service, 'partner-big', partnerHistory('big', 10_000));
+    const cold = await commandCost(service, 'big', 5, { cache: false });
+    const warm = await commandCost(service, 'big', 50, {});
+    report(
+      'postgres handleCommand on a partner with 10,000 events, cached',
+      { value: warm, text: `${warm.toFixed(2)} ms/command` },
+      { value: cold, text: `whole stream read and folded ${cold.toFixed(2)} ms/command` },
+      { max: 0.1 },
+    );
+  } finally {
+    await Promise.all(stores.map((store) => store.close()));
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  }
+}
+
+await inMemory();
+await postgres();
+if (misses.length > 0) {
+  console.log(`store: missed ${misses.join('; ')}`);
+  process.exit(1);
+}

@@ -1,0 +1,112 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { isRecord } from '../domain/codec.js';
+import { applyEvent } from '../domain/evolve.js';
+import { Id } from '../domain/ids.js';
+import type { RejectionCode } from '../domain/rejection.js';
+import { emptyState, type MutablePartnerState } from '../domain/state.js';
+import { decodeEvent, isEventType } from '../events/decode.js';
+import { allViolations } from '../policies/admissibility.js';
+import type { CompiledRules } from '../policies/ruleSet.js';
+
+/** One breach found in a log: where (the record's 1-based position), whose, which rule, and why. */
+export type Finding = {
+  readonly position: number;
+  readonly code: RejectionCode | 'MALFORMED_EVENT';
+  readonly partnerId?: string;
+  readonly eventType?: string;
+  readonly message: string;
+};
+
+export type AuditReport = {
+  readonly records: number;
+  /** Records that were well-formed events. */
+  readonly events: number;
+  readonly partners: number;
+  readonly findings: readonly Finding[];
+};
+
+/** What a malformed record still says about itself, so that its finding can name the partner and event type. */
+function claimsOf(record: unknown): Pick<Finding, 'partnerId' | 'eventType'> {
+  if (!isRecord(record)) return {};
+  const eventType = isEventType(record.type) ? record.type : undefined;
+  const partnerId = isRecord(record.data) && Id.is(record.data.partnerId) ? record.data.partnerId : undefined;
+  return {
+    ...(partnerId === undefined ? {} : { partnerId }),
+    ...(eventType === undefined ? {} : { eventType }),
+  };
+}
+
+/**
+ * Replays a log record by record: each well-formed event is judged by every rule against its partner's
+ * state just before it, then applied whatever the judgement (it did happen). One plain mutable state
+ * per partner; nothing is kept of an event beyond what the rules remember.
+ */
+export class Auditor {
+  private readonly states = new Map<string, MutablePartnerState>();
+  private readonly findings: Finding[] = [];
+  private records = 0;
+  private events = 0;
+
+  constructor(private readonly rules: CompiledRules) {}
+
+  /** A record read from the log, at its position. */
+  record(position: number, record: unknown): void {
+    this.records += 1;
+    const decoded = decodeEvent(record);
+    if (E.isLeft(decoded)) {
+      this.findings.push({
+        position,
+        code: 'MALFORMED_EVENT',
+        ...claimsOf(record),
+        message: decoded.left.message,
+      });
+      return;
+    }
+    const event = decoded.right;
+    this.events += 1;
+    const { partnerId } = event.data;
+    let state = this.states.get(partnerId);
+    if (state === undefined) {
+      state = emptyState();
+      this.states.set(partnerId, state);
+    }
+    for (const violation of allViolations(state, event, this.rules))
+      this.findings.push({
+        position,
+        code: violation.code,
+        partnerId,
+        eventType: event.type,
+        message: violation.message,
+      });
+    applyEvent(state, event);
+  }
+
+  /** A record that could not even be read (a line that is not JSON), at its position. */
+  unreadable(position: number, problem: string): void {
+    this.records += 1;
+    this.findings.push({ position, code: 'MALFORMED_EVENT', message: problem });
+  }
+
+  /** Something outside the records stopped the audit at this position (the source failed). */
+  stopped(position: number, reason: string): void {
+    this.findings.push({
+      position,
+      code: 'MALFORMED_EVENT',
+      message: `the audit stopped after ${this.records} records: ${reason}`,
+    });
+  }
+
+  /** How many records have been read so far. */
+  get recordCount(): number {
+    return this.records;
+  }
+
+  report(): AuditReport {
+    return {
+      records: this.records,
+      events: this.events,
+      partners: this.states.size,
+      findings: [...this.findings],
+    };
+  }
+}

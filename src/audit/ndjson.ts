@@ -1,0 +1,198 @@
+import { isUtf8 } from 'node:buffer';
+
+/**
+ * Takes the non-blank lines of an NDJSON log as they are read: the value a line holds, or why it
+ * holds none. Positions are line numbers. A value is handed over as soon as it is parsed, so it can
+ * be dropped as soon as it is used: nothing piles up between reading and judging.
+ */
+export type NdjsonSink = {
+  value(position: number, value: unknown): void;
+  problem(position: number, problem: string): void;
+};
+
+export type NdjsonOptions = {
+  /** A longer line is reported and skipped without being held in memory. */
+  readonly maxLineBytes?: number;
+};
+
+/** Generous for any event (ids are at most 128 characters), small enough that one bad line cannot exhaust memory. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+const NEWLINE = 0x0a;
+const BYTE_ORDER_MARK = 0xfeff;
+const REPLACEMENT = '\ufffd';
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+const bytes = (n: number): string =>
+  n < 1024 * 1024 ? `${n} bytes` : `${(n / (1024 * 1024)).toFixed(1)} MiB (${n} bytes)`;
+
+/**
+ * Cuts a byte stream into lines and parses each. Bytes are split at newlines before they are decoded,
+ * so a chunk may end anywhere (inside a character, between CR and LF); a line is decoded once, whole.
+ */
+export class NdjsonSplitter {
+  private position = 0;
+  /** Bytes of the line not yet ended by a newline. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private oversized = false;
+  private readonly maxLineBytes: number;
+
+  constructor(
+    private readonly sink: NdjsonSink,
+    options: NdjsonOptions = {},
+  ) {
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  }
+
+  /** Hands over the lines a chunk completes. */
+  push(chunk: Uint8Array): void {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    let start = 0;
+    if (this.pendingBytes > 0 || this.oversized) {
+      const newline = buffer.indexOf(NEWLINE);
+      if (newline === -1) {
+        this.hold(buffer);
+        return;
+      }
+      this.hold(buffer.subarray(0, newline));
+      this.finishPending(true);
+      start = newline + 1;
+    }
+    const last = buffer.lastIndexOf(NEWLINE);
+    if (last >= start) {
+      this.completeLines(buffer.subarray(start, last));
+      start = last + 1;
+    }
+    if (start < buffer.length) this.hold(buffer.subarray(start));
+  }
+
+  /** Hands over the last line, if the stream did not end with a newline. */
+  end(): void {
+    if (this.pendingBytes > 0 || this.oversized) this.finishPending(false);
+  }
+
+  /** The number of the last line handed over (or skipped as blank). */
+  get lines(): number {
+    return this.position;
+  }
+
+  private hold(piece: Buffer): void {
+    if (!this.oversized && this.pendingBytes + piece.length > this.maxLineBytes) {
+      this.oversized = true;
+      this.pending = [];
+    }
+    // A copy: the caller may reuse its chunk, and a short tail should not keep a whole chunk alive.
+    if (!this.oversized) this.pending.push(Buffer.from(piece));
+    this.pendingBytes += piece.length;
+  }
+
+  private finishPending(endsWithNewline: boolean): void {
+    if (this.oversized) {
+      this.position += 1;
+      this.sink.problem(
+        this.position,
+        `the line is ${bytes(this.pendingBytes)} long, more than the limit of ${bytes(this.maxLineBytes)}; it was skipped unread`,
+      );
+    } else {
+      const line = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
+      if (isUtf8(line)) this.parse(line.toString('utf8'), endsWithNewline);
+      else this.notUtf8();
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.oversized = false;
+  }
+
+  /** Lines separated by newlines, the last one ended by a newline the caller has cut off. */
+  private completeLines(region: Buffer): void {
+    const text = region.toString('utf8');
+    // Decoding turns bytes that are not UTF-8 into U+FFFD: only then are the bytes checked line by line.
+    if (text.indexOf(REPLACEMENT) === -1 || isUtf8(region)) {
+      let from = 0;
+      for (let to = text.indexOf('\n'); to !== -1; to = text.indexOf('\n', from)) {
+        this.parse(text.slice(from, to), true);
+        from = to + 1;
+      }
+      this.parse(text.slice(from), true);
+      return;
+    }
+    let from = 0;
+    for (let to = region.indexOf(NEWLINE); ; to = region.indexOf(NEWLINE, from)) {
+      const line = region.subarray(from, to === -1 ? region.length : to);
+      if (isUtf8(line)) this.parse(line.toString('utf8'), true);
+      else this.notUtf8();
+      if (to === -1) return;
+      from = to + 1;
+    }
+  }
+
+  private notUtf8(): void {
+    this.position += 1;
+    this.sink.problem(this.position, 'the line is not valid UTF-8 text');
+  }
+
+  private parse(line: string, endsWithNewline: boolean): void {
+    this.position += 1;
+    const text = line.charCodeAt(0) === BYTE_ORDER_MARK ? line.slice(1) : line;
+    if (text.length === 0) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      if (text.trim().length === 0) return;
+      const reason = (error instanceof Error ? error.message : String(error)).replace(CONTROL, ' ');
+      const truncated = endsWithNewline
+        ? ''
+        : '; it is the last line and has no newline at its end, so the log may be truncated';
+      this.sink.problem(this.position, `the line is not valid JSON (${reason})${truncated}`);
+      return;
+    }
+    // Outside the try: an exception of the sink's is its own, not a parse error of the line's.
+    this.sink.value(this.position, value);
+  }
+}
+
+/**
+ * Reads NDJSON from a stream of bytes into a sink, one chunk at a time, so that memory holds one chunk
+ * and one line however long the log. Blank lines are skipped but keep their number; CRLF line ends and
+ * byte-order marks are accepted. `afterChunk` runs after each chunk's lines (for progress).
+ */
+export async function readNdjson(
+  chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  sink: NdjsonSink,
+  options: NdjsonOptions & { readonly afterChunk?: (lines: number) => void } = {},
+): Promise<void> {
+  const splitter = new NdjsonSplitter(sink, options);
+  for await (const chunk of chunks) {
+    splitter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    options.afterChunk?.(splitter.lines);
+  }
+  splitter.end();
+}
+
+/** The values of an NDJSON log's lines, in order; a line that holds no value is given as `unreadable(problem)`. */
+export async function* ndjsonValues(
+  chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  unreadable: (problem: string) => unknown,
+  options: NdjsonOptions & { readonly afterChunk?: (lines: number) => void } = {},
+): AsyncGenerator<unknown, void, undefined> {
+  let ready: unknown[] = [];
+  const splitter = new NdjsonSplitter(
+    { value: (_, value) => ready.push(value), problem: (_, problem) => ready.push(unreadable(problem)) },
+    options,
+  );
+  const drain = function* (): Generator<unknown, void, undefined> {
+    const values = ready;
+    ready = [];
+    yield* values;
+  };
+  for await (const chunk of chunks) {
+    splitter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    options.afterChunk?.(splitter.lines);
+    yield* drain();
+  }
+  splitter.end();
+  yield* drain();
+}

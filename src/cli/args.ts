@@ -1,0 +1,242 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { parseArgs } from 'node:util';
+import { oneOf, preview, problemsOf, refined, struct } from '../domain/codec.js';
+import { Id } from '../domain/ids.js';
+import { Instant } from '../domain/time.js';
+import { minimumEvents } from './generate/log.js';
+
+/** A whole number written in decimal digits, from `min` to `max`. */
+const countFrom = (name: string, min: number, max: number) =>
+  new t.Type<number, string, unknown>(
+    name,
+    (u): u is number => Number.isSafeInteger(u) && (u as number) >= min && (u as number) <= max,
+    (u, c) => {
+      const n = typeof u === 'string' && /^\d+$/.test(u) ? Number(u) : Number.NaN;
+      return n >= min && n <= max
+        ? t.success(n)
+        : t.failure(u, c, `must be a whole number from ${min} to ${max} (got ${preview(u)})`);
+    },
+    String,
+  );
+
+const nonEmpty = (name: string, expectation: string) =>
+  refined(name, (u): u is string => typeof u === 'string' && u.length > 0, expectation);
+
+const LogFile = nonEmpty('LogFile', 'a file path, or - for stdin');
+const ConnectionString = nonEmpty(
+  'ConnectionString',
+  'a PostgreSQL connection string, like postgres://user@localhost/apss',
+);
+
+export const RulesName = oneOf('RulesName', ['default', '2023']);
+export const View = oneOf('View', ['overview', 'reconciliation', 'invoice']);
+
+const AuditArguments = struct(
+  'AuditArguments',
+  {
+    rules: RulesName,
+    json: t.boolean,
+    exitZero: t.boolean,
+  },
+  { file: LogFile, postgres: ConnectionString },
+);
+
+const ReplayArguments = struct(
+  'ReplayArguments',
+  { file: LogFile, view: View, json: t.boolean, csv: t.boolean },
+  { asOf: Instant },
+);
+
+const GenerateArguments = struct('GenerateArguments', {
+  partners: countFrom('Partners', 1, 1_000_000),
+  events: countFrom('Events', 1, 1_000_000_000),
+  seed: Id,
+  violations: countFrom('Violations', 0, 1_000_000_000),
+});
+
+export type AuditArguments = t.TypeOf<typeof AuditArguments>;
+export type ReplayArguments = t.TypeOf<typeof ReplayArguments>;
+export type GenerateArguments = t.TypeOf<typeof GenerateArguments>;
+
+/** What the command line asks for. */
+export type Invocation =
+  | { readonly command: 'help'; readonly topic?: Subcommand }
+  | { readonly command: 'audit'; readonly args: AuditArguments }
+  | { readonly command: 'replay'; readonly args: ReplayArguments }
+  | { readonly command: 'generate'; readonly args: GenerateArguments };
+
+export type Subcommand = 'audit' | 'replay' | 'generate';
+
+/** A command line apss cannot act on: which command it was for (if any), and one line saying why. */
+export type UsageError = { readonly command?: Subcommand; readonly message: string };
+
+type OptionSpec = { readonly type: 'string' | 'boolean'; readonly field: string };
+
+/** Each subcommand's options: how parseArgs reads them and which field of the arguments they fill. */
+const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec } } = {
+  audit: {
+    rules: { type: 'string', field: 'rules' },
+    json: { type: 'boolean', field: 'json' },
+    'exit-zero': { type: 'boolean', field: 'exitZero' },
+    postgres: { type: 'string', field: 'postgres' },
+  },
+  replay: {
+    view: { type: 'string', field: 'view' },
+    'as-of': { type: 'string', field: 'asOf' },
+    json: { type: 'boolean', field: 'json' },
+    csv: { type: 'boolean', field: 'csv' },
+  },
+  generate: {
+    partners: { type: 'string', field: 'partners' },
+    events: { type: 'string', field: 'events' },
+    seed: { type: 'string', field: 'seed' },
+    violations: { type: 'string', field: 'violations' },
+  },
+};
+
+const defaults: { readonly [K in Subcommand]: Record<string, unknown> } = {
+  audit: { rules: 'default', json: false, exitZero: false },
+  replay: { view: 'overview', json: false, csv: false },
+  generate: { seed: 'apss', violations: '0' },
+};
+
+const isSubcommand = (u: string): u is Subcommand => Object.prototype.hasOwnProperty.call(specs, u);
+
+/** The flag a field came from, for messages: `exitZero` was given as `--exit-zero`. */
+const flagOf = (command: Subcommand, field: string): string => {
+  if (field === 'file') return 'the log file';
+  const flag = Object.entries(specs[command]).find(([, spec]) => spec.field === field)?.[0];
+  return flag === undefined ? field : `--${flag}`;
+};
+
+const fail = (command: Subcommand | undefined, message: string): E.Either<UsageError, never> =>
+  E.left(command === undefined ? { message } : { command, message });
+
+/** Reads the options and operands of one subcommand into its raw fields, refusing any flag it does not know. */
+function readOptions(
+  command: Subcommand,
+  argv: readonly string[],
+): E.Either<UsageError, { fields: Record<string, unknown>; operands: string[]; help: boolean }> {
+  const spec = specs[command];
+  const options = Object.fromEntries(
+    Object.entries({ ...spec, help: { type: 'boolean' as const }, h: { type: 'boolean' as const } }).map(
+      ([flag, { type }]) => [flag, { type }],
+    ),
+  );
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const fields: Record<string, unknown> = { ...defaults[command] };
+  const seen = new Set<string>();
+  const operands: string[] = [];
+  let help = false;
+  for (const token of tokens) {
+    if (token.kind === 'positional') operands.push(token.value);
+    if (token.kind !== 'option') continue;
+    if (token.name === 'help' || token.name === 'h') {
+      help = true;
+      continue;
+    }
+    const option = Object.prototype.hasOwnProperty.call(spec, token.name) ? spec[token.name] : undefined;
+    if (option === undefined) return fail(command, `unknown option ${token.rawName}`);
+    if (seen.has(token.name)) return fail(command, `${token.rawName} is given twice`);
+    seen.add(token.name);
+    if (option.type === 'boolean') {
+      if (token.value !== undefined) return fail(command, `${token.rawName} takes no value`);
+      fields[option.field] = true;
+    } else {
+      // Without a value parseArgs would take the next flag for one (`--rules --json`).
+      if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--')))
+        return fail(command, `${token.rawName} needs a value`);
+      fields[option.field] = token.value;
+    }
+  }
+  return E.right({ fields, operands, help });
+}
+
+/** Decodes the raw fields of a subcommand; the first problem becomes the message, named by its flag. */
+function decodeFields<A>(
+  command: Subcommand,
+  codec: t.Decoder<unknown, A>,
+  fields: Record<string, unknown>,
+): E.Either<UsageError, A> {
+  const decoded = codec.decode(fields);
+  if (E.isRight(decoded)) return decoded;
+  const [first] = problemsOf(decoded.left);
+  return fail(
+    command,
+    first === undefined ? 'invalid arguments' : `${flagOf(command, first.path)} ${first.reason}`,
+  );
+}
+
+function oneFile(command: Subcommand, operands: readonly string[]): E.Either<UsageError, string | undefined> {
+  if (operands.length > 1)
+    return fail(command, `expected one log file, got ${operands.length}: ${operands.join(' ')}`);
+  return E.right(operands[0]);
+}
+
+/** Reads `apss <command> ...` (the arguments after the program name). Never throws. */
+export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, Invocation> {
+  const [name, ...rest] = argv;
+  if (name === undefined) return fail(undefined, 'missing command: audit, replay or generate');
+  if (name === '--help' || name === '-h' || name === 'help') return E.right({ command: 'help' });
+  if (!isSubcommand(name))
+    return fail(
+      undefined,
+      name.startsWith('-')
+        ? `unknown option ${name} (a command comes first: audit, replay or generate)`
+        : `unknown command ${name} (expected audit, replay or generate)`,
+    );
+  const read = readOptions(name, rest);
+  if (E.isLeft(read)) return read;
+  const { fields, operands, help } = read.right;
+  if (help) return E.right({ command: 'help', topic: name });
+  switch (name) {
+    case 'audit': {
+      const file = oneFile(name, operands);
+      if (E.isLeft(file)) return file;
+      if (file.right === undefined && fields.postgres === undefined)
+        return fail(
+          name,
+          'missing the log file to audit (a path, - for stdin, or --postgres <connection string>)',
+        );
+      if (file.right !== undefined && fields.postgres !== undefined)
+        return fail(name, 'give either a log file or --postgres, not both');
+      const args = decodeFields(name, AuditArguments, {
+        ...fields,
+        ...(file.right === undefined ? {} : { file: file.right }),
+      });
+      return E.map((decoded: AuditArguments) => ({ command: name, args: decoded }) as const)(args);
+    }
+    case 'replay': {
+      const file = oneFile(name, operands);
+      if (E.isLeft(file)) return file;
+      if (file.right === undefined)
+        return fail(name, 'missing the log file to replay (a path, or - for stdin)');
+      if (fields.json === true && fields.csv === true) return fail(name, 'choose one of --json and --csv');
+      const args = decodeFields(name, ReplayArguments, { ...fields, file: file.right });
+      return E.map((decoded: ReplayArguments) => ({ command: name, args: decoded }) as const)(args);
+    }
+    case 'generate': {
+      if (operands.length > 0)
+        return fail(name, `takes no file (it writes to stdout), got: ${operands.join(' ')}`);
+      for (const required of ['partners', 'events'])
+        if (fields[required] === undefined) return fail(name, `missing --${required} <number>`);
+      const args = decodeFields(name, GenerateArguments, fields);
+      if (E.isLeft(args)) return args;
+      const { partners, events, violations } = args.right;
+      const needed = minimumEvents(partners, violations);
+      if (events < needed)
+        return fail(
+          name,
+          `--events must be at least ${needed} for ${partners} partners and ${violations} violations (2 events to create each partner, 1 per violation)`,
+        );
+      return E.right({ command: name, args: args.right });
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import type { Command, CommandOf, CommandType } from '../../domain/commands.js';
+import type { Actor, Role } from '../../domain/roles.js';
+import { emptyState, type MutablePartnerState } from '../../domain/state.js';
+import type { DomainEvent } from '../../events/codecs.js';
+import type { Random } from './random.js';
+
+/**
+ * Where a generated partner is in its life: not seen yet, a CSP partner with customer tenants only,
+ * holding a shared tenant without a subscription (after an injected violation), or live.
+ */
+export type Phase = 'waiting' | 'customer' | 'tenant' | 'live';
+
+/** A generated partner: its state exactly as an audit will rebuild it, and what the generator picks from. */
+export type Partner = {
+  readonly id: string;
+  readonly label: string;
+  phase: Phase;
+  readonly state: MutablePartnerState;
+  /** Active APSS subscriptions, ended ones (cancelled or migrated), and the partner's customer tenants. */
+  readonly active: string[];
+  readonly ended: string[];
+  readonly customerTenants: string[];
+  readonly staff: readonly Actor[];
+  readonly currency: string;
+  readonly counters: Record<
+    'subscription' | 'reservation' | 'deployment' | 'service' | 'usage' | 'tenant',
+    number
+  >;
+};
+
+const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
+const PARTNER_ROLES: readonly (readonly [Role, number])[] = [
+  ['GlobalAdmin', 2],
+  ['AdminAgent', 5],
+  ['SalesAgent', 3],
+];
+
+export const billingSystem: Actor = { id: 'billing-system', role: 'System' };
+
+export function newPartner(index: number, width: number, random: Random): Partner {
+  const label = String(index + 1).padStart(width, '0');
+  const domain = `partner-${label}.example`;
+  return {
+    id: `partner-${label}`,
+    label,
+    phase: 'waiting',
+    state: emptyState(),
+    active: [],
+    ended: [],
+    customerTenants: [],
+    staff: [
+      { id: `admin@${domain}`, role: 'GlobalAdmin' },
+      { id: `agent@${domain}`, role: 'AdminAgent' },
+      { id: `sales@${domain}`, role: 'SalesAgent' },
+    ],
+    currency: random.pick(CURRENCIES),
+    counters: { subscription: 0, reservation: 0, deployment: 0, service: 0, usage: 0, tenant: 0 },
+  };
+}
+
+/** A member of the partner's staff whom the default rules permit to act. */
+export const staffMember = (partner: Partner, random: Random): Actor => {
+  const role = random.weighted(PARTNER_ROLES);
+  return partner.staff.find((actor) => actor.role === role) as Actor;
+};
+
+export const sharedTenantOf = (partner: Partner): string => `tenant-${partner.label}-apss`;
+
+/** The next id of a kind for this partner, unique within it. */
+export function nextId(partner: Partner, kind: keyof Partner['counters']): string {
+  partner.counters[kind] += 1;
+  const n = partner.counters[kind];
+  switch (kind) {
+    case 'subscription':
+      return `sub-${partner.label}-${n}`;
+    case 'reservation':
+      return `ri-${partner.label}-${n}`;
+    case 'deployment':
+      return `dep-${partner.label}-${n}`;
+    case 'service':
+      return `svc-${partner.label}-${n}`;
+    case 'usage':
+      return `use-${partner.label}-${n}`;
+    case 'tenant':
+      return `tenant-${partner.label}-cust-${n}`;
+  }
+}
+
+export const command = <K extends CommandType>(
+  type: K,
+  data: CommandOf<K>['data'],
+  actor: Actor,
+  at: string,
+): Command => ({ type, data, metadata: { actor, at } }) as Command;
+
+const remove = (items: string[], item: string): void => {
+  const index = items.indexOf(item);
+  if (index !== -1) items.splice(index, 1);
+};
+
+/** Keeps the generator's lists in step with an event the partner's state has just taken. */
+export function track(partner: Partner, event: DomainEvent): void {
+  switch (event.type) {
+    case 'ApssSubscriptionPurchased':
+      if (
+        !partner.active.includes(event.data.subscriptionId) &&
+        !partner.ended.includes(event.data.subscriptionId)
+      )
+        partner.active.push(event.data.subscriptionId);
+      return;
+    case 'SubscriptionCancelled':
+    case 'SubscriptionMigratedToWebDirect':
+      if (partner.active.includes(event.data.subscriptionId)) {
+        remove(partner.active, event.data.subscriptionId);
+        partner.ended.push(event.data.subscriptionId);
+      }
+      return;
+    case 'SharedTenantCreated':
+      remove(partner.customerTenants, event.data.tenantId);
+      return;
+    case 'ServiceProvisioned':
+      if (
+        event.data.tenantId !== partner.state.sharedTenantId &&
+        !partner.customerTenants.includes(event.data.tenantId)
+      )
+        partner.customerTenants.push(event.data.tenantId);
+      return;
+    default:
+      return;
+  }
+}

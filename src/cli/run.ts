@@ -1,0 +1,39 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { parseCommandLine } from './args.js';
+import { auditCommand } from './commands/audit.js';
+import { generateCommand } from './commands/generate.js';
+import { replayCommand } from './commands/replay.js';
+import { helpText } from './help.js';
+import { put, type CliIo } from './io.js';
+
+/**
+ * Runs `apss` with the arguments after the program name and returns the exit status. Errors are one
+ * line on stderr and status 2, never a stack trace.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const invocation = parseCommandLine(argv);
+  if (E.isLeft(invocation)) {
+    const { command, message } = invocation.left;
+    const program = command === undefined ? 'apss' : `apss ${command}`;
+    await put(io.stderr, `${program}: ${message} (see ${program} --help)\n`);
+    return 2;
+  }
+  const run = invocation.right;
+  try {
+    switch (run.command) {
+      case 'help':
+        await put(io.stdout, helpText(run.topic));
+        return 0;
+      case 'audit':
+        return await auditCommand(run.args, io);
+      case 'replay':
+        return await replayCommand(run.args, io);
+      case 'generate':
+        return await generateCommand(run.args, io);
+    }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    await put(io.stderr, `apss ${run.command}: unexpected error: ${reason.split('\n')[0]}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,69 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { open } from 'node:fs/promises';
+
+/** A log to read: its bytes, its size when known (for progress), and how messages name it. */
+export type LogSource = {
+  readonly label: string;
+  readonly size: number | undefined;
+  readonly chunks: AsyncIterable<Uint8Array | string>;
+};
+
+/** Measured fastest: bigger chunks decode to strings too large for V8's regular heap. */
+const CHUNK_BYTES = 64 * 1024;
+
+const reasons: { readonly [code: string]: string } = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+  EMFILE: 'too many open files',
+};
+
+/** Why a file could not be read, in a few words. */
+export const reasonOf = (error: unknown): string => {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && reasons[code] !== undefined) return reasons[code];
+  return error instanceof Error ? error.message : String(error);
+};
+
+/** Opens a log file (or stdin for `-`), so that a missing or unreadable one is one clear line before any reading. */
+export async function openLog(
+  file: string,
+  stdin: AsyncIterable<Uint8Array | string>,
+): Promise<E.Either<string, LogSource>> {
+  if (file === '-') return E.right({ label: 'stdin', size: undefined, chunks: stdin });
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const stats = await handle.stat();
+      if (stats.isDirectory()) {
+        await handle.close();
+        return E.left(`cannot read ${file}: ${reasons.EISDIR}`);
+      }
+      return E.right({
+        label: file,
+        size: stats.isFile() ? stats.size : undefined,
+        chunks: handle.createReadStream({ highWaterMark: CHUNK_BYTES }),
+      });
+    } catch (error) {
+      await handle.close();
+      return E.left(`cannot read ${file}: ${reasonOf(error)}`);
+    }
+  } catch (error) {
+    return E.left(`cannot read ${file}: ${reasonOf(error)}`);
+  }
+}
+
+/** The chunks of a source, counting their bytes as they pass. */
+export async function* counting(
+  chunks: AsyncIterable<Uint8Array | string>,
+  count: (bytes: number) => void,
+): AsyncGenerator<Uint8Array | string, void, undefined> {
+  for await (const chunk of chunks) {
+    count(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+    yield chunk;
+  }
+}

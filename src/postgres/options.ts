@@ -1,0 +1,72 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { Pool, PoolConfig } from 'pg';
+import { isRecord, problemsOf, refined, struct, type FieldProblem } from '../domain/codec.js';
+
+export const DEFAULT_SCHEMA = 'apss';
+export const DEFAULT_TABLE = 'events';
+export const DEFAULT_PAGE_SIZE = 1_000;
+export const MAX_PAGE_SIZE = 100_000;
+
+/**
+ * Where and how to keep the events: pg's own connection settings (`connectionString`, `host`, `max`,
+ * ...; unset ones come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE as pg reads them), or a
+ * `pool` of the caller's, plus the schema and table to use and how many rows one read fetches at a time.
+ */
+export type PostgresEventStoreOptions = PoolConfig & {
+  /** A pool of the caller's: its connection settings win over the ones above, and close() leaves it open. */
+  readonly pool?: Pool;
+  /** The schema holding the table, created when missing ('apss'). */
+  readonly schema?: string;
+  /** The events table ('events'). */
+  readonly table?: string;
+  /** Rows per read query (1000): a read holds at most two pages in memory. */
+  readonly pageSize?: number;
+};
+
+/** A lower-case SQL identifier, so that it can be quoted as it is. */
+const SqlName = refined(
+  'SqlName',
+  (u): u is string => typeof u === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(u),
+  'a lower-case SQL name: a letter or _, then letters, digits or _, at most 63 in all',
+);
+const PageSize = refined(
+  'PageSize',
+  (u): u is number => Number.isSafeInteger(u) && (u as number) >= 1 && (u as number) <= MAX_PAGE_SIZE,
+  `an integer from 1 to ${MAX_PAGE_SIZE}`,
+);
+const PoolLike = refined(
+  'Pool',
+  (u): u is Pool => isRecord(u) && typeof u.query === 'function' && typeof u.connect === 'function',
+  'a pg Pool',
+);
+
+/** The store's own options; every other field is pg's and goes to the pool as given. */
+const StoreOptions = struct(
+  'PostgresEventStoreOptions',
+  {},
+  { pool: PoolLike, schema: SqlName, table: SqlName, pageSize: PageSize },
+  'strip',
+);
+
+export type StoreSettings = {
+  readonly schema: string;
+  readonly table: string;
+  readonly pageSize: number;
+  /** The caller's pool, or the settings for one of the store's own. */
+  readonly connection: { readonly pool: Pool } | { readonly config: PoolConfig };
+};
+
+export function decodeStoreOptions(options: unknown): E.Either<readonly FieldProblem[], StoreSettings> {
+  const decoded = StoreOptions.decode(options ?? {});
+  if (E.isLeft(decoded))
+    return E.left(problemsOf(decoded.left).map((p) => ({ ...p, path: `options.${p.path}` })));
+  const {
+    pool,
+    schema = DEFAULT_SCHEMA,
+    table = DEFAULT_TABLE,
+    pageSize = DEFAULT_PAGE_SIZE,
+  } = decoded.right;
+  if (pool !== undefined) return E.right({ schema, table, pageSize, connection: { pool } });
+  const { pool: _, schema: _s, table: _t, pageSize: _p, ...config } = options as PostgresEventStoreOptions;
+  return E.right({ schema, table, pageSize, connection: { config } });
+}

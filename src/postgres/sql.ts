@@ -1,0 +1,90 @@
+import { escapeLiteral } from 'pg';
+
+// The SQL of one events table. Names are checked SqlNames (options.ts) and quoted; values are parameters,
+// but for the append script, which quotes them with pg's escapeLiteral.
+
+/** First key of every advisory lock this library takes (the two-key space does not overlap pg's one-key space). */
+const LOCK_SPACE = 0x61707373; // 'apss'
+
+/** A stable 32-bit hash (FNV-1a) of a text, as a signed integer for pg's advisory lock keys. */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+export type TableSql = ReturnType<typeof tableSql>;
+
+export function tableSql(schema: string, table: string) {
+  const qualified = `"${schema}"."${table}"`;
+  const uniquePosition = `${table}_stream_position_key`;
+  // Prepared statement names are per connection; a pool may serve stores on several tables.
+  const statement = (name: string): string => `apss_${(hash32(qualified) >>> 0).toString(36)}_${name}`;
+  return {
+    qualified,
+    uniquePosition,
+    exists: `SELECT to_regclass($1) IS NOT NULL AS exists`,
+    /** DDL of all apss stores of a database is serialised, so concurrent first uses do not collide. */
+    create: [
+      `SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`,
+      `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
+      `CREATE TABLE IF NOT EXISTS ${qualified} (
+        global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        stream_id text NOT NULL,
+        stream_position integer NOT NULL CHECK (stream_position >= 1),
+        type text NOT NULL,
+        data jsonb NOT NULL,
+        metadata jsonb NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT "${uniquePosition}" UNIQUE (stream_id, stream_position)
+      )`,
+    ],
+    version: {
+      name: statement('version'),
+      text: `SELECT coalesce(max(stream_position), 0) AS version FROM ${qualified} WHERE stream_id = $1`,
+    },
+    /**
+     * One append as one script, sent in one round trip: the transaction, its lock, the insert and the
+     * commit. The values are quoted by pg's escapeLiteral (a script cannot take parameters).
+     *
+     * The lock: every append to this table holds it until it has committed, so global positions
+     * become visible in the order they were drawn, and a reader following readAll({ after }) never
+     * misses a late commit below a position it has already seen. Sending the script whole keeps the
+     * lock held for the server's work alone, never across a round trip to the client.
+     *
+     * The insert puts the events at positions expected+1...: the unique (stream_id, stream_position)
+     * constraint refuses them when the stream has grown past `expected`, and the EXISTS inserts
+     * nothing when it has not reached it yet. `expected` null means 'any': after the last position.
+     */
+    append: (streamId: string, expected: number | null, events: readonly unknown[]): string => {
+      const stream = escapeLiteral(streamId);
+      return `BEGIN;
+        SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${hash32(qualified)});
+        WITH base AS (
+          SELECT coalesce(${expected === null ? 'NULL' : expected.toFixed(0)}::integer,
+            (SELECT max(stream_position) FROM ${qualified} WHERE stream_id = ${stream}), 0) AS version
+        )
+        INSERT INTO ${qualified} (stream_id, stream_position, type, data, metadata)
+        SELECT ${stream}, base.version + e.ordinality, e.value->>'type', e.value->'data', e.value->'metadata'
+        FROM base, jsonb_array_elements(${escapeLiteral(JSON.stringify(events))}::jsonb) WITH ORDINALITY AS e
+        WHERE base.version = 0
+          OR EXISTS (SELECT 1 FROM ${qualified} WHERE stream_id = ${stream} AND stream_position = base.version)
+        ORDER BY e.ordinality
+        RETURNING stream_position;
+        COMMIT`;
+    },
+    readStream: {
+      name: statement('read_stream'),
+      text: `SELECT global_position, stream_position, type, data, metadata FROM ${qualified}
+        WHERE stream_id = $1 AND stream_position > $2 ORDER BY stream_position LIMIT $3`,
+    },
+    readAll: {
+      name: statement('read_all'),
+      text: `SELECT global_position, stream_id, stream_position, type, data, metadata FROM ${qualified}
+        WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import * as E from 'fp-ts/lib/Either.js';
+import pg from 'pg';
+import type { DomainEvent } from '../events/codecs.js';
+import { ConcurrencyError, EventStoreRequestError } from '../store/errors.js';
+import {
+  conflicts,
+  type AppendOptions,
+  type EventStore,
+  type ExpectedVersion,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type StoredEvent,
+} from '../store/eventStore.js';
+import { decodeAppend, decodeReadAll, decodeReadStream, type AppendRequest } from '../store/requests.js';
+import { withClient } from './clients.js';
+import { decodeStoreOptions, type PostgresEventStoreOptions } from './options.js';
+import { pages } from './pages.js';
+import { recordOf, storedEventOf, type EventRow } from './rows.js';
+import { ensureTable, tableExists } from './schema.js';
+import { tableSql, type TableSql } from './sql.js';
+
+type Ready = { readonly pool: pg.Pool; readonly sql: TableSql; readonly pageSize: number };
+
+const isUniqueViolation = (error: unknown, constraint: string): boolean =>
+  error instanceof Error &&
+  (error as { code?: unknown }).code === '23505' &&
+  (error as { constraint?: unknown }).constraint === constraint;
+
+/** The version an insert starts after: null lets the database take the stream's current one ('any'). */
+const insertBase = (expected: ExpectedVersion): number | null =>
+  expected === 'any' ? null : expected === 'no_stream' ? 0 : expected;
+
+/**
+ * An EventStore in PostgreSQL, on the `pg` driver. One table holds every stream: an append is one
+ * transaction (all of a decision's events or none), the expected version is enforced by the
+ * database (unique stream position), and reads go page by page so memory stays flat.
+ *
+ * The constructor never throws: options it cannot use make every call reject with an
+ * EventStoreRequestError naming the field. Calls reject with pg's own errors when the database
+ * cannot be reached.
+ */
+export class PostgresEventStore implements EventStore {
+  /** The events table, schema-qualified and quoted, as SQL names it. */
+  readonly table: string;
+  readonly #setup: E.Either<Error, Ready>;
+  readonly #ownsPool: boolean;
+  #tableKnown = false;
+  #creating: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options?: PostgresEventStoreOptions) {
+    const settings = decodeStoreOptions(options);
+    this.#ownsPool = E.isRight(settings) && 'config' in settings.right.connection;
+    this.table = E.isRight(settings) ? tableSql(settings.right.schema, settings.right.table).qualified : '';
+    this.#setup = E.isLeft(settings)
+      ? E.left(new EventStoreRequestError('PostgresEventStore options', settings.left))
+      : E.tryCatch(
+          () => {
+            const { schema, table, pageSize, connection } = settings.right;
+            if ('pool' in connection)
+              return { pool: connection.pool, sql: tableSql(schema, table), pageSize };
+            const pool = new pg.Pool(connection.config);
+            // An idle connection that the server drops is an 'error' event; the pool replaces it.
+            pool.on('error', () => undefined);
+            return { pool, sql: tableSql(schema, table), pageSize };
+          },
+          (error) => (error instanceof Error ? error : new Error(String(error))),
+        );
+  }
+
+  /** Creates the schema and table if they are missing; the first append does so too. */
+  async ensureSchema(): Promise<void> {
+    await this.#writable();
+  }
+
+  #usable(): Ready {
+    if (E.isLeft(this.#setup)) throw this.#setup.left;
+    if (this.#closing !== undefined) throw new Error('this PostgresEventStore is closed');
+    return this.#setup.right;
+  }
+
+  /** For writes: the table, created if missing (a failed attempt, say the database was down, is tried again next time). */
+  async #writable(): Promise<Ready> {
+    const setup = this.#usable();
+    if (this.#tableKnown) return setup;
+    this.#creating ??= ensureTable(setup.pool, setup.sql)
+      .then(() => {
+        this.#tableKnown = true;
+      })
+      .finally(() => {
+        this.#creating = undefined;
+      });
+    await this.#creating;
+    return setup;
+  }
+
+  /** For reads: the table if it exists; reading creates nothing (an audit may run as a user that may only read). */
+  async #readable(): Promise<Ready | undefined> {
+    const setup = this.#usable();
+    this.#tableKnown ||= await tableExists(setup.pool, setup.sql);
+    return this.#tableKnown ? setup : undefined;
+  }
+
+  async appendToStream(
+    streamId: string,
+    events: readonly DomainEvent[],
+    options: AppendOptions,
+  ): Promise<{ nextVersion: number }> {
+    const request = decodeAppend(streamId, events, options);
+    if (E.isLeft(request)) throw request.left;
+    const { pool, sql } = await this.#writable();
+    if (request.right.events.length === 0) {
+      const actual = await this.#version(pool, sql, request.right.streamId);
+      if (conflicts(request.right.expectedVersion, actual))
+        throw new ConcurrencyError(request.right.streamId, request.right.expectedVersion, actual);
+      return { nextVersion: actual };
+    }
+    const nextVersion = await this.#insert(pool, sql, request.right);
+    if (nextVersion !== undefined) return { nextVersion };
+    const actual = await this.#version(pool, sql, request.right.streamId);
+    throw new ConcurrencyError(request.right.streamId, request.right.expectedVersion, actual);
+  }
+
+  /** The stream's version after the insert, or undefined when the stream was not at the expected version. */
+  async #insert(pool: pg.Pool, sql: TableSql, request: AppendRequest): Promise<number | undefined> {
+    const script = sql.append(request.streamId, insertBase(request.expectedVersion), request.events);
+    try {
+      // A script of several statements answers with one result per statement.
+      const results = (await withClient(pool, (client) =>
+        client.query(script),
+      )) as unknown as pg.QueryResult[];
+      const inserted = results.find((result) => result.command === 'INSERT')?.rows as
+        { stream_position: number }[] | undefined;
+      return inserted?.[request.events.length - 1]?.stream_position;
+    } catch (error) {
+      if (isUniqueViolation(error, sql.uniquePosition)) return undefined;
+      throw error;
+    }
+  }
+
+  async #version(pool: pg.Pool, sql: TableSql, streamId: string): Promise<number> {
+    const result = await pool.query<{ version: number }>({ ...sql.version, values: [streamId] });
+    return result.rows[0]?.version ?? 0;
+  }
+
+  async *readStream(streamId: string, options?: ReadStreamOptions): AsyncGenerator<StoredEvent> {
+    const request = decodeReadStream(streamId, options);
+    if (E.isLeft(request)) throw request.left;
+    const ready = await this.#readable();
+    if (ready === undefined) return;
+    const { pool, sql, pageSize } = ready;
+    const { streamId: id, after } = request.right;
+    const fetch = async (position: number): Promise<readonly EventRow[]> =>
+      (await pool.query<EventRow>({ ...sql.readStream, values: [id, position, pageSize] })).rows;
+    for await (const page of pages(fetch, (row) => row.stream_position, after, pageSize))
+      for (const row of page) yield storedEventOf(row, id);
+  }
+
+  async *readAll(options?: ReadAllOptions): AsyncGenerator<StoredEvent> {
+    for await (const page of this.#pagesOfAll(options))
+      for (const row of page) yield storedEventOf(row, row.stream_id ?? '');
+  }
+
+  /**
+   * The stored log as the raw records `{ type, data, metadata }` that were written, in global order,
+   * without decoding: for an audit, which reports a record that no longer decodes as a finding
+   * where readAll would stop with a StoredEventError.
+   */
+  async *readRecords(options?: ReadAllOptions): AsyncGenerator<unknown> {
+    for await (const page of this.#pagesOfAll(options)) for (const row of page) yield recordOf(row);
+  }
+
+  async *#pagesOfAll(options: unknown): AsyncGenerator<readonly EventRow[]> {
+    const request = decodeReadAll(options);
+    if (E.isLeft(request)) throw request.left;
+    const ready = await this.#readable();
+    if (ready === undefined) return;
+    const { pool, sql, pageSize } = ready;
+    const fetch = async (position: bigint): Promise<readonly EventRow[]> =>
+      (await pool.query<EventRow>({ ...sql.readAll, values: [position.toString(), pageSize] })).rows;
+    yield* pages(fetch, (row) => BigInt(row.global_position), request.right.after, pageSize);
+  }
+
+  /** Ends the store's own pool (a pool passed in stays open: it is the caller's). Later calls reject. */
+  async close(): Promise<void> {
+    this.#closing ??=
+      E.isRight(this.#setup) && this.#ownsPool ? this.#setup.right.pool.end() : Promise.resolve();
+    await this.#closing;
+  }
+}

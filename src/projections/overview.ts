@@ -1,0 +1,86 @@
+import { freeze } from 'immer';
+import { applyEvent } from '../domain/evolve.js';
+import {
+  emptyState,
+  freezeState,
+  thaw,
+  type MutablePartnerState,
+  type PartnerState,
+} from '../domain/state.js';
+import type { DomainEvent } from '../events/codecs.js';
+import { batchProjection, type Projection } from './projection.js';
+import type { PartnerOverview } from './viewCodecs.js';
+
+export type { PartnerOverview, SubscriptionOverview } from './viewCodecs.js';
+
+type Accumulator = {
+  readonly overviews: Map<string, PartnerOverview>;
+  readonly states: Map<string, PartnerState>;
+  /** The partners this batch touches, as private mutable copies of their states. */
+  readonly drafts: Map<string, MutablePartnerState>;
+};
+
+const remembered = new WeakMap<object, ReadonlyMap<string, PartnerState>>();
+
+const countBy = (records: Iterable<{ readonly subscriptionId: string }>): Map<string, number> => {
+  const counts = new Map<string, number>();
+  for (const { subscriptionId } of records) counts.set(subscriptionId, (counts.get(subscriptionId) ?? 0) + 1);
+  return counts;
+};
+
+function overviewOf(partnerId: string, state: PartnerState): PartnerOverview {
+  const reservations = countBy(state.reservations.values());
+  const deployments = countBy(state.deployments.values());
+  const subscriptions = [...state.subscriptions.values()].map(({ subscriptionId, status }) =>
+    Object.freeze({
+      subscriptionId,
+      status,
+      reservations: reservations.get(subscriptionId) ?? 0,
+      deployments: deployments.get(subscriptionId) ?? 0,
+    }),
+  );
+  return Object.freeze({
+    partnerId,
+    sharedTenantId: state.sharedTenantId,
+    subscriptions: Object.freeze(subscriptions),
+  });
+}
+
+function step({ states, drafts }: Accumulator, event: DomainEvent): void {
+  const { partnerId } = event.data;
+  let draft = drafts.get(partnerId);
+  if (draft === undefined) {
+    const state = states.get(partnerId);
+    draft = state === undefined ? { ...emptyState(), partnerId } : thaw(state);
+    drafts.set(partnerId, draft);
+  }
+  // The overview shows no usage: leaving it out of the state spares a record per usage line.
+  if (event.type !== 'UsageRecorded') applyEvent(draft, event);
+}
+
+/**
+ * Per partner (in the order they first appear), its shared tenant and its APSS subscriptions with
+ * their status and how many reservations and deployments each has. Events change the partner's
+ * state exactly as `evolve` does.
+ */
+export const overview: Projection<ReadonlyMap<string, PartnerOverview>> = batchProjection({
+  resume(view: unknown): Accumulator {
+    const states = typeof view === 'object' && view !== null ? remembered.get(view) : undefined;
+    return {
+      overviews: states === undefined ? new Map() : new Map(view as ReadonlyMap<string, PartnerOverview>),
+      states: new Map(states),
+      drafts: new Map(),
+    };
+  },
+  step,
+  finish({ overviews, states, drafts }: Accumulator): ReadonlyMap<string, PartnerOverview> {
+    for (const [partnerId, draft] of drafts) {
+      const state = freezeState(draft);
+      states.set(partnerId, state);
+      overviews.set(partnerId, overviewOf(partnerId, state));
+    }
+    const view = freeze(overviews, false) as ReadonlyMap<string, PartnerOverview>;
+    remembered.set(view, states);
+    return view;
+  },
+});

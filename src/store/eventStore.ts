@@ -1,0 +1,90 @@
+import * as t from 'io-ts';
+import { preview, refined } from '../domain/codec.js';
+import { isStorableText } from '../domain/ids.js';
+import type { DomainEvent } from '../events/codecs.js';
+
+/** The largest stream version a store accepts (PostgreSQL keeps stream positions in an integer column). */
+export const MAX_STREAM_VERSION = 2_147_483_647;
+export const MAX_STREAM_ID_LENGTH = 256;
+
+/** A stream's name: non-empty, at most 256 characters, no control characters. */
+export const StreamId = refined(
+  'StreamId',
+  (u): u is string => isStorableText(u, MAX_STREAM_ID_LENGTH),
+  `a non-empty string of at most ${MAX_STREAM_ID_LENGTH} characters without control characters or lone surrogates`,
+);
+
+const isStreamVersion = (u: unknown): u is number =>
+  typeof u === 'number' && Number.isInteger(u) && u >= 0 && u <= MAX_STREAM_VERSION;
+
+/** A stream's version: how many events it holds, which is also the position of its last event. */
+export const StreamVersion = refined('StreamVersion', isStreamVersion, 'an integer from 0 (no events)');
+
+/**
+ * What an append expects of the stream: exactly this many events already (`0` and `'no_stream'`
+ * both mean none), or `'any'` for no check at all.
+ */
+export const ExpectedVersion = refined(
+  'ExpectedVersion',
+  (u): u is number | 'no_stream' | 'any' => u === 'no_stream' || u === 'any' || isStreamVersion(u),
+  `a stream version (an integer from 0), 'no_stream' or 'any'`,
+);
+export type ExpectedVersion = t.TypeOf<typeof ExpectedVersion>;
+
+/** A position in the whole log: positions only grow, in the order appends were committed. */
+export const GlobalPosition = refined(
+  'GlobalPosition',
+  (u): u is bigint => typeof u === 'bigint' && u >= 0n,
+  'a bigint from 0n',
+);
+
+/** One recorded event: its stream, its place in that stream (the first is 1) and in the whole log. */
+export type StoredEvent = {
+  readonly streamId: string;
+  readonly streamPosition: number;
+  readonly globalPosition: bigint;
+  readonly event: DomainEvent;
+};
+
+export type ReadStreamOptions = {
+  /** Only events after this stream position (a version read earlier): the tail. */
+  readonly after?: number;
+};
+
+export type ReadAllOptions = {
+  /** Only events after this global position. */
+  readonly after?: bigint;
+};
+
+export type AppendOptions = { readonly expectedVersion: ExpectedVersion };
+
+/**
+ * Where a service keeps its events. Each append is all or nothing and checks the stream's version
+ * first; a stream that is not at the expected version fails the append with a ConcurrencyError.
+ * Reads are async iterables: a consumer that stops early stops the reading.
+ */
+export interface EventStore {
+  readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<StoredEvent>;
+  readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>;
+  appendToStream(
+    streamId: string,
+    events: readonly DomainEvent[],
+    options: AppendOptions,
+  ): Promise<{ nextVersion: number }>;
+}
+
+/** The stream that holds one partner's events. */
+export const partnerStreamId = (partnerId: string): string =>
+  `partner-${typeof partnerId === 'string' ? partnerId : preview(partnerId)}`;
+
+/** Whether a stream at `actual` fails an append that expects `expected`. */
+export const conflicts = (expected: ExpectedVersion, actual: number): boolean =>
+  expected === 'any' ? false : actual !== (expected === 'no_stream' ? 0 : expected);
+
+/** Whether a value offers the three operations of an EventStore. */
+export const isEventStore = (u: unknown): u is EventStore =>
+  typeof u === 'object' &&
+  u !== null &&
+  ['readStream', 'readAll', 'appendToStream'].every(
+    (name) => typeof (u as Record<string, unknown>)[name] === 'function',
+  );

@@ -1,0 +1,102 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { isRecord, preview, problemsOf, struct, type FieldProblem } from '../domain/codec.js';
+import type { DomainEvent } from '../events/codecs.js';
+import { decodeEvent } from '../events/decode.js';
+import { EventStoreRequestError } from './errors.js';
+import { ExpectedVersion, GlobalPosition, StreamId, StreamVersion } from './eventStore.js';
+
+// What every store checks before it touches its storage, so that every store refuses the same calls.
+
+export type AppendRequest = {
+  readonly streamId: string;
+  /** Decoded: instants in UTC, old schema versions lifted to the current one; what is stored. */
+  readonly events: readonly DomainEvent[];
+  readonly expectedVersion: ExpectedVersion;
+};
+
+const AppendOptions = struct('AppendOptions', { expectedVersion: ExpectedVersion });
+const ReadStreamOptions = struct('ReadStreamOptions', {}, { after: StreamVersion });
+const ReadAllOptions = struct('ReadAllOptions', {}, { after: GlobalPosition });
+
+const problemsAt = (field: string, errors: t.Errors): FieldProblem[] =>
+  problemsOf(errors).map((p) => ({
+    path: p.path === '(root)' ? field : `${field}.${p.path}`,
+    reason: p.reason,
+  }));
+
+function decodeField<A>(
+  codec: t.Decoder<unknown, A>,
+  value: unknown,
+  field: string,
+): E.Either<FieldProblem[], A> {
+  const result = codec.decode(value);
+  return E.isLeft(result) ? E.left(problemsAt(field, result.left)) : result;
+}
+
+/** Checks an append: the stream id, every event (decoded and upcast, as it will be stored) and the expected version. */
+export function decodeAppend(
+  streamId: unknown,
+  events: unknown,
+  options: unknown,
+): E.Either<EventStoreRequestError, AppendRequest> {
+  const problems: FieldProblem[] = [];
+  const details: string[] = [];
+  const report = (found: readonly FieldProblem[], paths = found.map((p) => p.path)): void => {
+    problems.push(...found);
+    details.push(...paths);
+  };
+  const stream = decodeField(StreamId, streamId, 'streamId');
+  if (E.isLeft(stream)) report(stream.left);
+  const decoded: DomainEvent[] = [];
+  if (!Array.isArray(events))
+    report([{ path: 'events', reason: `must be an array of events (got ${preview(events)})` }]);
+  else
+    events.forEach((input: unknown, index) => {
+      const event = decodeEvent(input);
+      if (E.isRight(event)) return decoded.push(event.right);
+      const at = `events.${index}`;
+      report(
+        [{ path: at, reason: `is a ${event.left.message}` }],
+        event.left.details.map((path) => (path === '(root)' ? at : `${at}.${path}`)),
+      );
+    });
+  const expected = isRecord(options)
+    ? decodeField(AppendOptions, options, 'options')
+    : E.left([{ path: 'options', reason: `must be { expectedVersion } (got ${preview(options)})` }]);
+  if (E.isLeft(expected)) report(expected.left);
+  if (E.isLeft(stream) || E.isLeft(expected) || problems.length > 0)
+    return E.left(new EventStoreRequestError('appendToStream', problems, details));
+  return E.right({
+    streamId: stream.right,
+    events: decoded,
+    expectedVersion: expected.right.expectedVersion,
+  });
+}
+
+/** Checks a stream read; `after` defaults to 0 (the whole stream). */
+export function decodeReadStream(
+  streamId: unknown,
+  options: unknown,
+): E.Either<EventStoreRequestError, { readonly streamId: string; readonly after: number }> {
+  const stream = decodeField(StreamId, streamId, 'streamId');
+  const read = decodeField(ReadStreamOptions, options ?? {}, 'options');
+  if (E.isLeft(stream) || E.isLeft(read))
+    return E.left(
+      new EventStoreRequestError('readStream', [
+        ...(E.isLeft(stream) ? stream.left : []),
+        ...(E.isLeft(read) ? read.left : []),
+      ]),
+    );
+  return E.right({ streamId: stream.right, after: read.right.after ?? 0 });
+}
+
+/** Checks a read of the whole log; `after` defaults to 0n (from the start). */
+export function decodeReadAll(
+  options: unknown,
+): E.Either<EventStoreRequestError, { readonly after: bigint }> {
+  const read = decodeField(ReadAllOptions, options ?? {}, 'options');
+  return E.isLeft(read)
+    ? E.left(new EventStoreRequestError('readAll', read.left))
+    : E.right({ after: read.right.after ?? 0n });
+}

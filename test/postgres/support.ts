@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+
+// The PostgreSQL tests connect as pg does by default: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE.
+
+/** CI sets APSS_REQUIRE_POSTGRES=1: there a missing server fails the tests instead of skipping them. */
+export const postgresRequired = process.env.APSS_REQUIRE_POSTGRES === '1';
+
+export const where = (): string =>
+  `${process.env.PGHOST ?? 'localhost'}:${process.env.PGPORT ?? '5432'}/${process.env.PGDATABASE ?? process.env.PGUSER ?? ''}`;
+
+/** Why PostgreSQL cannot be used here, or undefined when it can. */
+export async function unreachableReason(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionTimeoutMillis: 3_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message || error.name : String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A schema of the calling suite's own, made up fresh and dropped after it, so that test files
+ * (and anyone else on the same database) never share a table. `admin` runs the suite's own SQL.
+ */
+export function isolatedSchema(label: string): { readonly name: string; readonly admin: () => pg.Pool } {
+  const name = `apss_test_${label}_${randomBytes(4).toString('hex')}`;
+  let pool: pg.Pool | undefined;
+  const admin = (): pg.Pool => {
+    if (pool === undefined) {
+      pool = new pg.Pool({ max: 4 });
+      pool.on('error', () => undefined);
+    }
+    return pool;
+  };
+  beforeAll(async () => {
+    await admin().query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+  });
+  afterAll(async () => {
+    await admin().query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    await pool?.end();
+  });
+  return { name, admin };
+}
+
+/** Resolves once `count` callers have arrived: every one of them waits for the last. */
+export function barrier(count: number): () => Promise<void> {
+  let arrived = 0;
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return async () => {
+    arrived += 1;
+    if (arrived === count) open();
+    await opened;
+  };
+}

@@ -1,0 +1,172 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  fold,
+  invoice,
+  overview,
+  project,
+  reconciliation,
+  type DomainEvent,
+  type Projection,
+} from 'apss-domain';
+import { add, anyLog, plain, times } from './fixtures.js';
+
+const views = { reconciliation, invoice, overview } as Record<string, Projection<unknown>>;
+const named = Object.entries(views);
+
+const byPartner = (log: readonly DomainEvent[]) => {
+  const partners = new Map<string, DomainEvent[]>();
+  for (const event of log)
+    partners.set(event.data.partnerId, [...(partners.get(event.data.partnerId) ?? []), event]);
+  return partners;
+};
+
+/** Every object reachable from a view is frozen (a Map is frozen when it refuses `set`). */
+function deeplyFrozen(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (value instanceof Map) {
+    let refused = false;
+    try {
+      value.set('__probe__', 1);
+    } catch {
+      refused = true;
+    }
+    return refused && [...value.values()].every(deeplyFrozen);
+  }
+  return Object.isFrozen(value) && Object.values(value).every(deeplyFrozen);
+}
+
+describe.each(named)('%s is an incremental fold', (_name, projection) => {
+  it('property: project over a log equals applying its events one at a time', () => {
+    fc.assert(
+      fc.property(anyLog(25), (log) => {
+        expect(project(projection, log)).toEqual(log.reduce(projection.apply, projection.init));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('property: projecting a log in two batches, continuing from the first view, equals projecting it at once', () => {
+    fc.assert(
+      fc.property(anyLog(), fc.nat(), (log, cut) => {
+        const at = log.length === 0 ? 0 : cut % (log.length + 1);
+        const first = project(projection, log.slice(0, at));
+        expect(project(projection, log.slice(at), first)).toEqual(project(projection, log));
+      }),
+    );
+  });
+
+  it('property: applying or projecting never changes the view handed in (nor what it remembers), and views are deeply frozen', () => {
+    fc.assert(
+      fc.property(anyLog(), anyLog(10), (log, more) => {
+        const view = project(projection, log);
+        const before = structuredClone(view);
+        const applied = more.reduce(projection.apply, view);
+        const continued = project(projection, more, view);
+        expect(view).toEqual(before);
+        expect(continued).toEqual(applied);
+        expect(project(projection, more, view)).toEqual(continued);
+        expect(deeplyFrozen(view) && deeplyFrozen(applied) && deeplyFrozen(continued)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('property: values that are not events are passed over, never thrown on', () => {
+    fc.assert(
+      fc.property(anyLog(15), fc.array(fc.anything(), { maxLength: 5 }), (log, junk) => {
+        const mixed = [...junk, ...log, ...junk] as DomainEvent[];
+        expect(project(projection, mixed)).toEqual(project(projection, log));
+        for (const value of junk)
+          expect(projection.apply(projection.init, value as DomainEvent)).toEqual(projection.init);
+        expect(projection.apply(value0(junk) as never, log[0] as DomainEvent)).toEqual(
+          project(projection, log.slice(0, 1)),
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+/** A value that is not a view this library made: it counts as the empty view. */
+const value0 = (junk: unknown[]): unknown => junk[0] ?? {};
+
+describe('the views agree with each other and with the partner state', () => {
+  it('property: the reconciliation has one line per usage id the partner state knows', () => {
+    fc.assert(
+      fc.property(anyLog(), (log) => {
+        const lines = project(reconciliation, log);
+        for (const [partnerId, events] of byPartner(log)) {
+          const ids = lines.filter((line) => line.partnerId === partnerId).map((line) => line.usageId);
+          expect(new Set(ids).size).toBe(ids.length);
+          expect(new Set(ids)).toEqual(new Set(fold(events).usage.keys()));
+        }
+      }),
+    );
+  });
+
+  it('property: each invoice total is the exact sum of its reconciliation lines, per partner, month and currency', () => {
+    fc.assert(
+      fc.property(anyLog(), (log) => {
+        const expected = new Map<string, { units: bigint; scale: number }>();
+        for (const line of project(reconciliation, log)) {
+          const key = `${line.partnerId} ${line.usageDate.slice(0, 7)} ${line.currency}`;
+          expected.set(
+            key,
+            add(expected.get(key) ?? { units: 0n, scale: 0 }, times(line.quantity, line.unitPrice)),
+          );
+        }
+        const actual = project(invoice, log).map((line): [string, string] => [
+          `${line.partnerId} ${line.month} ${line.currency}`,
+          line.total,
+        ]);
+        expect(new Map(actual)).toEqual(new Map([...expected].map(([key, sum]) => [key, plain(sum)])));
+        expect(actual.map(([key]) => key)).toEqual([...expected.keys()].sort());
+      }),
+    );
+  });
+
+  it('property: the overview shows each partner with the tenant and subscription statuses of its state', () => {
+    fc.assert(
+      fc.property(anyLog(), (log) => {
+        const view = project(overview, log);
+        const partners = byPartner(log);
+        expect([...view.keys()]).toEqual([...partners.keys()]);
+        for (const [partnerId, events] of partners) {
+          const state = fold(events);
+          expect(view.get(partnerId)?.sharedTenantId).toBe(state.sharedTenantId);
+          expect(view.get(partnerId)?.subscriptions.map((s) => [s.subscriptionId, s.status])).toEqual(
+            [...state.subscriptions.values()].map((s) => [s.subscriptionId, s.status]),
+          );
+          const reservations = view.get(partnerId)?.subscriptions.reduce((n, s) => n + s.reservations, 0);
+          const known = [...state.reservations.values()].filter((r) =>
+            state.subscriptions.has(r.subscriptionId),
+          );
+          expect(reservations).toBe(known.length);
+        }
+      }),
+    );
+  });
+});
+
+describe('project with input that is not a log', () => {
+  it.each([null, undefined, 42, 'events', {}])(
+    'given %j as the events, then the view is the initial one',
+    (events) => {
+      for (const [, projection] of named)
+        expect(project(projection, events as never)).toEqual(projection.init);
+    },
+  );
+
+  it('given a projection of your own, then project folds it with its apply', () => {
+    const count: Projection<number> = {
+      init: 0,
+      apply: (n, event) => (event.type === 'UsageRecorded' ? n + 1 : n),
+    };
+    fc.assert(
+      fc.property(anyLog(), (log) => {
+        expect(project(count, log)).toBe(log.filter((event) => event.type === 'UsageRecorded').length);
+      }),
+    );
+  });
+});

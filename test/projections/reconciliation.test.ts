@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { project, reconciliation } from 'apss-domain';
+import { cancel, migrate, onboarded, tenant, usage } from './fixtures.js';
+
+describe('reconciliation: one line per usage record, for the shared tenant', () => {
+  it('given a usage record, then its line carries every field, the shared tenant as customer and the exact total', () => {
+    const view = project(reconciliation, [
+      ...onboarded(),
+      usage({
+        usageId: 'u-1',
+        usageDate: '2024-03-31',
+        meterCategory: 'Virtual Machines',
+        meterName: 'D2s v5',
+        quantity: 0.1,
+        unitPrice: 0.2,
+        currency: 'USD',
+      }),
+    ]);
+    expect(view).toEqual([
+      {
+        partnerId: 'p1',
+        customerId: 't-p1',
+        subscriptionId: 's1',
+        usageId: 'u-1',
+        usageDate: '2024-03-31',
+        meterCategory: 'Virtual Machines',
+        meterName: 'D2s v5',
+        quantity: 0.1,
+        unitPrice: 0.2,
+        currency: 'USD',
+        total: '0.02',
+      },
+    ]);
+  });
+
+  it('given partners interleaved in one log, then lines keep the log order and each names its own tenant', () => {
+    const view = project(reconciliation, [
+      ...onboarded('p1'),
+      usage({ partnerId: 'p1', usageId: 'a' }),
+      ...onboarded('p2'),
+      usage({ partnerId: 'p2', usageId: 'b' }),
+      usage({ partnerId: 'p1', usageId: 'c' }),
+    ]);
+    expect(view.map((line) => `${line.partnerId}/${line.customerId}/${line.usageId}`)).toEqual([
+      'p1/t-p1/a',
+      'p2/t-p2/b',
+      'p1/t-p1/c',
+    ]);
+  });
+
+  it('given usage of cancelled and migrated subscriptions, then their lines are listed like any other', () => {
+    const view = project(reconciliation, [
+      ...onboarded(),
+      usage({ usageId: 'before' }),
+      cancel('s1'),
+      usage({ usageId: 'on-the-day' }),
+      ...onboarded('p2'),
+      migrate('s1', { partnerId: 'p2' }),
+      usage({ partnerId: 'p2', usageId: 'after-migration' }),
+    ]);
+    expect(view.map((line) => line.usageId)).toEqual(['before', 'on-the-day', 'after-migration']);
+  });
+
+  it('given the same usage id twice for one partner, then only the first record is a line', () => {
+    const view = project(reconciliation, [
+      ...onboarded(),
+      usage({ usageId: 'x', quantity: 1 }),
+      usage({ usageId: 'x', quantity: 2 }),
+    ]);
+    expect(view.map((line) => line.quantity)).toEqual([1]);
+  });
+
+  it('given usage logged before any shared tenant (an inadmissible log), then its customer is empty', () => {
+    const view = project(reconciliation, [
+      usage({ usageId: 'early' }),
+      tenant('t9'),
+      usage({ usageId: 'late' }),
+    ]);
+    expect(view.map((line) => [line.usageId, line.customerId])).toEqual([
+      ['early', ''],
+      ['late', 't9'],
+    ]);
+  });
+
+  it('given a second SharedTenantCreated (an inadmissible log), then the first tenant stays the customer', () => {
+    const view = project(reconciliation, [...onboarded(), tenant('t-other'), usage()]);
+    expect(view[0]?.customerId).toBe('t-p1');
+  });
+});

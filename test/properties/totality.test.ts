@@ -1,0 +1,116 @@
+import fc from 'fast-check';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import * as api from 'apss-domain';
+import { anyCommand, anyEvent, assertProperty, malformedInput, validHistory } from 'apss-domain/testing';
+
+const isClass = (value: unknown): boolean =>
+  typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+
+const exported = Object.entries(api as Record<string, unknown>);
+const functions = exported.filter(([, value]) => typeof value === 'function' && !isClass(value)) as [
+  string,
+  (...args: unknown[]) => unknown,
+][];
+const classes = exported.filter(([, value]) => isClass(value)) as [
+  string,
+  new (...args: unknown[]) => unknown,
+][];
+const codecs = exported.filter(
+  ([, value]) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as api.RuleSet & { decode?: unknown }).decode === 'function',
+) as [string, { decode: (u: unknown) => unknown; is: (u: unknown) => boolean }][];
+
+// Arguments: malformed JSON mostly, mixed with values of the right kind so that deeper checks are reached.
+const argument = fc.oneof(
+  { weight: 3, arbitrary: malformedInput() },
+  {
+    weight: 2,
+    arbitrary: fc.oneof(
+      fc.constantFrom<unknown>(
+        api.initialState,
+        api.defaultRules,
+        api.rules2023,
+        api.reconciliation,
+        api.overview,
+        [],
+      ),
+      anyCommand(),
+      anyEvent(),
+      validHistory({ maxCommands: 6 }),
+    ),
+  },
+);
+const callArguments = fc.array(argument, { maxLength: 4 });
+
+describe('no public function throws for any JSON value, hostile strings included', () => {
+  it('the library exports functions, classes and codecs to try', () => {
+    expect(functions.map(([name]) => name)).toEqual(
+      expect.arrayContaining([
+        'decide',
+        'evolve',
+        'fold',
+        'handle',
+        'decodeCommand',
+        'decodeEvent',
+        'audit',
+        'project',
+      ]),
+    );
+  });
+
+  for (const [name, fn] of functions)
+    it(`${name} returns (or resolves) for any arguments`, async () => {
+      await assertProperty(
+        fc.asyncProperty(callArguments, async (args) => {
+          const result = fn(...args);
+          if (isThenable(result)) await result;
+        }),
+        { numRuns: 80 },
+      );
+    });
+
+  for (const [name, Class] of classes)
+    it(`new ${name} returns for any arguments`, () => {
+      assertProperty(
+        fc.property(callArguments, (args) => {
+          new Class(...args);
+        }),
+        { numRuns: 50 },
+      );
+    });
+
+  it('every exported codec decodes and checks any value without throwing', () => {
+    assertProperty(
+      fc.property(malformedInput(), (input) => {
+        for (const [, codec] of codecs) {
+          codec.decode(input);
+          codec.is(input);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('malformed input is INVALID_COMMAND to decodeCommand, decide and handle, and MALFORMED_EVENT to decodeEvent', () => {
+    assertProperty(
+      fc.property(malformedInput(), (input) => {
+        const command = api.decodeCommand(input);
+        expect(command).toMatchObject(E.left({ code: 'INVALID_COMMAND' }));
+        expect(E.isLeft(command) && command.left.details?.length).toBeGreaterThan(0);
+        expect(api.decide(input as api.Command, api.initialState)).toMatchObject(
+          E.left({ code: 'INVALID_COMMAND' }),
+        );
+        expect(api.handle([], input)).toMatchObject(E.left({ code: 'INVALID_COMMAND' }));
+        const event = api.decodeEvent(input);
+        expect(event).toMatchObject(E.left({ code: 'MALFORMED_EVENT' }));
+        expect(E.isLeft(event) && event.left.details.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

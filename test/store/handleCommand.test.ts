@@ -1,0 +1,342 @@
+import fc from 'fast-check';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import {
+  ConcurrencyError,
+  handle,
+  handleCommand,
+  InMemoryEventStore,
+  rules2023,
+  StateCache,
+  type DomainEvent,
+  type EventStore,
+  type ReadStreamOptions,
+} from 'apss-domain';
+import {
+  admin,
+  collect,
+  createSharedTenant,
+  minute,
+  purchaseApss,
+  recordUsage,
+  subscriptionPurchased,
+  tenantCreated,
+  usageEvents,
+} from './fixtures.js';
+
+/** A store that runs `before` ahead of each append (another writer racing this one) and counts reads. */
+class Instrumented implements EventStore {
+  appends = 0;
+  eventsRead = 0;
+  constructor(
+    readonly inner: EventStore,
+    readonly before: (attempt: number) => Promise<void> = async () => undefined,
+  ) {}
+  async *readStream(streamId: string, options?: ReadStreamOptions) {
+    for await (const stored of this.inner.readStream(streamId, options)) {
+      this.eventsRead += 1;
+      yield stored;
+    }
+  }
+  readAll() {
+    return this.inner.readAll();
+  }
+  async appendToStream(...args: Parameters<EventStore['appendToStream']>) {
+    await this.before(++this.appends);
+    return this.inner.appendToStream(...args);
+  }
+}
+
+const streamEvents = async (store: EventStore, streamId: string): Promise<DomainEvent[]> =>
+  (await collect(store.readStream(streamId))).map((s) => s.event);
+
+describe('handleCommand decides against the partner stream and appends', () => {
+  it('given no events, when creating the shared tenant, then both events are recorded in partner-<id>', async () => {
+    const store = new InMemoryEventStore();
+    const result = await handleCommand(store, createSharedTenant('p1'));
+    const expected = handle([], createSharedTenant('p1'));
+    expect(result).toEqual(E.right({ events: E.isRight(expected) ? expected.right : [], nextVersion: 2 }));
+    expect(await streamEvents(store, 'partner-p1')).toEqual(E.isRight(expected) ? expected.right : []);
+  });
+
+  it('given a shared tenant, when creating another, then TENANT_ALREADY_EXISTS comes back as a value and nothing is written', async () => {
+    const store = new InMemoryEventStore();
+    await handleCommand(store, createSharedTenant('p1'));
+    const again = await handleCommand(store, createSharedTenant('p1', 'tenant-2', 'sub-2'));
+    expect(E.isLeft(again) && again.left.code).toBe('TENANT_ALREADY_EXISTS');
+    expect(await collect(store.readAll())).toHaveLength(2);
+  });
+
+  it('given a malformed command, then INVALID_COMMAND names its fields and the store is not touched', async () => {
+    const store = new Instrumented(new InMemoryEventStore());
+    const result = await handleCommand(store, {
+      type: 'PurchaseApss',
+      data: { partnerId: 'p1' },
+      metadata: {},
+    });
+    expect(E.isLeft(result) && result.left.code).toBe('INVALID_COMMAND');
+    expect(E.isLeft(result) && result.left.details).toEqual(
+      expect.arrayContaining(['data.tenantId', 'data.subscriptionId', 'metadata.actor', 'metadata.at']),
+    );
+    expect([store.appends, store.eventsRead]).toEqual([0, 0]);
+  });
+
+  it('given a partner id that no store can keep as a stream name, then INVALID_COMMAND names data.partnerId', async () => {
+    const store = new InMemoryEventStore();
+    const result = await handleCommand(store, createSharedTenant('p\ud800'));
+    expect(E.isLeft(result) && result.left).toMatchObject({
+      code: 'INVALID_COMMAND',
+      details: ['data.partnerId'],
+    });
+  });
+
+  it('decides by the rules it is given: rules2023 refuses a GlobalAdmin', async () => {
+    const store = new InMemoryEventStore();
+    const command = {
+      ...createSharedTenant('p1'),
+      metadata: { actor: { id: 'g', role: 'GlobalAdmin' }, at: minute(1) },
+    };
+    const result = await handleCommand(store, command, { rules: rules2023 });
+    expect(E.isLeft(result) && result.left.code).toBe('ROLE_NOT_PERMITTED');
+    expect(E.isRight(await handleCommand(store, command))).toBe(true);
+  });
+
+  it.each([
+    [{ retries: -1 }, 'options.retries'],
+    [{ retries: 2.5 }, 'options.retries'],
+    [{ rules: { name: 'x' } }, 'options.rules'],
+    [{ cache: new Map() }, 'options.cache'],
+    [{ cache: new StateCache({ maxEvents: 0 }) }, 'options.cache'],
+    [{ colour: 'blue' }, 'options.colour'],
+  ])('refuses bad options %j as INVALID_COMMAND naming %s', async (options, field) => {
+    const store = new InMemoryEventStore();
+    const result = await handleCommand(store, createSharedTenant('p1'), options as never);
+    expect(E.isLeft(result) && result.left).toMatchObject({ code: 'INVALID_COMMAND', details: [field] });
+    expect(await collect(store.readAll())).toEqual([]);
+  });
+
+  it('never throws and never rejects for any command, options or store value: bad input is a value', async () => {
+    const store = new InMemoryEventStore();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.anything(),
+        fc.option(fc.anything(), { nil: undefined }),
+        async (command, options) => {
+          const result = await handleCommand(store, command, options as never);
+          expect(E.isLeft(result) || E.isRight(result)).toBe(true);
+          const bogus = await handleCommand(command as never, createSharedTenant('p1'));
+          expect(E.isLeft(bogus) && bogus.left.code).toBe('INVALID_COMMAND');
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(await collect(store.readAll())).toEqual([]);
+  });
+});
+
+describe('handleCommand under concurrency', () => {
+  it('when another writer creates the tenant between our read and our append, then we decide again and get TENANT_ALREADY_EXISTS', async () => {
+    const inner = new InMemoryEventStore();
+    const store = new Instrumented(inner, async (attempt) => {
+      if (attempt === 1)
+        await inner.appendToStream(
+          'partner-p1',
+          [tenantCreated('p1', 'theirs'), subscriptionPurchased('p1', 'sub-9', minute(0), 'theirs')],
+          {
+            expectedVersion: 'no_stream',
+          },
+        );
+    });
+    const result = await handleCommand(store, createSharedTenant('p1'), { cache: false });
+    expect(E.isLeft(result) && result.left.code).toBe('TENANT_ALREADY_EXISTS');
+    expect(store.appends).toBe(1);
+    expect((await streamEvents(inner, 'partner-p1')).map((e) => e.data)).toEqual([
+      { partnerId: 'p1', tenantId: 'theirs' },
+      expect.objectContaining({ subscriptionId: 'sub-9' }),
+    ]);
+  });
+
+  it('when another writer purchased meanwhile, then our purchase is retried on top of theirs and both are kept', async () => {
+    const inner = new InMemoryEventStore();
+    await handleCommand(inner, createSharedTenant('p1'));
+    const store = new Instrumented(inner, async (attempt) => {
+      if (attempt === 1) await handleCommand(inner, purchaseApss('p1', 'sub-theirs'));
+    });
+    const result = await handleCommand(store, purchaseApss('p1', 'sub-ours'));
+    expect(E.isRight(result) && result.right.nextVersion).toBe(4);
+    expect(store.appends).toBe(2);
+    const ids = (await streamEvents(inner, 'partner-p1')).map(
+      (e) => (e.data as { subscriptionId?: string }).subscriptionId,
+    );
+    expect(ids).toEqual([undefined, 'sub-1', 'sub-theirs', 'sub-ours']);
+  });
+
+  it('when every attempt conflicts, then after `retries` retries the promise rejects with the ConcurrencyError and nothing is written', async () => {
+    const inner = new InMemoryEventStore();
+    let serial = 0;
+    const store = new Instrumented(inner, async () => {
+      serial += 1;
+      await inner.appendToStream('partner-p1', usageEvents('p1', 1, `theirs${serial}`), {
+        expectedVersion: 'any',
+      });
+    });
+    await expect(handleCommand(store, createSharedTenant('p1'), { retries: 2 })).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
+    expect(store.appends).toBe(3);
+    expect((await streamEvents(inner, 'partner-p1')).map((e) => e.type)).toEqual(
+      Array(3).fill('UsageRecorded'),
+    );
+  });
+
+  it('with retries: 0, the first conflict rejects', async () => {
+    const inner = new InMemoryEventStore();
+    const store = new Instrumented(inner, async () => {
+      await inner.appendToStream('partner-p1', [tenantCreated('p1')], { expectedVersion: 'any' });
+    });
+    await expect(handleCommand(store, createSharedTenant('p1'), { retries: 0 })).rejects.toThrow(
+      'stream partner-p1 is at version 1, expected version 0',
+    );
+    expect(store.appends).toBe(1);
+  });
+
+  it('many concurrent purchases on one partner in one process all land, none lost', async () => {
+    const store = new InMemoryEventStore();
+    await handleCommand(store, createSharedTenant('p1'));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        handleCommand(store, purchaseApss('p1', `s${i}`), { retries: 50 }),
+      ),
+    );
+    expect(results.every(E.isRight)).toBe(true);
+    expect(new Set(results.map((r) => E.isRight(r) && r.right.nextVersion)).size).toBe(30);
+    expect(await collect(store.readStream('partner-p1'))).toHaveLength(32);
+  });
+
+  it('a store failure (not a conflict) rejects the promise as it is, without retrying', async () => {
+    const store = new Instrumented(new InMemoryEventStore(), async () => {
+      throw new Error('connection refused');
+    });
+    await expect(handleCommand(store, createSharedTenant('p1'))).rejects.toThrow('connection refused');
+    expect(store.appends).toBe(1);
+  });
+});
+
+describe('handleCommand with its state cache', () => {
+  it('reads only the events appended since the state it cached, including those of other writers', async () => {
+    const inner = new InMemoryEventStore();
+    await handleCommand(inner, createSharedTenant('p1'), { cache: false });
+    await inner.appendToStream('partner-p1', usageEvents('p1', 50), { expectedVersion: 2 });
+    const store = new Instrumented(inner);
+    const cache = new StateCache();
+    await handleCommand(store, purchaseApss('p1', 'sub-2'), { cache });
+    expect(store.eventsRead).toBe(52);
+    await handleCommand(store, purchaseApss('p1', 'sub-3'), { cache });
+    expect(store.eventsRead).toBe(52);
+    await handleCommand(inner, purchaseApss('p1', 'sub-4'), { cache: false });
+    const duplicate = await handleCommand(store, purchaseApss('p1', 'sub-4'), { cache });
+    expect(E.isLeft(duplicate) && duplicate.left.code).toBe('DUPLICATE_ID');
+    expect(store.eventsRead).toBe(53);
+  });
+
+  it('uses one cache per store by default, and none with cache: false', async () => {
+    const inner = new InMemoryEventStore();
+    const store = new Instrumented(inner);
+    await handleCommand(store, createSharedTenant('p1'));
+    await handleCommand(store, purchaseApss('p1', 'sub-2'));
+    expect(store.eventsRead).toBe(0);
+    await handleCommand(store, purchaseApss('p1', 'sub-3'), { cache: false });
+    expect(store.eventsRead).toBe(3);
+  });
+
+  it('refuses a cache that already serves another store: their streams of the same name differ', async () => {
+    const cache = new StateCache();
+    const first = new InMemoryEventStore();
+    const second = new InMemoryEventStore();
+    await handleCommand(first, createSharedTenant('p1'), { cache });
+    const result = await handleCommand(second, createSharedTenant('p1'), { cache });
+    expect(E.isLeft(result) && result.left).toMatchObject({
+      code: 'INVALID_COMMAND',
+      details: ['options.cache'],
+    });
+    expect(await collect(second.readAll())).toEqual([]);
+  });
+
+  it('stays right with a store that ignores `after` and hands back whole streams', async () => {
+    const inner = new InMemoryEventStore();
+    const wholeStreams: EventStore = {
+      readStream: (streamId) => inner.readStream(streamId),
+      readAll: (options) => inner.readAll(options),
+      appendToStream: (...args) => inner.appendToStream(...args),
+    };
+    const cache = new StateCache();
+    const versions: number[] = [];
+    for (const command of [createSharedTenant('p1'), purchaseApss('p1', 's2'), purchaseApss('p1', 's3')]) {
+      const result = await handleCommand(wholeStreams, command, { cache, retries: 0 });
+      versions.push(E.isRight(result) ? result.right.nextVersion : -1);
+    }
+    expect(versions).toEqual([2, 3, 4]);
+    expect(cache.get('partner-p1')).toMatchObject({ version: 4, state: { version: 4 } });
+  });
+
+  const partners = ['p1', 'p2'];
+  const subscriptions = ['s1', 's2', 's3'];
+  type Step =
+    { kind: 'command'; command: unknown } | { kind: 'outside'; partnerId: string; subscriptionId: string };
+  const stepArb: fc.Arbitrary<Step> = fc.oneof(
+    fc
+      .tuple(
+        fc.constantFrom(...partners),
+        fc.constantFrom(...subscriptions),
+        fc.constantFrom<'create' | 'purchase' | 'usage' | 'cancel'>('create', 'purchase', 'usage', 'cancel'),
+        fc.nat(20),
+      )
+      .map(([partnerId, subscriptionId, kind, n]): Step => {
+        const command =
+          kind === 'create'
+            ? createSharedTenant(partnerId, 'tenant-1', subscriptionId)
+            : kind === 'purchase'
+              ? purchaseApss(partnerId, subscriptionId)
+              : kind === 'usage'
+                ? recordUsage(partnerId, subscriptionId, `u${n}`)
+                : {
+                    type: 'CancelSubscription',
+                    data: { partnerId, subscriptionId },
+                    metadata: { actor: admin, at: minute(40) },
+                  };
+        return { kind: 'command', command };
+      }),
+    fc
+      .tuple(fc.constantFrom(...partners), fc.constantFrom(...subscriptions))
+      .map(([partnerId, subscriptionId]): Step => ({ kind: 'outside', partnerId, subscriptionId })),
+  );
+
+  it('decides exactly as reading whole streams does, for any commands, with other writers appending behind its back', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(stepArb, { maxLength: 25 }),
+        fc.integer({ min: 1, max: 40 }),
+        async (steps, maxEvents) => {
+          const cached = new InMemoryEventStore();
+          const plain = new InMemoryEventStore();
+          const cache = new StateCache({ maxEvents });
+          for (const step of steps) {
+            if (step.kind === 'outside') {
+              const event = subscriptionPurchased(step.partnerId, step.subscriptionId, minute(5));
+              for (const store of [cached, plain])
+                await store.appendToStream(`partner-${step.partnerId}`, [event], { expectedVersion: 'any' });
+              continue;
+            }
+            const withCache = await handleCommand(cached, step.command, { cache });
+            const without = await handleCommand(plain, step.command, { cache: false });
+            expect(withCache).toEqual(without);
+          }
+          const log = async (store: EventStore) =>
+            (await collect(store.readAll())).map((s) => [s.streamId, s.event]);
+          expect(await log(cached)).toEqual(await log(plain));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest';
+import {
+  defaultRules,
+  fold,
+  initialState,
+  type DomainEvent,
+  type PartnerState,
+  type Role,
+} from 'apss-domain';
+import { brokenInvariants, invariants, invariantsFor } from 'apss-domain/testing';
+
+// Events written by hand, as a log could hold them whatever the rules say: fold applies them all.
+const at = (instant: string, role: Role = 'AdminAgent') => ({
+  actor: { id: 'alice', role },
+  at: instant,
+  schemaVersion: 1,
+});
+const tenantCreated = (tenantId: string, instant: string): DomainEvent => ({
+  type: 'SharedTenantCreated',
+  data: { partnerId: 'p1', tenantId },
+  metadata: at(instant),
+});
+const purchased = (subscriptionId: string, tenantId: string, instant: string): DomainEvent => ({
+  type: 'ApssSubscriptionPurchased',
+  data: { partnerId: 'p1', tenantId, subscriptionId, subscriptionName: 'Azure - Internal/Shared Services' },
+  metadata: { ...at(instant), schemaVersion: 2 },
+});
+const cancelled = (subscriptionId: string, instant: string): DomainEvent => ({
+  type: 'SubscriptionCancelled',
+  data: { partnerId: 'p1', subscriptionId },
+  metadata: at(instant),
+});
+const reserved = (reservationId: string, subscriptionId: string, instant: string): DomainEvent => ({
+  type: 'ReservedInstancePurchased',
+  data: {
+    partnerId: 'p1',
+    subscriptionId,
+    reservationId,
+    sku: 'Standard_D2s_v3',
+    region: 'westeurope',
+    term: 'P1Y',
+    scope: 'single',
+    quantity: 1,
+  },
+  metadata: at(instant),
+});
+const deployed = (
+  deploymentId: string,
+  subscriptionId: string,
+  pricing: 'byol' | 'free' | 'paid',
+  channel: 'marketplace' | 'isv-direct',
+  instant: string,
+): DomainEvent => ({
+  type: 'MarketplaceOfferDeployed',
+  data: {
+    partnerId: 'p1',
+    subscriptionId,
+    deploymentId,
+    offerId: 'o1',
+    publisherId: 'contoso',
+    pricing,
+    channel,
+  },
+  metadata: { ...at(instant), schemaVersion: 2 },
+});
+const provisioned = (serviceId: string, tenantId: string, instant: string): DomainEvent => ({
+  type: 'ServiceProvisioned',
+  data: { partnerId: 'p1', tenantId, serviceId, product: 'Office365' },
+  metadata: at(instant),
+});
+const used = (usageId: string, subscriptionId: string, usageDate: string, instant: string): DomainEvent => ({
+  type: 'UsageRecorded',
+  data: {
+    partnerId: 'p1',
+    subscriptionId,
+    usageId,
+    usageDate,
+    meterCategory: 'Virtual Machines',
+    meterName: 'D2s v3',
+    quantity: 1,
+    unitPrice: 0.1,
+    currency: 'EUR',
+  },
+  metadata: at(instant, 'System'),
+});
+
+const opening = [
+  tenantCreated('t1', '2019-02-01T10:00:00.000Z'),
+  purchased('s1', 't1', '2019-02-01T10:00:00.000Z'),
+];
+
+/** A state that keeps every invariant: everything the rules allow, near every edge. */
+const allowed = fold([
+  ...opening,
+  provisioned('svc1', 't2', '2019-02-01T11:00:00.000Z'),
+  reserved('r1', 's1', '2019-02-01T12:00:00.000Z'),
+  deployed('d1', 's1', 'byol', 'marketplace', '2019-02-28T23:59:59.999Z'),
+  deployed('d2', 's1', 'free', 'isv-direct', '2019-03-01T00:00:00.000Z'),
+  used('u1', 's1', '2019-02-01', '2019-03-01T00:00:00.000Z'),
+  cancelled('s1', '2019-03-02T00:00:00.000Z'),
+  used('u2', 's1', '2019-03-02', '2019-03-05T00:00:00.000Z'),
+]);
+
+// For each invariant, states that break it and nothing else it could be confused with.
+const breaking: Record<string, readonly [string, PartnerState][]> = {
+  'one-shared-tenant': [
+    [
+      'a subscription in another tenant',
+      fold([...opening, purchased('s2', 't2', '2019-02-02T00:00:00.000Z')]),
+    ],
+    ['a subscription without a shared tenant', fold([purchased('s1', 't1', '2019-02-01T10:00:00.000Z')])],
+  ],
+  'shared-tenant-exclusive': [
+    [
+      'a service on the shared tenant',
+      fold([...opening, provisioned('svc1', 't1', '2019-02-02T00:00:00.000Z')]),
+    ],
+    [
+      'a tenant with a service made the shared tenant',
+      fold([
+        provisioned('svc1', 't1', '2019-02-01T09:00:00.000Z'),
+        tenantCreated('t1', '2019-02-01T10:00:00.000Z'),
+      ]),
+    ],
+  ],
+  'marketplace-cutoff': [
+    [
+      'a BYOL Marketplace deployment at the cutoff',
+      fold([...opening, deployed('d1', 's1', 'byol', 'marketplace', '2019-03-01T00:00:00.000Z')]),
+    ],
+    [
+      'a free Marketplace deployment after the cutoff',
+      fold([...opening, deployed('d1', 's1', 'free', 'marketplace', '2020-01-01T00:00:00.000Z')]),
+    ],
+  ],
+  'no-paid-third-party': [
+    [
+      'a paid ISV-direct deployment before the cutoff',
+      fold([...opening, deployed('d1', 's1', 'paid', 'isv-direct', '2019-02-02T00:00:00.000Z')]),
+    ],
+  ],
+  'subscription-life': [
+    [
+      'a reservation on an unknown subscription',
+      fold([...opening, reserved('r1', 's9', '2019-02-02T00:00:00.000Z')]),
+    ],
+    [
+      'a reservation after its subscription ended',
+      fold([
+        ...opening,
+        cancelled('s1', '2019-02-02T00:00:00.000Z'),
+        reserved('r1', 's1', '2019-02-03T00:00:00.000Z'),
+      ]),
+    ],
+    [
+      'a deployment after its subscription ended',
+      fold([
+        ...opening,
+        cancelled('s1', '2019-02-02T00:00:00.000Z'),
+        deployed('d1', 's1', 'byol', 'isv-direct', '2019-02-03T00:00:00.000Z'),
+      ]),
+    ],
+    [
+      'usage dated before its subscription was bought',
+      fold([...opening, used('u1', 's1', '2019-01-31', '2019-02-02T00:00:00.000Z')]),
+    ],
+    [
+      'usage dated after its subscription ended',
+      fold([
+        ...opening,
+        cancelled('s1', '2019-02-02T00:00:00.000Z'),
+        used('u1', 's1', '2019-02-03', '2019-02-04T00:00:00.000Z'),
+      ]),
+    ],
+    [
+      'usage of an unknown subscription',
+      fold([...opening, used('u1', 's9', '2019-02-01', '2019-02-02T00:00:00.000Z')]),
+    ],
+  ],
+  'time-never-decreases': [
+    [
+      'an event earlier than the one before it',
+      fold([...opening, provisioned('svc1', 't2', '2019-01-01T00:00:00.000Z')]),
+    ],
+    [
+      'a subscription that ends before it began',
+      fold([
+        ...opening,
+        purchased('s2', 't1', '2019-02-01T11:00:00.000Z'),
+        cancelled('s2', '2019-02-01T10:30:00.000Z'),
+      ]),
+    ],
+  ],
+};
+
+describe('the invariants as values', () => {
+  it('are the six the issue names, each with an id and a description', () => {
+    expect(invariants.map((i) => i.id)).toEqual(Object.keys(breaking));
+    for (const invariant of invariants) expect(invariant.description.length).toBeGreaterThan(20);
+  });
+
+  it('all hold on a partner with no events', () => {
+    expect(brokenInvariants(initialState)).toEqual([]);
+  });
+
+  it('all hold on a state with everything the rules allow, up to their edges', () => {
+    expect(brokenInvariants(allowed)).toEqual([]);
+  });
+
+  for (const [id, states] of Object.entries(breaking))
+    for (const [what, state] of states)
+      it(`${id} fails on ${what}, and only it does`, () => {
+        expect(brokenInvariants(state)).toEqual([id]);
+      });
+
+  it('take the cutoff of the rule set they are made for', () => {
+    const later = { ...defaultRules, name: 'later cutoff', marketplaceCutoff: '2020-01-01T00:00:00.000Z' };
+    const state = fold([...opening, deployed('d1', 's1', 'byol', 'marketplace', '2019-06-01T00:00:00.000Z')]);
+    expect(brokenInvariants(state)).toEqual(['marketplace-cutoff']);
+    expect(brokenInvariants(state, invariantsFor(later))).toEqual([]);
+  });
+
+  it('do not hold on a value that is not a PartnerState', () => {
+    for (const junk of [null, undefined, {}, [], 'state', { ...initialState, version: '0' }])
+      expect(brokenInvariants(junk as unknown as PartnerState)).toEqual(invariants.map((i) => i.id));
+  });
+
+  it('do not throw on a state whose records are not records, and do not hold where they look at them', () => {
+    const state = { ...initialState, subscriptions: new Map([['s1', null]]) } as unknown as PartnerState;
+    expect(brokenInvariants(state)).toEqual([
+      'one-shared-tenant',
+      'subscription-life',
+      'time-never-decreases',
+    ]);
+  });
+
+  it('refuse to be made for a rule set that is not one, saying which field', () => {
+    expect(() => invariantsFor({ ...defaultRules, marketplaceCutoff: 'soon' })).toThrow(
+      /invariantsFor: invalid .*marketplaceCutoff/,
+    );
+  });
+});
