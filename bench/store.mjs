@@ -80,6 +80,19 @@ const recordUsage = (partnerId, usageId) => ({
   metadata: { actor: system, at },
 });
 
+/** Milliseconds to append the events one per append, each to its partner's stream, expecting its version. */
+function appendOneByOne(store, events) {
+  const versions = new Map();
+  return timed(async () => {
+    for (const event of events) {
+      const streamId = `partner-${event.data.partnerId}`;
+      const version = versions.get(streamId) ?? 0;
+      await store.appendToStream(streamId, [event], { expectedVersion: version });
+      versions.set(streamId, version + 1);
+    }
+  });
+}
+
 async function seed(store, streamId, events) {
   for (let i = 0; i < events.length; i += 500)
     await store.appendToStream(streamId, events.slice(i, i + 500), { expectedVersion: i });
@@ -108,15 +121,7 @@ async function inMemory() {
     for (const event of events) decodeEvent(event);
   });
   const store = new InMemoryEventStore();
-  const versions = new Map();
-  const appendMs = await timed(async () => {
-    for (const event of events) {
-      const streamId = `partner-${event.data.partnerId}`;
-      const version = versions.get(streamId) ?? 0;
-      await store.appendToStream(streamId, [event], { expectedVersion: version });
-      versions.set(streamId, version + 1);
-    }
-  });
+  const appendMs = await appendOneByOne(store, events);
   report(
     'memory append (one event per append)',
     { value: appendMs, text: `${fmt(rate(events.length, appendMs))} appends/s` },
@@ -220,15 +225,7 @@ async function postgres() {
         );
     });
     bare.release();
-    const versions = new Map();
-    const appendMs = await timed(async () => {
-      for (const event of events) {
-        const streamId = `partner-${event.data.partnerId}`;
-        const version = versions.get(streamId) ?? 0;
-        await writer.appendToStream(streamId, [event], { expectedVersion: version });
-        versions.set(streamId, version + 1);
-      }
-    });
+    const appendMs = await appendOneByOne(writer, events);
     report(
       'postgres append (one event per append, one connection)',
       { value: appendMs, text: `${fmt(rate(appends, appendMs))} appends/s` },

@@ -22,7 +22,6 @@ export {
   type ReservationRecord,
   type DeploymentRecord,
   type ServiceRecord,
-  type UsageRecord,
 } from './domain/state.js';
 export { evolve, fold } from './domain/evolve.js';
 export { decide, handle, propose } from './domain/decide.js';

@@ -24,13 +24,48 @@ export function preview(u: unknown): string {
   return text.length > 48 ? `${text.slice(0, 45)}...` : text;
 }
 
-// Codecs whose decoded value is the input itself: for these a passing `is` is the whole decoding,
-// which spares the hot audit path a context array per field.
-const plainCodecs = new WeakSet<t.Mixed>();
-const plain = <C extends t.Mixed>(codec: C): C => {
-  plainCodecs.add(codec);
+/** What a quick decoder answers for a value it does not take. */
+export const REFUSED: unique symbol = Symbol('refused');
+
+/**
+ * Leaf codecs can decode without an io-ts context: the hot audit path then allocates no context
+ * array per field. A quick decoder answers the decoded value or REFUSED, and only on REFUSED does
+ * `struct` run the codec's own validate, for the message.
+ */
+const quickDecoders = new WeakMap<t.Mixed, (u: unknown) => unknown>();
+export const withQuickDecoder = <C extends t.Mixed>(
+  codec: C,
+  quick: (u: unknown) => t.TypeOf<C> | typeof REFUSED,
+): C => {
+  quickDecoders.set(codec, quick);
   return codec;
 };
+
+type Field = {
+  readonly key: string;
+  readonly codec: t.Mixed;
+  readonly quick: ((u: unknown) => unknown) | undefined;
+};
+const fieldsOf = (props: t.Props): readonly Field[] =>
+  Object.entries(props).map(([key, codec]) => ({ key, codec, quick: quickDecoders.get(codec) }));
+
+/** Decodes one field's value into `out`; answers its errors, or undefined when it took. */
+function decodeField(
+  out: Record<string, unknown>,
+  field: Field,
+  value: unknown,
+  c: t.Context,
+): t.Errors | undefined {
+  const fast = field.quick === undefined ? REFUSED : field.quick(value);
+  if (fast !== REFUSED) {
+    out[field.key] = fast;
+    return undefined;
+  }
+  const result = field.codec.validate(value, t.appendContext(c, field.key, field.codec, value));
+  if (E.isLeft(result)) return result.left;
+  out[field.key] = result.right;
+  return undefined;
+}
 
 /**
  * An object codec with required and optional fields whose errors name each field by its path
@@ -43,62 +78,60 @@ export function struct<R extends t.Props, O extends t.Props = Record<never, neve
   extra: ExtraFields = 'reject',
 ): t.Type<Decoded<R> & Partial<Decoded<O>>, Decoded<R> & Partial<Decoded<O>>, unknown> {
   type A = Decoded<R> & Partial<Decoded<O>>;
-  const requiredKeys = Object.keys(required);
-  const optionalKeys = Object.keys(optional);
-  const known = new Set([...requiredKeys, ...optionalKeys]);
+  const requiredFields = fieldsOf(required);
+  const optionalFields = fieldsOf(optional);
+  const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
   const validate: t.Validate<unknown, A> = (u, c) => {
     if (!isRecord(u)) return t.failure(u, c, `must be an object (got ${preview(u)})`);
     const out: Record<string, unknown> = {};
-    const errors: t.ValidationError[] = [];
-    const field = (key: string, codec: t.Mixed): void => {
-      if (plainCodecs.has(codec) && codec.is(u[key])) {
-        out[key] = u[key];
-        return;
-      }
-      const result = codec.validate(u[key], t.appendContext(c, key, codec, u[key]));
-      if (E.isLeft(result)) errors.push(...result.left);
-      else out[key] = result.right;
-    };
-    for (const key of requiredKeys) {
-      if (!has(u, key) || u[key] === undefined)
-        errors.push({
-          value: undefined,
-          context: t.appendContext(c, key, required[key] as t.Mixed, undefined),
-          message: 'is required',
-        });
-      else field(key, required[key] as t.Mixed);
+    let errors: t.ValidationError[] | undefined;
+    for (const field of requiredFields) {
+      const value = has(u, field.key) ? u[field.key] : undefined;
+      const problems =
+        value === undefined
+          ? [{ value, context: t.appendContext(c, field.key, field.codec, value), message: 'is required' }]
+          : decodeField(out, field, value, c);
+      if (problems !== undefined) (errors ??= []).push(...problems);
     }
-    for (const key of optionalKeys)
-      if (has(u, key) && u[key] !== undefined) field(key, optional[key] as t.Mixed);
+    for (const field of optionalFields) {
+      const value = has(u, field.key) ? u[field.key] : undefined;
+      const problems = value === undefined ? undefined : decodeField(out, field, value, c);
+      if (problems !== undefined) (errors ??= []).push(...problems);
+    }
     if (extra === 'reject')
-      for (const key of Object.keys(u))
-        if (!known.has(key))
-          errors.push({
+      for (const key in u)
+        if (has(u, key) && !known.has(key))
+          (errors ??= []).push({
             value: u[key],
             context: t.appendContext(c, key, t.unknown, u[key]),
             message: 'is not a known field',
           });
-    return errors.length > 0 ? t.failures(errors) : t.success(out as A);
+    return errors === undefined ? t.success(out as A) : t.failures(errors);
   };
   const is = (u: unknown): u is A => E.isRight(validate(u, [{ key: '', type: t.unknown, actual: u }]));
   return new t.Type<A, A, unknown>(name, is, validate, (a) => a);
 }
 
-/** A string codec for one of a fixed set of values, which it keeps as `values`. */
+/** A string codec for one of a fixed set of values, which it keeps as `values`; it decodes to the value itself. */
 export function oneOf<const V extends readonly [string, ...string[]]>(
   name: string,
   values: V,
 ): t.Type<V[number], V[number], unknown> & { readonly values: V } {
-  const allowed = new Set<string>(values);
-  const is = (u: unknown): u is V[number] => typeof u === 'string' && allowed.has(u);
+  // Decoding to the library's own string makes later comparisons and lookups by it cheap.
+  const canonical = new Map<unknown, V[number]>(values.map((v) => [v, v]));
+  const is = (u: unknown): u is V[number] => typeof u === 'string' && canonical.has(u);
   const codec = new t.Type<V[number], V[number], unknown>(
     name,
     is,
-    (u, c) =>
-      is(u) ? t.success(u) : t.failure(u, c, `must be one of ${values.join(', ')} (got ${preview(u)})`),
+    (u, c) => {
+      const value = canonical.get(u);
+      return value === undefined
+        ? t.failure(u, c, `must be one of ${values.join(', ')} (got ${preview(u)})`)
+        : t.success(value);
+    },
     t.identity,
   );
-  return plain(Object.assign(codec, { values }));
+  return withQuickDecoder(Object.assign(codec, { values }), (u) => canonical.get(u) ?? REFUSED);
 }
 
 /** A codec for values of type A that pass a check, with the message that says why one does not. */
@@ -107,13 +140,14 @@ export function refined<A>(
   is: (u: unknown) => u is A,
   expectation: string,
 ): t.Type<A, A, unknown> {
-  return plain(
+  return withQuickDecoder(
     new t.Type<A, A, unknown>(
       name,
       is,
       (u, c) => (is(u) ? t.success(u) : t.failure(u, c, `must be ${expectation} (got ${preview(u)})`)),
       t.identity,
     ),
+    (u) => (is(u) ? u : REFUSED),
   );
 }
 

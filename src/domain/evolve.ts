@@ -51,6 +51,9 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
         purchasedAt: metadata.at,
         endedAt: null,
         webDirectSubscriptionId: null,
+        usageRecords: 0,
+        firstUsageDay: null,
+        lastUsageDay: null,
       }),
     );
   },
@@ -74,13 +77,23 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     draft.services.set(data.serviceId, Object.freeze({ ...service, provisionedAt: metadata.at }));
   },
   UsageRecorded: (draft, { data }) => {
-    if (draft.usage.has(data.usageId)) return;
-    // Share the subscription's id string: a log holds far more usage than subscriptions.
-    const subscriptionId =
-      draft.subscriptions.get(data.subscriptionId)?.subscriptionId ?? data.subscriptionId;
-    draft.usage.set(
-      data.usageId,
-      Object.freeze({ usageId: data.usageId, subscriptionId, usageDate: data.usageDate }),
+    // One lookup in what is by far the partner's largest collection: a usage id seen before adds nothing.
+    const known = draft.usage.size;
+    draft.usage.add(data.usageId);
+    if (draft.usage.size === known) return;
+    const subscription = draft.subscriptions.get(data.subscriptionId);
+    if (subscription === undefined) return;
+    const { firstUsageDay, lastUsageDay, usageRecords } = subscription;
+    const day = data.usageDate;
+    // Days are fixed-width YYYY-MM-DD, so string order is calendar order.
+    draft.subscriptions.set(
+      data.subscriptionId,
+      Object.freeze({
+        ...subscription,
+        usageRecords: usageRecords + 1,
+        firstUsageDay: firstUsageDay === null || day < firstUsageDay ? day : firstUsageDay,
+        lastUsageDay: lastUsageDay === null || day > lastUsageDay ? day : lastUsageDay,
+      }),
     );
   },
 };

@@ -13,6 +13,10 @@ export type SubscriptionRecord = {
   /** When it was cancelled or migrated; null while active. */
   readonly endedAt: string | null;
   readonly webDirectSubscriptionId: string | null;
+  /** How many usage records name it, and the first and last day they are dated (null before any). */
+  readonly usageRecords: number;
+  readonly firstUsageDay: string | null;
+  readonly lastUsageDay: string | null;
 };
 
 /** A record keeps its event's data but the partner (the state is the partner's) and adds when it happened. */
@@ -23,12 +27,6 @@ type RecordOf<K extends EventType, At extends string> = Readonly<
 export type ReservationRecord = RecordOf<'ReservedInstancePurchased', 'purchasedAt'>;
 export type DeploymentRecord = RecordOf<'MarketplaceOfferDeployed', 'deployedAt'>;
 export type ServiceRecord = RecordOf<'ServiceProvisioned', 'provisionedAt'>;
-
-export type UsageRecord = {
-  readonly usageId: string;
-  readonly subscriptionId: string;
-  readonly usageDate: string;
-};
 
 /** What the rules must remember of one partner. Deeply frozen wherever the library hands it out. */
 export type PartnerState = {
@@ -43,7 +41,8 @@ export type PartnerState = {
   readonly reservations: ReadonlyMap<string, ReservationRecord>;
   readonly deployments: ReadonlyMap<string, DeploymentRecord>;
   readonly services: ReadonlyMap<string, ServiceRecord>;
-  readonly usage: ReadonlyMap<string, UsageRecord>;
+  /** The ids of every usage record: a log holds far more usage than anything else, so only its id is kept. */
+  readonly usage: ReadonlySet<string>;
 };
 
 export type MutablePartnerState = Draft<PartnerState>;
@@ -55,7 +54,7 @@ export const thaw = (state: PartnerState): MutablePartnerState => ({
   reservations: new Map(state.reservations),
   deployments: new Map(state.deployments),
   services: new Map(state.services),
-  usage: new Map(state.usage),
+  usage: new Set(state.usage),
 });
 
 export const emptyState = (): MutablePartnerState => ({
@@ -67,14 +66,15 @@ export const emptyState = (): MutablePartnerState => ({
   reservations: new Map(),
   deployments: new Map(),
   services: new Map(),
-  usage: new Map(),
+  usage: new Set(),
 });
 
-const maps = ['subscriptions', 'reservations', 'deployments', 'services', 'usage'] as const;
+const maps = ['subscriptions', 'reservations', 'deployments', 'services'] as const;
 
-/** Freezes a state whose records are frozen already (the recipes make them so): the maps and the root. */
+/** Freezes a state whose records are frozen already (the recipes make them so): the collections and the root. */
 export function freezeState(state: MutablePartnerState): PartnerState {
   for (const key of maps) freeze(state[key]);
+  freeze(state.usage);
   return freeze(state as PartnerState);
 }
 
@@ -83,4 +83,7 @@ export const initialState: PartnerState = freezeState(emptyState());
 
 /** Whether a value has the shape of a PartnerState (the public functions refuse anything else rather than throw). */
 export const isPartnerState = (u: unknown): u is PartnerState =>
-  isRecord(u) && typeof u.version === 'number' && maps.every((key) => u[key] instanceof Map);
+  isRecord(u) &&
+  typeof u.version === 'number' &&
+  maps.every((key) => u[key] instanceof Map) &&
+  u.usage instanceof Set;

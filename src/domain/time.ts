@@ -1,18 +1,61 @@
 import * as t from 'io-ts';
-import { preview } from './codec.js';
+import { preview, REFUSED, withQuickDecoder } from './codec.js';
 
 const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2}))$/;
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 // Instants are kept to four-digit years in UTC, so an offset cannot push one out of 0000..9999.
 const FIRST_INSTANT = Date.parse('0000-01-01T00:00:00.000Z');
 const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
-const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 const isCalendarDate = (year: number, month: number, day: number): boolean =>
-  month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+  month >= 1 &&
+  month <= 12 &&
+  day >= 1 &&
+  day <= (month === 2 && isLeapYear(year) ? 29 : (MONTH_DAYS[month - 1] ?? 0));
+
+/** The number written by the digits of `text` from `start` to `end`, or -1 if one of them is not a digit. */
+function digits(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Whether `text` is `YYYY-MM-DD` and a real calendar day. */
+function isCalendarDay(text: string): boolean {
+  if (text.length < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
+  const year = digits(text, 0, 4);
+  return year >= 0 && isCalendarDate(year, digits(text, 5, 7), digits(text, 8, 10));
+}
+
+/**
+ * Whether `text` is already an instant as this library writes it, `2019-03-01T00:00:00.000Z`
+ * (what every stored event holds): checked character by character, it needs no parsing.
+ */
+function isCanonicalInstant(text: string): boolean {
+  if (text.length !== 24 || !isCalendarDay(text)) return false;
+  return (
+    text.charCodeAt(10) === 84 && // T
+    text.charCodeAt(13) === 58 && // :
+    text.charCodeAt(16) === 58 &&
+    text.charCodeAt(19) === 46 && // .
+    text.charCodeAt(23) === 90 && // Z
+    digits(text, 11, 13) >= 0 &&
+    digits(text, 11, 13) <= 23 &&
+    digits(text, 14, 16) >= 0 &&
+    digits(text, 14, 16) <= 59 &&
+    digits(text, 17, 19) >= 0 &&
+    digits(text, 17, 19) <= 59 &&
+    digits(text, 20, 23) >= 0
+  );
+}
 
 /** Milliseconds since the epoch of an ISO-8601 instant with `Z` or an offset, or undefined if it is not one. */
 function parseInstant(text: string): number | undefined {
@@ -37,43 +80,59 @@ function parseInstant(text: string): number | undefined {
   return ms >= FIRST_INSTANT && ms <= LAST_INSTANT ? ms : undefined;
 }
 
+/** An instant in the library's one written form (UTC, milliseconds), or REFUSED. */
+function canonicalInstant(u: unknown): string | typeof REFUSED {
+  if (typeof u !== 'string') return REFUSED;
+  if (isCanonicalInstant(u)) return u;
+  const ms = parseInstant(u);
+  return ms === undefined ? REFUSED : new Date(ms).toISOString();
+}
+
 /**
  * An instant: ISO-8601 with `Z` or an explicit offset, decoded to UTC (`2019-03-01T00:00:00.000Z`).
  * Fractions finer than a millisecond are cut to the millisecond.
  */
-export const Instant = new t.Type<string, string, unknown>(
-  'Instant',
-  (u): u is string => typeof u === 'string' && parseInstant(u) !== undefined,
-  (u, c) => {
-    const ms = typeof u === 'string' ? parseInstant(u) : undefined;
-    if (ms === undefined || Number.isNaN(ms))
-      return t.failure(
-        u,
-        c,
-        `must be an ISO-8601 instant with Z or an offset, like 2019-03-01T00:00:00Z (got ${preview(u)})`,
-      );
-    return t.success(new Date(ms).toISOString());
-  },
-  t.identity,
+export const Instant = withQuickDecoder(
+  new t.Type<string, string, unknown>(
+    'Instant',
+    (u): u is string => canonicalInstant(u) !== REFUSED,
+    (u, c) => {
+      const instant = canonicalInstant(u);
+      return instant === REFUSED
+        ? t.failure(
+            u,
+            c,
+            `must be an ISO-8601 instant with Z or an offset, like 2019-03-01T00:00:00Z (got ${preview(u)})`,
+          )
+        : t.success(instant);
+    },
+    t.identity,
+  ),
+  canonicalInstant,
 );
 
-/** Milliseconds since the epoch of an instant (NaN for anything that is not one). */
+/**
+ * Whether instant `a` is earlier than instant `b`. Both are decoded instants: one fixed-width UTC
+ * form, in which the order of the text is the order in time (no offset is left to compare).
+ */
+export const isEarlier = (a: string, b: string): boolean => a < b;
+
+/** Milliseconds since the epoch of a decoded instant. */
 export const instantMs = (instant: string): number => Date.parse(instant);
 
-/** The UTC day (`YYYY-MM-DD`) of a normalised instant. */
-export const utcDayOf = (instant: string): string => new Date(instantMs(instant)).toISOString().slice(0, 10);
+/** The UTC day (`YYYY-MM-DD`) of a decoded instant: its first ten characters. */
+export const utcDayOf = (instant: string): string => instant.slice(0, 10);
 
-const isDay = (u: unknown): u is string => {
-  if (typeof u !== 'string') return false;
-  const m = DAY.exec(u);
-  return m !== null && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
-};
+const isDay = (u: unknown): u is string => typeof u === 'string' && u.length === 10 && isCalendarDay(u);
 
 /** A UTC calendar day `YYYY-MM-DD`. Days are fixed-width, so they compare correctly as strings. */
-export const Day = new t.Type<string, string, unknown>(
-  'Day',
-  isDay,
-  (u, c) =>
-    isDay(u) ? t.success(u) : t.failure(u, c, `must be a calendar day YYYY-MM-DD (got ${preview(u)})`),
-  t.identity,
+export const Day = withQuickDecoder(
+  new t.Type<string, string, unknown>(
+    'Day',
+    isDay,
+    (u, c) =>
+      isDay(u) ? t.success(u) : t.failure(u, c, `must be a calendar day YYYY-MM-DD (got ${preview(u)})`),
+    t.identity,
+  ),
+  (u) => (isDay(u) ? u : REFUSED),
 );

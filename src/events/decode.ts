@@ -18,8 +18,9 @@ export type DecodeFailure = {
   readonly details: readonly string[];
 };
 
-const knownTypes: ReadonlySet<string> = new Set(eventTypes);
-export const isEventType = (u: unknown): u is EventType => typeof u === 'string' && knownTypes.has(u);
+// The library's own type strings, so that the decoded event's type is cheap to compare and look up by.
+const knownTypes: ReadonlyMap<unknown, EventType> = new Map(eventTypes.map((type) => [type, type]));
+export const isEventType = (u: unknown): u is EventType => knownTypes.has(u);
 
 const failure = (problems: readonly FieldProblem[]): E.Either<DecodeFailure, never> =>
   E.left({
@@ -50,10 +51,10 @@ export function decodeEvent(input: unknown): E.Either<DecodeFailure, DomainEvent
     return failure([
       { path: '(root)', reason: `must be an event object { type, data, metadata } (got ${preview(input)})` },
     ]);
-  const { type } = input;
-  if (!isEventType(type))
+  const type = knownTypes.get(input.type);
+  if (type === undefined)
     return failure([
-      { path: 'type', reason: `must be one of ${eventTypes.join(', ')} (got ${preview(type)})` },
+      { path: 'type', reason: `must be one of ${eventTypes.join(', ')} (got ${preview(input.type)})` },
     ]);
   const root: t.Context = [{ key: '', type: t.unknown, actual: input }];
   const problems: FieldProblem[] = [];

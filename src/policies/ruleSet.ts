@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { describeProblems, problemsOf, struct } from '../domain/codec.js';
 import { Id } from '../domain/ids.js';
 import { Role } from '../domain/roles.js';
-import { Instant, instantMs } from '../domain/time.js';
+import { Instant } from '../domain/time.js';
 import type { EventType } from '../events/codecs.js';
 
 const Roles = t.readonlyArray(Role);
@@ -52,11 +52,12 @@ export const rules2023: RuleSet = Object.freeze({
   marketplaceCutoff: '2019-03-01T00:00:00.000Z',
 });
 
-/** A rule set made ready for judging many events: role sets and the cutoff in milliseconds. */
+/** A rule set made ready for judging many events: a role set per event type, the decoded cutoff. */
 export type CompiledRules = {
   readonly source: RuleSet;
   readonly roles: { readonly [K in EventType]: ReadonlySet<string> };
-  readonly cutoffMs: number;
+  /** The cutoff as a decoded instant (UTC, fixed width), to compare with `isEarlier`. */
+  readonly cutoff: string;
 };
 
 const compiled = new WeakMap<object, CompiledRules>();
@@ -73,7 +74,7 @@ export function compileRules(rules: unknown): E.Either<string, CompiledRules> {
   const roles = Object.fromEntries(
     Object.entries(source.permittedRoles).map(([type, list]) => [type, new Set<string>(list)]),
   ) as unknown as CompiledRules['roles'];
-  const result: CompiledRules = { source, roles, cutoffMs: instantMs(source.marketplaceCutoff) };
+  const result: CompiledRules = { source, roles, cutoff: source.marketplaceCutoff };
   if (typeof rules === 'object' && rules !== null) compiled.set(rules, result);
   return E.right(result);
 }

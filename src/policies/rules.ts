@@ -1,7 +1,7 @@
 import * as O from 'fp-ts/lib/Option.js';
 import type { RejectionCode } from '../domain/rejection.js';
 import type { PartnerState } from '../domain/state.js';
-import { instantMs, utcDayOf } from '../domain/time.js';
+import { isEarlier, utcDayOf } from '../domain/time.js';
 import type { DomainEvent } from '../events/codecs.js';
 import type { CompiledRules } from './ruleSet.js';
 
@@ -32,27 +32,6 @@ const targetSubscription = (event: DomainEvent): string | undefined => {
   }
 };
 
-/** The id an event introduces and the partner's ids it must not repeat. */
-const introducedId = (
-  state: PartnerState,
-  event: DomainEvent,
-): [string, string, ReadonlyMap<string, unknown>] | undefined => {
-  switch (event.type) {
-    case 'ApssSubscriptionPurchased':
-      return ['subscription', event.data.subscriptionId, state.subscriptions];
-    case 'ReservedInstancePurchased':
-      return ['reservation', event.data.reservationId, state.reservations];
-    case 'MarketplaceOfferDeployed':
-      return ['deployment', event.data.deploymentId, state.deployments];
-    case 'ServiceProvisioned':
-      return ['service', event.data.serviceId, state.services];
-    case 'UsageRecorded':
-      return ['usage', event.data.usageId, state.usage];
-    default:
-      return undefined;
-  }
-};
-
 export const onePartner: Rule = {
   id: 'R1',
   codes: ['PARTNER_MISMATCH'],
@@ -71,7 +50,7 @@ export const chronology: Rule = {
   codes: ['OUT_OF_ORDER'],
   description: "A partner's events never go back in time",
   judge: (state, event) =>
-    state.lastEventAt !== null && instantMs(event.metadata.at) < instantMs(state.lastEventAt)
+    state.lastEventAt !== null && isEarlier(event.metadata.at, state.lastEventAt)
       ? violation(
           'OUT_OF_ORDER',
           `${event.type} at ${event.metadata.at} is earlier than the previous event at ${state.lastEventAt}`,
@@ -181,17 +160,30 @@ export const liveSubscription: Rule = {
   },
 };
 
+const duplicate = (kind: string, id: string, taken: { has(id: string): boolean }, partnerId: string) =>
+  taken.has(id)
+    ? violation('DUPLICATE_ID', `${kind} id ${id} is already used by partner ${partnerId}`)
+    : O.none;
+
 export const uniqueIds: Rule = {
   id: 'R9',
   codes: ['DUPLICATE_ID'],
   description: 'Subscription, reservation, deployment, service and usage ids are unique within a partner',
-  judge: (state, event) => {
-    const introduced = introducedId(state, event);
-    if (introduced === undefined) return O.none;
-    const [kind, id, taken] = introduced;
-    return taken.has(id)
-      ? violation('DUPLICATE_ID', `${kind} id ${id} is already used by partner ${event.data.partnerId}`)
-      : O.none;
+  judge: (state, { type, data }) => {
+    switch (type) {
+      case 'ApssSubscriptionPurchased':
+        return duplicate('subscription', data.subscriptionId, state.subscriptions, data.partnerId);
+      case 'ReservedInstancePurchased':
+        return duplicate('reservation', data.reservationId, state.reservations, data.partnerId);
+      case 'MarketplaceOfferDeployed':
+        return duplicate('deployment', data.deploymentId, state.deployments, data.partnerId);
+      case 'ServiceProvisioned':
+        return duplicate('service', data.serviceId, state.services, data.partnerId);
+      case 'UsageRecorded':
+        return duplicate('usage', data.usageId, state.usage, data.partnerId);
+      default:
+        return O.none;
+    }
   },
 };
 
@@ -217,7 +209,7 @@ export const marketplaceCutoff: Rule = {
     event.type === 'MarketplaceOfferDeployed' &&
     event.data.channel === 'marketplace' &&
     event.data.pricing !== 'paid' &&
-    instantMs(event.metadata.at) >= rules.cutoffMs
+    !isEarlier(event.metadata.at, rules.cutoff)
       ? violation(
           'MARKETPLACE_CUTOFF',
           `${event.data.pricing} Marketplace deployment ${event.data.deploymentId} at ${event.metadata.at} is on or after the cutoff ${rules.source.marketplaceCutoff}`,

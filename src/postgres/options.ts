@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Pool, PoolConfig } from 'pg';
-import { isRecord, problemsOf, refined, struct, type FieldProblem } from '../domain/codec.js';
+import { isRecord, refined, struct, type FieldProblem } from '../domain/codec.js';
+import { integerFrom, optionProblems } from '../store/optionCodecs.js';
 
 export const DEFAULT_SCHEMA = 'apss';
 export const DEFAULT_TABLE = 'events';
@@ -29,11 +30,7 @@ const SqlName = refined(
   (u): u is string => typeof u === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(u),
   'a lower-case SQL name: a letter or _, then letters, digits or _, at most 63 in all',
 );
-const PageSize = refined(
-  'PageSize',
-  (u): u is number => Number.isSafeInteger(u) && (u as number) >= 1 && (u as number) <= MAX_PAGE_SIZE,
-  `an integer from 1 to ${MAX_PAGE_SIZE}`,
-);
+const PageSize = integerFrom('PageSize', 1, MAX_PAGE_SIZE);
 const PoolLike = refined(
   'Pool',
   (u): u is Pool => isRecord(u) && typeof u.query === 'function' && typeof u.connect === 'function',
@@ -58,8 +55,7 @@ export type StoreSettings = {
 
 export function decodeStoreOptions(options: unknown): E.Either<readonly FieldProblem[], StoreSettings> {
   const decoded = StoreOptions.decode(options ?? {});
-  if (E.isLeft(decoded))
-    return E.left(problemsOf(decoded.left).map((p) => ({ ...p, path: `options.${p.path}` })));
+  if (E.isLeft(decoded)) return E.left(optionProblems(decoded.left));
   const {
     pool,
     schema = DEFAULT_SCHEMA,

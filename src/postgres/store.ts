@@ -3,7 +3,6 @@ import pg from 'pg';
 import type { DomainEvent } from '../events/codecs.js';
 import { ConcurrencyError, EventStoreRequestError } from '../store/errors.js';
 import {
-  conflicts,
   type AppendOptions,
   type EventStore,
   type ExpectedVersion,
@@ -11,7 +10,14 @@ import {
   type ReadStreamOptions,
   type StoredEvent,
 } from '../store/eventStore.js';
-import { decodeAppend, decodeReadAll, decodeReadStream, type AppendRequest } from '../store/requests.js';
+import {
+  checked,
+  decodeAppend,
+  decodeReadAll,
+  decodeReadStream,
+  expectVersion,
+  type AppendRequest,
+} from '../store/requests.js';
 import { withClient } from './clients.js';
 import { decodeStoreOptions, type PostgresEventStoreOptions } from './options.js';
 import { pages } from './pages.js';
@@ -106,19 +112,17 @@ export class PostgresEventStore implements EventStore {
     events: readonly DomainEvent[],
     options: AppendOptions,
   ): Promise<{ nextVersion: number }> {
-    const request = decodeAppend(streamId, events, options);
-    if (E.isLeft(request)) throw request.left;
+    const request = checked(decodeAppend(streamId, events, options));
     const { pool, sql } = await this.#writable();
-    if (request.right.events.length === 0) {
-      const actual = await this.#version(pool, sql, request.right.streamId);
-      if (conflicts(request.right.expectedVersion, actual))
-        throw new ConcurrencyError(request.right.streamId, request.right.expectedVersion, actual);
+    if (request.events.length === 0) {
+      const actual = await this.#version(pool, sql, request.streamId);
+      expectVersion(request, actual);
       return { nextVersion: actual };
     }
-    const nextVersion = await this.#insert(pool, sql, request.right);
+    const nextVersion = await this.#insert(pool, sql, request);
     if (nextVersion !== undefined) return { nextVersion };
-    const actual = await this.#version(pool, sql, request.right.streamId);
-    throw new ConcurrencyError(request.right.streamId, request.right.expectedVersion, actual);
+    const actual = await this.#version(pool, sql, request.streamId);
+    throw new ConcurrencyError(request.streamId, request.expectedVersion, actual);
   }
 
   /** The stream's version after the insert, or undefined when the stream was not at the expected version. */
@@ -144,12 +148,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   async *readStream(streamId: string, options?: ReadStreamOptions): AsyncGenerator<StoredEvent> {
-    const request = decodeReadStream(streamId, options);
-    if (E.isLeft(request)) throw request.left;
+    const { streamId: id, after } = checked(decodeReadStream(streamId, options));
     const ready = await this.#readable();
     if (ready === undefined) return;
     const { pool, sql, pageSize } = ready;
-    const { streamId: id, after } = request.right;
     const fetch = async (position: number): Promise<readonly EventRow[]> =>
       (await pool.query<EventRow>({ ...sql.readStream, values: [id, position, pageSize] })).rows;
     for await (const page of pages(fetch, (row) => row.stream_position, after, pageSize))
@@ -171,14 +173,13 @@ export class PostgresEventStore implements EventStore {
   }
 
   async *#pagesOfAll(options: unknown): AsyncGenerator<readonly EventRow[]> {
-    const request = decodeReadAll(options);
-    if (E.isLeft(request)) throw request.left;
+    const { after } = checked(decodeReadAll(options));
     const ready = await this.#readable();
     if (ready === undefined) return;
     const { pool, sql, pageSize } = ready;
     const fetch = async (position: bigint): Promise<readonly EventRow[]> =>
       (await pool.query<EventRow>({ ...sql.readAll, values: [position.toString(), pageSize] })).rows;
-    yield* pages(fetch, (row) => BigInt(row.global_position), request.right.after, pageSize);
+    yield* pages(fetch, (row) => BigInt(row.global_position), after, pageSize);
   }
 
   /** Ends the store's own pool (a pool passed in stays open: it is the caller's). Later calls reject. */

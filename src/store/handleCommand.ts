@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, problemsOf, refined, struct } from '../domain/codec.js';
+import { describeProblems, refined, struct } from '../domain/codec.js';
 import { decodeCommand } from '../domain/commands.js';
 import { decide } from '../domain/decide.js';
 import { applyEvent, fold } from '../domain/evolve.js';
@@ -10,6 +10,7 @@ import type { DomainEvent } from '../events/codecs.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { ConcurrencyError } from './errors.js';
 import { isEventStore, partnerStreamId, type EventStore } from './eventStore.js';
+import { integerFrom, optionProblems } from './optionCodecs.js';
 import { StateCache, type CachedState } from './stateCache.js';
 
 export const DEFAULT_RETRIES = 5;
@@ -31,11 +32,7 @@ export type CommandHandled = {
   readonly nextVersion: number;
 };
 
-const Retries = refined(
-  'Retries',
-  (u): u is number => Number.isSafeInteger(u) && (u as number) >= 0 && (u as number) <= MAX_RETRIES,
-  `an integer from 0 to ${MAX_RETRIES}`,
-);
+const Retries = integerFrom('Retries', 0, MAX_RETRIES);
 const CacheOption = refined(
   'CacheOption',
   (u): u is StateCache | false => u === false || u instanceof StateCache,
@@ -61,7 +58,7 @@ function settingsOf(store: unknown, options: unknown): E.Either<Rejection, Setti
     return invalid('invalid store: expected an EventStore (readStream, readAll, appendToStream)', ['store']);
   const decoded = Options.decode(options ?? {});
   if (E.isLeft(decoded)) {
-    const problems = problemsOf(decoded.left).map((p) => ({ ...p, path: `options.${p.path}` }));
+    const problems = optionProblems(decoded.left);
     return invalid(
       `invalid options: ${describeProblems(problems)}`,
       problems.map((p) => p.path),

@@ -3,8 +3,8 @@ import type * as t from 'io-ts';
 import { isRecord, preview, problemsOf, struct, type FieldProblem } from '../domain/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { decodeEvent } from '../events/decode.js';
-import { EventStoreRequestError } from './errors.js';
-import { ExpectedVersion, GlobalPosition, StreamId, StreamVersion } from './eventStore.js';
+import { ConcurrencyError, EventStoreRequestError } from './errors.js';
+import { conflicts, ExpectedVersion, GlobalPosition, StreamId, StreamVersion } from './eventStore.js';
 
 // What every store checks before it touches its storage, so that every store refuses the same calls.
 
@@ -99,4 +99,19 @@ export function decodeReadAll(
   return E.isLeft(read)
     ? E.left(new EventStoreRequestError('readAll', read.left))
     : E.right({ after: read.right.after ?? 0n });
+}
+
+// A store's methods reject a bad call, or an append the stream is not ready for, as the EventStore
+// contract says: these two throw, and are called only inside those async methods.
+
+/** The checked request, or the EventStoreRequestError thrown. */
+export function checked<A>(request: E.Either<EventStoreRequestError, A>): A {
+  if (E.isLeft(request)) throw request.left;
+  return request.right;
+}
+
+/** Throws the ConcurrencyError when a stream at version `actual` fails the append's expected version. */
+export function expectVersion(request: AppendRequest, actual: number): void {
+  if (conflicts(request.expectedVersion, actual))
+    throw new ConcurrencyError(request.streamId, request.expectedVersion, actual);
 }

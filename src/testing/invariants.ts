@@ -80,14 +80,18 @@ export function invariantsFor(ruleSet: RuleSet = defaultRules): readonly Invaria
         const deployments = [...state.deployments.values()].every((d) =>
           whileActive(subscriptions.get(d.subscriptionId), d.deployedAt),
         );
-        const usage = [...state.usage.values()].every((u) => {
-          const subscription = subscriptions.get(u.subscriptionId);
-          return (
-            subscription !== undefined &&
-            day(subscription.purchasedAt) <= u.usageDate &&
-            (subscription.endedAt === null || u.usageDate <= day(subscription.endedAt))
+        // The state keeps usage ids, and per subscription how many records name it and their first and last day.
+        const named = [...subscriptions.values()].reduce((n, s) => n + s.usageRecords, 0);
+        const usage =
+          named === state.usage.size &&
+          [...subscriptions.values()].every(
+            (s) =>
+              s.usageRecords === 0 ||
+              (s.firstUsageDay !== null &&
+                s.lastUsageDay !== null &&
+                day(s.purchasedAt) <= s.firstUsageDay &&
+                (s.endedAt === null || s.lastUsageDay <= day(s.endedAt))),
           );
-        });
         return consistent && reservations && deployments && usage;
       },
     ),

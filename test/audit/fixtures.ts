@@ -1,24 +1,31 @@
 import { currentVersion, type EventType, type RoleName } from 'apss-domain';
+import {
+  actorOf,
+  fortigate,
+  minutesFrom,
+  usualRole,
+  vmDay,
+  type Channel,
+  type Pricing,
+} from '../fixtures.js';
 
 /** Raw records as a log holds them: plain JSON objects, written out by hand the way a test reads best. */
 
 type Written = { at?: string; role?: RoleName; actor?: string; schemaVersion?: number };
 
-let clock = Date.parse('2020-01-01T09:00:00Z');
 /** A fresh instant a minute after the previous one. */
-export const next = (): string => new Date((clock += 60_000)).toISOString();
+const next = minutesFrom('2020-01-01T09:00:00Z');
 
 export function record(
   type: EventType,
   data: Record<string, unknown>,
   written: Written = {},
 ): Record<string, unknown> {
-  const role = written.role ?? (type === 'UsageRecorded' ? 'System' : 'AdminAgent');
   return {
     type,
     data: { partnerId: 'p1', ...data },
     metadata: {
-      actor: { id: written.actor ?? `${role.toLowerCase()}-1`, role },
+      actor: actorOf(written.role ?? usualRole(type), written.actor),
       at: written.at ?? next(),
       schemaVersion: written.schemaVersion ?? currentVersion[type],
     },
@@ -43,48 +50,26 @@ export const tenantOf = (
   ];
 };
 
+/** Usage dated the day of a fresh instant unless told, recorded at the instant after it. */
 export const usageOf = (
   partnerId: string,
   subscriptionId: string,
   usageId: string,
-  usageDate: string,
+  usageDate = next().slice(0, 10),
   written: Written = {},
-) =>
-  record(
-    'UsageRecorded',
-    {
-      partnerId,
-      subscriptionId,
-      usageId,
-      usageDate,
-      meterCategory: 'Virtual Machines',
-      meterName: 'D2s v3',
-      quantity: 24,
-      unitPrice: 0.096,
-      currency: 'EUR',
-    },
-    written,
-  );
+) => record('UsageRecorded', { partnerId, subscriptionId, usageId, usageDate, ...vmDay }, written);
 
 export const deploymentOf = (
   partnerId: string,
   subscriptionId: string,
   deploymentId: string,
-  pricing: 'byol' | 'free' | 'paid',
-  channel: 'marketplace' | 'isv-direct',
+  pricing: Pricing,
+  channel: Channel,
   written: Written = {},
 ) =>
   record(
     'MarketplaceOfferDeployed',
-    {
-      partnerId,
-      subscriptionId,
-      deploymentId,
-      offerId: 'fortigate',
-      publisherId: 'fortinet',
-      pricing,
-      channel,
-    },
+    { partnerId, subscriptionId, deploymentId, ...fortigate, pricing, channel },
     written,
   );
 

@@ -29,28 +29,28 @@ describe('the example log', () => {
     ).toBe(true);
   });
 
+  const breaches = [
+    [13, 'contoso', 'MARKETPLACE_CUTOFF'],
+    [15, 'northwind', 'OUT_OF_ORDER'],
+    [18, 'fabrikam', 'SHARED_TENANT_EXCLUSIVE'],
+    [28, 'northwind', 'ROLE_NOT_PERMITTED'],
+    [34, 'tailspin', 'MALFORMED_EVENT'],
+  ] as const;
+
   it('given the default rules, then its breaches are found: a BYOL Marketplace deployment after the cutoff (written with an offset), a backdated deployment, Office 365 on the shared tenant, a helpdesk agent cancelling, a malformed line', async () => {
-    expect(await findings()).toEqual([
-      [13, 'contoso', 'MARKETPLACE_CUTOFF'],
-      [15, 'northwind', 'OUT_OF_ORDER'],
-      [18, 'fabrikam', 'SHARED_TENANT_EXCLUSIVE'],
-      [28, 'northwind', 'ROLE_NOT_PERMITTED'],
-      [34, 'tailspin', 'MALFORMED_EVENT'],
-    ]);
+    expect(await findings()).toEqual(breaches);
   });
 
   it("given the 2023 rules, then the global admins' events are breaches too", async () => {
-    expect(await findings('--rules', '2023')).toEqual([
+    const globalAdmins = [
       [1, 'contoso', 'ROLE_NOT_PERMITTED'],
       [2, 'contoso', 'ROLE_NOT_PERMITTED'],
-      [13, 'contoso', 'MARKETPLACE_CUTOFF'],
-      [15, 'northwind', 'OUT_OF_ORDER'],
-      [18, 'fabrikam', 'SHARED_TENANT_EXCLUSIVE'],
-      [28, 'northwind', 'ROLE_NOT_PERMITTED'],
       [30, 'tailspin', 'ROLE_NOT_PERMITTED'],
       [31, 'tailspin', 'ROLE_NOT_PERMITTED'],
-      [34, 'tailspin', 'MALFORMED_EVENT'],
-    ]);
+    ] as const;
+    expect(await findings('--rules', '2023')).toEqual(
+      [...breaches, ...globalAdmins].sort(([a], [b]) => a - b),
+    );
   });
 
   it('given npm start, then it audits the example, prints the report and exits 0: the findings are the demo, not a failure', async () => {

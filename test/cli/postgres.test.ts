@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent, type AuditReport } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
+import { postgresRequired, unreachableReason } from '../postgres/support.js';
 import { apss } from './run.js';
 
 // `apss audit --postgres` against a real server, in a database of its own made for the test and dropped
@@ -20,19 +21,6 @@ const settings = {
 const database = `apss_cli_${randomBytes(4).toString('hex')}`;
 const connectionString = `postgres://${encodeURIComponent(settings.user)}${settings.password === undefined ? '' : `:${encodeURIComponent(settings.password)}`}@${settings.host}:${settings.port}/${database}`;
 
-async function unreachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionTimeoutMillis: 3_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function admin(sql: string): Promise<void> {
   const client = new pg.Client();
   await client.connect();
@@ -43,10 +31,9 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-const why = await unreachable();
-const required = process.env.APSS_REQUIRE_POSTGRES === '1';
+const why = await unreachableReason();
 
-describe.skipIf(why !== undefined && !required)('apss audit --postgres', () => {
+describe.skipIf(why !== undefined && !postgresRequired)('apss audit --postgres', () => {
   beforeAll(async () => {
     if (why !== undefined)
       throw new Error(`PostgreSQL is required (APSS_REQUIRE_POSTGRES=1) but unreachable: ${why}`);

@@ -13,21 +13,29 @@ import {
   type RoleName,
   type RuleSet,
 } from 'apss-domain';
+import {
+  actorOf,
+  fortigate,
+  minutesFrom,
+  reservationTerms,
+  usualRole,
+  vmDay,
+  type Channel,
+  type Pricing,
+} from '../fixtures.js';
 
 /** Commands as a test writes them: the data, and optionally when and by whom (the partner is p1). */
 type CommandData<K extends CommandType> = Omit<CommandOf<K>['data'], 'partnerId'> & { partnerId?: string };
 type When = { at?: string; role?: RoleName; actor?: string };
 
-let clock = Date.parse('2022-01-01T09:00:00Z');
 /** A fresh instant a minute after the previous one, later than every instant a test writes out. */
-export const next = (): string => new Date((clock += 60_000)).toISOString();
+const next = minutesFrom('2022-01-01T09:00:00Z');
 
 export function command<K extends CommandType>(type: K, data: CommandData<K>, when: When = {}): CommandOf<K> {
-  const role = when.role ?? (type === 'RecordUsage' ? 'System' : 'AdminAgent');
   return {
     type,
     data: { partnerId: 'p1', ...data },
-    metadata: { actor: { id: when.actor ?? `${role.toLowerCase()}-1`, role }, at: when.at ?? next() },
+    metadata: { actor: actorOf(when.role ?? usualRole(type), when.actor), at: when.at ?? next() },
   } as unknown as CommandOf<K>;
 }
 
@@ -40,31 +48,15 @@ export const cancel = (subscriptionId: string, when?: When) =>
 export const migrate = (subscriptionId: string, when?: When) =>
   command('MigrateToWebDirect', { subscriptionId, webDirectSubscriptionId: `wd-${subscriptionId}` }, when);
 export const buyRi = (subscriptionId: string, reservationId = 'ri1', when?: When) =>
-  command(
-    'BuyReservedInstance',
-    {
-      subscriptionId,
-      reservationId,
-      sku: 'Standard_D2s_v3',
-      region: 'westeurope',
-      term: 'P1Y',
-      scope: 'single',
-      quantity: 2,
-    },
-    when,
-  );
+  command('BuyReservedInstance', { subscriptionId, reservationId, ...reservationTerms, quantity: 2 }, when);
 export const deploy = (
   subscriptionId: string,
-  pricing: 'byol' | 'free' | 'paid',
-  channel: 'marketplace' | 'isv-direct',
+  pricing: Pricing,
+  channel: Channel,
   when?: When,
   deploymentId = 'd1',
 ) =>
-  command(
-    'DeployMarketplaceOffer',
-    { subscriptionId, deploymentId, offerId: 'fortigate', publisherId: 'fortinet', pricing, channel },
-    when,
-  );
+  command('DeployMarketplaceOffer', { subscriptionId, deploymentId, ...fortigate, pricing, channel }, when);
 export const provision = (
   tenantId: string,
   product: 'Office365' | 'Dynamics365' | 'Azure' | 'Other' = 'Office365',
@@ -72,20 +64,7 @@ export const provision = (
   when?: When,
 ) => command('ProvisionService', { tenantId, serviceId, product }, when);
 export const usage = (subscriptionId: string, usageDate: string, usageId = 'u1', when?: When) =>
-  command(
-    'RecordUsage',
-    {
-      subscriptionId,
-      usageId,
-      usageDate,
-      meterCategory: 'Virtual Machines',
-      meterName: 'D2s v3',
-      quantity: 24,
-      unitPrice: 0.096,
-      currency: 'EUR',
-    },
-    when,
-  );
+  command('RecordUsage', { subscriptionId, usageId, usageDate, ...vmDay }, when);
 
 /** The events of a history that the rules accept, command by command (a given must be admissible). */
 export function history(commands: readonly Command[], rules: RuleSet = defaultRules): readonly DomainEvent[] {

@@ -14,16 +14,11 @@ const scripted = history([
 
 const expectDeeplyFrozen = (state: PartnerState) => {
   expect(Object.isFrozen(state)).toBe(true);
-  for (const map of [
-    state.subscriptions,
-    state.reservations,
-    state.deployments,
-    state.services,
-    state.usage,
-  ]) {
-    expect(() => (map as Map<string, unknown>).set('x', {})).toThrow();
+  for (const map of [state.subscriptions, state.reservations, state.deployments, state.services]) {
+    expect(() => (map as Map<string, unknown>).set('x', {})).toThrow('frozen');
     for (const record of map.values()) expect(Object.isFrozen(record)).toBe(true);
   }
+  expect(() => (state.usage as Set<string>).add('x')).toThrow('frozen');
 };
 
 describe('fold and evolve', () => {
@@ -41,6 +36,9 @@ describe('fold and evolve', () => {
       endedAt: scripted.at(-1)?.metadata.at,
     });
     expect(state.subscriptions.get('s1')).toMatchObject({
+      usageRecords: 1,
+      firstUsageDay: '2018-06-02',
+      lastUsageDay: '2018-06-02',
       status: 'active',
       endedAt: null,
       purchasedAt: '2018-06-01T00:00:00.000Z',

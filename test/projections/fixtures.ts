@@ -1,25 +1,12 @@
 import fc from 'fast-check';
-import { currentVersion, type DomainEvent, type EventData, type EventOf, type EventType } from 'apss-domain';
+import type { DomainEvent, EventData, EventType } from 'apss-domain';
+import { decodedEvent, minutesFrom, type EventFields } from '../fixtures.js';
 
-type Data<K extends EventType> = Omit<EventData<K>, 'partnerId'> & { partnerId?: string };
+const next = minutesFrom('2024-01-01T09:00:00Z');
 
-let clock = Date.parse('2024-01-01T09:00:00Z');
-/** A fresh instant a minute after the previous one. */
-export const next = (): string => new Date((clock += 60_000)).toISOString();
-
-/** An event as decodeEvent yields it: current schema version, actor by kind of event, time in UTC. */
-export function event<K extends EventType>(type: K, data: Data<K>, at: string = next()): EventOf<K> {
-  const role = type === 'UsageRecorded' ? 'System' : 'AdminAgent';
-  return {
-    type,
-    data: { partnerId: 'p1', ...data },
-    metadata: {
-      actor: { id: `${role.toLowerCase()}-1`, role },
-      at: new Date(Date.parse(at)).toISOString(),
-      schemaVersion: currentVersion[type],
-    },
-  } as unknown as EventOf<K>;
-}
+/** An event as decodeEvent yields it, at a fresh instant unless told. */
+const event = <K extends EventType>(type: K, data: EventFields<K>, at = next()) =>
+  decodedEvent(type, data, at);
 
 type Who = { partnerId?: string; at?: string };
 

@@ -4,32 +4,18 @@ import { cancel, migrate, onboarded, tenant, usage } from './fixtures.js';
 
 describe('reconciliation: one line per usage record, for the shared tenant', () => {
   it('given a usage record, then its line carries every field, the shared tenant as customer and the exact total', () => {
-    const view = project(reconciliation, [
-      ...onboarded(),
-      usage({
-        usageId: 'u-1',
-        usageDate: '2024-03-31',
-        meterCategory: 'Virtual Machines',
-        meterName: 'D2s v5',
-        quantity: 0.1,
-        unitPrice: 0.2,
-        currency: 'USD',
-      }),
-    ]);
+    const recorded = {
+      usageId: 'u-1',
+      usageDate: '2024-03-31',
+      meterCategory: 'Virtual Machines',
+      meterName: 'D2s v5',
+      quantity: 0.1,
+      unitPrice: 0.2,
+      currency: 'USD',
+    };
+    const view = project(reconciliation, [...onboarded(), usage(recorded)]);
     expect(view).toEqual([
-      {
-        partnerId: 'p1',
-        customerId: 't-p1',
-        subscriptionId: 's1',
-        usageId: 'u-1',
-        usageDate: '2024-03-31',
-        meterCategory: 'Virtual Machines',
-        meterName: 'D2s v5',
-        quantity: 0.1,
-        unitPrice: 0.2,
-        currency: 'USD',
-        total: '0.02',
-      },
+      { partnerId: 'p1', customerId: 't-p1', subscriptionId: 's1', ...recorded, total: '0.02' },
     ]);
   });
 

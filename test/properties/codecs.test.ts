@@ -14,6 +14,9 @@ import {
 const throughJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 const encode = (event: DomainEvent): unknown =>
   (eventCodecs[event.type] as { encode: (e: DomainEvent) => unknown }).encode(event);
+type Decoder = (
+  u: unknown,
+) => E.Either<{ readonly code: string; readonly details?: readonly string[] }, unknown>;
 const utc = (instant: string): string => new Date(Date.parse(instant)).toISOString();
 
 describe('codecs round-trip and upcasting is idempotent', () => {
@@ -57,22 +60,15 @@ describe('codecs round-trip and upcasting is idempotent', () => {
     );
   });
 
-  it('a command broken in one place is INVALID_COMMAND naming that field', () => {
+  const brokenMessages: readonly (readonly [string, string, fc.Arbitrary<object>, Decoder])[] = [
+    ['command', 'INVALID_COMMAND', anyCommand(), decodeCommand],
+    ['event', 'MALFORMED_EVENT', anyEvent(), decodeEvent],
+  ];
+  it.each(brokenMessages)('a %s broken in one place is %s naming that field', (_, code, messages, decode) => {
     assertProperty(
-      fc.property(corrupted(anyCommand()), ({ input, path }) => {
-        const decoded = decodeCommand(input);
-        expect(decoded).toMatchObject(E.left({ code: 'INVALID_COMMAND' }));
-        expect(E.isLeft(decoded) && decoded.left.details).toContain(path);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('an event broken in one place is MALFORMED_EVENT naming that field', () => {
-    assertProperty(
-      fc.property(corrupted(anyEvent()), ({ input, path }) => {
-        const decoded = decodeEvent(input);
-        expect(decoded).toMatchObject(E.left({ code: 'MALFORMED_EVENT' }));
+      fc.property(corrupted(messages), ({ input, path }) => {
+        const decoded = decode(input);
+        expect(decoded).toMatchObject(E.left({ code }));
         expect(E.isLeft(decoded) && decoded.left.details).toContain(path);
       }),
       { numRuns: 300 },

@@ -1,6 +1,6 @@
 // A reference model of the APSS rules, written from DOMAIN.md alone, in plain code and apart from
 // the library: it shares nothing with src/ but the types of the messages it reads.
-import type { Command, DomainEvent } from 'apss-domain';
+import type { Command, CommandOf, DomainEvent } from 'apss-domain';
 
 type Subscription = { status: 'active' | 'cancelled' | 'migrated'; boughtAt: number; endedAt: number | null };
 
@@ -18,6 +18,11 @@ const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** Event data is command data; a subscription's name defaults when the command leaves it out. */
 const DEFAULT_NAME = 'Azure - Internal/Shared Services';
+
+const purchased = (data: CommandOf<'PurchaseApss'>['data']) => ({
+  type: 'ApssSubscriptionPurchased' as const,
+  data: { ...data, subscriptionName: data.subscriptionName ?? DEFAULT_NAME },
+});
 
 export class ReferenceModel {
   private partner: string | null = null;
@@ -45,18 +50,10 @@ export class ReferenceModel {
       case 'CreateSharedTenant':
         return [
           { type: 'SharedTenantCreated', data: { partnerId: data.partnerId, tenantId: data.tenantId } },
-          {
-            type: 'ApssSubscriptionPurchased',
-            data: { ...data, subscriptionName: data.subscriptionName ?? DEFAULT_NAME },
-          },
+          purchased(data),
         ];
       case 'PurchaseApss':
-        return [
-          {
-            type: 'ApssSubscriptionPurchased',
-            data: { ...data, subscriptionName: data.subscriptionName ?? DEFAULT_NAME },
-          },
-        ];
+        return [purchased(data)];
       case 'CancelSubscription':
         return [{ type: 'SubscriptionCancelled', data }];
       case 'MigrateToWebDirect':
@@ -138,6 +135,10 @@ export class ReferenceModel {
     return subscription.status === 'active' ? null : 'SUBSCRIPTION_NOT_ACTIVE';
   }
 
+  private buy(subscriptionId: string, at: number): void {
+    this.subscriptions.set(subscriptionId, { status: 'active', boughtAt: at, endedAt: null });
+  }
+
   private apply(command: Command): void {
     const at = Date.parse(command.metadata.at);
     this.partner = command.data.partnerId;
@@ -145,18 +146,10 @@ export class ReferenceModel {
     switch (command.type) {
       case 'CreateSharedTenant':
         this.tenant = command.data.tenantId;
-        this.subscriptions.set(command.data.subscriptionId, {
-          status: 'active',
-          boughtAt: at,
-          endedAt: null,
-        });
+        this.buy(command.data.subscriptionId, at);
         return;
       case 'PurchaseApss':
-        this.subscriptions.set(command.data.subscriptionId, {
-          status: 'active',
-          boughtAt: at,
-          endedAt: null,
-        });
+        this.buy(command.data.subscriptionId, at);
         return;
       case 'CancelSubscription':
       case 'MigrateToWebDirect': {

@@ -1,88 +1,45 @@
 import { describe, expect, it } from 'vitest';
-import {
-  defaultRules,
-  fold,
-  initialState,
-  type DomainEvent,
-  type PartnerState,
-  type Role,
-} from 'apss-domain';
+import { defaultRules, fold, initialState, type PartnerState } from 'apss-domain';
 import { brokenInvariants, invariants, invariantsFor } from 'apss-domain/testing';
+import { decodedEvent as event, reservationTerms, vmDay, type Channel, type Pricing } from '../fixtures.js';
 
 // Events written by hand, as a log could hold them whatever the rules say: fold applies them all.
-const at = (instant: string, role: Role = 'AdminAgent') => ({
-  actor: { id: 'alice', role },
-  at: instant,
-  schemaVersion: 1,
-});
-const tenantCreated = (tenantId: string, instant: string): DomainEvent => ({
-  type: 'SharedTenantCreated',
-  data: { partnerId: 'p1', tenantId },
-  metadata: at(instant),
-});
-const purchased = (subscriptionId: string, tenantId: string, instant: string): DomainEvent => ({
-  type: 'ApssSubscriptionPurchased',
-  data: { partnerId: 'p1', tenantId, subscriptionId, subscriptionName: 'Azure - Internal/Shared Services' },
-  metadata: { ...at(instant), schemaVersion: 2 },
-});
-const cancelled = (subscriptionId: string, instant: string): DomainEvent => ({
-  type: 'SubscriptionCancelled',
-  data: { partnerId: 'p1', subscriptionId },
-  metadata: at(instant),
-});
-const reserved = (reservationId: string, subscriptionId: string, instant: string): DomainEvent => ({
-  type: 'ReservedInstancePurchased',
-  data: {
-    partnerId: 'p1',
-    subscriptionId,
-    reservationId,
-    sku: 'Standard_D2s_v3',
-    region: 'westeurope',
-    term: 'P1Y',
-    scope: 'single',
-    quantity: 1,
-  },
-  metadata: at(instant),
-});
+const tenantCreated = (tenantId: string, instant: string) =>
+  event('SharedTenantCreated', { tenantId }, instant);
+const purchased = (subscriptionId: string, tenantId: string, instant: string) =>
+  event(
+    'ApssSubscriptionPurchased',
+    { tenantId, subscriptionId, subscriptionName: 'Azure - Internal/Shared Services' },
+    instant,
+  );
+const cancelled = (subscriptionId: string, instant: string) =>
+  event('SubscriptionCancelled', { subscriptionId }, instant);
+const reserved = (reservationId: string, subscriptionId: string, instant: string) =>
+  event(
+    'ReservedInstancePurchased',
+    { subscriptionId, reservationId, ...reservationTerms, quantity: 1 },
+    instant,
+  );
 const deployed = (
   deploymentId: string,
   subscriptionId: string,
-  pricing: 'byol' | 'free' | 'paid',
-  channel: 'marketplace' | 'isv-direct',
+  pricing: Pricing,
+  channel: Channel,
   instant: string,
-): DomainEvent => ({
-  type: 'MarketplaceOfferDeployed',
-  data: {
-    partnerId: 'p1',
-    subscriptionId,
-    deploymentId,
-    offerId: 'o1',
-    publisherId: 'contoso',
-    pricing,
-    channel,
-  },
-  metadata: { ...at(instant), schemaVersion: 2 },
-});
-const provisioned = (serviceId: string, tenantId: string, instant: string): DomainEvent => ({
-  type: 'ServiceProvisioned',
-  data: { partnerId: 'p1', tenantId, serviceId, product: 'Office365' },
-  metadata: at(instant),
-});
-const used = (usageId: string, subscriptionId: string, usageDate: string, instant: string): DomainEvent => ({
-  type: 'UsageRecorded',
-  data: {
-    partnerId: 'p1',
-    subscriptionId,
-    usageId,
-    usageDate,
-    meterCategory: 'Virtual Machines',
-    meterName: 'D2s v3',
-    quantity: 1,
-    unitPrice: 0.1,
-    currency: 'EUR',
-  },
-  metadata: at(instant, 'System'),
-});
+) =>
+  event(
+    'MarketplaceOfferDeployed',
+    { subscriptionId, deploymentId, offerId: 'o1', publisherId: 'contoso', pricing, channel },
+    instant,
+  );
+const provisioned = (serviceId: string, tenantId: string, instant: string) =>
+  event('ServiceProvisioned', { tenantId, serviceId, product: 'Office365' }, instant);
+const used = (usageId: string, subscriptionId: string, usageDate: string, instant: string) =>
+  event(
+    'UsageRecorded',
+    { subscriptionId, usageId, usageDate, ...vmDay, quantity: 1, unitPrice: 0.1 },
+    instant,
+  );
 
 const opening = [
   tenantCreated('t1', '2019-02-01T10:00:00.000Z'),

@@ -33,6 +33,21 @@ type Recipe = { readonly code: RejectionCode; readonly make: (scene: Scene) => I
 const event = <K extends EventType>(type: K, data: EventData<K>, actor: Actor, at: string): DomainEvent =>
   ({ type, data, metadata: { actor, at, schemaVersion: currentVersion[type] } }) as DomainEvent;
 
+/** An event of the partner's by one of its staff, drawn after the data (whose own draws come first). */
+const byStaff = <K extends EventType>(
+  type: K,
+  data: Omit<EventData<K>, 'partnerId'>,
+  partner: Partner,
+  scene: Scene,
+  at = scene.at,
+): DomainEvent =>
+  event(
+    type,
+    { partnerId: partner.id, ...data } as unknown as EventData<K>,
+    staffMember(partner, scene.random),
+    at,
+  );
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 const DAY_MS = 86_400_000;
 
@@ -75,17 +90,18 @@ const reservationEvent = (
     at,
   );
 
+type Deployment = EventData<'MarketplaceOfferDeployed'>;
+
 const deploymentEvent = (
   partner: Partner,
   scene: Scene,
-  pricing: 'byol' | 'free' | 'paid',
-  channel: 'marketplace' | 'isv-direct',
+  pricing: Deployment['pricing'],
+  channel: Deployment['channel'],
   at: string,
 ) =>
-  event(
+  byStaff(
     'MarketplaceOfferDeployed',
     {
-      partnerId: partner.id,
       subscriptionId: scene.random.pick(partner.active),
       deploymentId: nextId(partner, 'deployment'),
       offerId: pricing === 'paid' ? 'sap-hana-enterprise' : 'fortigate-byol',
@@ -93,16 +109,17 @@ const deploymentEvent = (
       pricing,
       channel,
     },
-    staffMember(partner, scene.random),
+    partner,
+    scene,
     at,
   );
 
 const purchaseEvent = (partner: Partner, scene: Scene, tenantId: string, subscriptionId: string) =>
-  event(
+  byStaff(
     'ApssSubscriptionPurchased',
-    { partnerId: partner.id, tenantId, subscriptionId, subscriptionName: 'Azure - Internal/Shared Services' },
-    staffMember(partner, scene.random),
-    scene.at,
+    { tenantId, subscriptionId, subscriptionName: 'Azure - Internal/Shared Services' },
+    partner,
+    scene,
   );
 
 /** One recipe per rejection code a log can show, in rule-table order. */
@@ -141,12 +158,7 @@ const recipes: readonly Recipe[] = [
   {
     code: 'TENANT_ALREADY_EXISTS',
     make: forPartner('TENANT_ALREADY_EXISTS', live, (partner, scene) =>
-      event(
-        'SharedTenantCreated',
-        { partnerId: partner.id, tenantId: nextId(partner, 'tenant') },
-        staffMember(partner, scene.random),
-        scene.at,
-      ),
+      byStaff('SharedTenantCreated', { tenantId: nextId(partner, 'tenant') }, partner, scene),
     ),
   },
   {
@@ -155,27 +167,26 @@ const recipes: readonly Recipe[] = [
       'TENANT_NOT_EXCLUSIVE',
       (scene) => scene.customer(),
       (partner, scene) =>
-        event(
+        byStaff(
           'SharedTenantCreated',
-          { partnerId: partner.id, tenantId: scene.random.pick(partner.customerTenants) },
-          staffMember(partner, scene.random),
-          scene.at,
+          { tenantId: scene.random.pick(partner.customerTenants) },
+          partner,
+          scene,
         ),
     ),
   },
   {
     code: 'SHARED_TENANT_EXCLUSIVE',
     make: forPartner('SHARED_TENANT_EXCLUSIVE', live, (partner, scene) =>
-      event(
+      byStaff(
         'ServiceProvisioned',
         {
-          partnerId: partner.id,
           tenantId: partner.state.sharedTenantId as string,
           serviceId: nextId(partner, 'service'),
           product: 'Office365',
         },
-        staffMember(partner, scene.random),
-        scene.at,
+        partner,
+        scene,
       ),
     ),
   },
