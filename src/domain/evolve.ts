@@ -51,7 +51,6 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
         purchasedAt: metadata.at,
         endedAt: null,
         webDirectSubscriptionId: null,
-        usageRecords: 0,
         firstUsageDay: null,
         lastUsageDay: null,
       }),
@@ -82,19 +81,25 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     draft.usage.add(data.usageId);
     if (draft.usage.size === known) return;
     const subscription = draft.subscriptions.get(data.subscriptionId);
-    if (subscription === undefined) return;
-    const { firstUsageDay, lastUsageDay, usageRecords } = subscription;
+    if (subscription === undefined) {
+      draft.unattributedUsage += 1;
+      return;
+    }
+    const { firstUsageDay, lastUsageDay } = subscription;
     const day = data.usageDate;
-    // Days are fixed-width YYYY-MM-DD, so string order is calendar order.
-    draft.subscriptions.set(
-      data.subscriptionId,
-      Object.freeze({
-        ...subscription,
-        usageRecords: usageRecords + 1,
-        firstUsageDay: firstUsageDay === null || day < firstUsageDay ? day : firstUsageDay,
-        lastUsageDay: lastUsageDay === null || day > lastUsageDay ? day : lastUsageDay,
-      }),
-    );
+    // Days are fixed-width YYYY-MM-DD, so string order is calendar order. Most usage falls inside the
+    // days already seen, and then the record stays as it is.
+    const first = firstUsageDay === null || day < firstUsageDay;
+    const last = lastUsageDay === null || day > lastUsageDay;
+    if (first || last)
+      draft.subscriptions.set(
+        data.subscriptionId,
+        Object.freeze({
+          ...subscription,
+          firstUsageDay: first ? day : firstUsageDay,
+          lastUsageDay: last ? day : lastUsageDay,
+        }),
+      );
   },
 };
 

@@ -13,8 +13,7 @@ export type SubscriptionRecord = {
   /** When it was cancelled or migrated; null while active. */
   readonly endedAt: string | null;
   readonly webDirectSubscriptionId: string | null;
-  /** How many usage records name it, and the first and last day they are dated (null before any). */
-  readonly usageRecords: number;
+  /** The first and last day its usage records are dated (null before any). */
   readonly firstUsageDay: string | null;
   readonly lastUsageDay: string | null;
 };
@@ -43,6 +42,8 @@ export type PartnerState = {
   readonly services: ReadonlyMap<string, ServiceRecord>;
   /** The ids of every usage record: a log holds far more usage than anything else, so only its id is kept. */
   readonly usage: ReadonlySet<string>;
+  /** Usage records that named a subscription the partner did not have. */
+  readonly unattributedUsage: number;
 };
 
 export type MutablePartnerState = Draft<PartnerState>;
@@ -62,6 +63,7 @@ export const emptyState = (): MutablePartnerState => ({
   sharedTenantId: null,
   lastEventAt: null,
   version: 0,
+  unattributedUsage: 0,
   subscriptions: new Map(),
   reservations: new Map(),
   deployments: new Map(),
@@ -85,5 +87,6 @@ export const initialState: PartnerState = freezeState(emptyState());
 export const isPartnerState = (u: unknown): u is PartnerState =>
   isRecord(u) &&
   typeof u.version === 'number' &&
+  typeof u.unattributedUsage === 'number' &&
   maps.every((key) => u[key] instanceof Map) &&
   u.usage instanceof Set;

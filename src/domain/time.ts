@@ -120,6 +120,18 @@ export const isEarlier = (a: string, b: string): boolean => a < b;
 /** Milliseconds since the epoch of a decoded instant. */
 export const instantMs = (instant: string): number => Date.parse(instant);
 
+/**
+ * How a day stands to the UTC day of a decoded instant: negative before it, 0 the same day, positive
+ * after. Both begin with `YYYY-MM-DD`, so their first ten characters decide, compared in place.
+ */
+export function compareDayWithInstant(day: string, instant: string): number {
+  for (let i = 0; i < 10; i++) {
+    const difference = day.charCodeAt(i) - instant.charCodeAt(i);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
 /** The UTC day (`YYYY-MM-DD`) of a decoded instant: its first ten characters. */
 export const utcDayOf = (instant: string): string => instant.slice(0, 10);
 

@@ -1,7 +1,7 @@
 import * as O from 'fp-ts/lib/Option.js';
 import type { RejectionCode } from '../domain/rejection.js';
 import type { PartnerState } from '../domain/state.js';
-import { isEarlier, utcDayOf } from '../domain/time.js';
+import { compareDayWithInstant, isEarlier, utcDayOf } from '../domain/time.js';
 import type { DomainEvent } from '../events/codecs.js';
 import type { CompiledRules } from './ruleSet.js';
 
@@ -217,6 +217,9 @@ export const marketplaceCutoff: Rule = {
       : O.none,
 };
 
+const outsidePeriod = ({ usageId, usageDate }: { usageId: string; usageDate: string }, why: string) =>
+  violation('USAGE_OUTSIDE_SUBSCRIPTION_PERIOD', `usage ${usageId} dated ${usageDate} is ${why}`);
+
 export const usagePeriod: Rule = {
   id: 'R12',
   codes: ['USAGE_OUTSIDE_SUBSCRIPTION_PERIOD'],
@@ -226,21 +229,23 @@ export const usagePeriod: Rule = {
     if (event.type !== 'UsageRecorded') return O.none;
     const subscription = state.subscriptions.get(event.data.subscriptionId);
     if (subscription === undefined) return O.none;
-    const { usageDate, usageId } = event.data;
-    const outside = (why: string) =>
-      violation('USAGE_OUTSIDE_SUBSCRIPTION_PERIOD', `usage ${usageId} dated ${usageDate} is ${why}`);
-    // Days are fixed-width YYYY-MM-DD, so string order is calendar order.
-    const boughtOn = utcDayOf(subscription.purchasedAt);
-    if (usageDate < boughtOn)
-      return outside(`before subscription ${subscription.subscriptionId} was bought (${boughtOn})`);
-    const endedOn = subscription.endedAt === null ? null : utcDayOf(subscription.endedAt);
-    if (endedOn !== null && usageDate > endedOn)
-      return outside(
-        `after subscription ${subscription.subscriptionId} was ${subscription.status} (${endedOn})`,
+    const { usageDate } = event.data;
+    const { purchasedAt, endedAt, subscriptionId, status } = subscription;
+    if (compareDayWithInstant(usageDate, purchasedAt) < 0)
+      return outsidePeriod(
+        event.data,
+        `before subscription ${subscriptionId} was bought (${utcDayOf(purchasedAt)})`,
+      );
+    if (endedAt !== null && compareDayWithInstant(usageDate, endedAt) > 0)
+      return outsidePeriod(
+        event.data,
+        `after subscription ${subscriptionId} was ${status} (${utcDayOf(endedAt)})`,
       );
     // Billing reports usage after the fact: usage of a later day would escape a cancellation before that day.
-    const recordedOn = utcDayOf(event.metadata.at);
-    return usageDate > recordedOn ? outside(`after the day it is recorded (${recordedOn})`) : O.none;
+    const { at } = event.metadata;
+    return compareDayWithInstant(usageDate, at) > 0
+      ? outsidePeriod(event.data, `after the day it is recorded (${utcDayOf(at)})`)
+      : O.none;
   },
 };
 

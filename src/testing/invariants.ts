@@ -80,17 +80,15 @@ export function invariantsFor(ruleSet: RuleSet = defaultRules): readonly Invaria
         const deployments = [...state.deployments.values()].every((d) =>
           whileActive(subscriptions.get(d.subscriptionId), d.deployedAt),
         );
-        // The state keeps usage ids, and per subscription how many records name it and their first and last day.
-        const named = [...subscriptions.values()].reduce((n, s) => n + s.usageRecords, 0);
+        // The state keeps usage ids, the count of those naming no known subscription, and per subscription
+        // the first and last day of its usage.
         const usage =
-          named === state.usage.size &&
+          state.unattributedUsage === 0 &&
           [...subscriptions.values()].every(
             (s) =>
-              s.usageRecords === 0 ||
-              (s.firstUsageDay !== null &&
-                s.lastUsageDay !== null &&
-                day(s.purchasedAt) <= s.firstUsageDay &&
-                (s.endedAt === null || s.lastUsageDay <= day(s.endedAt))),
+              (s.firstUsageDay === null) === (s.lastUsageDay === null) &&
+              (s.firstUsageDay === null || day(s.purchasedAt) <= s.firstUsageDay) &&
+              (s.lastUsageDay === null || s.endedAt === null || s.lastUsageDay <= day(s.endedAt)),
           );
         return consistent && reservations && deployments && usage;
       },

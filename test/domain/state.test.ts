@@ -36,7 +36,6 @@ describe('fold and evolve', () => {
       endedAt: scripted.at(-1)?.metadata.at,
     });
     expect(state.subscriptions.get('s1')).toMatchObject({
-      usageRecords: 1,
       firstUsageDay: '2018-06-02',
       lastUsageDay: '2018-06-02',
       status: 'active',
