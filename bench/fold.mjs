@@ -105,6 +105,8 @@ function mutableLoop(events) {
             purchasedAt: metadata.at,
             endedAt: null,
             webDirectSubscriptionId: null,
+            firstUsageDay: null,
+            lastUsageDay: null,
           });
         break;
       case 'SubscriptionCancelled': {
@@ -127,14 +129,17 @@ function mutableLoop(events) {
         if (!state.services.has(data.serviceId))
           state.services.set(data.serviceId, { ...data, provisionedAt: metadata.at });
         break;
-      case 'UsageRecorded':
-        if (!state.usage.has(data.usageId))
-          state.usage.set(data.usageId, {
-            usageId: data.usageId,
-            subscriptionId: data.subscriptionId,
-            usageDate: data.usageDate,
-          });
+      case 'UsageRecorded': {
+        if (state.usage.has(data.usageId)) break;
+        state.usage.add(data.usageId);
+        const s = state.subscriptions.get(data.subscriptionId);
+        if (s === undefined) state.unattributedUsage += 1;
+        else {
+          if (s.firstUsageDay === null || data.usageDate < s.firstUsageDay) s.firstUsageDay = data.usageDate;
+          if (s.lastUsageDay === null || data.usageDate > s.lastUsageDay) s.lastUsageDay = data.usageDate;
+        }
         break;
+      }
     }
     state.partnerId ??= data.partnerId;
     state.lastEventAt = metadata.at;

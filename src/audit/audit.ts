@@ -1,6 +1,13 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, preview, problemsOf, struct } from '../domain/codec.js';
+import {
+  describeProblems,
+  isAsyncIterable,
+  isIterable,
+  preview,
+  problemsOf,
+  struct,
+} from '../domain/codec.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { Auditor, type AuditReport } from './auditor.js';
 
@@ -8,14 +15,6 @@ export type AuditOptions = { readonly rules?: RuleSet };
 
 /** The options as given; the rule set itself is checked (and cached) by compileRules. */
 const AuditOptionsCodec = struct('AuditOptions', {}, { rules: t.unknown }, 'strip');
-
-const isAsyncIterable = (u: unknown): u is AsyncIterable<unknown> =>
-  typeof u === 'object' &&
-  u !== null &&
-  typeof (u as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
-
-const isIterable = (u: unknown): u is Iterable<unknown> =>
-  typeof u === 'object' && u !== null && typeof (u as Iterable<unknown>)[Symbol.iterator] === 'function';
 
 /** A report that reads no record, for input audit cannot start on; position 0 is the audit itself. */
 const refused = (code: 'INVALID_COMMAND' | 'MALFORMED_EVENT', message: string): AuditReport => ({

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { match } from 'ts-pattern';
-import { oneOf, problemsOf, struct } from '../domain/codec.js';
+import { isAsyncIterable, isIterable, oneOf, problemsOf, struct } from '../domain/codec.js';
 import { Instant } from '../domain/time.js';
 import type * as t from 'io-ts';
 import type { DomainEvent } from '../events/codecs.js';
@@ -68,13 +68,6 @@ function* jsonArray(items: Iterable<unknown>): Iterable<string> {
   }
   yield first ? '[]\n' : '\n]\n';
 }
-
-const isObject = (u: unknown): u is object =>
-  (typeof u === 'object' && u !== null) || typeof u === 'function';
-const isIterable = (u: unknown): u is Iterable<unknown> =>
-  isObject(u) && typeof (u as Iterable<unknown>)[Symbol.iterator] === 'function';
-const isAsyncIterable = (u: unknown): u is AsyncIterable<unknown> =>
-  isObject(u) && typeof (u as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 
 const CHUNK = 1 << 16;
 

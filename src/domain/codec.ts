@@ -10,11 +10,23 @@ export type ExtraFields = 'reject' | 'strip';
 export const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === 'object' && u !== null && !Array.isArray(u);
 
+const isObjectLike = (u: unknown): u is object =>
+  (typeof u === 'object' && u !== null) || typeof u === 'function';
+
+/** Whether a value is a collection to iterate (a string, iterable though it is, is not one). */
+export const isIterable = (u: unknown): u is Iterable<unknown> =>
+  isObjectLike(u) && typeof (u as Iterable<unknown>)[Symbol.iterator] === 'function';
+
+export const isAsyncIterable = (u: unknown): u is AsyncIterable<unknown> =>
+  isObjectLike(u) && typeof (u as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+
 const has = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
 /** Shows a received value in a message, briefly. */
 export function preview(u: unknown): string {
   if (u === undefined) return 'nothing';
+  if (u instanceof Map) return `a Map of ${u.size}`;
+  if (u instanceof Set) return `a Set of ${u.size}`;
   let text: string;
   try {
     text = typeof u === 'string' ? JSON.stringify(u) : (JSON.stringify(u) ?? String(u));

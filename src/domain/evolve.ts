@@ -1,5 +1,5 @@
 import { enableMapSet, produce } from 'immer';
-import { isRecord } from './codec.js';
+import { isIterable, isRecord } from './codec.js';
 import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
 import { isEventType } from '../events/decode.js';
 import {
@@ -125,9 +125,6 @@ export function evolve(state: PartnerState, event: DomainEvent): PartnerState {
   if (!isEventShaped(event)) return base;
   return produce(base, (draft) => applyEvent(draft, event));
 }
-
-const isIterable = (u: unknown): u is Iterable<unknown> =>
-  u !== null && u !== undefined && typeof (u as Iterable<unknown>)[Symbol.iterator] === 'function';
 
 /**
  * The state after many events. One private mutable copy takes all of them and is frozen once at

@@ -1,9 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { isRecord, problemsOf } from '../domain/codec.js';
+import { isIterable, isRecord, problemsOf } from '../domain/codec.js';
 import { Instant, instantMs } from '../domain/time.js';
 import type { DomainEvent } from '../events/codecs.js';
-import { isIterable, project, type Projection } from './projection.js';
+import { project, type Projection } from './projection.js';
 
 /**
  * Whether an event happened at or before an instant, for time travel: `asOf('2024-02-01T00:00:00+01:00')`.

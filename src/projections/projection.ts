@@ -1,4 +1,4 @@
-import { isRecord } from '../domain/codec.js';
+import { isIterable, isRecord } from '../domain/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { isReadable } from './readable.js';
 
@@ -78,9 +78,6 @@ export function projector<V>(projection: Projection<V>, from?: V): Projector<V> 
     view: () => view as V,
   };
 }
-
-export const isIterable = (u: unknown): u is Iterable<unknown> =>
-  u !== null && u !== undefined && typeof (u as Iterable<unknown>)[Symbol.iterator] === 'function';
 
 /**
  * The view after `events`, from the projection's `init` or from a view it made earlier (`from`),

@@ -154,32 +154,46 @@ export function corrupted(messages: Arbitrary<object>): Arbitrary<Corruption> {
     const removable = paths.filter((path) => !optionalFields.has(path));
     const open = closedObjects.filter((path) => paths.includes(path));
     const copy = () => structuredClone(message) as Record<string, unknown>;
-    const removed = fc.constantFrom(...removable).map((path): Corruption => {
-      const input = copy();
-      const [parent, key] = at(input, path);
-      Reflect.deleteProperty(parent, key);
-      return { input, path, how: 'removed' };
-    });
-    const replaced = fc.constantFrom(...paths).chain((path) =>
-      wrongFor(valueAt(message as Record<string, unknown>, path)).map((value): Corruption => {
-        const input = copy();
-        const [parent, key] = at(input, path);
-        setOwn(parent, key, value);
-        return { input, path, how: 'replaced' };
-      }),
-    );
-    const added = fc
-      .tuple(
-        fc.constantFrom(...open),
-        fc.constantFrom('extra', 'Type', 'partnerID', '__proto__', 'constructor'),
-      )
-      .map(([object, key]): Corruption => {
-        const input = copy();
-        const [parent, field] = at(input, object);
-        setOwn(parent[field] as Record<string, unknown>, key, 'unexpected');
-        return { input, path: `${object}.${key}`, how: 'added' };
-      });
-    return open.length > 0 ? fc.oneof(removed, replaced, added) : fc.oneof(removed, replaced);
+    const ways: Arbitrary<Corruption>[] = [];
+    // fc.constantFrom needs at least one value: a way of breaking a message is offered where it applies.
+    if (removable.length > 0)
+      ways.push(
+        fc.constantFrom(...removable).map((path): Corruption => {
+          const input = copy();
+          const [parent, key] = at(input, path);
+          Reflect.deleteProperty(parent, key);
+          return { input, path, how: 'removed' };
+        }),
+      );
+    if (paths.length > 0)
+      ways.push(
+        fc.constantFrom(...paths).chain((path) =>
+          wrongFor(valueAt(message as Record<string, unknown>, path)).map((value): Corruption => {
+            const input = copy();
+            const [parent, key] = at(input, path);
+            setOwn(parent, key, value);
+            return { input, path, how: 'replaced' };
+          }),
+        ),
+      );
+    if (open.length > 0)
+      ways.push(
+        fc
+          .tuple(
+            fc.constantFrom(...open),
+            fc.constantFrom('extra', 'Type', 'partnerID', '__proto__', 'constructor'),
+          )
+          .map(([object, key]): Corruption => {
+            const input = copy();
+            const [parent, field] = at(input, object);
+            setOwn(parent[field] as Record<string, unknown>, key, 'unexpected');
+            return { input, path: `${object}.${key}`, how: 'added' };
+          }),
+      );
+    // A message with no field at all can only be replaced whole.
+    return ways.length > 0
+      ? fc.oneof(...ways)
+      : fc.constant<Corruption>({ input: null, path: '(root)', how: 'replaced' });
   });
 }
 

@@ -47,6 +47,15 @@ describe('malformed inputs', () => {
     );
   });
 
+  it('corrupted breaks any object, one without data or metadata included, and an empty one whole', () => {
+    const samples = fc.sample(corrupted(fc.constantFrom<object>({}, { type: 'X' }, { data: { a: 1 } })), 50);
+    for (const { how } of samples) expect(['removed', 'replaced', 'added']).toContain(how);
+    expect(fc.sample(corrupted(fc.constant({})), 5)).toEqual(
+      Array(5).fill({ input: null, path: '(root)', how: 'replaced' }),
+    );
+    expect(samples.map(({ path }) => path)).toContain('type');
+  });
+
   it('corrupted leaves the original message as it was', () => {
     assertProperty(
       fc.property(
