@@ -23,47 +23,23 @@ function generate(count) {
     subscriptions.push(subscriptionId);
     return event('ApssSubscriptionPurchased', { tenantId: 't1', subscriptionId, subscriptionName: 'Dev' });
   };
+  const reservation = (terms) => (i) =>
+    event('ReservedInstancePurchased', { subscriptionId: some(i), reservationId: `r${i}`, ...terms });
+  const deployment = (offer) => (i) =>
+    event('MarketplaceOfferDeployed', {
+      subscriptionId: some(i),
+      deploymentId: `d${i}`,
+      offerId: 'o',
+      publisherId: 'pub',
+      ...offer,
+    });
   const byRoll = [
     purchase,
     purchase,
-    (i) =>
-      event('ReservedInstancePurchased', {
-        subscriptionId: some(i),
-        reservationId: `r${i}`,
-        sku: 'D2s_v3',
-        region: 'westeurope',
-        term: 'P1Y',
-        scope: 'shared',
-        quantity: 1,
-      }),
-    (i) =>
-      event('ReservedInstancePurchased', {
-        subscriptionId: some(i),
-        reservationId: `r${i}`,
-        sku: 'E4s_v3',
-        region: 'northeurope',
-        term: 'P3Y',
-        scope: 'single',
-        quantity: 2,
-      }),
-    (i) =>
-      event('MarketplaceOfferDeployed', {
-        subscriptionId: some(i),
-        deploymentId: `d${i}`,
-        offerId: 'o',
-        publisherId: 'pub',
-        pricing: 'byol',
-        channel: 'isv-direct',
-      }),
-    (i) =>
-      event('MarketplaceOfferDeployed', {
-        subscriptionId: some(i),
-        deploymentId: `d${i}`,
-        offerId: 'o',
-        publisherId: 'pub',
-        pricing: 'free',
-        channel: 'marketplace',
-      }),
+    reservation({ sku: 'D2s_v3', region: 'westeurope', term: 'P1Y', scope: 'shared', quantity: 1 }),
+    reservation({ sku: 'E4s_v3', region: 'northeurope', term: 'P3Y', scope: 'single', quantity: 2 }),
+    deployment({ pricing: 'byol', channel: 'isv-direct' }),
+    deployment({ pricing: 'free', channel: 'marketplace' }),
     (i) => event('ServiceProvisioned', { tenantId: `t${i}`, serviceId: `svc${i}`, product: 'Office365' }),
     (i) => event('SubscriptionCancelled', { subscriptionId: some(i) }),
   ];
