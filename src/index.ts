@@ -39,7 +39,7 @@ export {
 export { DEFAULT_SUBSCRIPTION_NAME } from './events/data.js';
 export { decodeEvent, type DecodeFailure } from './events/decode.js';
 
-export { RuleSet, defaultRules, rules2023 } from './policies/ruleSet.js';
+export { RuleSet, defaultRules, rules2023, compileRules, type CompiledRules } from './policies/ruleSet.js';
 export { ruleTable, type Rule, type Violation } from './policies/rules.js';
 
 export {

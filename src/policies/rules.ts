@@ -2,7 +2,7 @@ import * as O from 'fp-ts/lib/Option.js';
 import type { RejectionCode } from '../domain/rejection.js';
 import type { PartnerState } from '../domain/state.js';
 import { compareDayWithInstant, isEarlier, utcDayOf } from '../domain/time.js';
-import type { DomainEvent } from '../events/codecs.js';
+import type { DomainEvent, EventType } from '../events/codecs.js';
 import type { CompiledRules } from './ruleSet.js';
 
 /** A rule's judgement that an event is not admissible: which code, and why in words. */
@@ -11,6 +11,8 @@ export type Violation = { readonly code: RejectionCode; readonly message: string
 /** A rule judges one event against the partner's state just before it, under a rule set. */
 export type Rule = {
   readonly id: `R${number}`;
+  /** The kinds of event it judges; it finds nothing wrong with any other. */
+  readonly events: 'every event' | readonly EventType[];
   readonly codes: readonly RejectionCode[];
   readonly description: string;
   readonly judge: (state: PartnerState, event: DomainEvent, rules: CompiledRules) => O.Option<Violation>;
@@ -35,6 +37,7 @@ const targetSubscription = (event: DomainEvent): string | undefined => {
 export const onePartner: Rule = {
   id: 'R1',
   codes: ['PARTNER_MISMATCH'],
+  events: 'every event',
   description: "An event for one partner is never applied to another partner's state",
   judge: (state, event) =>
     state.partnerId !== null && event.data.partnerId !== state.partnerId
@@ -48,6 +51,7 @@ export const onePartner: Rule = {
 export const chronology: Rule = {
   id: 'R2',
   codes: ['OUT_OF_ORDER'],
+  events: 'every event',
   description: "A partner's events never go back in time",
   judge: (state, event) =>
     state.lastEventAt !== null && isEarlier(event.metadata.at, state.lastEventAt)
@@ -61,6 +65,7 @@ export const chronology: Rule = {
 export const roles: Rule = {
   id: 'R3',
   codes: ['ROLE_NOT_PERMITTED'],
+  events: 'every event',
   description:
     'Partner actions need GlobalAdmin, AdminAgent or SalesAgent (as the rule set says); usage needs System',
   judge: (_, event, rules) => {
@@ -77,6 +82,7 @@ export const roles: Rule = {
 export const oneTenant: Rule = {
   id: 'R4',
   codes: ['TENANT_ALREADY_EXISTS'],
+  events: ['SharedTenantCreated'],
   description: 'A partner has at most one shared services tenant, ever',
   judge: (state, event) =>
     event.type === 'SharedTenantCreated' && state.sharedTenantId !== null
@@ -90,6 +96,7 @@ export const oneTenant: Rule = {
 export const freshTenant: Rule = {
   id: 'R5',
   codes: ['TENANT_NOT_EXCLUSIVE'],
+  events: ['SharedTenantCreated'],
   description: 'A tenant that already has other services cannot become the shared services tenant',
   judge: (state, event) => {
     if (event.type !== 'SharedTenantCreated') return O.none;
@@ -106,6 +113,7 @@ export const freshTenant: Rule = {
 export const exclusiveTenant: Rule = {
   id: 'R6',
   codes: ['SHARED_TENANT_EXCLUSIVE'],
+  events: ['ServiceProvisioned'],
   description:
     'The shared services tenant is for APSS only: no Office 365, Dynamics 365 or any other service',
   judge: (state, event) =>
@@ -120,6 +128,7 @@ export const exclusiveTenant: Rule = {
 export const offerPlacement: Rule = {
   id: 'R7',
   codes: ['NO_SHARED_TENANT', 'NOT_SHARED_TENANT'],
+  events: ['ApssSubscriptionPurchased'],
   description: 'An APSS subscription can only be bought into the shared services tenant',
   judge: (state, event) => {
     if (event.type !== 'ApssSubscriptionPurchased') return O.none;
@@ -140,6 +149,13 @@ export const offerPlacement: Rule = {
 export const liveSubscription: Rule = {
   id: 'R8',
   codes: ['SUBSCRIPTION_NOT_FOUND', 'SUBSCRIPTION_NOT_ACTIVE'],
+  events: [
+    'SubscriptionCancelled',
+    'SubscriptionMigratedToWebDirect',
+    'ReservedInstancePurchased',
+    'MarketplaceOfferDeployed',
+    'UsageRecorded',
+  ],
   description:
     'Cancel, migrate, buy an RI or deploy only on a known, active APSS subscription; usage needs a known one',
   judge: (state, event) => {
@@ -168,6 +184,13 @@ const duplicate = (kind: string, id: string, taken: { has(id: string): boolean }
 export const uniqueIds: Rule = {
   id: 'R9',
   codes: ['DUPLICATE_ID'],
+  events: [
+    'ApssSubscriptionPurchased',
+    'ReservedInstancePurchased',
+    'MarketplaceOfferDeployed',
+    'ServiceProvisioned',
+    'UsageRecorded',
+  ],
   description: 'Subscription, reservation, deployment, service and usage ids are unique within a partner',
   judge: (state, { type, data }) => {
     switch (type) {
@@ -190,6 +213,7 @@ export const uniqueIds: Rule = {
 export const noPaidThirdParty: Rule = {
   id: 'R10',
   codes: ['THIRD_PARTY_OFFER_NOT_SUPPORTED'],
+  events: ['MarketplaceOfferDeployed'],
   description: 'A paid third-party offer is never allowed, on any channel, at any time',
   judge: (_, event) =>
     event.type === 'MarketplaceOfferDeployed' && event.data.pricing === 'paid'
@@ -203,6 +227,7 @@ export const noPaidThirdParty: Rule = {
 export const marketplaceCutoff: Rule = {
   id: 'R11',
   codes: ['MARKETPLACE_CUTOFF'],
+  events: ['MarketplaceOfferDeployed'],
   description:
     'No new BYOL or free offer through the Marketplace from the cutoff on; ISV-direct stays allowed',
   judge: (_, event, rules) =>
@@ -223,6 +248,7 @@ const outsidePeriod = ({ usageId, usageDate }: { usageId: string; usageDate: str
 export const usagePeriod: Rule = {
   id: 'R12',
   codes: ['USAGE_OUTSIDE_SUBSCRIPTION_PERIOD'],
+  events: ['UsageRecorded'],
   description:
     "Usage is dated within its subscription's life, from the purchase day to the day it ended, and not after the day it is recorded",
   judge: (state, event) => {
