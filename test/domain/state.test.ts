@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evolve, fold, initialState, type PartnerState } from 'apss-domain';
+import { decide, evolve, fold, initialState, type PartnerState } from 'apss-domain';
 import { buyRi, cancel, createTenant, deploy, history, provision, purchase, usage } from './fixtures.js';
 
 const scripted = history([
@@ -62,5 +62,23 @@ describe('fold and evolve', () => {
   it('skips values that are not events instead of throwing', () => {
     expect(fold([null, 1, { type: 'Nope' }, ...scripted] as never)).toEqual(fold(scripted));
     expect(evolve(initialState, { type: 'SharedTenantCreated' } as never)).toBe(initialState);
+  });
+});
+
+describe('decide leaves the state it is given as it was', () => {
+  it('a two-event command decided on a state the caller keeps mutable does not freeze it', () => {
+    const mine: PartnerState = {
+      ...initialState,
+      subscriptions: new Map(),
+      reservations: new Map(),
+      deployments: new Map(),
+      services: new Map(),
+      usage: new Set(),
+    };
+    const decision = decide(createTenant('t1', 's1', { at: '2018-06-01T00:00:00Z' }), mine);
+    expect(decision._tag).toBe('Right');
+    expect(Object.isFrozen(mine.subscriptions)).toBe(false);
+    expect(() => (mine.subscriptions as Map<string, never>).clear()).not.toThrow();
+    expect(mine).toMatchObject({ sharedTenantId: null, version: 0 });
   });
 });

@@ -2,7 +2,6 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Command } from '../../domain/commands.js';
 import { decide } from '../../domain/decide.js';
 import { applyEvent } from '../../domain/evolve.js';
-import { freezeState, thaw } from '../../domain/state.js';
 import { instantMs } from '../../domain/time.js';
 import { type DomainEvent } from '../../events/codecs.js';
 import { DEFAULT_SUBSCRIPTION_NAME } from '../../events/data.js';
@@ -95,10 +94,7 @@ export function* generateLog(options: LogOptions): Generator<string, void, undef
     written += 1;
   };
   const decided = (partner: Partner, cmd: Command): void => {
-    // Deciding a command of two events evolves the state between them with immer, which would freeze
-    // the maps of the generator's mutable state: such a command is decided on a frozen copy.
-    const base = cmd.type === 'CreateSharedTenant' ? freezeState(thaw(partner.state)) : partner.state;
-    const result = decide(cmd, base, defaultRules);
+    const result = decide(cmd, partner.state, defaultRules);
     if (E.isLeft(result))
       throw new Error(`generator bug: ${cmd.type} for ${partner.id} was refused: ${result.left.message}`);
     for (const event of result.right) write(partner, event);
