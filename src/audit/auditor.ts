@@ -4,7 +4,8 @@ import { applyEvent } from '../domain/evolve.js';
 import { Id } from '../domain/ids.js';
 import type { RejectionCode } from '../domain/rejection.js';
 import { emptyState, type MutablePartnerState } from '../domain/state.js';
-import { decodeEvent, isEventType } from '../events/decode.js';
+import type { DomainEvent } from '../events/codecs.js';
+import { decodeEvent, isEventType, type DecodeFailure } from '../events/decode.js';
 import { allViolations } from '../policies/admissibility.js';
 import type { CompiledRules } from '../policies/ruleSet.js';
 
@@ -51,18 +52,20 @@ export class Auditor {
 
   /** A record read from the log, at its position. */
   record(position: number, record: unknown): void {
-    this.records += 1;
     const decoded = decodeEvent(record);
-    if (E.isLeft(decoded)) {
-      this.findings.push({
-        position,
-        code: 'MALFORMED_EVENT',
-        ...claimsOf(record),
-        message: decoded.left.message,
-      });
-      return;
-    }
-    const event = decoded.right;
+    if (E.isLeft(decoded)) this.malformed(position, record, decoded.left);
+    else this.event(position, decoded.right);
+  }
+
+  /** A record that is not a well-formed event: a finding, and nothing is applied. */
+  malformed(position: number, record: unknown, failure: DecodeFailure): void {
+    this.records += 1;
+    this.findings.push({ position, code: 'MALFORMED_EVENT', ...claimsOf(record), message: failure.message });
+  }
+
+  /** A well-formed event: judged against its partner's state just before it, then applied. */
+  event(position: number, event: DomainEvent): void {
+    this.records += 1;
     this.events += 1;
     const { partnerId } = event.data;
     let state = this.states.get(partnerId);

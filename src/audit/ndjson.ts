@@ -13,6 +13,11 @@ export type NdjsonSink = {
 export type NdjsonOptions = {
   /** A longer line is reported and skipped without being held in memory. */
   readonly maxLineBytes?: number;
+  /**
+   * Which lines to read, judged by their bytes (undefined for a line too long to hold): the others
+   * keep their number but are neither parsed nor reported. Every line is read when not given.
+   */
+  readonly select?: (line: Buffer | undefined) => boolean;
 };
 
 /** Generous for any event (ids are at most 128 characters), small enough that one bad line cannot exhaust memory. */
@@ -38,12 +43,14 @@ export class NdjsonSplitter {
   private pendingBytes = 0;
   private oversized = false;
   private readonly maxLineBytes: number;
+  private readonly select: ((line: Buffer | undefined) => boolean) | undefined;
 
   constructor(
     private readonly sink: NdjsonSink,
     options: NdjsonOptions = {},
   ) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.select = options.select;
   }
 
   /** Hands over the lines a chunk completes. */
@@ -89,24 +96,38 @@ export class NdjsonSplitter {
   }
 
   private finishPending(endsWithNewline: boolean): void {
-    if (this.oversized) {
+    if (this.select !== undefined && !this.select(this.oversized ? undefined : this.joinPending())) {
+      this.position += 1;
+    } else if (this.oversized) {
       this.position += 1;
       this.sink.problem(
         this.position,
         `the line is ${bytes(this.pendingBytes)} long, more than the limit of ${bytes(this.maxLineBytes)}; it was skipped unread`,
       );
     } else {
-      const line = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
-      if (isUtf8(line)) this.parse(line.toString('utf8'), endsWithNewline);
-      else this.notUtf8();
+      this.parseBytes(this.joinPending(), endsWithNewline);
     }
     this.pending = [];
     this.pendingBytes = 0;
     this.oversized = false;
   }
 
+  private joinPending(): Buffer {
+    if (this.pending.length !== 1) this.pending = [Buffer.concat(this.pending)];
+    return this.pending[0] as Buffer;
+  }
+
+  private parseBytes(line: Buffer, endsWithNewline: boolean): void {
+    if (isUtf8(line)) this.parse(line.toString('utf8'), endsWithNewline);
+    else this.notUtf8();
+  }
+
   /** Lines separated by newlines, the last one ended by a newline the caller has cut off. */
   private completeLines(region: Buffer): void {
+    if (this.select !== undefined) {
+      this.selectLines(region, this.select);
+      return;
+    }
     const text = region.toString('utf8');
     // Decoding turns bytes that are not UTF-8 into U+FFFD: only then are the bytes checked line by line.
     if (text.indexOf(REPLACEMENT) === -1 || isUtf8(region)) {
@@ -120,9 +141,19 @@ export class NdjsonSplitter {
     }
     let from = 0;
     for (let to = region.indexOf(NEWLINE); ; to = region.indexOf(NEWLINE, from)) {
+      this.parseBytes(region.subarray(from, to === -1 ? region.length : to), true);
+      if (to === -1) return;
+      from = to + 1;
+    }
+  }
+
+  /** As completeLines, but each line is first shown to `select` as bytes, and decoded only if taken. */
+  private selectLines(region: Buffer, select: (line: Buffer) => boolean): void {
+    let from = 0;
+    for (let to = region.indexOf(NEWLINE); ; to = region.indexOf(NEWLINE, from)) {
       const line = region.subarray(from, to === -1 ? region.length : to);
-      if (isUtf8(line)) this.parse(line.toString('utf8'), true);
-      else this.notUtf8();
+      if (select(line)) this.parseBytes(line, true);
+      else this.position += 1;
       if (to === -1) return;
       from = to + 1;
     }

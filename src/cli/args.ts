@@ -39,7 +39,7 @@ const AuditArguments = struct(
     json: t.boolean,
     exitZero: t.boolean,
   },
-  { file: LogFile, postgres: ConnectionString },
+  { file: LogFile, postgres: ConnectionString, jobs: countFrom('Jobs', 1, 64) },
 );
 
 const ReplayArguments = struct(
@@ -80,6 +80,7 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
     json: { type: 'boolean', field: 'json' },
     'exit-zero': { type: 'boolean', field: 'exitZero' },
     postgres: { type: 'string', field: 'postgres' },
+    jobs: { type: 'string', field: 'jobs' },
   },
   replay: {
     view: { type: 'string', field: 'view' },

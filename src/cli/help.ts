@@ -1,7 +1,7 @@
 import type { Subcommand } from './args.js';
 
 const usage: { readonly [K in Subcommand]: string } = {
-  audit: `apss audit <file.ndjson | -> [--rules default|2023] [--json] [--exit-zero]
+  audit: `apss audit <file.ndjson | -> [--rules default|2023] [--json] [--exit-zero] [--jobs N]
 apss audit --postgres <connection string> [--rules default|2023] [--json] [--exit-zero]
   Judges every event of a log by the rules, against its partner's state just before it, and lists
   each breach: where (line), whose, which rule, and why. A line that is not a well-formed event is
@@ -9,6 +9,8 @@ apss audit --postgres <connection string> [--rules default|2023] [--json] [--exi
   --rules      default: the Partner Center page of 11/11/2020; 2023: the later page
   --json       print exactly the report { records, events, partners, findings } as JSON
   --exit-zero  exit 0 even when there are findings
+  --jobs       threads for a log file of 16 MB or more, each judging a share of the partners
+               (default: one per CPU, at most 4; 1 audits in one thread; the report is the same)
   --postgres   audit a PostgreSQL event store in global order (positions count its records)
   Exit status: 0 no findings, 1 findings, 2 unusable input or arguments.`,
   replay: `apss replay <file.ndjson | -> [--view overview|reconciliation|invoice] [--as-of <instant>] [--json | --csv]

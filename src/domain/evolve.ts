@@ -1,5 +1,6 @@
 import { enableMapSet, produce } from 'immer';
 import { isIterable, isRecord } from './codec.js';
+import { IdSet } from './idSet.js';
 import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
 import { isEventType } from '../events/decode.js';
 import {
@@ -30,10 +31,19 @@ const endSubscription = (
   );
 };
 
+/** The usage ids to add to: the draft's own, or a copy of a frozen state's (immer does not draft an IdSet). */
+const writableUsage = (draft: MutablePartnerState): IdSet => {
+  if (draft.usage instanceof IdSet && !Object.isFrozen(draft.usage)) return draft.usage;
+  const copy = draft.usage.copy();
+  draft.usage = copy;
+  return copy;
+};
+
 /**
  * How each event changes a partner's state, as immer recipes. An event is applied even where a rule
  * refuses it (an audited log records what happened); a record whose id is taken keeps the first.
- * Records are frozen as they are made, so freezing a folded state never has to walk them.
+ * Records are frozen as they are made, so freezing a folded state never has to walk them. They are
+ * written out field by field: an object made by rest and spread is a dictionary, several times larger.
  */
 const recipes: { readonly [K in EventType]: Recipe<K> } = {
   SharedTenantCreated: (draft, { data }) => {
@@ -62,24 +72,48 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     endSubscription(draft, data.subscriptionId, metadata.at, data.webDirectSubscriptionId),
   ReservedInstancePurchased: (draft, { data, metadata }) => {
     if (draft.reservations.has(data.reservationId)) return;
-    const { partnerId: _, ...reservation } = data;
-    draft.reservations.set(data.reservationId, Object.freeze({ ...reservation, purchasedAt: metadata.at }));
+    const { subscriptionId, reservationId, sku, region, term, scope, quantity } = data;
+    draft.reservations.set(
+      reservationId,
+      Object.freeze({
+        subscriptionId,
+        reservationId,
+        sku,
+        region,
+        term,
+        scope,
+        quantity,
+        purchasedAt: metadata.at,
+      }),
+    );
   },
   MarketplaceOfferDeployed: (draft, { data, metadata }) => {
     if (draft.deployments.has(data.deploymentId)) return;
-    const { partnerId: _, ...deployment } = data;
-    draft.deployments.set(data.deploymentId, Object.freeze({ ...deployment, deployedAt: metadata.at }));
+    const { subscriptionId, deploymentId, offerId, publisherId, pricing, channel } = data;
+    draft.deployments.set(
+      deploymentId,
+      Object.freeze({
+        subscriptionId,
+        deploymentId,
+        offerId,
+        publisherId,
+        pricing,
+        channel,
+        deployedAt: metadata.at,
+      }),
+    );
   },
   ServiceProvisioned: (draft, { data, metadata }) => {
     if (draft.services.has(data.serviceId)) return;
-    const { partnerId: _, ...service } = data;
-    draft.services.set(data.serviceId, Object.freeze({ ...service, provisionedAt: metadata.at }));
+    const { tenantId, serviceId, product } = data;
+    draft.services.set(
+      serviceId,
+      Object.freeze({ tenantId, serviceId, product, provisionedAt: metadata.at }),
+    );
   },
   UsageRecorded: (draft, { data }) => {
     // One lookup in what is by far the partner's largest collection: a usage id seen before adds nothing.
-    const known = draft.usage.size;
-    draft.usage.add(data.usageId);
-    if (draft.usage.size === known) return;
+    if (!writableUsage(draft).add(data.usageId)) return;
     const subscription = draft.subscriptions.get(data.subscriptionId);
     if (subscription === undefined) {
       draft.unattributedUsage += 1;
@@ -123,7 +157,10 @@ const isEventShaped = (u: unknown): u is DomainEvent =>
 export function evolve(state: PartnerState, event: DomainEvent): PartnerState {
   const base = isPartnerState(state) ? state : initialState;
   if (!isEventShaped(event)) return base;
-  return produce(base, (draft) => applyEvent(draft, event));
+  const next = produce(base, (draft) => applyEvent(draft, event));
+  // The one collection immer does not freeze for us.
+  Object.freeze(next.usage);
+  return next;
 }
 
 /**

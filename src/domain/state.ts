@@ -3,6 +3,7 @@ import type * as t from 'io-ts';
 import type { EventData, EventType } from '../events/codecs.js';
 import type { SubscriptionStatus } from '../events/data.js';
 import { isRecord } from './codec.js';
+import { IdSet, type ReadonlyIdSet } from './idSet.js';
 
 export type SubscriptionRecord = {
   readonly subscriptionId: string;
@@ -40,13 +41,16 @@ export type PartnerState = {
   readonly reservations: ReadonlyMap<string, ReservationRecord>;
   readonly deployments: ReadonlyMap<string, DeploymentRecord>;
   readonly services: ReadonlyMap<string, ServiceRecord>;
-  /** The ids of every usage record: a log holds far more usage than anything else, so only its id is kept. */
-  readonly usage: ReadonlySet<string>;
+  /** The ids of every usage record: a log holds far more usage than anything else, so only its id is kept, compactly. */
+  readonly usage: ReadonlyIdSet;
   /** Usage records that named a subscription the partner did not have. */
   readonly unattributedUsage: number;
 };
 
-export type MutablePartnerState = Draft<PartnerState>;
+export type MutablePartnerState = Omit<Draft<PartnerState>, 'usage'> & {
+  /** Added to in place while private; a recipe that finds it frozen adds to a copy. */
+  usage: IdSet | ReadonlyIdSet;
+};
 
 /** A plain mutable copy to apply many events to; records are shared, so recipes replace them, never edit them. */
 export const thaw = (state: PartnerState): MutablePartnerState => ({
@@ -55,7 +59,7 @@ export const thaw = (state: PartnerState): MutablePartnerState => ({
   reservations: new Map(state.reservations),
   deployments: new Map(state.deployments),
   services: new Map(state.services),
-  usage: new Set(state.usage),
+  usage: state.usage.copy(),
 });
 
 export const emptyState = (): MutablePartnerState => ({
@@ -68,7 +72,7 @@ export const emptyState = (): MutablePartnerState => ({
   reservations: new Map(),
   deployments: new Map(),
   services: new Map(),
-  usage: new Set(),
+  usage: new IdSet(),
 });
 
 const maps = ['subscriptions', 'reservations', 'deployments', 'services'] as const;
@@ -76,7 +80,7 @@ const maps = ['subscriptions', 'reservations', 'deployments', 'services'] as con
 /** Freezes a state whose records are frozen already (the recipes make them so): the collections and the root. */
 export function freezeState(state: MutablePartnerState): PartnerState {
   for (const key of maps) freeze(state[key]);
-  freeze(state.usage);
+  Object.freeze(state.usage);
   return freeze(state as PartnerState);
 }
 
@@ -89,4 +93,4 @@ export const isPartnerState = (u: unknown): u is PartnerState =>
   typeof u.version === 'number' &&
   typeof u.unattributedUsage === 'number' &&
   maps.every((key) => u[key] instanceof Map) &&
-  u.usage instanceof Set;
+  u.usage instanceof IdSet;

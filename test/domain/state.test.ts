@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide, evolve, fold, initialState, type PartnerState } from 'apss-domain';
+import { IdSet } from '../../src/domain/idSet.js';
 import { buyRi, cancel, createTenant, deploy, history, provision, purchase, usage } from './fixtures.js';
 
 const scripted = history([
@@ -18,7 +19,8 @@ const expectDeeplyFrozen = (state: PartnerState) => {
     expect(() => (map as Map<string, unknown>).set('x', {})).toThrow('frozen');
     for (const record of map.values()) expect(Object.isFrozen(record)).toBe(true);
   }
-  expect(() => (state.usage as Set<string>).add('x')).toThrow('frozen');
+  expect(Object.isFrozen(state.usage)).toBe(true);
+  expect(() => (state.usage as IdSet).add('x')).toThrow('frozen');
 };
 
 describe('fold and evolve', () => {
@@ -73,7 +75,7 @@ describe('decide leaves the state it is given as it was', () => {
       reservations: new Map(),
       deployments: new Map(),
       services: new Map(),
-      usage: new Set(),
+      usage: new IdSet(),
     };
     const decision = decide(createTenant('t1', 's1', { at: '2018-06-01T00:00:00Z' }), mine);
     expect(decision._tag).toBe('Right');

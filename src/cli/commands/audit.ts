@@ -1,12 +1,54 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { Auditor } from '../../audit/auditor.js';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Auditor, type AuditReport } from '../../audit/auditor.js';
 import { readNdjson } from '../../audit/ndjson.js';
-import { compileRules, defaultRules, rules2023 } from '../../policies/ruleSet.js';
+import { auditFileInShards } from '../../audit/parallel.js';
+import { compileRules, defaultRules, rules2023, type RuleSet } from '../../policies/ruleSet.js';
 import type { AuditArguments } from '../args.js';
 import { put, type CliIo } from '../io.js';
 import { Progress } from '../progress.js';
 import { formatReport } from '../report.js';
 import { counting, openLog, reasonOf } from '../source.js';
+
+/** Below this a log is audited in one thread: starting workers would cost more than they save. */
+export const SHARDED_MIN_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_JOBS = 4;
+/** Each shard reads every byte and parses a line at a time: big reads mean fewer trips to the disk. */
+const SHARD_CHUNK_BYTES = 1024 * 1024;
+
+/** How many threads to audit a file in: 1 for stdin, a small file, or one CPU. */
+async function jobsFor(file: string, asked: number | undefined): Promise<number> {
+  if (file === '-' || asked === 1) return 1;
+  try {
+    const stats = await stat(file);
+    if (!stats.isFile() || stats.size < SHARDED_MIN_BYTES) return 1;
+  } catch {
+    return 1; // reading it in one thread says what is wrong with it
+  }
+  return asked ?? Math.min(availableParallelism(), DEFAULT_MAX_JOBS);
+}
+
+/** Audits a log file in shards, each in a thread; undefined when it must be audited whole. */
+async function auditFileSharded(
+  file: string,
+  rules: RuleSet,
+  jobs: number,
+  io: CliIo,
+): Promise<AuditReport | undefined> {
+  const size = (await stat(file)).size;
+  const progress = new Progress(io.stderr, `auditing ${file}`, size);
+  try {
+    return await auditFileInShards(file, {
+      rules,
+      jobs,
+      chunkBytes: SHARD_CHUNK_BYTES,
+      progress: (lines, bytes) => progress.update(lines, bytes),
+    });
+  } finally {
+    progress.done();
+  }
+}
 
 /** Feeds an NDJSON log to the auditor line by line; Left is why the log could not be read. */
 async function auditFile(file: string, auditor: Auditor, io: CliIo): Promise<E.Either<string, string>> {
@@ -65,24 +107,36 @@ async function auditStore(
 
 /** `apss audit`: exit 0 without findings, 1 with findings (0 with --exit-zero), 2 when the log cannot be read. */
 export async function auditCommand(args: AuditArguments, io: CliIo): Promise<number> {
-  const rules = compileRules(args.rules === '2023' ? rules2023 : defaultRules);
+  const ruleSet = args.rules === '2023' ? rules2023 : defaultRules;
+  const rules = compileRules(ruleSet);
   if (E.isLeft(rules)) throw new Error(rules.left);
-  const auditor = new Auditor(rules.right);
-  const read =
-    args.postgres !== undefined
-      ? await auditStore(args.postgres, auditor, io)
-      : await auditFile(args.file ?? '-', auditor, io);
-  if (E.isLeft(read)) {
-    await put(io.stderr, `apss audit: ${read.left}\n`);
-    return 2;
+  const file = args.file ?? '-';
+  const jobs = args.postgres === undefined ? await jobsFor(file, args.jobs) : 1;
+  const sharded = jobs > 1 ? await auditFileSharded(file, ruleSet, jobs, io) : undefined;
+  let report: AuditReport;
+  let source: string;
+  if (sharded !== undefined) {
+    report = sharded;
+    source = file;
+  } else {
+    const auditor = new Auditor(rules.right);
+    const read =
+      args.postgres !== undefined
+        ? await auditStore(args.postgres, auditor, io)
+        : await auditFile(file, auditor, io);
+    if (E.isLeft(read)) {
+      await put(io.stderr, `apss audit: ${read.left}\n`);
+      return 2;
+    }
+    report = auditor.report();
+    source = read.right;
   }
-  const report = auditor.report();
   await put(
     io.stdout,
     args.json
       ? `${JSON.stringify(report, null, 2)}\n`
       : formatReport(report, {
-          source: read.right,
+          source,
           rules: args.rules,
           unit: args.postgres === undefined ? 'line' : 'record',
         }),

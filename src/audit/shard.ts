@@ -1,0 +1,90 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { decodeEvent } from '../events/decode.js';
+import type { CompiledRules } from '../policies/ruleSet.js';
+import { Auditor, type AuditReport } from './auditor.js';
+import { NdjsonSplitter } from './ndjson.js';
+import { guessShardOfLine, shardOf } from './shards.js';
+
+export type ShardOfLog = { readonly shard: number; readonly shards: number; readonly rules: CompiledRules };
+
+/**
+ * What one shard found. `misrouted` is the first line whose event belongs to this shard's partners
+ * though its bytes named another shard's, or the other way round: the shard that owns the event
+ * passed the line over, so the shards' reports together would miss it, and the log must be audited
+ * whole instead.
+ */
+export type ShardOutcome =
+  | { readonly kind: 'done'; readonly report: AuditReport }
+  | { readonly kind: 'misrouted'; readonly position: number }
+  | { readonly kind: 'stopped' };
+
+export type ShardHooks = {
+  /** After each chunk: the lines and bytes read so far. */
+  readonly afterChunk?: (lines: number, bytes: number) => void;
+  /** Asked after each chunk: whether to stop, because another shard failed. */
+  readonly stop?: () => boolean;
+};
+
+/**
+ * Audits one shard of an NDJSON log: every shard reads all the bytes, but parses only the lines that
+ * name one of its partners (and those that name none it can tell, which every shard parses and only
+ * the owner of the event judges). Lines that hold no event are reported by the shard they name, or by
+ * shard 0. Together, the shards' reports are the report of the whole log.
+ */
+export async function auditShard(
+  chunks: AsyncIterable<Uint8Array>,
+  { shard, shards, rules }: ShardOfLog,
+  { afterChunk, stop }: ShardHooks = {},
+): Promise<ShardOutcome> {
+  const auditor = new Auditor(rules);
+  // The shard the line being read names, set by `select` just before the line's value or problem.
+  let named: number | undefined;
+  let misrouted: number | undefined;
+  const reportsLine = (): boolean => (named ?? 0) === shard;
+  const splitter = new NdjsonSplitter(
+    {
+      value: (position, value) => {
+        const decoded = decodeEvent(value);
+        if (E.isLeft(decoded)) {
+          if (reportsLine()) auditor.malformed(position, value, decoded.left);
+          return;
+        }
+        const event = decoded.right;
+        if (shardOf(event.data.partnerId, shards) === shard) auditor.event(position, event);
+        else if (named !== undefined) misrouted ??= position;
+      },
+      problem: (position, problem) => {
+        if (reportsLine()) auditor.unreadable(position, problem);
+      },
+    },
+    {
+      select: (line) => {
+        named = line === undefined ? undefined : guessShardOfLine(line, shards);
+        return named === undefined || named === shard;
+      },
+    },
+  );
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    splitter.push(chunk);
+    bytes += chunk.length;
+    if (misrouted !== undefined) return { kind: 'misrouted', position: misrouted };
+    if (stop?.() === true) return { kind: 'stopped' };
+    afterChunk?.(splitter.lines, bytes);
+  }
+  splitter.end();
+  if (misrouted !== undefined) return { kind: 'misrouted', position: misrouted };
+  return { kind: 'done', report: auditor.report() };
+}
+
+/** The report of a whole log from the reports of its shards: findings in log order. */
+export function mergeShardReports(reports: readonly AuditReport[]): AuditReport {
+  const sum = (count: (report: AuditReport) => number) => reports.reduce((n, r) => n + count(r), 0);
+  return {
+    records: sum((r) => r.records),
+    events: sum((r) => r.events),
+    partners: sum((r) => r.partners),
+    // A position is one shard's, so the sort (which is stable) keeps each line's findings in rule order.
+    findings: reports.flatMap((r) => r.findings).sort((a, b) => a.position - b.position),
+  };
+}
