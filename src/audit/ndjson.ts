@@ -13,17 +13,24 @@ export type NdjsonSink = {
 export type NdjsonOptions = {
   /** A longer line is reported and skipped without being held in memory. */
   readonly maxLineBytes?: number;
-  /**
-   * Which lines to read, judged by their bytes (undefined for a line too long to hold): the others
-   * keep their number but are neither parsed nor reported. Every line is read when not given.
-   */
-  readonly select?: (line: Buffer | undefined) => boolean;
+  /** Which lines to read; the others keep their number but are neither parsed nor reported. Default: all. */
+  readonly select?: LineSelector;
 };
+
+/**
+ * Whether to read the line that is `text` from `start` to `end`, judged before it is parsed. A line
+ * too long to hold is shown as empty text.
+ */
+export type LineSelector = (text: string, start: number, end: number) => boolean;
+
+const everyLine: LineSelector = () => true;
 
 /** Generous for any event (ids are at most 128 characters), small enough that one bad line cannot exhaust memory. */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
+/** Decoded text of more than about 128 KB is a large object of V8's, which costs fresh pages each time. */
+const REGION_BYTES = 64 * 1024;
 const BYTE_ORDER_MARK = 0xfeff;
 const REPLACEMENT = '\ufffd';
 // eslint-disable-next-line no-control-regex
@@ -43,14 +50,14 @@ export class NdjsonSplitter {
   private pendingBytes = 0;
   private oversized = false;
   private readonly maxLineBytes: number;
-  private readonly select: ((line: Buffer | undefined) => boolean) | undefined;
+  private readonly select: LineSelector;
 
   constructor(
     private readonly sink: NdjsonSink,
     options: NdjsonOptions = {},
   ) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    this.select = options.select;
+    this.select = options.select ?? everyLine;
   }
 
   /** Hands over the lines a chunk completes. */
@@ -67,8 +74,12 @@ export class NdjsonSplitter {
       this.finishPending(true);
       start = newline + 1;
     }
-    const last = buffer.lastIndexOf(NEWLINE);
-    if (last >= start) {
+    // Lines are decoded a region at a time, and a region small enough stays a regular heap string.
+    while (start < buffer.length) {
+      let last = buffer.lastIndexOf(NEWLINE, Math.min(start + REGION_BYTES, buffer.length) - 1);
+      // A line longer than a region is its own region.
+      if (last < start) last = buffer.indexOf(NEWLINE, start + REGION_BYTES);
+      if (last === -1) break;
       this.completeLines(buffer.subarray(start, last));
       start = last + 1;
     }
@@ -96,64 +107,49 @@ export class NdjsonSplitter {
   }
 
   private finishPending(endsWithNewline: boolean): void {
-    if (this.select !== undefined && !this.select(this.oversized ? undefined : this.joinPending())) {
+    if (this.oversized) {
       this.position += 1;
-    } else if (this.oversized) {
-      this.position += 1;
-      this.sink.problem(
-        this.position,
-        `the line is ${bytes(this.pendingBytes)} long, more than the limit of ${bytes(this.maxLineBytes)}; it was skipped unread`,
-      );
+      if (this.select('', 0, 0))
+        this.sink.problem(
+          this.position,
+          `the line is ${bytes(this.pendingBytes)} long, more than the limit of ${bytes(this.maxLineBytes)}; it was skipped unread`,
+        );
     } else {
-      this.parseBytes(this.joinPending(), endsWithNewline);
+      this.line(
+        this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending),
+        endsWithNewline,
+      );
     }
     this.pending = [];
     this.pendingBytes = 0;
     this.oversized = false;
   }
 
-  private joinPending(): Buffer {
-    if (this.pending.length !== 1) this.pending = [Buffer.concat(this.pending)];
-    return this.pending[0] as Buffer;
-  }
-
-  private parseBytes(line: Buffer, endsWithNewline: boolean): void {
-    if (isUtf8(line)) this.parse(line.toString('utf8'), endsWithNewline);
+  /** One line's bytes, checked to be UTF-8 on their own. */
+  private line(bytes: Buffer, endsWithNewline: boolean): void {
+    const text = bytes.toString('utf8');
+    if (!this.select(text, 0, text.length)) this.position += 1;
+    else if (isUtf8(bytes)) this.parse(text, endsWithNewline);
     else this.notUtf8();
   }
 
   /** Lines separated by newlines, the last one ended by a newline the caller has cut off. */
   private completeLines(region: Buffer): void {
-    if (this.select !== undefined) {
-      this.selectLines(region, this.select);
-      return;
-    }
     const text = region.toString('utf8');
     // Decoding turns bytes that are not UTF-8 into U+FFFD: only then are the bytes checked line by line.
     if (text.indexOf(REPLACEMENT) === -1 || isUtf8(region)) {
       let from = 0;
-      for (let to = text.indexOf('\n'); to !== -1; to = text.indexOf('\n', from)) {
-        this.parse(text.slice(from, to), true);
+      for (let to = text.indexOf('\n'); ; to = text.indexOf('\n', from)) {
+        const end = to === -1 ? text.length : to;
+        if (this.select(text, from, end)) this.parse(text.slice(from, end), true);
+        else this.position += 1;
+        if (to === -1) return;
         from = to + 1;
       }
-      this.parse(text.slice(from), true);
-      return;
     }
     let from = 0;
     for (let to = region.indexOf(NEWLINE); ; to = region.indexOf(NEWLINE, from)) {
-      this.parseBytes(region.subarray(from, to === -1 ? region.length : to), true);
-      if (to === -1) return;
-      from = to + 1;
-    }
-  }
-
-  /** As completeLines, but each line is first shown to `select` as bytes, and decoded only if taken. */
-  private selectLines(region: Buffer, select: (line: Buffer) => boolean): void {
-    let from = 0;
-    for (let to = region.indexOf(NEWLINE); ; to = region.indexOf(NEWLINE, from)) {
-      const line = region.subarray(from, to === -1 ? region.length : to);
-      if (select(line)) this.parseBytes(line, true);
-      else this.position += 1;
+      this.line(region.subarray(from, to === -1 ? region.length : to), true);
       if (to === -1) return;
       from = to + 1;
     }

@@ -1,9 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { createReadStream } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { compileRules } from '../policies/ruleSet.js';
 import type { RuleSet } from '../policies/ruleSet.js';
 import type { AuditReport } from './auditor.js';
+import { fileChunks } from './chunks.js';
 import { auditShard, mergeShardReports, type ShardOutcome } from './shard.js';
 
 /** What a shard worker is given: the file, which shard it is, and the rule set (it compiles its own). */
@@ -12,7 +12,6 @@ export type ShardTask = {
   readonly shard: number;
   readonly shards: number;
   readonly rules: RuleSet;
-  readonly chunkBytes: number;
 };
 
 export type ShardMessage =
@@ -23,7 +22,6 @@ export type ShardMessage =
 export type ShardedAuditOptions = {
   readonly rules: RuleSet;
   readonly jobs: number;
-  readonly chunkBytes: number;
   /** Lines and bytes that every shard has read. */
   readonly progress?: (lines: number, bytes: number) => void;
 };
@@ -42,7 +40,7 @@ const YOUNG_GENERATION_MB = 16;
  */
 export async function auditFileInShards(
   file: string,
-  { rules, jobs, chunkBytes, progress }: ShardedAuditOptions,
+  { rules, jobs, progress }: ShardedAuditOptions,
 ): Promise<AuditReport | undefined> {
   const compiled = compileRules(rules);
   if (E.isLeft(compiled)) return undefined;
@@ -53,7 +51,7 @@ export async function auditFileInShards(
     progress?.(Math.min(...read.map((r) => r.lines)), Math.min(...read.map((r) => r.bytes)));
   };
   const workers = Array.from({ length: jobs - 1 }, (_, i) => {
-    const task: ShardTask = { file, shard: i + 1, shards: jobs, rules, chunkBytes };
+    const task: ShardTask = { file, shard: i + 1, shards: jobs, rules };
     return new Worker(new URL('./shardWorker.js', import.meta.url), {
       workerData: task,
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
@@ -74,7 +72,7 @@ export async function auditFileInShards(
     }),
   );
   const here = auditShard(
-    createReadStream(file, { highWaterMark: chunkBytes }),
+    fileChunks(file),
     { shard: 0, shards: jobs, rules: compiled.right },
     { afterChunk: (lines, bytes) => reached(0, lines, bytes), stop: () => failed },
   ).then(

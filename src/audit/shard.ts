@@ -58,8 +58,8 @@ export async function auditShard(
       },
     },
     {
-      select: (line) => {
-        named = line === undefined ? undefined : guessShardOfLine(line, shards);
+      select: (text, start, end) => {
+        named = guessShardOfLine(text, start, end, shards);
         return named === undefined || named === shard;
       },
     },

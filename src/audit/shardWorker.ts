@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../policies/ruleSet.js';
+import { fileChunks } from './chunks.js';
 import { auditShard } from './shard.js';
 import type { ShardMessage, ShardTask } from './parallel.js';
 
@@ -13,7 +13,7 @@ async function run(task: ShardTask): Promise<ShardMessage> {
   if (E.isLeft(rules)) return { kind: 'failed', reason: rules.left };
   let last = 0;
   const outcome = await auditShard(
-    createReadStream(task.file, { highWaterMark: task.chunkBytes }),
+    fileChunks(task.file),
     { shard: task.shard, shards: task.shards, rules: rules.right },
     {
       afterChunk: (lines, bytes) => {

@@ -13,34 +13,38 @@ export function shardOf(partnerId: string, shards: number): number {
   return (hash >>> 0) % shards;
 }
 
-const KEY = Buffer.from('"partnerId"');
+const KEY = '"partnerId"';
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
-const isBlank = (byte: number | undefined): boolean =>
-  byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === 0x0a;
+const isBlank = (unit: number): boolean => unit === 0x20 || unit === 0x09 || unit === 0x0d;
 
 /**
- * The shard of the partner a raw line names, guessed from its bytes without parsing it: the first
- * string under a "partnerId" key, when that string is plain printable ASCII (then its bytes are its
- * code units). Undefined when there is no such string. A guess, and only that: the key may be in
- * another object or given twice, so the shard that reads the line checks it against the decoded event.
+ * The shard of the partner a line names, guessed from its text without parsing it: the first string
+ * under a "partnerId" key, when that string has no escapes (then its code units are the id's).
+ * Undefined when there is no such string. A guess, and only that: the key may be in another object
+ * or given twice, so the shard that reads the line checks it against the decoded event.
  */
-export function guessShardOfLine(line: Buffer, shards: number): number | undefined {
-  let at = line.indexOf(KEY);
-  if (at === -1) return undefined;
+export function guessShardOfLine(
+  text: string,
+  start: number,
+  end: number,
+  shards: number,
+): number | undefined {
+  let at = text.indexOf(KEY, start);
+  if (at === -1 || at >= end) return undefined;
   at += KEY.length;
-  while (isBlank(line[at])) at++;
-  if (line[at] !== COLON) return undefined;
+  while (at < end && isBlank(text.charCodeAt(at))) at++;
+  if (text.charCodeAt(at) !== COLON) return undefined;
   at++;
-  while (isBlank(line[at])) at++;
-  if (line[at] !== QUOTE) return undefined;
+  while (at < end && isBlank(text.charCodeAt(at))) at++;
+  if (text.charCodeAt(at) !== QUOTE) return undefined;
   let hash = FNV_OFFSET;
-  for (let i = at + 1; i < line.length; i++) {
-    const byte = line[i] as number;
-    if (byte === QUOTE) return i === at + 1 ? undefined : (hash >>> 0) % shards;
-    if (byte < 0x20 || byte > 0x7e || byte === BACKSLASH) return undefined;
-    hash = Math.imul(hash ^ byte, FNV_PRIME);
+  for (let i = at + 1; i < end; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit === QUOTE) return i === at + 1 ? undefined : (hash >>> 0) % shards;
+    if (unit === BACKSLASH || unit < 0x20) return undefined;
+    hash = Math.imul(hash ^ unit, FNV_PRIME);
   }
   return undefined;
 }

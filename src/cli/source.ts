@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { open } from 'node:fs/promises';
+import { chunksOf } from '../audit/chunks.js';
 
 /** A log to read: its bytes, its size when known (for progress), and how messages name it. */
 export type LogSource = {
@@ -7,9 +8,6 @@ export type LogSource = {
   readonly size: number | undefined;
   readonly chunks: AsyncIterable<Uint8Array | string>;
 };
-
-/** Measured fastest: bigger chunks decode to strings too large for V8's regular heap. */
-const CHUNK_BYTES = 64 * 1024;
 
 const reasons: { readonly [code: string]: string } = {
   ENOENT: 'no such file',
@@ -46,7 +44,7 @@ export async function openLog(
       return E.right({
         label: file,
         size: stats.isFile() ? stats.size : undefined,
-        chunks: handle.createReadStream({ highWaterMark: CHUNK_BYTES }),
+        chunks: chunksOf(handle),
       });
     } catch (error) {
       await handle.close();

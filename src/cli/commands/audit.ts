@@ -14,19 +14,18 @@ import { counting, openLog, reasonOf } from '../source.js';
 /** Below this a log is audited in one thread: starting workers would cost more than they save. */
 export const SHARDED_MIN_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_JOBS = 4;
-/** Each shard reads every byte and parses a line at a time: big reads mean fewer trips to the disk. */
-const SHARD_CHUNK_BYTES = 1024 * 1024;
 
-/** How many threads to audit a file in: 1 for stdin, a small file, or one CPU. */
+/** How many threads to audit a file in: as asked, else one per CPU for a large file; 1 for stdin. */
 async function jobsFor(file: string, asked: number | undefined): Promise<number> {
-  if (file === '-' || asked === 1) return 1;
+  if (file === '-') return 1;
+  if (asked !== undefined) return asked;
   try {
     const stats = await stat(file);
     if (!stats.isFile() || stats.size < SHARDED_MIN_BYTES) return 1;
   } catch {
     return 1; // reading it in one thread says what is wrong with it
   }
-  return asked ?? Math.min(availableParallelism(), DEFAULT_MAX_JOBS);
+  return Math.min(availableParallelism(), DEFAULT_MAX_JOBS);
 }
 
 /** Audits a log file in shards, each in a thread; undefined when it must be audited whole. */
@@ -42,7 +41,6 @@ async function auditFileSharded(
     return await auditFileInShards(file, {
       rules,
       jobs,
-      chunkBytes: SHARD_CHUNK_BYTES,
       progress: (lines, bytes) => progress.update(lines, bytes),
     });
   } finally {

@@ -1,0 +1,27 @@
+import { open, type FileHandle } from 'node:fs/promises';
+
+/** Big reads: each read is a trip to libuv's thread pool, and the buffer is reused, so size costs nothing. */
+const READ_BYTES = 1024 * 1024;
+
+/**
+ * A file's bytes, a chunk at a time, all read into one buffer: the reader must be done with a chunk
+ * before it asks for the next (the NDJSON reader is: it copies what it keeps). Fresh buffers of this
+ * size would each be mapped afresh, and page-fault, every time. Closes the file when done.
+ */
+export async function* chunksOf(handle: FileHandle, chunkBytes = READ_BYTES): AsyncGenerator<Buffer> {
+  const buffer = Buffer.allocUnsafeSlow(chunkBytes);
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The chunks of the file at `path` (see chunksOf). */
+export async function* fileChunks(path: string): AsyncGenerator<Buffer> {
+  yield* chunksOf(await open(path, 'r'));
+}
