@@ -26,16 +26,18 @@ export function firstViolation(
   return O.none;
 }
 
+const NONE: readonly Violation[] = Object.freeze([]);
+
 /** Every rule that refuses this event in this state, in table order. */
 export function allViolations(
   state: PartnerState,
   event: DomainEvent,
   rules: CompiledRules,
 ): readonly Violation[] {
-  const found: Violation[] = [];
+  let found: Violation[] | undefined;
   for (const rule of judgesOf(event)) {
     const judgement = rule.judge(state, event, rules);
-    if (O.isSome(judgement)) found.push(judgement.value);
+    if (O.isSome(judgement)) (found ??= []).push(judgement.value);
   }
-  return found;
+  return found ?? NONE;
 }

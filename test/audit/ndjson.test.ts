@@ -107,6 +107,16 @@ describe('NDJSON lines', () => {
     ]);
   });
 
+  it('given one chunk of many lines with one longer than the text decoded at a time, then each line is read whole at its number', async () => {
+    const long = { big: 'x'.repeat(200 * 1024) };
+    const short = Array.from({ length: 3000 }, (_, i) => ({ i }));
+    const text = [...short, long, ...short].map((v) => JSON.stringify(v)).join('\n');
+    const lines = await read([bytes(text)]);
+    expect(lines).toHaveLength(6001);
+    expect(lines[3000]).toEqual({ position: 3001, value: long });
+    expect(lines[6000]).toEqual({ position: 6001, value: { i: 2999 } });
+  });
+
   it('given string chunks and an async source, then they read like bytes', async () => {
     async function* source() {
       yield '{"a":';

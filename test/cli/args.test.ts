@@ -27,6 +27,10 @@ describe('apss audit arguments', () => {
       args: { file: '-', rules: '2023', json: true, exitZero: true },
     });
     expect(parsed('audit', '--rules', '2023', 'log.ndjson').command).toBe('audit');
+    expect(parsed('audit', 'log.ndjson', '--jobs', '3')).toEqual({
+      command: 'audit',
+      args: { file: 'log.ndjson', rules: 'default', json: false, exitZero: false, jobs: 3 },
+    });
   });
 
   it('given --postgres instead of a file, then the store is the source', () => {
@@ -48,6 +52,8 @@ describe('apss audit arguments', () => {
     [['audit', 'a', '--json', '--json'], '--json is given twice'],
     [['audit', 'a', '--postgres', 'x'], 'give either a log file or --postgres, not both'],
     [['audit', ''], 'the log file must be a file path, or - for stdin (got "")'],
+    [['audit', 'a', '--jobs', '0'], '--jobs must be a whole number from 1 to 64 (got "0")'],
+    [['audit', 'a', '--jobs', 'all'], '--jobs must be a whole number from 1 to 64 (got "all")'],
   ])('given apss %j, then it is refused: %s', (argv, message) => {
     expect(refused(...argv)).toBe(message);
   });

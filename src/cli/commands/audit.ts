@@ -35,7 +35,12 @@ async function auditFileSharded(
   jobs: number,
   io: CliIo,
 ): Promise<AuditReport | undefined> {
-  const size = (await stat(file)).size;
+  const size = await stat(file).then(
+    (stats) => stats.size,
+    () => undefined,
+  );
+  // A file that cannot even be looked at is left to the one-thread audit, which says what is wrong.
+  if (size === undefined) return undefined;
   const progress = new Progress(io.stderr, `auditing ${file}`, size);
   try {
     return await auditFileInShards(file, {

@@ -1,0 +1,145 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileRules, defaultRules, type AuditReport } from 'apss-domain';
+import { Auditor } from '../../src/audit/auditor.js';
+import { readNdjson } from '../../src/audit/ndjson.js';
+import { auditShard, mergeShardReports, type ShardOutcome } from '../../src/audit/shard.js';
+import { guessShardOfLine, shardOf } from '../../src/audit/shards.js';
+import { generateLog } from '../../src/cli/generate/log.js';
+
+const rules = (() => {
+  const compiled = compileRules(defaultRules);
+  if (compiled._tag === 'Left') throw new Error(compiled.left);
+  return compiled.right;
+})();
+
+/** The bytes cut at the given points, as a file read in chunks would give them. */
+async function* cut(bytes: Buffer, points: readonly number[]): AsyncGenerator<Buffer> {
+  let from = 0;
+  for (const point of [...points].sort((a, b) => a - b)) {
+    const to = Math.min(point, bytes.length);
+    if (to > from) yield bytes.subarray(from, to);
+    from = Math.max(from, to);
+  }
+  if (from < bytes.length) yield bytes.subarray(from);
+}
+
+/** What `apss audit --jobs 1` reports on these bytes. */
+async function wholeReport(bytes: Buffer): Promise<AuditReport> {
+  const auditor = new Auditor(rules);
+  await readNdjson([bytes], {
+    value: (position, value) => auditor.record(position, value),
+    problem: (position, problem) => auditor.unreadable(position, problem),
+  });
+  return auditor.report();
+}
+
+async function inShards(
+  bytes: Buffer,
+  shards: number,
+  points: readonly number[] = [],
+): Promise<ShardOutcome[]> {
+  return Promise.all(
+    Array.from({ length: shards }, (_, shard) => auditShard(cut(bytes, points), { shard, shards, rules })),
+  );
+}
+
+const reportsOf = (outcomes: readonly ShardOutcome[]): AuditReport[] =>
+  outcomes.map((outcome) => {
+    if (outcome.kind !== 'done') throw new Error(`a shard ended ${outcome.kind}`);
+    return outcome.report;
+  });
+
+/** Two partner ids that go to different shards of two. */
+const [left, right] = ((): [string, string] => {
+  const ids = Array.from({ length: 10 }, (_, i) => `partner-${i}`);
+  const first = ids.find((id) => shardOf(id, 2) === 0) as string;
+  const second = ids.find((id) => shardOf(id, 2) === 1) as string;
+  return [first, second];
+})();
+
+describe('guessing the shard of a raw line', () => {
+  const line = (text: string) => guessShardOfLine(text, 0, text.length, 7);
+
+  it('given a plain partnerId string, with or without blanks around the colon, then it is the shard of that id', () => {
+    expect(line('{"data":{"partnerId":"p-1"}}')).toBe(shardOf('p-1', 7));
+    expect(line('{"data": {"partnerId" : "p-1"}}')).toBe(shardOf('p-1', 7));
+    expect(line('{"data":{"partnerId":"日本"}}')).toBe(shardOf('日本', 7));
+  });
+
+  it('given no partnerId string, an escape in it, or an empty one, then there is no guess', () => {
+    expect(line('{"data":{"tenantId":"t"}}')).toBeUndefined();
+    expect(line('{"data":{"partnerId":"p\\u0031"}}')).toBeUndefined();
+    expect(line('{"data":{"partnerId":""}}')).toBeUndefined();
+    expect(line('{"data":{"partnerId":42}}')).toBeUndefined();
+    expect(line('{"data":{"partnerId":"p-1')).toBeUndefined();
+  });
+
+  it('given a line among others, then only its own text is read', () => {
+    const text = '{"a":1}\n{"data":{"partnerId":"p-9"}}';
+    expect(guessShardOfLine(text, 0, 7, 7)).toBeUndefined();
+    expect(guessShardOfLine(text, 8, text.length, 7)).toBe(shardOf('p-9', 7));
+  });
+});
+
+describe('an audit in shards', () => {
+  /** Lines no generated log has: not JSON, not an event, an id written with an escape, blank. */
+  const oddLine = fc.constantFrom(
+    'not json',
+    '',
+    '   ',
+    '[1,2]',
+    '{"type":"Nope"}',
+    `{"type":"UsageRecorded","data":{"partnerId":"${left}"},"metadata":{}}`,
+    `{"type":"SharedTenantCreated","data":{"partnerId":"p\\u00e9-escaped","tenantId":"t"},"metadata":{"actor":{"id":"a","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"}}`,
+    '{"truncated":',
+  );
+  const anyLog = fc
+    .record({
+      partners: fc.integer({ min: 1, max: 5 }),
+      extra: fc.integer({ min: 0, max: 60 }),
+      violations: fc.integer({ min: 0, max: 6 }),
+      seed: fc.string({ maxLength: 8 }),
+      odd: fc.array(fc.tuple(fc.nat(), oddLine), { maxLength: 6 }),
+    })
+    .map(({ partners, extra, violations, seed, odd }) => {
+      const lines = [
+        ...generateLog({ partners, events: 2 * partners + violations + extra, violations, seed }),
+      ];
+      for (const [at, text] of odd) lines.splice(at % (lines.length + 1), 0, text);
+      return Buffer.from(lines.map((text) => `${text}\n`).join(''));
+    });
+
+  it('property: the shards together report what the audit of the whole log reports, however the file is read in chunks', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        anyLog,
+        fc.integer({ min: 2, max: 4 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        async (bytes, shards, points) => {
+          const outcomes = await inShards(
+            bytes,
+            shards,
+            points.map((p) => p % (bytes.length + 1)),
+          );
+          expect(mergeShardReports(reportsOf(outcomes))).toEqual(await wholeReport(bytes));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('given an event whose bytes name another partner first (its metadata holds a partnerId), then a shard says the log cannot be split', async () => {
+    const decoy = `{"type":"SharedTenantCreated","metadata":{"partnerId":"${right}","actor":{"id":"a","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"},"data":{"partnerId":"${left}","tenantId":"t"}}`;
+    const outcomes = await inShards(Buffer.from(`${decoy}\n`), 2);
+    expect(outcomes).toContainEqual({ kind: 'misrouted', position: 1 });
+  });
+
+  it('given a line that names no partner it can tell, then every shard reads it and only the owner of its event judges it', async () => {
+    const escaped = `{"type":"SharedTenantCreated","data":{"partnerId":"${left.replace('p', '\\u0070')}","tenantId":"t"},"metadata":{"actor":{"id":"a","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"}}`;
+    const reports = reportsOf(await inShards(Buffer.from(`${escaped}\n${escaped}\n`), 2));
+    expect(reports.map((r) => r.events)).toEqual([2, 0]);
+    expect(mergeShardReports(reports)).toEqual(await wholeReport(Buffer.from(`${escaped}\n${escaped}\n`)));
+    expect(mergeShardReports(reports).findings.map((f) => f.code)).toEqual(['TENANT_ALREADY_EXISTS']);
+  });
+});

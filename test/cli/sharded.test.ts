@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultRules } from 'apss-domain';
+import { generateLog } from '../../src/cli/generate/log.js';
+import { shardOf } from '../../src/audit/shards.js';
+import { scratch, type Ran } from './run.js';
+
+// Worker threads load the built modules, so these tests run the built CLI, as a user does (npm test builds first).
+const main = 'dist/cli/main.js';
+const run = promisify(execFile);
+async function apssBuilt(...argv: string[]): Promise<Ran> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [main, ...argv], { maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const files = scratch();
+const generated = [...generateLog({ partners: 12, events: 4000, violations: 12, seed: 'shards' })];
+const odd = ['not json', '', '{"type":"Nope"}', '{"type":"UsageRecorded","data":{"partnerId":"p\\u0031"}}'];
+const log = files.file(
+  'log.ndjson',
+  [...generated.slice(0, 2000), ...odd, ...generated.slice(2000)].join('\n'),
+);
+
+/** A line whose metadata names another partner before its data does: the shards cannot trust the bytes. */
+const [left, right] = ['a', 'b', 'c', 'd', 'e', 'f'].reduce<[string, string]>(
+  (found, id) => (shardOf(id, 2) === 0 ? [found[0] || id, found[1]] : [found[0], found[1] || id]),
+  ['', ''],
+);
+const decoy = `{"type":"SharedTenantCreated","metadata":{"partnerId":"${right}","actor":{"id":"x","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"},"data":{"partnerId":"${left}","tenantId":"t"}}`;
+const decoyed = files.file('decoy.ndjson', [decoy, ...generated].join('\n'));
+
+describe('apss audit --jobs (the built CLI)', () => {
+  beforeAll(() => {
+    if (!existsSync(main)) throw new Error(`${main} is missing: npm test builds it first (npm run build)`);
+  });
+
+  it('given a log of many partners, then the report in 1, 2 or 3 threads is the same, as JSON and as text, and so is the exit status', async () => {
+    const one = await apssBuilt('audit', log, '--json', '--jobs', '1');
+    expect(one.code).toBe(1);
+    expect(JSON.parse(one.stdout)).toMatchObject({ records: 4003, partners: 12 });
+    for (const jobs of ['2', '3'])
+      expect(await apssBuilt('audit', log, '--json', '--jobs', jobs)).toEqual(one);
+    expect(await apssBuilt('audit', log, '--jobs', '2', '--rules', '2023')).toEqual(
+      await apssBuilt('audit', log, '--jobs', '1', '--rules', '2023'),
+    );
+  });
+
+  it('given a line whose bytes name another partner than its event, then the log is audited whole and the report is still right', async () => {
+    const { auditFileInShards } = (await import(
+      `../../${'dist/audit/parallel.js'}`
+    )) as typeof import('../../src/audit/parallel.js');
+    expect(await auditFileInShards(decoyed, { rules: defaultRules, jobs: 2 })).toBeUndefined();
+    expect(await auditFileInShards(log, { rules: defaultRules, jobs: 2 })).toMatchObject({ records: 4003 });
+    const whole = await apssBuilt('audit', decoyed, '--json', '--jobs', '1');
+    expect(await apssBuilt('audit', decoyed, '--json', '--jobs', '2')).toEqual(whole);
+    expect(JSON.parse(whole.stdout)).toMatchObject({ records: 4001 });
+  });
+
+  it('given a file that is not there, then one clear line and exit 2, however many threads', async () => {
+    expect(await apssBuilt('audit', `${files.dir}/missing.ndjson`, '--jobs', '2')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `apss audit: cannot read ${files.dir}/missing.ndjson: no such file\n`,
+    });
+  });
+});
