@@ -15,14 +15,11 @@ export type ShardOfLog = { readonly shard: number; readonly shards: number; read
  */
 export type ShardOutcome =
   | { readonly kind: 'done'; readonly report: AuditReport }
-  | { readonly kind: 'misrouted'; readonly position: number }
-  | { readonly kind: 'stopped' };
+  | { readonly kind: 'misrouted'; readonly position: number };
 
 export type ShardHooks = {
   /** After each chunk: the lines and bytes read so far. */
   readonly afterChunk?: (lines: number, bytes: number) => void;
-  /** Asked after each chunk: whether to stop, because another shard failed. */
-  readonly stop?: () => boolean;
 };
 
 /**
@@ -34,7 +31,7 @@ export type ShardHooks = {
 export async function auditShard(
   chunks: AsyncIterable<Uint8Array>,
   { shard, shards, rules }: ShardOfLog,
-  { afterChunk, stop }: ShardHooks = {},
+  { afterChunk }: ShardHooks = {},
 ): Promise<ShardOutcome> {
   const auditor = new Auditor(rules);
   // The shard the line being read names, set by `select` just before the line's value or problem.
@@ -69,7 +66,6 @@ export async function auditShard(
     splitter.push(chunk);
     bytes += chunk.length;
     if (misrouted !== undefined) return { kind: 'misrouted', position: misrouted };
-    if (stop?.() === true) return { kind: 'stopped' };
     afterChunk?.(splitter.lines, bytes);
   }
   splitter.end();

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { oneOf, preview, problemsOf, refined, struct } from '../domain/codec.js';
 import { Id } from '../domain/ids.js';
 import { Instant } from '../domain/time.js';
-import { minimumEvents } from './generate/log.js';
+import { minimumEvents } from './generate/size.js';
 
 /** A whole number written in decimal digits, from `min` to `max`. */
 const countFrom = (name: string, min: number, max: number) =>

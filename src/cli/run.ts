@@ -1,8 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { parseCommandLine } from './args.js';
-import { auditCommand } from './commands/audit.js';
-import { generateCommand } from './commands/generate.js';
-import { replayCommand } from './commands/replay.js';
 import { helpText } from './help.js';
 import { put, type CliIo } from './io.js';
 
@@ -24,12 +21,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'help':
         await put(io.stdout, helpText(run.topic));
         return 0;
+      // Each command loads what it needs, no more: an audit in shards holds little in this thread.
       case 'audit':
-        return await auditCommand(run.args, io);
+        return await (await import('./commands/audit.js')).auditCommand(run.args, io);
       case 'replay':
-        return await replayCommand(run.args, io);
+        return await (await import('./commands/replay.js')).replayCommand(run.args, io);
       case 'generate':
-        return await generateCommand(run.args, io);
+        return await (await import('./commands/generate.js')).generateCommand(run.args, io);
     }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

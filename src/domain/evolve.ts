@@ -1,6 +1,7 @@
 import { enableMapSet, produce } from 'immer';
 import { isIterable, isRecord } from './codec.js';
 import { IdSet } from './idSet.js';
+import { sharedDay } from './time.js';
 import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
 import { isEventType } from '../events/decode.js';
 import {
@@ -24,11 +25,9 @@ const endSubscription = (
 ) => {
   const subscription = draft.subscriptions.get(subscriptionId);
   if (subscription?.status !== 'active') return;
-  const status = webDirect === null ? 'cancelled' : 'migrated';
-  draft.subscriptions.set(
-    subscriptionId,
-    Object.freeze({ ...subscription, status, endedAt: at, webDirectSubscriptionId: webDirect }),
-  );
+  subscription.status = webDirect === null ? 'cancelled' : 'migrated';
+  subscription.endedAt = at;
+  subscription.webDirectSubscriptionId = webDirect;
 };
 
 /** The usage ids to add to: the draft's own, or a copy of a frozen state's (immer does not draft an IdSet). */
@@ -42,8 +41,11 @@ const writableUsage = (draft: MutablePartnerState): IdSet => {
 /**
  * How each event changes a partner's state, as immer recipes. An event is applied even where a rule
  * refuses it (an audited log records what happened); a record whose id is taken keeps the first.
- * Records are frozen as they are made, so freezing a folded state never has to walk them. They are
- * written out field by field: an object made by rest and spread is a dictionary, several times larger.
+ * Records are written out field by field: an object made by rest and spread is a dictionary, several
+ * times larger. Reservations, deployments and services never change, and are frozen as they are made;
+ * a subscription changes as it is used and ended, in place (a private state's own record, or an immer
+ * draft's copy), and is frozen with the state: a new record for each new day of usage was most of
+ * what an audit allocated to keep.
  */
 const recipes: { readonly [K in EventType]: Recipe<K> } = {
   SharedTenantCreated: (draft, { data }) => {
@@ -51,20 +53,17 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
   },
   ApssSubscriptionPurchased: (draft, { data, metadata }) => {
     if (draft.subscriptions.has(data.subscriptionId)) return;
-    draft.subscriptions.set(
-      data.subscriptionId,
-      Object.freeze({
-        subscriptionId: data.subscriptionId,
-        tenantId: data.tenantId,
-        subscriptionName: data.subscriptionName,
-        status: 'active',
-        purchasedAt: metadata.at,
-        endedAt: null,
-        webDirectSubscriptionId: null,
-        firstUsageDay: null,
-        lastUsageDay: null,
-      }),
-    );
+    draft.subscriptions.set(data.subscriptionId, {
+      subscriptionId: data.subscriptionId,
+      tenantId: data.tenantId,
+      subscriptionName: data.subscriptionName,
+      status: 'active',
+      purchasedAt: metadata.at,
+      endedAt: null,
+      webDirectSubscriptionId: null,
+      firstUsageDay: null,
+      lastUsageDay: null,
+    });
   },
   SubscriptionCancelled: (draft, { data, metadata }) =>
     endSubscription(draft, data.subscriptionId, metadata.at, null),
@@ -123,17 +122,8 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     const day = data.usageDate;
     // Days are fixed-width YYYY-MM-DD, so string order is calendar order. Most usage falls inside the
     // days already seen, and then the record stays as it is.
-    const first = firstUsageDay === null || day < firstUsageDay;
-    const last = lastUsageDay === null || day > lastUsageDay;
-    if (first || last)
-      draft.subscriptions.set(
-        data.subscriptionId,
-        Object.freeze({
-          ...subscription,
-          firstUsageDay: first ? day : firstUsageDay,
-          lastUsageDay: last ? day : lastUsageDay,
-        }),
-      );
+    if (firstUsageDay === null || day < firstUsageDay) subscription.firstUsageDay = sharedDay(day);
+    if (lastUsageDay === null || day > lastUsageDay) subscription.lastUsageDay = sharedDay(day);
   },
 };
 

@@ -52,10 +52,13 @@ export type MutablePartnerState = Omit<Draft<PartnerState>, 'usage'> & {
   usage: IdSet | ReadonlyIdSet;
 };
 
-/** A plain mutable copy to apply many events to; records are shared, so recipes replace them, never edit them. */
+/**
+ * A plain mutable copy to apply many events to. Subscription records are copied, as recipes edit
+ * them; the other records never change, and are shared.
+ */
 export const thaw = (state: PartnerState): MutablePartnerState => ({
   ...state,
-  subscriptions: new Map(state.subscriptions),
+  subscriptions: new Map([...state.subscriptions].map(([id, record]) => [id, { ...record }])),
   reservations: new Map(state.reservations),
   deployments: new Map(state.deployments),
   services: new Map(state.services),
@@ -77,8 +80,9 @@ export const emptyState = (): MutablePartnerState => ({
 
 const maps = ['subscriptions', 'reservations', 'deployments', 'services'] as const;
 
-/** Freezes a state whose records are frozen already (the recipes make them so): the collections and the root. */
+/** Freezes a state: its subscription records (the recipes freeze the others), the collections and the root. */
 export function freezeState(state: MutablePartnerState): PartnerState {
+  for (const record of state.subscriptions.values()) Object.freeze(record);
   for (const key of maps) freeze(state[key]);
   Object.freeze(state.usage);
   return freeze(state as PartnerState);

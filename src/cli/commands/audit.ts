@@ -12,7 +12,7 @@ import { formatReport } from '../report.js';
 import { counting, openLog, reasonOf } from '../source.js';
 
 /** Below this a log is audited in one thread: starting workers would cost more than they save. */
-export const SHARDED_MIN_BYTES = 16 * 1024 * 1024;
+export const SHARDED_MIN_BYTES = 128 * 1024 * 1024;
 const DEFAULT_MAX_JOBS = 4;
 
 /** How many threads to audit a file in: as asked, else one per CPU for a large file; 1 for stdin. */

@@ -9,6 +9,7 @@ import { compileRules, defaultRules, type CompiledRules } from '../../policies/r
 import { CUTOFF_MS, customerTenant, nextActivity, provision } from './activity.js';
 import { command, newPartner, nextId, sharedTenantOf, staffMember, track, type Partner } from './partner.js';
 import { Random } from './random.js';
+import { minimumEvents } from './size.js';
 import { InjectionPlan, type Scene } from './violations.js';
 
 export type LogOptions = {
@@ -17,9 +18,6 @@ export type LogOptions = {
   readonly seed: string;
   readonly violations: number;
 };
-
-/** The fewest lines a log of these options needs: two to create each partner, one per violation. */
-export const minimumEvents = (partners: number, violations: number): number => 2 * partners + violations;
 
 const START_MS = Date.parse('2018-01-01T00:00:00Z');
 const END_MS = Date.parse('2021-12-31T23:59:59Z');
