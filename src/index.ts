@@ -23,6 +23,7 @@ export {
   type DeploymentRecord,
   type ServiceRecord,
 } from './domain/state.js';
+export { IdSet, type ReadonlyIdSet } from './domain/idSet.js';
 export { evolve, fold } from './domain/evolve.js';
 export { decide, handle, propose } from './domain/decide.js';
 

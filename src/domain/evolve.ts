@@ -1,7 +1,7 @@
 import { enableMapSet, produce } from 'immer';
 import { isIterable, isRecord } from './codec.js';
 import { IdSet } from './idSet.js';
-import { sharedDay } from './time.js';
+import { shared } from './shared.js';
 import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
 import { isEventType } from '../events/decode.js';
 import {
@@ -30,6 +30,10 @@ const endSubscription = (
   subscription.webDirectSubscriptionId = webDirect;
 };
 
+/** The subscription's id as the state keeps it already, so that a record naming it keeps no new string. */
+const knownSubscriptionId = (draft: MutablePartnerState, subscriptionId: string): string =>
+  draft.subscriptions.get(subscriptionId)?.subscriptionId ?? subscriptionId;
+
 /** The usage ids to add to: the draft's own, or a copy of a frozen state's (immer does not draft an IdSet). */
 const writableUsage = (draft: MutablePartnerState): IdSet => {
   if (draft.usage instanceof IdSet && !Object.isFrozen(draft.usage)) return draft.usage;
@@ -42,7 +46,7 @@ const writableUsage = (draft: MutablePartnerState): IdSet => {
  * How each event changes a partner's state, as immer recipes. An event is applied even where a rule
  * refuses it (an audited log records what happened); a record whose id is taken keeps the first.
  * Records are written out field by field: an object made by rest and spread is a dictionary, several
- * times larger. Reservations, deployments and services never change, and are frozen as they are made;
+ * times larger; the texts they repeat are shared (see `shared`). Reservations, deployments and services never change, and are frozen as they are made;
  * a subscription changes as it is used and ended, in place (a private state's own record, or an immer
  * draft's copy), and is frozen with the state: a new record for each new day of usage was most of
  * what an audit allocated to keep.
@@ -55,8 +59,8 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     if (draft.subscriptions.has(data.subscriptionId)) return;
     draft.subscriptions.set(data.subscriptionId, {
       subscriptionId: data.subscriptionId,
-      tenantId: data.tenantId,
-      subscriptionName: data.subscriptionName,
+      tenantId: data.tenantId === draft.sharedTenantId ? draft.sharedTenantId : data.tenantId,
+      subscriptionName: shared(data.subscriptionName),
       status: 'active',
       purchasedAt: metadata.at,
       endedAt: null,
@@ -75,10 +79,10 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     draft.reservations.set(
       reservationId,
       Object.freeze({
-        subscriptionId,
+        subscriptionId: knownSubscriptionId(draft, subscriptionId),
         reservationId,
-        sku,
-        region,
+        sku: shared(sku),
+        region: shared(region),
         term,
         scope,
         quantity,
@@ -92,10 +96,10 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     draft.deployments.set(
       deploymentId,
       Object.freeze({
-        subscriptionId,
+        subscriptionId: knownSubscriptionId(draft, subscriptionId),
         deploymentId,
-        offerId,
-        publisherId,
+        offerId: shared(offerId),
+        publisherId: shared(publisherId),
         pricing,
         channel,
         deployedAt: metadata.at,
@@ -122,8 +126,8 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     const day = data.usageDate;
     // Days are fixed-width YYYY-MM-DD, so string order is calendar order. Most usage falls inside the
     // days already seen, and then the record stays as it is.
-    if (firstUsageDay === null || day < firstUsageDay) subscription.firstUsageDay = sharedDay(day);
-    if (lastUsageDay === null || day > lastUsageDay) subscription.lastUsageDay = sharedDay(day);
+    if (firstUsageDay === null || day < firstUsageDay) subscription.firstUsageDay = shared(day);
+    if (lastUsageDay === null || day > lastUsageDay) subscription.lastUsageDay = shared(day);
   },
 };
 

@@ -148,15 +148,3 @@ export const Day = withQuickDecoder(
   ),
   (u) => (isDay(u) ? u : REFUSED),
 );
-
-/** Days seen, each kept once: a state holds many references to few days. Bounded, as a cache of days. */
-const days = new Map<string, string>();
-const MAX_SHARED_DAYS = 1 << 16;
-
-/** The one copy of this day's string that states share, so that keeping it keeps no new string alive. */
-export function sharedDay(day: string): string {
-  const shared = days.get(day);
-  if (shared !== undefined) return shared;
-  if (days.size < MAX_SHARED_DAYS) days.set(day, day);
-  return day;
-}
