@@ -9,6 +9,8 @@
  * handed out, and then `add` refuses, as a frozen Set does.
  */
 
+import { isIterable } from './codec.js';
+
 /** An offset of 0 is an empty slot: offsets are stored plus one. */
 const EMPTY = 0;
 const MAX_INLINE_LENGTH = 128;
@@ -63,11 +65,12 @@ export class IdSet implements Iterable<string> {
   /** Anything that is not an id of at most 128 characters (fold takes what it is given). */
   #others: Set<unknown> | undefined;
 
+  /** A set of these ids (anything but an iterable gives an empty set). */
   constructor(ids: Iterable<string> = []) {
     this.#offsets = new Uint32Array(INITIAL_SLOTS);
     this.#tags = new Uint8Array(INITIAL_SLOTS);
     this.#text = new Uint8Array(INITIAL_TEXT_BYTES);
-    for (const id of ids) this.add(id);
+    if (isIterable(ids)) for (const id of ids) this.add(id as string);
   }
 
   get size(): number {
