@@ -72,15 +72,3 @@ export async function auditShard(
   if (misrouted !== undefined) return { kind: 'misrouted', position: misrouted };
   return { kind: 'done', report: auditor.report() };
 }
-
-/** The report of a whole log from the reports of its shards: findings in log order. */
-export function mergeShardReports(reports: readonly AuditReport[]): AuditReport {
-  const sum = (count: (report: AuditReport) => number) => reports.reduce((n, r) => n + count(r), 0);
-  return {
-    records: sum((r) => r.records),
-    events: sum((r) => r.events),
-    partners: sum((r) => r.partners),
-    // A position is one shard's, so the sort (which is stable) keeps each line's findings in rule order.
-    findings: reports.flatMap((r) => r.findings).sort((a, b) => a.position - b.position),
-  };
-}

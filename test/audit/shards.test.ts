@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { compileRules, defaultRules, type AuditReport } from 'apss-domain';
 import { Auditor } from '../../src/audit/auditor.js';
 import { readNdjson } from '../../src/audit/ndjson.js';
-import { auditShard, mergeShardReports, type ShardOutcome } from '../../src/audit/shard.js';
+import { mergeShardReports } from '../../src/audit/parallel.js';
+import { auditShard, type ShardOutcome } from '../../src/audit/shard.js';
 import { guessShardOfLine, shardOf } from '../../src/audit/shards.js';
 import { generateLog } from '../../src/cli/generate/log.js';
 

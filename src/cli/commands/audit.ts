@@ -1,15 +1,13 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { Auditor, type AuditReport } from '../../audit/auditor.js';
-import { readNdjson } from '../../audit/ndjson.js';
+import type { AuditReport } from '../../audit/auditor.js';
 import { auditFileInShards } from '../../audit/parallel.js';
 import { compileRules, defaultRules, rules2023, type RuleSet } from '../../policies/ruleSet.js';
 import type { AuditArguments } from '../args.js';
 import { put, type CliIo } from '../io.js';
 import { Progress } from '../progress.js';
 import { formatReport } from '../report.js';
-import { counting, openLog, reasonOf } from '../source.js';
 
 /** Below this a log is audited in one thread: starting workers would cost more than they save. */
 export const SHARDED_MIN_BYTES = 128 * 1024 * 1024;
@@ -53,61 +51,6 @@ async function auditFileSharded(
   }
 }
 
-/** Feeds an NDJSON log to the auditor line by line; Left is why the log could not be read. */
-async function auditFile(file: string, auditor: Auditor, io: CliIo): Promise<E.Either<string, string>> {
-  const opened = await openLog(file, io.stdin);
-  if (E.isLeft(opened)) return opened;
-  const { label, size, chunks } = opened.right;
-  const progress = new Progress(io.stderr, `auditing ${label}`, size);
-  let bytes = 0;
-  let judging = false;
-  try {
-    await readNdjson(
-      counting(chunks, (n) => (bytes += n)),
-      {
-        value: (position, value) => {
-          judging = true;
-          auditor.record(position, value);
-          judging = false;
-        },
-        problem: (position, problem) => auditor.unreadable(position, problem),
-      },
-      { afterChunk: (lines) => progress.update(lines, bytes) },
-    );
-  } catch (error) {
-    // The auditor failing is no fault of the file's: that goes up as an unexpected error.
-    if (judging) throw error;
-    return E.left(`cannot read ${label}: ${reasonOf(error)}`);
-  } finally {
-    progress.done();
-  }
-  return E.right(label);
-}
-
-/** Feeds a PostgreSQL event store's records to the auditor in global order; pg is loaded only here. */
-async function auditStore(
-  connectionString: string,
-  auditor: Auditor,
-  io: CliIo,
-): Promise<E.Either<string, string>> {
-  const { PostgresEventStore } = await import('../../postgres/index.js');
-  const store = new PostgresEventStore({ connectionString });
-  const progress = new Progress(io.stderr, 'auditing PostgreSQL');
-  let position = 0;
-  try {
-    for await (const record of store.readRecords()) {
-      auditor.record(++position, record);
-      progress.update(position);
-    }
-  } catch (error) {
-    return E.left(`cannot read from PostgreSQL: ${reasonOf(error)}`);
-  } finally {
-    progress.done();
-    await store.close().catch(() => undefined);
-  }
-  return E.right(`the PostgreSQL event store ${store.table}`);
-}
-
 /** `apss audit`: exit 0 without findings, 1 with findings (0 with --exit-zero), 2 when the log cannot be read. */
 export async function auditCommand(args: AuditArguments, io: CliIo): Promise<number> {
   const ruleSet = args.rules === '2023' ? rules2023 : defaultRules;
@@ -122,17 +65,18 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
     report = sharded;
     source = file;
   } else {
-    const auditor = new Auditor(rules.right);
-    const read =
-      args.postgres !== undefined
-        ? await auditStore(args.postgres, auditor, io)
-        : await auditFile(file, auditor, io);
+    // Loaded only here: while shards run, this thread holds no more than it needs to wait for them.
+    const { auditWhole } = await import('./auditWhole.js');
+    const read = await auditWhole(
+      args.postgres === undefined ? { file } : { postgres: args.postgres },
+      rules.right,
+      io,
+    );
     if (E.isLeft(read)) {
       await put(io.stderr, `apss audit: ${read.left}\n`);
       return 2;
     }
-    report = auditor.report();
-    source = read.right;
+    ({ report, label: source } = read.right);
   }
   await put(
     io.stdout,
