@@ -2,8 +2,11 @@
  * A set of ids kept in typed arrays rather than as strings on the heap: a partner's usage ids are by
  * far the most of what the rules remember, and as a Set of strings each took about 60 bytes and a
  * visit from the garbage collector. Here an id of n Latin-1 characters takes n + 1 bytes of text
- * plus a slot of 5 bytes (its offset, and 8 bits of its hash that a lookup compares before it reads
- * any text), about 25 bytes for a 12-character id.
+ * plus a slot of 5 bytes (where its text is, and 8 bits of its hash that a lookup compares before it
+ * reads any text), about 25 bytes for a 12-character id.
+ *
+ * The text is written in pages that are never moved or copied once written: growing leaves no
+ * garbage, and a copy shares every page but the one still being written.
  *
  * Read-only to everyone but the recipes that add to it; frozen (Object.freeze) wherever a state is
  * handed out, and then `add` refuses, as a frozen Set does.
@@ -11,15 +14,19 @@
 
 import { isIterable } from './codec.js';
 
-/** An offset of 0 is an empty slot: offsets are stored plus one. */
-const EMPTY = 0;
 const MAX_INLINE_LENGTH = 128;
 /** Header byte of a stored id: its length - 1, plus WIDE when it is stored as UTF-16 code units. */
 const WIDE = 0x80;
+/**
+ * Pages double from the first size to PAGE_SPAN, which is then kept; an id's place is its page's
+ * index * PAGE_SPAN + its offset in the page. The first page holds any id (257 bytes at most).
+ */
+const FIRST_PAGE_BYTES = 512;
+const PAGE_SPAN = 4096;
+/** A slot holds the place of its id's text plus one: 0 is an empty slot. */
+const EMPTY = 0;
 const MAX_LOAD = 0.75;
 const INITIAL_SLOTS = 16;
-const INITIAL_TEXT_BYTES = 128;
-const TEXT_GROWTH = 2;
 
 // FNV-1a over the code units with a final mix: the low bits pick the slot, the top 8 are its tag.
 const FNV_OFFSET = 0x811c9dc5;
@@ -41,13 +48,15 @@ let lastId = '';
 let lastHash = mixed(FNV_OFFSET);
 const tagOf = (hash: number): number => hash >>> 24;
 
-/** The i-th code unit of the id whose text starts at `at`. */
-const unitAt = (text: Uint8Array, at: number, wide: boolean, i: number): number =>
+/** The i-th code unit of the id whose text starts at `at` of a page. */
+const unitAt = (page: Uint8Array, at: number, wide: boolean, i: number): number =>
   wide
-    ? (text[at + 1 + 2 * i] as number) | ((text[at + 2 + 2 * i] as number) << 8)
-    : (text[at + 1 + i] as number);
-const lengthAt = (text: Uint8Array, at: number): number => ((text[at] as number) & ~WIDE) + 1;
-const isWideAt = (text: Uint8Array, at: number): boolean => ((text[at] as number) & WIDE) !== 0;
+    ? (page[at + 1 + 2 * i] as number) | ((page[at + 2 + 2 * i] as number) << 8)
+    : (page[at + 1 + i] as number);
+const lengthAt = (page: Uint8Array, at: number): number => ((page[at] as number) & ~WIDE) + 1;
+const isWideAt = (page: Uint8Array, at: number): boolean => ((page[at] as number) & WIDE) !== 0;
+const bytesAt = (page: Uint8Array, at: number): number =>
+  1 + (isWideAt(page, at) ? 2 : 1) * lengthAt(page, at);
 
 const isLatin1 = (id: string): boolean => {
   for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) > 0xff) return false;
@@ -56,20 +65,20 @@ const isLatin1 = (id: string): boolean => {
 
 export class IdSet implements Iterable<string> {
   #size = 0;
-  /** Per slot: where its id's text starts, plus one (EMPTY for none), and the tag of the id's hash. */
-  #offsets: Uint32Array;
+  /** Per slot: the place of its id's text plus one (EMPTY for none), and the tag of the id's hash. */
+  #places: Uint32Array;
   #tags: Uint8Array;
-  /** The ids, one after the other: a header byte, then one byte (Latin-1) or two (UTF-16) per unit. */
-  #text: Uint8Array;
-  #textLength = 0;
+  /** The ids, one after the other in each page: a header byte, then one byte (Latin-1) or two (UTF-16) per unit. */
+  #pages: Uint8Array[] = [];
+  /** How many bytes of each page hold ids. */
+  #used: number[] = [];
   /** Anything that is not an id of at most 128 characters (fold takes what it is given). */
   #others: Set<unknown> | undefined;
 
   /** A set of these ids (anything but an iterable gives an empty set). */
   constructor(ids: Iterable<string> = []) {
-    this.#offsets = new Uint32Array(INITIAL_SLOTS);
+    this.#places = new Uint32Array(INITIAL_SLOTS);
     this.#tags = new Uint8Array(INITIAL_SLOTS);
-    this.#text = new Uint8Array(INITIAL_TEXT_BYTES);
     if (isIterable(ids)) for (const id of ids) this.add(id as string);
   }
 
@@ -94,12 +103,12 @@ export class IdSet implements Iterable<string> {
     const hash = hashOf(id);
     let slot = this.#slotOf(id, hash);
     if (slot >= 0) return false;
-    if ((this.#size + 1) / this.#offsets.length > MAX_LOAD) {
-      this.#rehash(this.#offsets.length * 2);
+    if ((this.#size + 1) / this.#places.length > MAX_LOAD) {
+      this.#rehash(this.#places.length * 2);
       slot = this.#slotOf(id, hash);
     }
     const at = ~slot;
-    this.#offsets[at] = this.#append(id) + 1;
+    this.#places[at] = this.#append(id) + 1;
     this.#tags[at] = tagOf(hash);
     this.#size += 1;
     return true;
@@ -109,31 +118,25 @@ export class IdSet implements Iterable<string> {
   copy(): IdSet {
     const copy = new IdSet();
     copy.#size = this.#size;
-    copy.#offsets = this.#offsets.slice();
+    copy.#places = this.#places.slice();
     copy.#tags = this.#tags.slice();
-    copy.#text = this.#text.slice(0, Math.max(this.#textLength, 1));
-    copy.#textLength = this.#textLength;
+    // Pages before the last are never written again: both sets can read them.
+    copy.#pages = this.#pages.map((page, i) => (i === this.#pages.length - 1 ? page.slice() : page));
+    copy.#used = [...this.#used];
     if (this.#others !== undefined) copy.#others = new Set(this.#others);
     return copy;
   }
 
   /** The ids in the order they were added (any that are not ordinary ids come last). */
   *keys(): IterableIterator<string> {
-    const text = this.#text;
-    for (let at = 0; at < this.#textLength;) {
-      const header = text[at] as number;
-      const length = (header & ~WIDE) + 1;
-      const wide = (header & WIDE) !== 0;
-      let id = '';
-      for (let i = 0; i < length; i++)
-        id += String.fromCharCode(
-          wide
-            ? (text[at + 1 + 2 * i] as number) | ((text[at + 2 + 2 * i] as number) << 8)
-            : (text[at + 1 + i] as number),
-        );
-      yield id;
-      at += 1 + (wide ? 2 : 1) * length;
-    }
+    for (const [index, page] of this.#pages.entries())
+      for (let at = 0; at < (this.#used[index] as number); at += bytesAt(page, at)) {
+        const wide = isWideAt(page, at);
+        let id = '';
+        for (let i = 0, length = lengthAt(page, at); i < length; i++)
+          id += String.fromCharCode(unitAt(page, at, wide, i));
+        yield id;
+      }
     if (this.#others !== undefined) yield* this.#others as Set<string>;
   }
 
@@ -147,72 +150,72 @@ export class IdSet implements Iterable<string> {
 
   /** The slot holding `id`, or the one's complement of the empty slot where it would go. */
   #slotOf(id: string, hash: number): number {
-    const offsets = this.#offsets;
+    const places = this.#places;
     const tags = this.#tags;
     const tag = tagOf(hash);
-    const mask = offsets.length - 1;
+    const mask = places.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const offset = offsets[slot] as number;
-      if (offset === EMPTY) return ~slot;
-      if (tags[slot] === tag && this.#textEquals(offset - 1, id)) return slot;
+      const place = places[slot] as number;
+      if (place === EMPTY) return ~slot;
+      if (tags[slot] === tag && this.#textEquals(place - 1, id)) return slot;
     }
   }
 
-  #textEquals(at: number, id: string): boolean {
-    const text = this.#text;
-    if (lengthAt(text, at) !== id.length) return false;
-    const wide = isWideAt(text, at);
-    for (let i = 0; i < id.length; i++) if (unitAt(text, at, wide, i) !== id.charCodeAt(i)) return false;
+  #textEquals(place: number, id: string): boolean {
+    const page = this.#pages[Math.floor(place / PAGE_SPAN)] as Uint8Array;
+    const at = place % PAGE_SPAN;
+    if (lengthAt(page, at) !== id.length) return false;
+    const wide = isWideAt(page, at);
+    for (let i = 0; i < id.length; i++) if (unitAt(page, at, wide, i) !== id.charCodeAt(i)) return false;
     return true;
   }
 
-  /** Writes an id at the end of the text; answers where it starts. */
+  /** Writes an id after the last, in a new page if it does not fit; answers its place. */
   #append(id: string): number {
     const wide = !isLatin1(id);
     const bytes = 1 + (wide ? 2 : 1) * id.length;
-    const at = this.#textLength;
-    if (at + bytes > this.#text.length) {
-      const grown = new Uint8Array(Math.max(at + bytes, Math.ceil(this.#text.length * TEXT_GROWTH)));
-      grown.set(this.#text.subarray(0, at));
-      this.#text = grown;
+    let index = this.#pages.length - 1;
+    const last = this.#pages[index];
+    if (last === undefined || (this.#used[index] as number) + bytes > last.length) {
+      this.#pages.push(
+        new Uint8Array(last === undefined ? FIRST_PAGE_BYTES : Math.min(last.length * 2, PAGE_SPAN)),
+      );
+      this.#used.push(0);
+      index += 1;
     }
-    const text = this.#text;
-    text[at] = (id.length - 1) | (wide ? WIDE : 0);
+    const page = this.#pages[index] as Uint8Array;
+    const at = this.#used[index] as number;
+    page[at] = (id.length - 1) | (wide ? WIDE : 0);
     if (wide)
       for (let i = 0; i < id.length; i++) {
         const unit = id.charCodeAt(i);
-        text[at + 1 + 2 * i] = unit & 0xff;
-        text[at + 2 + 2 * i] = unit >>> 8;
+        page[at + 1 + 2 * i] = unit & 0xff;
+        page[at + 2 + 2 * i] = unit >>> 8;
       }
-    else for (let i = 0; i < id.length; i++) text[at + 1 + i] = id.charCodeAt(i);
-    this.#textLength = at + bytes;
-    return at;
+    else for (let i = 0; i < id.length; i++) page[at + 1 + i] = id.charCodeAt(i);
+    this.#used[index] = at + bytes;
+    return index * PAGE_SPAN + at;
   }
 
   /** Places every id again, in a table of `slots`: the text is read in order, each id's hash computed anew. */
   #rehash(slots: number): void {
-    const offsets = new Uint32Array(slots);
+    const places = new Uint32Array(slots);
     const tags = new Uint8Array(slots);
-    const text = this.#text;
     const mask = slots - 1;
-    for (let at = 0; at < this.#textLength; at += 1 + (isWideAt(text, at) ? 2 : 1) * lengthAt(text, at)) {
-      const hash = this.#hashAt(at);
-      let slot = hash & mask;
-      while (offsets[slot] !== EMPTY) slot = (slot + 1) & mask;
-      offsets[slot] = at + 1;
-      tags[slot] = tagOf(hash);
-    }
-    this.#offsets = offsets;
+    for (const [index, page] of this.#pages.entries())
+      for (let at = 0; at < (this.#used[index] as number); at += bytesAt(page, at)) {
+        const wide = isWideAt(page, at);
+        let hash = FNV_OFFSET;
+        for (let i = 0, length = lengthAt(page, at); i < length; i++)
+          hash = fnv(hash, unitAt(page, at, wide, i));
+        hash = mixed(hash);
+        let slot = hash & mask;
+        while (places[slot] !== EMPTY) slot = (slot + 1) & mask;
+        places[slot] = index * PAGE_SPAN + at + 1;
+        tags[slot] = tagOf(hash);
+      }
+    this.#places = places;
     this.#tags = tags;
-  }
-
-  /** hashOf the id whose text starts at `at`, read from the text. */
-  #hashAt(at: number): number {
-    const text = this.#text;
-    const wide = isWideAt(text, at);
-    let hash = FNV_OFFSET;
-    for (let i = 0, length = lengthAt(text, at); i < length; i++) hash = fnv(hash, unitAt(text, at, wide, i));
-    return mixed(hash);
   }
 }
 

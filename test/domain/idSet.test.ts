@@ -40,6 +40,19 @@ describe('IdSet', () => {
     expect([...ids.keys()].slice(0, 3)).toEqual(['use-0', 'use-1', 'use-2']);
   });
 
+  it('given a copy of a set of many pages of ids, then each takes new ids without the other seeing them', () => {
+    const original = new IdSet(Array.from({ length: 2000 }, (_, i) => `id-${i}`));
+    const copy = original.copy();
+    for (let i = 0; i < 500; i++) {
+      original.add(`original-${i}`);
+      copy.add(`copy-${i}`);
+    }
+    expect([original.size, copy.size]).toEqual([2500, 2500]);
+    expect([original.has('copy-7'), copy.has('original-7')]).toEqual([false, false]);
+    expect([original.has('id-1999'), copy.has('id-1999'), copy.has('copy-499')]).toEqual([true, true, true]);
+    expect([...copy].slice(1998, 2001)).toEqual(['id-1998', 'id-1999', 'copy-0']);
+  });
+
   it('given a frozen set, then add refuses as a frozen Set does, and a copy takes ids without changing it', () => {
     const frozen = Object.freeze(new IdSet(['a', 'b']));
     expect(() => frozen.add('c')).toThrow('frozen');
