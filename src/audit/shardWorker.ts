@@ -1,3 +1,4 @@
+// A worker thread of `auditFileInShards`: audits one shard of a log file and posts what it found.
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../policies/ruleSet.js';
@@ -5,14 +6,13 @@ import { fileChunks } from './chunks.js';
 import { auditShard } from './shard.js';
 import type { ShardMessage, ShardTask } from './parallel.js';
 
-/** A worker thread of `auditFileInShards`: audits one shard of a log file and posts what it found. */
 const PROGRESS_EVERY_MS = 100;
 
 async function run(task: ShardTask): Promise<ShardMessage> {
   const rules = compileRules(task.rules);
   if (E.isLeft(rules)) return { kind: 'failed', reason: rules.left };
   let last = 0;
-  const outcome = await auditShard(
+  return auditShard(
     fileChunks(task.file),
     { shard: task.shard, shards: task.shards, rules: rules.right },
     {
@@ -24,7 +24,6 @@ async function run(task: ShardTask): Promise<ShardMessage> {
       },
     },
   );
-  return outcome;
 }
 
 run(workerData as ShardTask).then(
