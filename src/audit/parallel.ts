@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../policies/ruleSet.js';
 import type { AuditReport } from './auditor.js';
@@ -33,21 +34,41 @@ export type ShardedAuditOptions = {
 const YOUNG_GENERATION_MB = 8;
 
 /**
+ * A shard's old generation is capped at its share of the log, and at least 512 MB: more than its state
+ * will hold, as what a line leaves in the state is smaller than the line (but for logs of a line or
+ * two for each of very many partners, whose shards may then run out, and the log is audited whole).
+ * Under V8's default cap of some gigabytes, V8 lets a heap grow up to four times what it holds
+ * between two collections; under a smaller one, less. Measured on a 1M-line log: 157-161 MB peak
+ * against 166-174 MB, as fast.
+ */
+const oldGenerationMb = (logBytes: number, shards: number): number =>
+  Math.max(512, Math.ceil(logBytes / shards / (1024 * 1024)));
+
+/**
  * Audits a log file in `jobs` worker threads, one shard of the partners each (see auditShard), and
  * merges their reports into the report of the whole log. Undefined when the log cannot be audited in
  * shards (a line's event is not of the partner its bytes seem to name) or a shard failed (the file
- * could not be read): then audit it whole, which says what went wrong where.
+ * could not be read, or a shard ran out of memory): then audit it whole, which says what went wrong
+ * where.
  */
 export async function auditFileInShards(
   file: string,
   { rules, jobs, progress }: ShardedAuditOptions,
 ): Promise<AuditReport | undefined> {
+  const logBytes = await stat(file).then(
+    (stats) => stats.size,
+    () => undefined,
+  );
+  if (logBytes === undefined) return undefined;
   const read = Array.from({ length: jobs }, () => ({ lines: 0, bytes: 0 }));
   const workers = Array.from({ length: jobs }, (_, shard) => {
     const task: ShardTask = { file, shard, shards: jobs, rules };
     return new Worker(new URL('./shardWorker.js', import.meta.url), {
       workerData: task,
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      resourceLimits: {
+        maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
+        maxOldGenerationSizeMb: oldGenerationMb(logBytes, jobs),
+      },
     });
   });
   const shardReports = workers.map(
