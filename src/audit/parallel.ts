@@ -55,41 +55,51 @@ export async function auditFileInShards(
   file: string,
   { rules, jobs, progress }: ShardedAuditOptions,
 ): Promise<AuditReport | undefined> {
+  // Each shard opens the file itself: a pipe would give each of them other lines.
   const logBytes = await stat(file).then(
-    (stats) => stats.size,
+    (stats) => (stats.isFile() ? stats.size : undefined),
     () => undefined,
   );
   if (logBytes === undefined) return undefined;
-  const read = Array.from({ length: jobs }, () => ({ lines: 0, bytes: 0 }));
-  const workers = Array.from({ length: jobs }, (_, shard) => {
-    const task: ShardTask = { file, shard, shards: jobs, rules };
-    return new Worker(new URL('./shardWorker.js', import.meta.url), {
-      workerData: task,
-      resourceLimits: {
-        maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
-        maxOldGenerationSizeMb: oldGenerationMb(logBytes, jobs),
-      },
-    });
-  });
-  const shardReports = workers.map(
-    (worker, shard) =>
-      new Promise<AuditReport | undefined>((resolve) => {
-        worker.on('message', (message: ShardMessage) => {
-          if (message.kind === 'progress') {
-            read[shard] = message;
-            progress?.(Math.min(...read.map((r) => r.lines)), Math.min(...read.map((r) => r.bytes)));
-          } else resolve(message.kind === 'done' ? message.report : undefined);
-        });
-        worker.on('error', () => resolve(undefined));
-        worker.on('exit', () => resolve(undefined));
-      }),
-  );
+  const progressOf = Array.from({ length: jobs }, () => ({ lines: 0, bytes: 0 }));
+  const workers: Worker[] = [];
   try {
-    // One shard that cannot finish makes the others' work useless: the first to fail stops them all.
-    const reports = await Promise.all(
-      shardReports.map((report) => report.then((found) => found ?? Promise.reject(UNFINISHED))),
+    for (let shard = 0; shard < jobs; shard++) {
+      const task: ShardTask = { file, shard, shards: jobs, rules };
+      workers.push(
+        new Worker(new URL('./shardWorker.js', import.meta.url), {
+          workerData: task,
+          resourceLimits: {
+            maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
+            maxOldGenerationSizeMb: oldGenerationMb(logBytes, jobs),
+          },
+        }),
+      );
+    }
+    const outcomes = workers.map(
+      (worker, shard) =>
+        new Promise<ShardOutcome & { kind: 'done' }>((resolve, reject) => {
+          worker.on('message', (message: ShardMessage) => {
+            if (message.kind === 'progress') {
+              progressOf[shard] = message;
+              progress?.(
+                Math.min(...progressOf.map((p) => p.lines)),
+                Math.min(...progressOf.map((p) => p.bytes)),
+              );
+            } else if (message.kind === 'done') resolve(message);
+            else reject(UNFINISHED);
+          });
+          worker.on('error', () => reject(UNFINISHED));
+          worker.on('exit', () => reject(UNFINISHED));
+        }),
     );
-    return mergeShardReports(reports);
+    // One shard that cannot finish makes the others' work useless: the first to fail stops them all.
+    const done = await Promise.all(outcomes);
+    const [first] = done;
+    // Shards that read different files (it changed while they read it) would merge into nonsense.
+    if (!done.every(({ read }) => read.lines === first?.read.lines && read.bytes === first.read.bytes))
+      return undefined;
+    return mergeShardReports(done.map(({ report }) => report));
   } catch {
     return undefined;
   } finally {

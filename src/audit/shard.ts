@@ -3,7 +3,7 @@ import { decodeEvent } from '../events/decode.js';
 import type { CompiledRules } from '../policies/ruleSet.js';
 import { Auditor, type AuditReport } from './auditor.js';
 import { NdjsonSplitter } from './ndjson.js';
-import { guessShardOfLine, shardOf } from './shards.js';
+import { lineGuesser, shardOf } from './shards.js';
 
 export type ShardOfLog = { readonly shard: number; readonly shards: number; readonly rules: CompiledRules };
 
@@ -14,7 +14,12 @@ export type ShardOfLog = { readonly shard: number; readonly shards: number; read
  * whole instead.
  */
 export type ShardOutcome =
-  | { readonly kind: 'done'; readonly report: AuditReport }
+  | {
+      readonly kind: 'done';
+      readonly report: AuditReport;
+      /** What it read: every shard of one file reads the same, unless the file changed meanwhile. */
+      readonly read: { readonly lines: number; readonly bytes: number };
+    }
   | { readonly kind: 'misrouted'; readonly position: number };
 
 export type ShardHooks = {
@@ -38,6 +43,7 @@ export async function auditShard(
   let named: number | undefined;
   let misrouted: number | undefined;
   const reportsLine = (): boolean => (named ?? 0) === shard;
+  const guess = lineGuesser(shards);
   const splitter = new NdjsonSplitter(
     {
       value: (position, value) => {
@@ -56,7 +62,7 @@ export async function auditShard(
     },
     {
       select: (text, start, end) => {
-        named = guessShardOfLine(text, start, end, shards);
+        named = guess(text, start, end);
         return named === undefined || named === shard;
       },
     },
@@ -70,5 +76,5 @@ export async function auditShard(
   }
   splitter.end();
   if (misrouted !== undefined) return { kind: 'misrouted', position: misrouted };
-  return { kind: 'done', report: auditor.report() };
+  return { kind: 'done', report: auditor.report(), read: { lines: splitter.lines, bytes } };
 }

@@ -25,15 +25,37 @@ const isBlank = (unit: number): boolean => unit === 0x20 || unit === 0x09 || uni
  * Undefined when there is no such string. A guess, and only that: the key may be in another object
  * or given twice, so the shard that reads the line checks it against the decoded event.
  */
-export function guessShardOfLine(
+export const guessShardOfLine = (
   text: string,
   start: number,
   end: number,
   shards: number,
-): number | undefined {
-  let at = text.indexOf(KEY, start);
-  if (at === -1 || at >= end) return undefined;
-  at += KEY.length;
+): number | undefined => shardAfterKey(text, text.indexOf(KEY, start), end, shards);
+
+/**
+ * guessShardOfLine for the lines of a text in order: the next "partnerId" key is searched for once,
+ * not again for each line before it that has none.
+ */
+export function lineGuesser(
+  shards: number,
+): (text: string, start: number, end: number) => number | undefined {
+  let searched: string | undefined;
+  let searchedFrom = 0;
+  let keyAt = -1;
+  return (text, start, end) => {
+    if (text !== searched || start < searchedFrom || (keyAt !== -1 && keyAt < start)) {
+      searched = text;
+      searchedFrom = start;
+      keyAt = text.indexOf(KEY, start);
+    }
+    return shardAfterKey(text, keyAt, end, shards);
+  };
+}
+
+/** The shard of the string after the key found at `at` (-1: none), if it is in the line and plain. */
+function shardAfterKey(text: string, keyAt: number, end: number, shards: number): number | undefined {
+  if (keyAt === -1 || keyAt >= end) return undefined;
+  let at = keyAt + KEY.length;
   while (at < end && isBlank(text.charCodeAt(at))) at++;
   if (text.charCodeAt(at) !== COLON) return undefined;
   at++;

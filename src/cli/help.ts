@@ -9,8 +9,8 @@ apss audit --postgres <connection string> [--rules default|2023] [--json] [--exi
   --rules      default: the Partner Center page of 11/11/2020; 2023: the later page
   --json       print exactly the report { records, events, partners, findings } as JSON
   --exit-zero  exit 0 even when there are findings
-  --jobs       threads for a log file of 128 MiB or more, each judging a share of the partners
-               (default: one per CPU, at most 4; 1 audits in one thread; the report is the same)
+  --jobs       threads to audit a log file in, each judging a share of the partners; the report
+               is the same (default: one per CPU, at most 4, for a file of 128 MiB or more; else 1)
   --postgres   audit a PostgreSQL event store in global order (positions count its records)
   Exit status: 0 no findings, 1 findings, 2 unusable input or arguments.`,
   replay: `apss replay <file.ndjson | -> [--view overview|reconciliation|invoice] [--as-of <instant>] [--json | --csv]

@@ -82,7 +82,7 @@ function decodeField(
 }
 
 const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
-const ownKeyCount = (o: object): number => Object.keys(o).length;
+const ownKeyCount = (o: object): number => Object.getOwnPropertyNames(o).length;
 
 /**
  * The quick decoder of a struct whose fields all have one, written out for its fields: a loop over
@@ -102,23 +102,24 @@ function compileQuickStruct(
   const body = [
     'if (typeof u !== "object" || u === null || Array.isArray(u)) return REFUSED;',
     'let present = 0;',
+    // As validate does: a field is read only once it is known to be the object's own.
     ...required.flatMap((field, i) => [
-      `const r${i} = u[${key(field)}];`,
-      `if (r${i} === undefined || !hasOwn(u, ${key(field)})) return REFUSED;`,
-      `const d${i} = q${i}(r${i});`,
+      `if (!hasOwn(u, ${key(field)})) return REFUSED;`,
+      `const d${i} = q${i}(u[${key(field)}]);`,
       `if (d${i} === REFUSED) return REFUSED;`,
     ]),
     ...optional.flatMap((field, j) => {
       const i = required.length + j;
       return [
-        `let d${i} = u[${key(field)}];`,
-        `if (d${i} !== undefined && hasOwn(u, ${key(field)})) {`,
+        `let d${i} = hasOwn(u, ${key(field)}) ? u[${key(field)}] : undefined;`,
+        `if (d${i} !== undefined) {`,
         `  d${i} = q${i}(d${i});`,
         `  if (d${i} === REFUSED) return REFUSED;`,
         '  present += 1;',
-        `} else d${i} = undefined;`,
+        '}',
       ];
     }),
+    // Every own key (enumerable or not) is one of the fields found: there is no other to refuse.
     extra === 'reject' ? `if (ownKeyCount(u) !== ${required.length} + present) return REFUSED;` : '',
     `const out = { ${required.map((field, i) => `${key(field)}: d${i}`).join(', ')} };`,
     ...optional.map(

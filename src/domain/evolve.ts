@@ -1,4 +1,4 @@
-import { enableMapSet, produce } from 'immer';
+import { enableMapSet, isDraft, produce } from 'immer';
 import { isIterable, isRecord } from './codec.js';
 import { IdSet } from './idSet.js';
 import { shared } from './shared.js';
@@ -34,9 +34,12 @@ const endSubscription = (
 const knownSubscriptionId = (draft: MutablePartnerState, subscriptionId: string): string =>
   draft.subscriptions.get(subscriptionId)?.subscriptionId ?? subscriptionId;
 
-/** The usage ids to add to: the draft's own, or a copy of a frozen state's (immer does not draft an IdSet). */
+/**
+ * The usage ids to add to: a private state's own (thaw and emptyState make them), else a copy, as
+ * immer does not draft an IdSet and the set belongs to the state a draft was made from.
+ */
 const writableUsage = (draft: MutablePartnerState): IdSet => {
-  if (draft.usage instanceof IdSet && !Object.isFrozen(draft.usage)) return draft.usage;
+  if (!isDraft(draft) && draft.usage instanceof IdSet && !Object.isFrozen(draft.usage)) return draft.usage;
   const copy = draft.usage.copy();
   draft.usage = copy;
   return copy;
@@ -152,8 +155,8 @@ export function evolve(state: PartnerState, event: DomainEvent): PartnerState {
   const base = isPartnerState(state) ? state : initialState;
   if (!isEventShaped(event)) return base;
   const next = produce(base, (draft) => applyEvent(draft, event));
-  // The one collection immer does not freeze for us.
-  Object.freeze(next.usage);
+  // The one collection immer does not freeze for us, when the event made a new one.
+  if (next.usage !== base.usage) Object.freeze(next.usage);
   return next;
 }
 

@@ -5,7 +5,7 @@ import { Auditor } from '../../src/audit/auditor.js';
 import { readNdjson } from '../../src/audit/ndjson.js';
 import { mergeShardReports } from '../../src/audit/parallel.js';
 import { auditShard, type ShardOutcome } from '../../src/audit/shard.js';
-import { guessShardOfLine, shardOf } from '../../src/audit/shards.js';
+import { guessShardOfLine, lineGuesser, shardOf } from '../../src/audit/shards.js';
 import { generateLog } from '../../src/cli/generate/log.js';
 
 const rules = (() => {
@@ -74,6 +74,29 @@ describe('guessing the shard of a raw line', () => {
     expect(line('{"data":{"partnerId":""}}')).toBeUndefined();
     expect(line('{"data":{"partnerId":42}}')).toBeUndefined();
     expect(line('{"data":{"partnerId":"p-1')).toBeUndefined();
+  });
+
+  it('property: guessing the lines of a text one after another gives what guessing each alone gives', () => {
+    const line = fc.oneof(
+      fc.constant('{"a":"b"}'),
+      fc.constant('{"data":{"partnerId":"p\\"q"}}'),
+      fc.string({ maxLength: 6 }).map((id) => JSON.stringify({ data: { partnerId: id } })),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 12 }), fc.nat(), (lines, back) => {
+        const text = lines.join('\n');
+        const spans = lines.map((l, i) => {
+          const start = lines.slice(0, i).reduce((n, previous) => n + previous.length + 1, 0);
+          return [start, start + l.length] as const;
+        });
+        const guess = lineGuesser(3);
+        for (const [start, end] of spans)
+          expect(guess(text, start, end)).toBe(guessShardOfLine(text, start, end, 3));
+        // Asked about an earlier line again, it searches again.
+        const [start, end] = spans[back % spans.length] as readonly [number, number];
+        expect(guess(text, start, end)).toBe(guessShardOfLine(text, start, end, 3));
+      }),
+    );
   });
 
   it('given a line among others, then only its own text is read', () => {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,20 @@ describe('apss audit --jobs (the built CLI)', () => {
     const whole = await apssBuilt('audit', decoyed, '--json', '--jobs', '1');
     expect(await apssBuilt('audit', decoyed, '--json', '--jobs', '2')).toEqual(whole);
     expect(JSON.parse(whole.stdout)).toMatchObject({ records: 4001 });
+  });
+
+  it('given a pipe with --jobs 2, then one thread reads it (threads would each read other lines of it)', async () => {
+    const whole = await apssBuilt('audit', log, '--json', '--jobs', '1');
+    // A shell's pipe: a child's stdin from node is a socket, which /dev/stdin cannot open.
+    const piped = spawnSync(
+      'sh',
+      ['-c', `cat "$0" | "$1" "$2" audit /dev/stdin --json --jobs 2`, log, process.execPath, main],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    expect({ code: piped.status, stdout: piped.stdout }).toEqual({ code: whole.code, stdout: whole.stdout });
   });
 
   it('given a file that is not there, then one clear line and exit 2, however many threads', async () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { decodeCommand, type Rejection } from 'apss-domain';
-import { struct } from '../../src/domain/codec.js';
+import { problemsOf, struct } from '../../src/domain/codec.js';
 import { Id, isStorableText } from '../../src/domain/ids.js';
 import { PositiveInteger } from '../../src/domain/money.js';
 import { Day, Instant } from '../../src/domain/time.js';
@@ -217,5 +217,25 @@ describe('quick decoders', () => {
     const codec = struct('Owned', { id: Id });
     const inherited = Object.create({ id: 'p-1' }) as object;
     expect(codec.decode(inherited)._tag).toBe('Left');
+  });
+
+  it('given a field it does not read (inherited, behind a getter that throws), then decoding neither reads it nor throws', () => {
+    const codec = struct('Owned', { id: Id }, { note: Id });
+    const prototype = Object.defineProperty({}, 'note', {
+      get: () => {
+        throw new Error('read');
+      },
+    });
+    const input = Object.assign(Object.create(prototype) as object, { id: 'p-1' });
+    expect(codec.decode(input)).toEqual({ _tag: 'Right', right: { id: 'p-1' } });
+  });
+
+  it('given a known field that is not enumerable beside an unknown one that is, then the unknown one is refused as field by field', () => {
+    const input = Object.defineProperty({ zzz: 1 }, 'id', { value: 'p-1', enumerable: false });
+    const quick = struct('T', { id: Id }).decode(input);
+    const slow = struct('T', { id: Id }, {}, 'reject', { quick: false }).decode(input);
+    if (quick._tag !== 'Left' || slow._tag !== 'Left') throw new Error('expected both to refuse it');
+    expect(problemsOf(quick.left)).toEqual([{ path: 'zzz', reason: 'is not a known field' }]);
+    expect(problemsOf(quick.left)).toEqual(problemsOf(slow.left));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, evolve, fold, initialState, type PartnerState } from 'apss-domain';
+import { decide, evolve, fold, initialState, type DomainEvent, type PartnerState } from 'apss-domain';
 import { IdSet } from '../../src/domain/idSet.js';
 import { buyRi, cancel, createTenant, deploy, history, provision, purchase, usage } from './fixtures.js';
 
@@ -82,5 +82,19 @@ describe('decide leaves the state it is given as it was', () => {
     expect(Object.isFrozen(mine.subscriptions)).toBe(false);
     expect(() => (mine.subscriptions as Map<string, never>).clear()).not.toThrow();
     expect(mine).toMatchObject({ sharedTenantId: null, version: 0 });
+  });
+});
+
+describe('evolve leaves the state it is given as it was', () => {
+  it('given a state whose usage ids the caller keeps unfrozen, then evolve adds to a copy and freezes only that', () => {
+    const at = scripted.findIndex((event) => event.type === 'UsageRecorded');
+    const recorded = scripted[at] as DomainEvent;
+    const mine: PartnerState = { ...fold(scripted.slice(0, at)), usage: new IdSet(['u0']) };
+    const next = evolve(mine, recorded);
+    expect([...next.usage]).toEqual(['u0', 'u1']);
+    expect([...mine.usage]).toEqual(['u0']);
+    expect([Object.isFrozen(mine.usage), Object.isFrozen(next.usage)]).toEqual([false, true]);
+    expect(evolve(mine, scripted[at + 1] as DomainEvent).usage).toBe(mine.usage);
+    expect(Object.isFrozen(mine.usage)).toBe(false);
   });
 });

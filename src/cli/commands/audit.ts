@@ -13,13 +13,17 @@ import { formatReport } from '../report.js';
 export const SHARDED_MIN_BYTES = 128 * 1024 * 1024;
 const DEFAULT_MAX_JOBS = 4;
 
-/** How many threads to audit a file in: as asked, else one per CPU for a large file; 1 for stdin. */
+/**
+ * How many threads to audit a log in: for a regular file, as asked, else one per CPU when it is
+ * large; 1 for anything else (stdin, a pipe), which only one reader can read.
+ */
 async function jobsFor(file: string, asked: number | undefined): Promise<number> {
   if (file === '-') return 1;
-  if (asked !== undefined) return asked;
   try {
     const stats = await stat(file);
-    if (!stats.isFile() || stats.size < SHARDED_MIN_BYTES) return 1;
+    if (!stats.isFile()) return 1;
+    if (asked !== undefined) return asked;
+    if (stats.size < SHARDED_MIN_BYTES) return 1;
   } catch {
     return 1; // reading it in one thread says what is wrong with it
   }
