@@ -26,10 +26,10 @@ export type ShardedAuditOptions = {
 
 /**
  * A shard's young generation. V8 sizes it for one isolate a process (up to 48 MB), and two of them at
- * full size weighed more than the state of a 1M-line log. Most of what a shard allocates lives for a
- * line, but a partner's last instant lives until its next event, and a young generation too small
- * for that moves it to the old one, where collecting it costs more. Measured on 1M and 10M lines:
- * 3 MB a shard, 165 MB peak and 84 s; 8 MB, 172 MB and 60 s; 16 MB, 197 MB and 56 s.
+ * full size weighed more than the state of a 1M-line log. What a shard allocates lives for a line or
+ * so, but the smaller the young generation, the more often it is collected, and each collection
+ * costs more the larger the state it must look through. Measured on 1M and 10M lines: 3 MB a shard,
+ * 165 MB peak and 84 s; 8 MB, 172 MB and 60 s; 16 MB, 197 MB and 56 s.
  */
 const YOUNG_GENERATION_MB = 8;
 
