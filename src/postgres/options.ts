@@ -63,6 +63,12 @@ export function decodeStoreOptions(options: unknown): E.Either<readonly FieldPro
     pageSize = DEFAULT_PAGE_SIZE,
   } = decoded.right;
   if (pool !== undefined) return E.right({ schema, table, pageSize, connection: { pool } });
-  const { pool: _, schema: _s, table: _t, pageSize: _p, ...config } = options as PostgresEventStoreOptions;
+  const {
+    pool: _,
+    schema: _s,
+    table: _t,
+    pageSize: _p,
+    ...config
+  } = (options ?? {}) as PostgresEventStoreOptions;
   return E.right({ schema, table, pageSize, connection: { config } });
 }
