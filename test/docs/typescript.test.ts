@@ -12,7 +12,7 @@ import { documentedBlocks, root, type Block } from './markdown.js';
 // Every ```ts block of README.md and docs/ is type-checked against the built package, as a user's
 // program importing `apss-domain` would be, and run with node unless marked `no-run`. Blocks marked
 // `vitest` are test files, run by vitest; blocks marked `postgres` run against a database of their
-// own when a server is reachable.
+// own when a server is reachable. The package is the built one: `npm test` builds it first.
 
 const run = promisify(execFile);
 const blocks = documentedBlocks().filter((block) => block.lang === 'ts');
@@ -99,6 +99,19 @@ if (postgresUnreachable !== undefined && !postgresRequired)
 describe('the TypeScript examples of the docs', () => {
   it('are there, in the README and in the docs', () => {
     expect(new Set(blocks.map((block) => block.file.split('/')[0]))).toEqual(new Set(['README.md', 'docs']));
+  });
+
+  it('are every code example: none is marked js or typescript, which would escape the check', () => {
+    const unchecked = documentedBlocks().filter((block) =>
+      ['js', 'javascript', 'mjs', 'typescript', 'tsx'].includes(block.lang),
+    );
+    expect(unchecked.map(located)).toEqual([]);
+  });
+
+  it('carry only the marks this test knows, so that a misspelt one is not ignored', () => {
+    const known = new Set(['no-run', 'vitest', 'postgres']);
+    const unknown = blocks.filter((block) => [...block.flags].some((flag) => !known.has(flag)));
+    expect(unknown.map((block) => `${located(block)}: ${[...block.flags].join(' ')}`)).toEqual([]);
   });
 
   describe.each(blocks.map((block) => [located(block), block] as const))('%s', (_, block) => {
