@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +72,15 @@ const trimmed = (text: string) =>
 describe('the apss sessions of the docs', () => {
   it('are there', () => {
     expect(sessions.length).toBeGreaterThan(3);
+  });
+
+  it('include the one npm start runs, in the README', () => {
+    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: { start: string };
+    };
+    const start = scripts.start.replace(/^node dist\/cli\/main\.js /, 'apss ');
+    const readme = sessions.filter(({ block }) => block.file === 'README.md');
+    expect(readme.flatMap(({ steps }) => steps.map(({ command }) => command))).toContain(start);
   });
 
   describe.each(sessions.map((session) => [`${session.block.file}:${session.block.line}`, session] as const))(
