@@ -37,12 +37,13 @@ export function postgresStorage(): void {
         ['metadata', 'jsonb'],
         ['recorded_at', 'timestamp with time zone'],
       ]);
-      const unique = await schema.admin().query(
-        `SELECT 1 FROM pg_constraint WHERE conname = 'created_stream_position_key' AND contype = 'u'
-           AND conrelid = $1::regclass`,
+      const unique = await schema.admin().query<{ columns: string[] }>(
+        `SELECT array(SELECT attname::text FROM unnest(conkey) AS k JOIN pg_attribute
+             ON attrelid = conrelid AND attnum = k ORDER BY attname) AS columns
+           FROM pg_constraint WHERE contype = 'u' AND conrelid = $1::regclass`,
         [`"${schema.name}"."created"`],
       );
-      expect(unique.rowCount).toBe(1);
+      expect(unique.rows).toEqual([{ columns: ['stream_id', 'stream_position'] }]);
       expect(many[3]?.table).toBe(`"${schema.name}"."created"`);
     });
 
