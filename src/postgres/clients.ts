@@ -52,6 +52,8 @@ const guardNewClient = (client: pg.PoolClient): void => {
  * 'error' event, remain the caller's to listen to. Returns what undoes it.
  */
 export function guardPool(pool: pg.Pool): () => void {
+  // The options take anything with query() and connect() for a pool; one that emits no events has nothing to guard.
+  if (typeof (pool as Partial<pg.Pool>).on !== 'function') return () => undefined;
   const users = guarded.get(pool) ?? 0;
   if (users === 0) pool.on('connect', guardNewClient);
   guarded.set(pool, users + 1);

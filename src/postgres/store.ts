@@ -50,7 +50,7 @@ const insertBase = (expected: ExpectedVersion): number | null =>
  * The constructor never throws: options it cannot use make every call reject with an
  * EventStoreRequestError naming the field. Calls reject with pg's own errors when the database
  * cannot be reached or a connection dies; the host process never sees them as an 'error' event,
- * as long as a pool passed in has a listener for its own 'error' event (see clients.ts).
+ * as long as a pool passed in has a listener for its own 'error' event (see the `pool` option).
  */
 export class PostgresEventStore implements EventStore {
   /** The events table, schema-qualified and quoted, as SQL names it. */

@@ -83,6 +83,22 @@ export function postgresStorage(): void {
       await expect(owning.appendToStream('s', [], { expectedVersion: 'any' })).rejects.toThrow('closed');
     });
 
+    it("works through a pool-like object of the caller's that has query() and connect() but emits no events", async () => {
+      const pool = schema.admin();
+      const poolLike = { query: pool.query.bind(pool), connect: pool.connect.bind(pool) };
+      const store = new PostgresEventStore({
+        pool: poolLike as never,
+        schema: schema.name,
+        table: 'pool_like',
+      });
+      expect(await store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 'no_stream' })).toEqual(
+        {
+          nextVersion: 1,
+        },
+      );
+      await store.close();
+    });
+
     it.each([
       [{ schema: 'Robert"); DROP TABLE x; --' }, 'options.schema'],
       [{ table: '' }, 'options.table'],
