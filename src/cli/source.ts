@@ -27,6 +27,20 @@ export const reasonOf = (error: unknown): string => {
   return error instanceof Error ? error.message : String(error);
 };
 
+/** The first line of a reason: a message is one line on stderr. */
+export const firstLine = (reason: string): string => reason.split('\n', 1)[0] ?? '';
+
+/**
+ * A PostgreSQL connection string as pg should get it. pg 8 takes sslmode prefer, require and
+ * verify-ca as verify-full (the server's certificate is verified) and says so in a warning of many
+ * lines on stderr; naming verify-full keeps that meaning without the warning. A string that asks
+ * for libpq's meaning (uselibpqcompat) goes as it is.
+ */
+export function postgresConnectionString(connectionString: string): string {
+  if (/[?&]uselibpqcompat=/.test(connectionString)) return connectionString;
+  return connectionString.replace(/([?&]sslmode=)(?:prefer|require|verify-ca)(?=&|#|$)/g, '$1verify-full');
+}
+
 /** Opens a log file (or stdin for `-`), so that a missing or unreadable one is one clear line before any reading. */
 export async function openLog(
   file: string,

@@ -14,7 +14,13 @@ export const MAX_PAGE_SIZE = 100_000;
  * `pool` of the caller's, plus the schema and table to use and how many rows one read fetches at a time.
  */
 export type PostgresEventStoreOptions = PoolConfig & {
-  /** A pool of the caller's: its connection settings win over the ones above, and close() leaves it open. */
+  /**
+   * A pool of the caller's: its connection settings win over the ones above, and close() leaves it
+   * open. The store listens to every client the pool connects from then on (until close()), so a
+   * connection the server terminates never reaches the process as an unhandled 'error' event. The
+   * caller listens to the pool's own 'error' event (an idle client that dies) and to the clients it
+   * checks out itself.
+   */
   readonly pool?: Pool;
   /** The schema holding the table, created when missing ('apss'). */
   readonly schema?: string;

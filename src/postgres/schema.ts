@@ -1,22 +1,70 @@
 import type { Pool } from 'pg';
+import { EventStoreRequestError } from '../store/errors.js';
 import type { TableSql } from './sql.js';
 import { withClient } from './clients.js';
 
-export async function tableExists(pool: Pool, sql: TableSql): Promise<boolean> {
-  const found = await pool.query<{ exists: boolean }>(sql.exists, [sql.qualified]);
-  return found.rows[0]?.exists === true;
+/** What the events table's name stands for in the database: nothing yet, or a table ready for the store. */
+export type TableState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      /** The unique index on (stream_id, stream_position), by which an append's conflict is known; null if the table has none. */
+      readonly positionKey: string | null;
+    };
+
+/** pg_class relkinds, as a refusal names them. */
+const kinds: { readonly [relkind: string]: string } = {
+  i: 'an index',
+  I: 'a partitioned index',
+  S: 'a sequence',
+  v: 'a view',
+  m: 'a materialized view',
+  c: 'a composite type',
+  t: 'a TOAST table',
+  f: 'a foreign table',
+};
+
+const tableProblem = (sql: TableSql, reason: string): EventStoreRequestError =>
+  new EventStoreRequestError('PostgresEventStore options', [
+    { path: 'options.table', reason: `names ${sql.qualified}, ${reason}` },
+  ]);
+
+/**
+ * The table's state. A name taken by something else than a table (say `events_pkey`, the index of
+ * the table `events`) is an EventStoreRequestError naming options.table, never read nor written.
+ */
+export async function describeTable(pool: Pool, sql: TableSql): Promise<TableState> {
+  const found = await pool.query<{ kind: string; position_key: string | null }>(sql.describe, [
+    sql.qualified,
+  ]);
+  const row = found.rows[0];
+  if (row === undefined) return { exists: false };
+  if (row.kind !== 'r' && row.kind !== 'p')
+    throw tableProblem(sql, `which is ${kinds[row.kind] ?? `a relation of kind ${row.kind}`}, not a table`);
+  return { exists: true, positionKey: row.position_key };
 }
 
 /**
- * Creates the schema and the events table unless the table is there. Idempotent, and safe when many
- * processes start at once: the DDL runs under one advisory lock. A database user without the right
- * to create anything can use a table made beforehand (the check looks first, creates only if missing).
+ * Creates the schema and the events table unless the table is there, and returns the name of its
+ * unique index on the stream positions. Idempotent, and safe when many processes start at once: the
+ * DDL runs under one advisory lock. A database user without the right to create anything can use a
+ * table made beforehand (the check looks first, creates only if missing). A table without that
+ * unique index is refused: appends could not detect a conflict.
  */
-export async function ensureTable(pool: Pool, sql: TableSql): Promise<void> {
-  if (await tableExists(pool, sql)) return;
-  await withClient(pool, async (client) => {
-    await client.query('BEGIN');
-    for (const statement of sql.create) await client.query(statement);
-    await client.query('COMMIT');
-  });
+export async function ensureTable(pool: Pool, sql: TableSql): Promise<string> {
+  let state = await describeTable(pool, sql);
+  if (!state.exists) {
+    await withClient(pool, async (client) => {
+      await client.query('BEGIN');
+      for (const statement of sql.create) await client.query(statement);
+      await client.query('COMMIT');
+    });
+    state = await describeTable(pool, sql);
+  }
+  if (!state.exists || state.positionKey === null)
+    throw tableProblem(
+      sql,
+      'a table without a unique index on (stream_id, stream_position), which appends need to detect conflicts',
+    );
+  return state.positionKey;
 }

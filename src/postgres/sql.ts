@@ -20,14 +20,29 @@ export type TableSql = ReturnType<typeof tableSql>;
 
 export function tableSql(schema: string, table: string) {
   const qualified = `"${schema}"."${table}"`;
-  const uniquePosition = `${table}_stream_position_key`;
   // Prepared statement names are per connection; a pool may serve stores on several tables.
   const statement = (name: string): string => `apss_${(hash32(qualified) >>> 0).toString(36)}_${name}`;
   return {
     qualified,
-    uniquePosition,
-    exists: `SELECT to_regclass($1) IS NOT NULL AS exists`,
-    /** DDL of all apss stores of a database is serialised, so concurrent first uses do not collide. */
+    /**
+     * What the name is (its pg_class relkind), and the name of its unique index on (stream_id,
+     * stream_position): the one an append's conflict violates. The index is looked up by its
+     * columns, not by the name it was given, which pg shortens to 63 bytes for a long table name.
+     */
+    describe: `SELECT c.relkind AS kind,
+        (SELECT x.relname FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
+          WHERE i.indrelid = c.oid AND i.indisunique AND i.indnkeyatts = 2
+            AND i.indpred IS NULL AND i.indexprs IS NULL
+            AND ARRAY(SELECT a.attname::text FROM pg_attribute a
+                WHERE a.attrelid = c.oid AND (a.attnum = i.indkey[0] OR a.attnum = i.indkey[1])
+                ORDER BY a.attname) = ARRAY['stream_id', 'stream_position']
+          ORDER BY x.relname LIMIT 1) AS position_key
+      FROM pg_class c WHERE c.oid = to_regclass($1)`,
+    /**
+     * DDL of all apss stores of a database is serialised, so concurrent first uses do not collide.
+     * The table's constraints and indexes are named by PostgreSQL, which keeps a name within 63 bytes
+     * and clear of every other relation in the schema, whatever the table's name.
+     */
     create: [
       `SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`,
       `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
@@ -39,7 +54,7 @@ export function tableSql(schema: string, table: string) {
         data jsonb NOT NULL,
         metadata jsonb NOT NULL,
         recorded_at timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT "${uniquePosition}" UNIQUE (stream_id, stream_position)
+        UNIQUE (stream_id, stream_position)
       )`,
     ],
     version: {

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import pg from 'pg';
+import type pg from 'pg';
 import type { DomainEvent } from '../events/codecs.js';
 import { ConcurrencyError, EventStoreRequestError } from '../store/errors.js';
 import {
@@ -18,14 +18,20 @@ import {
   expectVersion,
   type AppendRequest,
 } from '../store/requests.js';
-import { withClient } from './clients.js';
+import { guardPool, ownPool, withClient } from './clients.js';
 import { decodeStoreOptions, type PostgresEventStoreOptions } from './options.js';
 import { pages } from './pages.js';
 import { recordOf, storedEventOf, type EventRow } from './rows.js';
-import { ensureTable, tableExists } from './schema.js';
+import { describeTable, ensureTable } from './schema.js';
 import { tableSql, type TableSql } from './sql.js';
 
-type Ready = { readonly pool: pg.Pool; readonly sql: TableSql; readonly pageSize: number };
+type Ready = {
+  readonly pool: pg.Pool;
+  readonly sql: TableSql;
+  readonly pageSize: number;
+  /** Takes the store's listener off a pool of the caller's. */
+  readonly unguard: () => void;
+};
 
 const isUniqueViolation = (error: unknown, constraint: string): boolean =>
   error instanceof Error &&
@@ -43,15 +49,18 @@ const insertBase = (expected: ExpectedVersion): number | null =>
  *
  * The constructor never throws: options it cannot use make every call reject with an
  * EventStoreRequestError naming the field. Calls reject with pg's own errors when the database
- * cannot be reached.
+ * cannot be reached or a connection dies; the host process never sees them as an 'error' event,
+ * as long as a pool passed in has a listener for its own 'error' event (see the `pool` option).
  */
 export class PostgresEventStore implements EventStore {
   /** The events table, schema-qualified and quoted, as SQL names it. */
   readonly table: string;
   readonly #setup: E.Either<Error, Ready>;
   readonly #ownsPool: boolean;
-  #tableKnown = false;
-  #creating: Promise<void> | undefined;
+  /** The table's unique index on stream positions, once the table is known to exist. */
+  #positionKey: string | undefined;
+  #tableSeen = false;
+  #creating: Promise<string> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options?: PostgresEventStoreOptions) {
@@ -63,12 +72,10 @@ export class PostgresEventStore implements EventStore {
       : E.tryCatch(
           () => {
             const { schema, table, pageSize, connection } = settings.right;
+            const sql = tableSql(schema, table);
             if ('pool' in connection)
-              return { pool: connection.pool, sql: tableSql(schema, table), pageSize };
-            const pool = new pg.Pool(connection.config);
-            // An idle connection that the server drops is an 'error' event; the pool replaces it.
-            pool.on('error', () => undefined);
-            return { pool, sql: tableSql(schema, table), pageSize };
+              return { pool: connection.pool, sql, pageSize, unguard: guardPool(connection.pool) };
+            return { pool: ownPool(connection.config), sql, pageSize, unguard: () => undefined };
           },
           (error) => (error instanceof Error ? error : new Error(String(error))),
         );
@@ -86,25 +93,23 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** For writes: the table, created if missing (a failed attempt, say the database was down, is tried again next time). */
-  async #writable(): Promise<Ready> {
+  async #writable(): Promise<Ready & { readonly positionKey: string }> {
     const setup = this.#usable();
-    if (this.#tableKnown) return setup;
-    this.#creating ??= ensureTable(setup.pool, setup.sql)
-      .then(() => {
-        this.#tableKnown = true;
-      })
-      .finally(() => {
+    if (this.#positionKey === undefined) {
+      this.#creating ??= ensureTable(setup.pool, setup.sql).finally(() => {
         this.#creating = undefined;
       });
-    await this.#creating;
-    return setup;
+      this.#positionKey = await this.#creating;
+      this.#tableSeen = true;
+    }
+    return { ...setup, positionKey: this.#positionKey };
   }
 
   /** For reads: the table if it exists; reading creates nothing (an audit may run as a user that may only read). */
   async #readable(): Promise<Ready | undefined> {
     const setup = this.#usable();
-    this.#tableKnown ||= await tableExists(setup.pool, setup.sql);
-    return this.#tableKnown ? setup : undefined;
+    this.#tableSeen ||= (await describeTable(setup.pool, setup.sql)).exists;
+    return this.#tableSeen ? setup : undefined;
   }
 
   async appendToStream(
@@ -113,20 +118,25 @@ export class PostgresEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<{ nextVersion: number }> {
     const request = checked(decodeAppend(streamId, events, options));
-    const { pool, sql } = await this.#writable();
+    const { pool, sql, positionKey } = await this.#writable();
     if (request.events.length === 0) {
       const actual = await this.#version(pool, sql, request.streamId);
       expectVersion(request, actual);
       return { nextVersion: actual };
     }
-    const nextVersion = await this.#insert(pool, sql, request);
+    const nextVersion = await this.#insert(pool, sql, positionKey, request);
     if (nextVersion !== undefined) return { nextVersion };
     const actual = await this.#version(pool, sql, request.streamId);
     throw new ConcurrencyError(request.streamId, request.expectedVersion, actual);
   }
 
   /** The stream's version after the insert, or undefined when the stream was not at the expected version. */
-  async #insert(pool: pg.Pool, sql: TableSql, request: AppendRequest): Promise<number | undefined> {
+  async #insert(
+    pool: pg.Pool,
+    sql: TableSql,
+    positionKey: string,
+    request: AppendRequest,
+  ): Promise<number | undefined> {
     const script = sql.append(request.streamId, insertBase(request.expectedVersion), request.events);
     try {
       // A script of several statements answers with one result per statement.
@@ -137,7 +147,7 @@ export class PostgresEventStore implements EventStore {
         { stream_position: number }[] | undefined;
       return inserted?.[request.events.length - 1]?.stream_position;
     } catch (error) {
-      if (isUniqueViolation(error, sql.uniquePosition)) return undefined;
+      if (isUniqueViolation(error, positionKey)) return undefined;
       throw error;
     }
   }
@@ -182,8 +192,12 @@ export class PostgresEventStore implements EventStore {
     yield* pages(fetch, (row) => BigInt(row.global_position), after, pageSize);
   }
 
-  /** Ends the store's own pool (a pool passed in stays open: it is the caller's). Later calls reject. */
+  /**
+   * Ends the store's own pool (a pool passed in stays open: it is the caller's, and loses only the
+   * store's listener). Later calls reject.
+   */
   async close(): Promise<void> {
+    if (this.#closing === undefined && E.isRight(this.#setup)) this.#setup.right.unguard();
     this.#closing ??=
       E.isRight(this.#setup) && this.#ownsPool ? this.#setup.right.pool.end() : Promise.resolve();
     await this.#closing;

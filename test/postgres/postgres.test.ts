@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
 import { postgresContract } from './contractSuite.js';
 import { postgresFaults } from './faultSuite.js';
+import { postgresNames } from './namesSuite.js';
 import { postgresRaces } from './raceSuite.js';
 import { postgresStorage } from './storageSuite.js';
 import { postgresRequired, unreachableReason, where } from './support.js';
@@ -12,6 +13,7 @@ const unreachable = await unreachableReason();
 if (unreachable === undefined) {
   postgresContract();
   postgresStorage();
+  postgresNames();
   postgresRaces();
   postgresFaults();
 } else if (postgresRequired) {

@@ -37,12 +37,13 @@ export function postgresStorage(): void {
         ['metadata', 'jsonb'],
         ['recorded_at', 'timestamp with time zone'],
       ]);
-      const unique = await schema.admin().query(
-        `SELECT 1 FROM pg_constraint WHERE conname = 'created_stream_position_key' AND contype = 'u'
-           AND conrelid = $1::regclass`,
+      const unique = await schema.admin().query<{ columns: string[] }>(
+        `SELECT array(SELECT attname::text FROM unnest(conkey) AS k JOIN pg_attribute
+             ON attrelid = conrelid AND attnum = k ORDER BY attname) AS columns
+           FROM pg_constraint WHERE contype = 'u' AND conrelid = $1::regclass`,
         [`"${schema.name}"."created"`],
       );
-      expect(unique.rowCount).toBe(1);
+      expect(unique.rows).toEqual([{ columns: ['stream_id', 'stream_position'] }]);
       expect(many[3]?.table).toBe(`"${schema.name}"."created"`);
     });
 
@@ -80,6 +81,22 @@ export function postgresStorage(): void {
       await owning.close();
       await owning.close();
       await expect(owning.appendToStream('s', [], { expectedVersion: 'any' })).rejects.toThrow('closed');
+    });
+
+    it("works through a pool-like object of the caller's that has query() and connect() but emits no events", async () => {
+      const pool = schema.admin();
+      const poolLike = { query: pool.query.bind(pool), connect: pool.connect.bind(pool) };
+      const store = new PostgresEventStore({
+        pool: poolLike as never,
+        schema: schema.name,
+        table: 'pool_like',
+      });
+      expect(await store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 'no_stream' })).toEqual(
+        {
+          nextVersion: 1,
+        },
+      );
+      await store.close();
     });
 
     it.each([

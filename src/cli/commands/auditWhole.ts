@@ -4,7 +4,7 @@ import { readNdjson } from '../../audit/ndjson.js';
 import type { CompiledRules } from '../../policies/ruleSet.js';
 import type { CliIo } from '../io.js';
 import { Progress } from '../progress.js';
-import { counting, openLog, reasonOf } from '../source.js';
+import { counting, firstLine, openLog, postgresConnectionString, reasonOf } from '../source.js';
 
 /** Feeds an NDJSON log to the auditor line by line; Left is why the log could not be read. */
 async function auditFile(file: string, auditor: Auditor, io: CliIo): Promise<E.Either<string, string>> {
@@ -44,7 +44,7 @@ async function auditStore(
   io: CliIo,
 ): Promise<E.Either<string, string>> {
   const { PostgresEventStore } = await import('../../postgres/index.js');
-  const store = new PostgresEventStore({ connectionString });
+  const store = new PostgresEventStore({ connectionString: postgresConnectionString(connectionString) });
   const progress = new Progress(io.stderr, 'auditing PostgreSQL');
   let position = 0;
   try {
@@ -53,7 +53,7 @@ async function auditStore(
       progress.update(position);
     }
   } catch (error) {
-    return E.left(`cannot read from PostgreSQL: ${reasonOf(error)}`);
+    return E.left(`cannot read from PostgreSQL: ${firstLine(reasonOf(error))}`);
   } finally {
     progress.done();
     await store.close().catch(() => undefined);

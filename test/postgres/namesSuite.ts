@@ -1,0 +1,142 @@
+import * as E from 'fp-ts/lib/Either.js';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConcurrencyError, EventStoreRequestError, handleCommand } from 'apss-domain';
+import { PostgresEventStore } from 'apss-domain/postgres';
+import { collect, createSharedTenant, tenantCreated, usageEvents } from '../store/fixtures.js';
+import { isolatedSchema } from './support.js';
+
+/** A table name of exactly `length` characters. */
+const nameOf = (length: number, start = 'events_'): string => start.padEnd(length, 'x').slice(0, length);
+
+/** Any name the options accept: a letter or _, then letters, digits or _, 1 to 63 in all. */
+const sqlName = fc
+  .tuple(
+    fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz_'),
+    fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789_'), maxLength: 62 }),
+  )
+  .map(([first, rest]) => first + rest);
+
+const refusalOf = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => 'no refusal',
+    (error: unknown) => error,
+  );
+
+/** The table's name: whatever its length, and whatever else the schema holds, conflicts stay ConcurrencyErrors. */
+export function postgresNames(): void {
+  describe('PostgresEventStore table names', () => {
+    const schema = isolatedSchema('names');
+    const stores: PostgresEventStore[] = [];
+    const open = (table: string, inSchema = schema.name, max = 2): PostgresEventStore => {
+      const store = new PostgresEventStore({ schema: inSchema, table, max });
+      stores.push(store);
+      return store;
+    };
+    afterAll(async () => {
+      await Promise.all(stores.map((store) => store.close()));
+    });
+
+    it('given any table name the options accept (1 to 63 characters), a conflicting append is a ConcurrencyError', async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(sqlName, async (table) => {
+          // A schema per run: a name drawn earlier must not have taken this one (its index is `<name>_pkey`).
+          const own = `${schema.name}_${++run}`;
+          const store = open(table, own, 1);
+          try {
+            await store.appendToStream('partner-p1', [tenantCreated('p1')], { expectedVersion: 'no_stream' });
+            const conflict = await refusalOf(
+              store.appendToStream('partner-p1', [tenantCreated('p1')], { expectedVersion: 'no_stream' }),
+            );
+            expect(conflict).toBeInstanceOf(ConcurrencyError);
+            expect(conflict).toMatchObject({ actualVersion: 1 });
+          } finally {
+            await store.close();
+            await schema.admin().query(`DROP SCHEMA IF EXISTS "${own}" CASCADE`);
+          }
+        }),
+        { numRuns: 12, examples: [[nameOf(44)], [nameOf(50)], [nameOf(63)]] },
+      );
+    });
+
+    it('given a 50-character table, 20 concurrent CreateSharedTenant from 20 connections: one tenant, 19 TENANT_ALREADY_EXISTS, no database error', async () => {
+      const table = nameOf(50, 'race_');
+      const racers = Array.from({ length: 20 }, () => open(table, schema.name, 1));
+      await Promise.all(racers.map((store) => store.ensureSchema()));
+      const results = await Promise.all(
+        racers.map((store, i) => handleCommand(store, createSharedTenant('p1', `tenant-${i}`, `sub-${i}`))),
+      );
+      expect(results.filter(E.isRight)).toHaveLength(1);
+      expect(results.filter((r) => E.isLeft(r) && r.left.code === 'TENANT_ALREADY_EXISTS')).toHaveLength(19);
+    });
+
+    it('given two 63-character tables that differ only in their last character, both are created and both detect conflicts', async () => {
+      const twins = ['a', 'b'].map((last) => open(`${nameOf(62, 'twin_')}${last}`));
+      for (const store of twins) {
+        expect(
+          await store.appendToStream('s', usageEvents('p1', 2), { expectedVersion: 'no_stream' }),
+        ).toEqual({
+          nextVersion: 2,
+        });
+        expect(
+          await refusalOf(store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 1 })),
+        ).toBeInstanceOf(ConcurrencyError);
+        expect(await collect(store.readStream('s'))).toHaveLength(2);
+      }
+    });
+
+    it('given a table made by an earlier version (its constraint name cut at 63 bytes by PostgreSQL), a conflict is still a ConcurrencyError', async () => {
+      const table = nameOf(50, 'legacy_');
+      await schema.admin().query(`CREATE SCHEMA IF NOT EXISTS "${schema.name}"`);
+      await schema.admin().query(
+        `CREATE TABLE "${schema.name}"."${table}" (
+           global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+           stream_id text NOT NULL,
+           stream_position integer NOT NULL CHECK (stream_position >= 1),
+           type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
+           recorded_at timestamptz NOT NULL DEFAULT now(),
+           CONSTRAINT "${table}_stream_position_key" UNIQUE (stream_id, stream_position))`,
+      );
+      const store = open(table);
+      await store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 'no_stream' });
+      expect(
+        await refusalOf(store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 'no_stream' })),
+      ).toBeInstanceOf(ConcurrencyError);
+    });
+
+    it("given the name of the events table's own index (events_pkey), every call is refused naming options.table and saying what the name is", async () => {
+      await open('events').ensureSchema();
+      const store = open('events_pkey');
+      for (const call of [
+        () => store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 'any' }),
+        () => collect(store.readAll()),
+        () => collect(store.readStream('s')),
+      ]) {
+        const refusal = await refusalOf(call());
+        expect(refusal).toBeInstanceOf(EventStoreRequestError);
+        expect((refusal as EventStoreRequestError).details).toEqual(['options.table']);
+        expect((refusal as Error).message).toContain(
+          `"${schema.name}"."events_pkey", which is an index, not a table`,
+        );
+      }
+    });
+
+    it('given a table without a unique index on (stream_id, stream_position), appends are refused (no conflict could be seen) and nothing is written', async () => {
+      await schema.admin().query(`CREATE SCHEMA IF NOT EXISTS "${schema.name}"`);
+      await schema.admin().query(
+        `CREATE TABLE "${schema.name}".loose (
+           global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream_id text NOT NULL,
+           stream_position integer NOT NULL, type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL)`,
+      );
+      const store = open('loose');
+      const refusal = await refusalOf(
+        store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 'any' }),
+      );
+      expect(refusal).toBeInstanceOf(EventStoreRequestError);
+      expect((refusal as Error).message).toContain('without a unique index on (stream_id, stream_position)');
+      const rows = await schema.admin().query(`SELECT 1 FROM "${schema.name}".loose`);
+      expect(rows.rowCount).toBe(0);
+    });
+  });
+}
