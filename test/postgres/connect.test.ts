@@ -79,3 +79,11 @@ describe('the connection string apss gives pg', () => {
     expect(postgresConnectionString(given)).toBe(given);
   });
 });
+
+describe('new PostgresEventStore()', () => {
+  it('given no options at all, builds a store that connects as pg does (PGHOST, PGUSER, ...) without throwing or connecting', async () => {
+    const { PostgresEventStore } = await import('apss-domain/postgres');
+    const store = new PostgresEventStore();
+    await expect(store.close()).resolves.toBeUndefined();
+  });
+});
