@@ -6,18 +6,16 @@
 //      user runs it and with --jobs 1, as child processes; the baseline is the log's size. Target: peak
 //      RSS <= 2.5x the log, for both.
 //   npm run bench -- partners
-//   APSS_BENCH_PARTNERS=200000 npm run bench -- partners    a smaller log (the targets still apply)
+//   APSS_BENCH_PARTNERS=200000 npm run bench -- partners    a smaller log (its memory target is for 1M)
 //   APSS_BENCH_KEEP=1 ...                                    keep the log in bench/.data/
-import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Auditor } from '../dist/audit/auditor.js';
 import { decodeEvent } from '../dist/events/decode.js';
 import { compileRules, defaultRules } from '../dist/policies/ruleSet.js';
+import { runNode } from './_child.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'cli', 'main.js');
@@ -25,6 +23,8 @@ const PARTNERS_IN_PROCESS = 200_000;
 const LOG_PARTNERS = Number(process.env.APSS_BENCH_PARTNERS ?? 1_000_000);
 const TARGET_BYTES_PER_PARTNER = 500;
 const TARGET_MEMORY = 2.5;
+/** The size of log the memory target is set for: a process's own memory weighs more in a smaller one. */
+const TARGETED_PARTNERS = 1_000_000;
 
 if (typeof globalThis.gc !== 'function') {
   console.error('bench/partners: run it with --expose-gc (npm run bench -- partners does)');
@@ -92,39 +92,14 @@ const size = statSync(log).size;
 const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
 console.log(`log: ${log} (${mb(size)}, ${LOG_PARTNERS.toLocaleString('en-US')} partners)`);
 
-// Reports the child's peak RSS on fd 3 when it exits (worker threads are part of the process's figure).
-const peakRss =
-  'data:text/javascript,import{writeSync}from"node:fs";import{isMainThread}from"node:worker_threads";' +
-  'if(isMainThread)process.on("exit",()=>{try{writeSync(3,String(process.resourceUsage().maxRSS*1024))}catch{}})';
-
-function audit(flags) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', peakRss, cli, 'audit', log, '--json', ...flags], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    });
-    const out = [];
-    const err = [];
-    let rss = '';
-    child.stdout.on('data', (chunk) => out.push(chunk));
-    child.stderr.on('data', (chunk) => err.push(chunk));
-    child.stdio[3].on('data', (chunk) => (rss += chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code,
-        report: Buffer.concat(out).toString(),
-        // The last thing the CLI said on stderr that is not progress (a reason to audit in one thread).
-        said: Buffer.concat(err)
-          .toString()
-          .split(/[\r\n]/)
-          .filter((line) => line.trim() !== '' && !line.includes('auditing'))
-          .at(-1),
-        ms: performance.now() - started,
-        rss: Number(rss),
-      }),
-    );
-  });
+async function audit(flags) {
+  const run = await runNode([cli, 'audit', log, '--json', ...flags], { stderr: 'pipe' });
+  // The last thing the CLI said on stderr that is not progress (a reason to audit in one thread).
+  const said = run.stderr
+    .split(/[\r\n]/)
+    .filter((line) => line.trim() !== '' && !line.includes('auditing'))
+    .at(-1);
+  return { ...run, report: run.stdout, said };
 }
 
 const missed = [];
@@ -142,7 +117,8 @@ for (const [name, flags] of [
   console.log(
     `${`${name}:`.padEnd(21)} ${(run.ms / 1000).toFixed(1)} s, peak RSS ${mb(run.rss)}; baseline, the log: ${mb(size)}; ratio ${ratio.toFixed(2)}x${run.said === undefined ? '' : ` (said: ${run.said.trim()})`}`,
   );
-  if (ratio > TARGET_MEMORY) missed.push(`${name} peak RSS ${ratio.toFixed(2)}x > ${TARGET_MEMORY}x the log`);
+  if (ratio > TARGET_MEMORY && LOG_PARTNERS === TARGETED_PARTNERS)
+    missed.push(`${name} peak RSS ${ratio.toFixed(2)}x > ${TARGET_MEMORY}x the log`);
 }
 if (process.env.APSS_BENCH_KEEP !== '1') rmSync(log, { force: true });
 if (missed.length > 0) {
@@ -150,5 +126,5 @@ if (missed.length > 0) {
   process.exit(1);
 }
 console.log(
-  `bench/partners: met its targets (<= ${TARGET_BYTES_PER_PARTNER} bytes per partner, <= ${TARGET_MEMORY}x the log)`,
+  `bench/partners: met its targets (<= ${TARGET_BYTES_PER_PARTNER} bytes per partner, <= ${TARGET_MEMORY}x the log${LOG_PARTNERS === TARGETED_PARTNERS ? '' : ` at ${TARGETED_PARTNERS.toLocaleString('en-US')} partners, not measured here`})`,
 );
