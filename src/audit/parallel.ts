@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { availableParallelism, freemem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../policies/ruleSet.js';
 import type { AuditReport } from './auditor.js';
@@ -22,6 +23,8 @@ export type ShardedAuditOptions = {
   readonly jobs: number;
   /** Lines and bytes that every shard has read. */
   readonly progress?: (lines: number, bytes: number) => void;
+  /** The least share of the log worth a thread (MIN_BYTES_PER_SHARD unless given). */
+  readonly minBytesPerShard?: number;
 };
 
 /**
@@ -33,52 +36,123 @@ export type ShardedAuditOptions = {
  */
 const YOUNG_GENERATION_MB = 8;
 
+/** Room for what a shard holds besides its partners' states: its isolate, young generation and read buffer. */
+const THREAD_BASE_MB = 64;
 /**
- * A shard's old generation is capped at its share of the log, and at least 512 MB: more than its state
- * will hold, as what a line leaves in the state is smaller than the line (but for logs of a line or
- * two for each of very many partners, whose shards may then run out, and the log is audited whole).
- * Under V8's default cap of some gigabytes, V8 lets a heap grow up to four times what it holds
- * between two collections; under a smaller one, less. Measured on a 1M-line log: 157-161 MB peak
- * against 166-174 MB, as fast.
+ * What a shard's partners' states may take, per byte of its share of the log: a line leaves less than
+ * its own size in the state, even a log of one line for each of very many partners (see
+ * bench/partners), and twice that leaves room for shorter lines.
  */
-const oldGenerationMb = (logBytes: number, shards: number): number =>
-  Math.max(512, Math.ceil(logBytes / shards / (1024 * 1024)));
+const STATE_PER_LOG_BYTE = 2;
+/**
+ * A shard's old generation is capped at the room its share of the log may need, and at least 512 MB:
+ * under V8's default cap of some gigabytes, V8 lets a heap grow up to four times what it holds between
+ * two collections; under a smaller one, less. Measured on a 1M-line log: 157-161 MB peak against
+ * 166-174 MB, as fast.
+ */
+const MIN_OLD_GENERATION_MB = 512;
+/** Below this share of the log a thread costs more to start than it saves. */
+export const MIN_BYTES_PER_SHARD = 16 * 1024 * 1024;
+
+const MB = 1024 * 1024;
+
+/** What threads are at hand for a log: the machine's, and the memory free for them. */
+export type ShardBudget = {
+  readonly cores: number;
+  readonly memoryBytes: number;
+  /** Below this share of the log a shard is not worth a thread (MIN_BYTES_PER_SHARD). */
+  readonly minBytesPerShard: number;
+};
+
+/** Whether a log is audited in threads, and how; else why not, in words for the user. */
+export type ShardPlan =
+  | { readonly threads: true; readonly shards: number; readonly oldGenerationMb: number }
+  | { readonly threads: false; readonly reason: string };
+
+const sizeOf = (bytes: number): string =>
+  bytes < MB
+    ? `${Math.ceil(bytes / 1024).toLocaleString('en-US')} KB`
+    : `${Math.ceil(bytes / MB).toLocaleString('en-US')} MB`;
 
 /**
- * Audits a log file in `jobs` worker threads, one shard of the partners each (see auditShard), and
- * merges their reports into the report of the whole log. Undefined when the log cannot be audited in
- * shards (a line's event is not of the partner its bytes seem to name) or a shard failed (the file
- * could not be read, or a shard ran out of memory): then audit it whole, which says what went wrong
- * where.
+ * How many shards a log of `logBytes` is audited in when `jobs` are asked for: no more than there
+ * are cores, nor than shares of the log worth a thread. None (one thread) when that leaves one, or
+ * when the shards' states might not fit in the memory at hand: said before any byte is read.
+ */
+export function planShards(logBytes: number, jobs: number, budget: ShardBudget): ShardPlan {
+  const shards = Math.min(jobs, budget.cores, Math.floor(logBytes / budget.minBytesPerShard));
+  if (jobs <= 1) return { threads: false, reason: 'one thread was asked for' };
+  if (logBytes < 2 * budget.minBytesPerShard)
+    return {
+      threads: false,
+      reason: `a log of ${sizeOf(logBytes)} is audited in one thread (a thread takes at least ${sizeOf(budget.minBytesPerShard)} of it)`,
+    };
+  if (shards <= 1) return { threads: false, reason: 'this machine has one core' };
+  const shardMb = Math.ceil((STATE_PER_LOG_BYTE * logBytes) / shards / MB) + THREAD_BASE_MB;
+  const needed = shards * shardMb * MB;
+  if (needed > budget.memoryBytes)
+    return {
+      threads: false,
+      reason: `${shards} threads might need ${sizeOf(needed)} for this log, more than the ${sizeOf(budget.memoryBytes)} of memory free; one thread holds only what it finds`,
+    };
+  return { threads: true, shards, oldGenerationMb: Math.max(MIN_OLD_GENERATION_MB, shardMb) };
+}
+
+/** The memory free for threads now: the system's, or less where the process is constrained (a container). */
+function freeMemory(): number {
+  const constrained = process.constrainedMemory?.();
+  const free = freemem();
+  return constrained !== undefined && constrained > 0 ? Math.min(constrained, free) : free;
+}
+
+/** What a sharded audit came to: the report of the whole log, or why the log must be audited whole. */
+export type ShardedAudit =
+  | { readonly threads: true; readonly report: AuditReport }
+  | { readonly threads: false; readonly reason: string };
+
+/**
+ * Audits a log file in worker threads, one shard of the partners each (see auditShard), and merges
+ * their reports into the report of the whole log. Threads false, with the reason, when the log is not
+ * worth threads or they might not fit (see planShards; then no thread is started), or their work
+ * cannot be used: a line's event is not of the partner its bytes seem to name, the shards read
+ * different bytes (the file changed meanwhile), or one failed (the file could not be read, or it ran
+ * out of memory). Then audit it whole, which says what went wrong where.
  */
 export async function auditFileInShards(
   file: string,
-  { rules, jobs, progress }: ShardedAuditOptions,
-): Promise<AuditReport | undefined> {
+  { rules, jobs, progress, minBytesPerShard = MIN_BYTES_PER_SHARD }: ShardedAuditOptions,
+): Promise<ShardedAudit> {
   // Each shard opens the file itself: a pipe would give each of them other lines.
   const logBytes = await stat(file).then(
     (stats) => (stats.isFile() ? stats.size : undefined),
     () => undefined,
   );
-  if (logBytes === undefined) return undefined;
-  const progressOf = Array.from({ length: jobs }, () => ({ lines: 0, bytes: 0 }));
+  if (logBytes === undefined) return { threads: false, reason: `${file} is not a regular file` };
+  const plan = planShards(logBytes, jobs, {
+    cores: availableParallelism(),
+    memoryBytes: freeMemory(),
+    minBytesPerShard,
+  });
+  if (!plan.threads) return plan;
+  const { shards, oldGenerationMb } = plan;
+  const progressOf = Array.from({ length: shards }, () => ({ lines: 0, bytes: 0 }));
   const workers: Worker[] = [];
   try {
-    for (let shard = 0; shard < jobs; shard++) {
-      const task: ShardTask = { file, shard, shards: jobs, rules };
+    for (let shard = 0; shard < shards; shard++) {
+      const task: ShardTask = { file, shard, shards, rules };
       workers.push(
         new Worker(new URL('./shardWorker.js', import.meta.url), {
           workerData: task,
           resourceLimits: {
             maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
-            maxOldGenerationSizeMb: oldGenerationMb(logBytes, jobs),
+            maxOldGenerationSizeMb: oldGenerationMb,
           },
         }),
       );
     }
     const outcomes = workers.map(
       (worker, shard) =>
-        new Promise<ShardOutcome & { kind: 'done' }>((resolve, reject) => {
+        new Promise<ShardOutcome>((resolve, reject) => {
           worker.on('message', (message: ShardMessage) => {
             if (message.kind === 'progress') {
               progressOf[shard] = message;
@@ -86,28 +160,60 @@ export async function auditFileInShards(
                 Math.min(...progressOf.map((p) => p.lines)),
                 Math.min(...progressOf.map((p) => p.bytes)),
               );
-            } else if (message.kind === 'done') resolve(message);
-            else reject(UNFINISHED);
+            } else if (message.kind === 'failed')
+              reject(new Unfinished(`a thread failed: ${message.reason}`));
+            else resolve(message);
           });
-          worker.on('error', () => reject(UNFINISHED));
-          worker.on('exit', () => reject(UNFINISHED));
+          worker.on('error', (error: Error & { code?: string }) =>
+            reject(
+              new Unfinished(
+                error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+                  ? `a thread ran out of its ${oldGenerationMb} MB of memory`
+                  : `a thread failed: ${error.message}`,
+              ),
+            ),
+          );
+          worker.on('exit', () => reject(new Unfinished('a thread stopped before it was done')));
         }),
     );
     // One shard that cannot finish makes the others' work useless: the first to fail stops them all.
-    const done = await Promise.all(outcomes);
-    const [first] = done;
-    // Shards that read different files (it changed while they read it) would merge into nonsense.
-    if (!done.every(({ read }) => read.lines === first?.read.lines && read.bytes === first.read.bytes))
-      return undefined;
-    return mergeShardReports(done.map(({ report }) => report));
-  } catch {
-    return undefined;
+    return verifiedReport(await Promise.all(outcomes));
+  } catch (error) {
+    return { threads: false, reason: error instanceof Unfinished ? error.message : String(error) };
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 }
 
-const UNFINISHED = new Error('a shard did not finish');
+class Unfinished extends Error {}
+
+/**
+ * The report of the whole log from what its shards found, if they can be trusted together: every
+ * shard read the same bytes (the same count, lines and digest: a file edited in place, even at the
+ * same size, would have them merge into nonsense) and none found a line its bytes misnamed.
+ */
+export function verifiedReport(outcomes: readonly ShardOutcome[]): ShardedAudit {
+  const done: (ShardOutcome & { kind: 'done' })[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.kind === 'misrouted')
+      return {
+        threads: false,
+        reason: `the text of line ${outcome.position} names another partner than its event does`,
+      };
+    done.push(outcome);
+  }
+  const [first] = done;
+  if (
+    !done.every(
+      ({ read }) =>
+        read.lines === first?.read.lines &&
+        read.bytes === first.read.bytes &&
+        read.digest === first.read.digest,
+    )
+  )
+    return { threads: false, reason: 'the file changed while the threads read it' };
+  return { threads: true, report: mergeShardReports(done.map(({ report }) => report)) };
+}
 
 /** The report of a whole log from the reports of its shards: findings in log order. */
 export function mergeShardReports(reports: readonly AuditReport[]): AuditReport {

@@ -9,6 +9,7 @@ import {
   initialState,
   isPartnerState,
   thaw,
+  writableMap,
   type MutablePartnerState,
   type PartnerState,
 } from './state.js';
@@ -35,8 +36,9 @@ const knownSubscriptionId = (draft: MutablePartnerState, subscriptionId: string)
   draft.subscriptions.get(subscriptionId)?.subscriptionId ?? subscriptionId;
 
 /**
- * The usage ids to add to: a private state's own (thaw and emptyState make them), else a copy, as
- * immer does not draft an IdSet and the set belongs to the state a draft was made from.
+ * The usage ids to add to: a private state's own, else a copy: of the shared empty set (which thaw
+ * and emptyState hand out), or of a draft's, as immer does not draft an IdSet and the set belongs to
+ * the state a draft was made from.
  */
 const writableUsage = (draft: MutablePartnerState): IdSet => {
   if (!isDraft(draft) && draft.usage instanceof IdSet && !Object.isFrozen(draft.usage)) return draft.usage;
@@ -60,7 +62,7 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
   },
   ApssSubscriptionPurchased: (draft, { data, metadata }) => {
     if (draft.subscriptions.has(data.subscriptionId)) return;
-    draft.subscriptions.set(data.subscriptionId, {
+    writableMap(draft, 'subscriptions').set(data.subscriptionId, {
       subscriptionId: data.subscriptionId,
       tenantId: data.tenantId === draft.sharedTenantId ? draft.sharedTenantId : data.tenantId,
       subscriptionName: shared(data.subscriptionName),
@@ -79,7 +81,7 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
   ReservedInstancePurchased: (draft, { data, metadata }) => {
     if (draft.reservations.has(data.reservationId)) return;
     const { subscriptionId, reservationId, sku, region, term, scope, quantity } = data;
-    draft.reservations.set(
+    writableMap(draft, 'reservations').set(
       reservationId,
       Object.freeze({
         subscriptionId: knownSubscriptionId(draft, subscriptionId),
@@ -96,7 +98,7 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
   MarketplaceOfferDeployed: (draft, { data, metadata }) => {
     if (draft.deployments.has(data.deploymentId)) return;
     const { subscriptionId, deploymentId, offerId, publisherId, pricing, channel } = data;
-    draft.deployments.set(
+    writableMap(draft, 'deployments').set(
       deploymentId,
       Object.freeze({
         subscriptionId: knownSubscriptionId(draft, subscriptionId),
@@ -112,7 +114,7 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
   ServiceProvisioned: (draft, { data, metadata }) => {
     if (draft.services.has(data.serviceId)) return;
     const { tenantId, serviceId, product } = data;
-    draft.services.set(
+    writableMap(draft, 'services').set(
       serviceId,
       Object.freeze({ tenantId, serviceId, product, provisionedAt: metadata.at }),
     );

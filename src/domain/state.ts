@@ -52,33 +52,59 @@ export type MutablePartnerState = Omit<Draft<PartnerState>, 'usage'> & {
   usage: IdSet | ReadonlyIdSet;
 };
 
+const maps = ['subscriptions', 'reservations', 'deployments', 'services'] as const;
+type MapKey = (typeof maps)[number];
+
+/**
+ * The one empty collection of each kind that every state without such records shares, frozen: most
+ * partners of a large log have few records of each kind, and four maps and a set of their own, empty,
+ * weighed several times what the rest of their state does. A recipe that adds the first record puts a
+ * collection of the state's own in its place (see `writableMap`).
+ */
+const EMPTY_MAP = freeze(new Map<string, never>());
+const EMPTY_ID_SET: ReadonlyIdSet = Object.freeze(new IdSet());
+
+/**
+ * A state's map of this kind to add to: its own, or a new one in place of the shared empty map (in an
+ * immer draft, the draft of the map, which immer copies on write).
+ */
+export function writableMap<K extends MapKey>(draft: MutablePartnerState, key: K): MutablePartnerState[K] {
+  if (draft[key] === EMPTY_MAP) draft[key] = new Map();
+  return draft[key];
+}
+
+const copyOf = <V>(map: ReadonlyMap<string, V>): Map<string, V> =>
+  map.size === 0 ? EMPTY_MAP : new Map(map);
+
 /**
  * A plain mutable copy to apply many events to. Subscription records are copied, as recipes edit
- * them; the other records never change, and are shared.
+ * them; the other records never change, and are shared, as are the empty collections.
  */
 export const thaw = (state: PartnerState): MutablePartnerState => ({
   ...state,
-  subscriptions: new Map([...state.subscriptions].map(([id, record]) => [id, { ...record }])),
-  reservations: new Map(state.reservations),
-  deployments: new Map(state.deployments),
-  services: new Map(state.services),
-  usage: state.usage.copy(),
+  subscriptions:
+    state.subscriptions.size === 0
+      ? EMPTY_MAP
+      : new Map([...state.subscriptions].map(([id, record]) => [id, { ...record }])),
+  reservations: copyOf(state.reservations),
+  deployments: copyOf(state.deployments),
+  services: copyOf(state.services),
+  usage: state.usage.size === 0 ? EMPTY_ID_SET : state.usage.copy(),
 });
 
+/** A partner with no events, to apply events to: it holds only the shared empty collections. */
 export const emptyState = (): MutablePartnerState => ({
   partnerId: null,
   sharedTenantId: null,
   lastEventAt: null,
   version: 0,
   unattributedUsage: 0,
-  subscriptions: new Map(),
-  reservations: new Map(),
-  deployments: new Map(),
-  services: new Map(),
-  usage: new IdSet(),
+  subscriptions: EMPTY_MAP,
+  reservations: EMPTY_MAP,
+  deployments: EMPTY_MAP,
+  services: EMPTY_MAP,
+  usage: EMPTY_ID_SET,
 });
-
-const maps = ['subscriptions', 'reservations', 'deployments', 'services'] as const;
 
 /** Freezes a state: its subscription records (the recipes freeze the others), the collections and the root. */
 export function freezeState(state: MutablePartnerState): PartnerState {

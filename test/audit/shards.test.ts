@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compileRules, defaultRules, type AuditReport } from 'apss-domain';
 import { Auditor } from '../../src/audit/auditor.js';
 import { readNdjson } from '../../src/audit/ndjson.js';
-import { mergeShardReports } from '../../src/audit/parallel.js';
+import { mergeShardReports, planShards, verifiedReport, type ShardBudget } from '../../src/audit/parallel.js';
 import { auditShard, type ShardOutcome } from '../../src/audit/shard.js';
 import { guessShardOfLine, lineGuesser, shardOf } from '../../src/audit/shards.js';
 import { generateLog } from '../../src/cli/generate/log.js';
@@ -165,5 +165,95 @@ describe('an audit in shards', () => {
     expect(reports.map((r) => r.events)).toEqual([2, 0]);
     expect(mergeShardReports(reports)).toEqual(await wholeReport(Buffer.from(`${escaped}\n${escaped}\n`)));
     expect(mergeShardReports(reports).findings.map((f) => f.code)).toEqual(['TENANT_ALREADY_EXISTS']);
+  });
+});
+
+describe('shards that read different bytes', () => {
+  const tenantCreated = (partnerId: string) =>
+    `{"type":"SharedTenantCreated","data":{"partnerId":"${partnerId}","tenantId":"t"},"metadata":{"actor":{"id":"a","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"}}\n`;
+
+  it('given a file edited in place at the same size while the shards read it, then they disagree on its digest and the log is audited whole', async () => {
+    // One shard reads the line before the edit, the other after: the line's partner is another.
+    expect(left.length).toBe(right.length);
+    const [before, after] = [Buffer.from(tenantCreated(left)), Buffer.from(tenantCreated(right))];
+    const outcomes = await Promise.all([
+      auditShard(cut(before, []), { shard: 0, shards: 2, rules }),
+      auditShard(cut(after, []), { shard: 1, shards: 2, rules }),
+    ]);
+    const reads = outcomes.map((outcome) => (outcome.kind === 'done' ? outcome.read : undefined));
+    expect(reads.map((read) => [read?.lines, read?.bytes])).toEqual([
+      [1, before.length],
+      [1, before.length],
+    ]);
+    // Merged, the one line would be judged as two partners' events.
+    expect(mergeShardReports(reportsOf(outcomes))).toMatchObject({ records: 2, partners: 2 });
+    expect(verifiedReport(outcomes)).toEqual({
+      threads: false,
+      reason: 'the file changed while the threads read it',
+    });
+  });
+
+  it("given the same bytes cut into chunks differently, then the shards agree and their report is the whole log's", async () => {
+    const bytes = Buffer.from(tenantCreated(left) + tenantCreated(right) + tenantCreated(left));
+    const outcomes = await Promise.all([
+      auditShard(cut(bytes, [7, 200]), { shard: 0, shards: 2, rules }),
+      auditShard(cut(bytes, [100]), { shard: 1, shards: 2, rules }),
+    ]);
+    expect(verifiedReport(outcomes)).toEqual({ threads: true, report: await wholeReport(bytes) });
+  });
+
+  it('given a line whose bytes name another partner than its event, then the reason names the line', async () => {
+    const decoy = `{"type":"SharedTenantCreated","metadata":{"partnerId":"${right}","actor":{"id":"a","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"},"data":{"partnerId":"${left}","tenantId":"t"}}`;
+    expect(verifiedReport(await inShards(Buffer.from(`${tenantCreated(left)}${decoy}\n`), 2))).toEqual({
+      threads: false,
+      reason: 'the text of line 2 names another partner than its event does',
+    });
+  });
+});
+
+describe('planning the shards of a log, before any byte is read', () => {
+  const MB = 1024 * 1024;
+  const roomy: ShardBudget = { cores: 2, memoryBytes: 64 * 1024 * MB, minBytesPerShard: 16 * MB };
+
+  it('given the 36-line example and --jobs 64, then one thread, and the reason says why', () => {
+    expect(planShards(5_000, 64, roomy)).toEqual({
+      threads: false,
+      reason: 'a log of 5 KB is audited in one thread (a thread takes at least 16 MB of it)',
+    });
+  });
+
+  it('given a large log and more jobs than cores, then one shard per core', () => {
+    expect(planShards(1024 * MB, 64, roomy)).toMatchObject({ threads: true, shards: 2 });
+  });
+
+  it('given a log whose shards might need more memory than is free, then one thread, said before reading', () => {
+    const plan = planShards(1024 * MB, 2, { ...roomy, memoryBytes: 1024 * MB });
+    expect(plan).toEqual({
+      threads: false,
+      reason:
+        '2 threads might need 2,176 MB for this log, more than the 1,024 MB of memory free; one thread holds only what it finds',
+    });
+  });
+
+  it('property: never more shards than jobs, cores or shares worth a thread, and each may hold twice its share of the log', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 1, max: 256 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        (logBytes, jobs, cores, memoryBytes, minBytesPerShard) => {
+          const plan = planShards(logBytes, jobs, { cores, memoryBytes, minBytesPerShard });
+          if (!plan.threads) return;
+          expect(plan.shards).toBeGreaterThan(1);
+          expect(plan.shards).toBeLessThanOrEqual(Math.min(jobs, cores, logBytes / minBytesPerShard));
+          expect(plan.oldGenerationMb * MB).toBeGreaterThanOrEqual((2 * logBytes) / plan.shards);
+          expect(plan.shards * plan.oldGenerationMb * MB).toBeLessThanOrEqual(
+            Math.max(memoryBytes, plan.shards * 512 * MB),
+          );
+        },
+      ),
+    );
   });
 });

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { audit, decodeEvent, type AuditReport } from 'apss-domain';
+import * as E from 'fp-ts/lib/Either.js';
+import { decide, defaultRules, type Command, type DomainEvent } from 'apss-domain';
+import { applyEvent } from '../../src/domain/evolve.js';
+import { nextActivity } from '../../src/cli/generate/activity.js';
+import {
+  command,
+  newPartner,
+  nextId,
+  sharedTenantOf,
+  staffMember,
+  track,
+  type Partner,
+} from '../../src/cli/generate/partner.js';
+import { Random } from '../../src/cli/generate/random.js';
 import { injectedCodes } from '../../src/cli/generate/violations.js';
 import { apss } from './run.js';
 
@@ -18,6 +32,24 @@ const generate = async (partners: number, events: number, violations = 0, seed?:
   expect(run.stderr).toBe('');
   return run.stdout;
 };
+/** The events the rules accept for a command of the partner's (the generator issues only those). */
+const decided = (partner: Partner, cmd: Command): readonly DomainEvent[] => {
+  const decision = decide(cmd, partner.state, defaultRules);
+  if (E.isLeft(decision)) throw new Error(decision.left.message);
+  return decision.right;
+};
+const createTenantOf = (partner: Partner): Command =>
+  command(
+    'CreateSharedTenant',
+    {
+      partnerId: partner.id,
+      tenantId: sharedTenantOf(partner),
+      subscriptionId: nextId(partner, 'subscription'),
+    },
+    staffMember(partner, new Random('staff')),
+    '2019-12-31T00:00:00.000Z',
+  );
+
 const auditOf = async (log: string): Promise<AuditReport> =>
   audit(
     log
@@ -84,5 +116,44 @@ describe('apss generate', () => {
     const run = await apss(['generate', '--partners', '2', '--events', '20000'], { tty: true });
     expect(run.stderr).toMatch(/generating: [\d,]+ lines of 20,000/);
     expect(run.stdout.trimEnd().split('\n')).toHaveLength(20_000);
+  });
+
+  it('given a log long enough for a partner to forget its past, then the audit still finds exactly the injected violations', async () => {
+    const report = await auditOf(await generate(2, 12_000, 24, 'long'));
+    expect(report).toMatchObject({ records: 12_000, partners: 2 });
+    expect(report.findings).toHaveLength(24);
+    expect(new Set(report.findings.map((f) => f.position)).size).toBe(24);
+  });
+});
+
+describe('a generated partner keeps the same memory however many lines it has', () => {
+  const random = new Random('flat');
+  const live = (): Partner => {
+    const partner = newPartner(0, 3, random);
+    for (const event of decided(partner, createTenantOf(partner))) {
+      applyEvent(partner.state, event);
+      track(partner, event);
+    }
+    return partner;
+  };
+
+  it('given many lines of every kind, then its state holds no record ids, and only its 16 latest ended subscriptions', () => {
+    const partner = live();
+    let ended = 0;
+    for (let line = 0; line < 5_000; line++) {
+      const at = new Date(Date.parse('2020-01-01T00:00:00Z') + line * 60_000).toISOString();
+      for (const event of decided(partner, nextActivity(partner, random, at, Date.parse(at)))) {
+        applyEvent(partner.state, event);
+        track(partner, event);
+        if (event.type === 'SubscriptionCancelled' || event.type === 'SubscriptionMigratedToWebDirect')
+          ended += 1;
+      }
+    }
+    expect(ended).toBeGreaterThan(16);
+    const { usage, reservations, deployments, services, subscriptions } = partner.state;
+    expect([usage.size, reservations.size, deployments.size, services.size]).toEqual([0, 0, 0, 0]);
+    expect(partner.ended).toHaveLength(16);
+    expect(subscriptions.size).toBe(partner.active.length + 16);
+    expect(partner.customerTenants.length).toBeLessThanOrEqual(16);
   });
 });

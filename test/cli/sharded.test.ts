@@ -56,11 +56,33 @@ describe('apss audit --jobs (the built CLI)', () => {
     const { auditFileInShards } = (await import(
       `../../${'dist/audit/parallel.js'}`
     )) as typeof import('../../src/audit/parallel.js');
-    expect(await auditFileInShards(decoyed, { rules: defaultRules, jobs: 2 })).toBeUndefined();
-    expect(await auditFileInShards(log, { rules: defaultRules, jobs: 2 })).toMatchObject({ records: 4003 });
+    // A thread for every byte: this log is far smaller than a thread is worth.
+    const options = { rules: defaultRules, jobs: 2, minBytesPerShard: 1 };
+    expect(await auditFileInShards(decoyed, options)).toEqual({
+      threads: false,
+      reason: 'the text of line 1 names another partner than its event does',
+    });
+    expect(await auditFileInShards(log, options)).toEqual({
+      threads: true,
+      report: JSON.parse((await apssBuilt('audit', log, '--json', '--jobs', '1')).stdout),
+    });
     const whole = await apssBuilt('audit', decoyed, '--json', '--jobs', '1');
     expect(await apssBuilt('audit', decoyed, '--json', '--jobs', '2')).toEqual(whole);
     expect(JSON.parse(whole.stdout)).toMatchObject({ records: 4001 });
+  });
+
+  it('given the 36-line example and --jobs 64, then no thread is started: the plan says why, and the report is the one-thread report', async () => {
+    const { auditFileInShards } = (await import(
+      `../../${'dist/audit/parallel.js'}`
+    )) as typeof import('../../src/audit/parallel.js');
+    const example = 'examples/apss-log.ndjson';
+    expect(await auditFileInShards(example, { rules: defaultRules, jobs: 64 })).toEqual({
+      threads: false,
+      reason: expect.stringMatching(/^a log of \d+ KB is audited in one thread/) as unknown,
+    });
+    expect(await apssBuilt('audit', example, '--json', '--jobs', '64')).toEqual(
+      await apssBuilt('audit', example, '--json', '--jobs', '1'),
+    );
   });
 
   it('given a pipe with --jobs 2, then one thread reads it (threads would each read other lines of it)', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decide, evolve, fold, initialState, type DomainEvent, type PartnerState } from 'apss-domain';
+import { applyEvent } from '../../src/domain/evolve.js';
 import { IdSet } from '../../src/domain/idSet.js';
+import { emptyState, thaw } from '../../src/domain/state.js';
 import { buyRi, cancel, createTenant, deploy, history, provision, purchase, usage } from './fixtures.js';
 
 const scripted = history([
@@ -96,5 +98,50 @@ describe('evolve leaves the state it is given as it was', () => {
     expect([Object.isFrozen(mine.usage), Object.isFrozen(next.usage)]).toEqual([false, true]);
     expect(evolve(mine, scripted[at + 1] as DomainEvent).usage).toBe(mine.usage);
     expect(Object.isFrozen(mine.usage)).toBe(false);
+  });
+});
+
+describe('lean partners: states without records of a kind share one frozen empty collection of it', () => {
+  const [created, purchased, recorded] = history([
+    createTenant('t1', 's1', { at: '2018-06-01T00:00:00Z' }),
+    usage('s1', '2018-06-02'),
+  ]) as [DomainEvent, DomainEvent, DomainEvent];
+  const collections = (state: PartnerState) => [
+    state.subscriptions,
+    state.reservations,
+    state.deployments,
+    state.services,
+    state.usage,
+  ];
+  const expectShared = (a: PartnerState, b: PartnerState) => {
+    for (const [i, collection] of collections(a).entries()) expect(collection).toBe(collections(b)[i]);
+  };
+
+  it('given two partners with one event each, then their states share every empty collection, frozen', () => {
+    const other = { ...created, data: { ...created.data, partnerId: 'p2' } } as DomainEvent;
+    const [one, two] = [fold([created]), evolve(initialState, other)];
+    expectShared(one, two);
+    expectShared(one, initialState);
+    expectDeeplyFrozen(one);
+  });
+
+  it('given a partner sharing the empty collections, when it gets its first record, then it has its own and the shared ones stay empty', () => {
+    const one = fold([created]);
+    for (const next of [fold([purchased], one), evolve(one, purchased)]) {
+      expect(next.subscriptions).not.toBe(one.subscriptions);
+      expect([...next.subscriptions.keys()]).toEqual(['s1']);
+      expect(next.reservations).toBe(one.reservations);
+      expectDeeplyFrozen(next);
+    }
+    expect([initialState.subscriptions.size, one.subscriptions.size]).toEqual([0, 0]);
+  });
+
+  it('given mutable states made to apply events to, then they share the empty collections until written', () => {
+    const [a, b] = [emptyState(), emptyState()];
+    expect(a.subscriptions).toBe(b.subscriptions);
+    expect(a.usage).toBe(b.usage);
+    for (const event of [created, purchased, recorded]) applyEvent(a, event);
+    expect([a.subscriptions.size, a.usage.size, b.subscriptions.size, b.usage.size]).toEqual([1, 1, 0, 0]);
+    expect(thaw(fold([created])).services).toBe(b.services);
   });
 });

@@ -45,11 +45,12 @@ async function auditFileSharded(
   if (size === undefined) return undefined;
   const progress = new Progress(io.stderr, `auditing ${file}`, size);
   try {
-    return await auditFileInShards(file, {
+    const sharded = await auditFileInShards(file, {
       rules,
       jobs,
       progress: (lines, bytes) => progress.update(lines, bytes),
     });
+    return sharded.threads ? sharded.report : undefined;
   } finally {
     progress.done();
   }

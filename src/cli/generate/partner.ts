@@ -98,7 +98,29 @@ const remove = (items: string[], item: string): void => {
   if (index !== -1) items.splice(index, 1);
 };
 
-/** Keeps the generator's lists in step with an event the partner's state has just taken. */
+/**
+ * What a generated partner keeps of its past, so that a log of any length is made in the same memory.
+ * No ids of the records it made: only the rule against duplicates reads them, and the generator's
+ * ids are new by construction; but services while it has no shared tenant, as R5 judges that tenant
+ * by them. Only the most recent of its ended subscriptions and customer tenants, among which the
+ * generator picks.
+ */
+const KEPT_ENDED = 16;
+const KEPT_CUSTOMER_TENANTS = 16;
+
+/** The state's shared empty collections, to put in place of those a partner forgets. */
+const nothing = emptyState();
+
+/** Adds an item to a list that keeps only its most recent `kept`; answers the item dropped, if any. */
+const pushKept = (items: string[], item: string, kept: number): string | undefined => {
+  items.push(item);
+  return items.length > kept ? items.shift() : undefined;
+};
+
+/**
+ * Keeps the generator's lists in step with an event the partner's state has just taken, and lets the
+ * state forget what no later line of the generator's can name (see KEPT_ENDED).
+ */
 export function track(partner: Partner, event: DomainEvent): void {
   switch (event.type) {
     case 'ApssSubscriptionPurchased':
@@ -112,18 +134,30 @@ export function track(partner: Partner, event: DomainEvent): void {
     case 'SubscriptionMigratedToWebDirect':
       if (partner.active.includes(event.data.subscriptionId)) {
         remove(partner.active, event.data.subscriptionId);
-        partner.ended.push(event.data.subscriptionId);
+        const forgotten = pushKept(partner.ended, event.data.subscriptionId, KEPT_ENDED);
+        if (forgotten !== undefined) partner.state.subscriptions.delete(forgotten);
       }
       return;
     case 'SharedTenantCreated':
       remove(partner.customerTenants, event.data.tenantId);
+      partner.state.services = nothing.services;
       return;
     case 'ServiceProvisioned':
       if (
         event.data.tenantId !== partner.state.sharedTenantId &&
         !partner.customerTenants.includes(event.data.tenantId)
       )
-        partner.customerTenants.push(event.data.tenantId);
+        pushKept(partner.customerTenants, event.data.tenantId, KEPT_CUSTOMER_TENANTS);
+      if (partner.state.sharedTenantId !== null) partner.state.services = nothing.services;
+      return;
+    case 'ReservedInstancePurchased':
+      partner.state.reservations = nothing.reservations;
+      return;
+    case 'MarketplaceOfferDeployed':
+      partner.state.deployments = nothing.deployments;
+      return;
+    case 'UsageRecorded':
+      partner.state.usage = nothing.usage;
       return;
     default:
       return;
