@@ -57,7 +57,7 @@ describe('the links of the docs', () => {
 
 describe('the performance page', () => {
   const benchmarks = readdirSync(join(root, 'bench'))
-    .filter((name) => name.endsWith('.mjs') && name !== 'run.mjs')
+    .filter((name) => name.endsWith('.mjs') && name !== 'run.mjs' && !name.startsWith('_'))
     .map((name) => name.slice(0, -'.mjs'.length));
   const named = [...textOf('docs/performance.md').matchAll(/npm run bench -- (\w+)/g)].map((m) => m[1]);
 
