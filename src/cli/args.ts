@@ -37,6 +37,7 @@ const AuditArguments = struct(
   {
     rules: RulesName,
     json: t.boolean,
+    ndjson: t.boolean,
     exitZero: t.boolean,
   },
   { file: LogFile, postgres: ConnectionString, jobs: countFrom('Jobs', 1, 64) },
@@ -78,6 +79,7 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
   audit: {
     rules: { type: 'string', field: 'rules' },
     json: { type: 'boolean', field: 'json' },
+    ndjson: { type: 'boolean', field: 'ndjson' },
     'exit-zero': { type: 'boolean', field: 'exitZero' },
     postgres: { type: 'string', field: 'postgres' },
     jobs: { type: 'string', field: 'jobs' },
@@ -97,7 +99,7 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
 };
 
 const defaults: { readonly [K in Subcommand]: Record<string, unknown> } = {
-  audit: { rules: 'default', json: false, exitZero: false },
+  audit: { rules: 'default', json: false, ndjson: false, exitZero: false },
   replay: { view: 'overview', json: false, csv: false },
   generate: { seed: 'apss', violations: '0' },
 };
@@ -208,6 +210,8 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
         );
       if (file.right !== undefined && fields.postgres !== undefined)
         return fail(name, 'give either a log file or --postgres, not both');
+      if (fields.json === true && fields.ndjson === true)
+        return fail(name, 'choose one of --json and --ndjson');
       const args = decodeFields(name, AuditArguments, {
         ...fields,
         ...(file.right === undefined ? {} : { file: file.right }),

@@ -7,10 +7,16 @@ import { runCli } from '../../src/cli/run.js';
 
 export type Ran = { readonly code: number; readonly stdout: string; readonly stderr: string };
 
-/** Runs `apss` in this process with captured streams; `tty` makes stderr claim to be a terminal. */
+/**
+ * Runs `apss` in this process with captured streams; `tty` makes stderr claim to be a terminal. Stdin
+ * may be chunks given as they are asked for, which may look at what was written so far (`written`).
+ */
 export async function apss(
   argv: readonly string[],
-  options: { stdin?: string | Buffer; tty?: boolean } = {},
+  options: {
+    stdin?: string | Buffer | ((written: () => string) => AsyncIterable<Buffer>);
+    tty?: boolean;
+  } = {},
 ): Promise<Ran> {
   const stdout = new PassThrough();
   const stderr = Object.assign(new PassThrough(), { isTTY: options.tty ?? false, columns: 120 });
@@ -18,7 +24,11 @@ export async function apss(
   const err: Buffer[] = [];
   stdout.on('data', (chunk: Buffer) => out.push(chunk));
   stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]);
+  const given = options.stdin;
+  const stdin =
+    typeof given === 'function'
+      ? given(() => Buffer.concat(out).toString('utf8'))
+      : Readable.from(given === undefined ? [] : [Buffer.from(given)]);
   const code = await runCli(argv, { stdin, stdout, stderr });
   await new Promise((resolve) => setImmediate(resolve));
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };

@@ -56,11 +56,36 @@ describe('apss audit --jobs (the built CLI)', () => {
     const { auditFileInShards } = (await import(
       `../../${'dist/audit/parallel.js'}`
     )) as typeof import('../../src/audit/parallel.js');
-    expect(await auditFileInShards(decoyed, { rules: defaultRules, jobs: 2 })).toBeUndefined();
-    expect(await auditFileInShards(log, { rules: defaultRules, jobs: 2 })).toMatchObject({ records: 4003 });
+    const found: unknown[] = [];
+    const options = { rules: defaultRules, jobs: 2, found: (finding: unknown) => found.push(finding) };
+    expect(await auditFileInShards(decoyed, options)).toEqual({
+      kind: 'whole',
+      reason: 'line 1 holds an event of another partner than the first partnerId in its text',
+      through: 0,
+    });
+    found.length = 0;
+    const done = await auditFileInShards(log, options);
+    expect(done).toMatchObject({ kind: 'done', summary: { records: 4003, findings: found.length } });
+    expect(found.length).toBeGreaterThan(0);
     const whole = await apssBuilt('audit', decoyed, '--json', '--jobs', '1');
-    expect(await apssBuilt('audit', decoyed, '--json', '--jobs', '2')).toEqual(whole);
+    expect(await apssBuilt('audit', decoyed, '--json', '--jobs', '2')).toEqual({
+      ...whole,
+      stderr:
+        'apss audit: auditing in one thread: line 1 holds an event of another partner than the first partnerId in its text\n',
+    });
     expect(JSON.parse(whole.stdout)).toMatchObject({ records: 4001 });
+  });
+
+  it('given a line the shards cannot split after many findings have been written, then the one-thread audit writes the rest, none twice', async () => {
+    // 60,000 lines of {}, then a blank line.
+    const late = files.file('late-decoy.ndjson', ['{}\n'.repeat(60_000), ...generated, decoy].join('\n'));
+    const whole = await apssBuilt('audit', late, '--ndjson', '--jobs', '1');
+    const split = await apssBuilt('audit', late, '--ndjson', '--jobs', '2');
+    expect(split.stderr).toBe(
+      `apss audit: auditing in one thread: line ${60_002 + generated.length} holds an event of another partner than the first partnerId in its text\n`,
+    );
+    expect({ ...split, stderr: '' }).toEqual(whole);
+    expect(whole.stdout.split('\n').length).toBeGreaterThan(60_000);
   });
 
   it('given a pipe with --jobs 2, then one thread reads it (threads would each read other lines of it)', async () => {
