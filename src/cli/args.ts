@@ -63,6 +63,7 @@ export type GenerateArguments = t.TypeOf<typeof GenerateArguments>;
 /** What the command line asks for. */
 export type Invocation =
   | { readonly command: 'help'; readonly topic?: Subcommand }
+  | { readonly command: 'version' }
   | { readonly command: 'audit'; readonly args: AuditArguments }
   | { readonly command: 'replay'; readonly args: ReplayArguments }
   | { readonly command: 'generate'; readonly args: GenerateArguments };
@@ -187,7 +188,15 @@ function oneFile(command: Subcommand, operands: readonly string[]): E.Either<Usa
 export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, Invocation> {
   const [name, ...rest] = argv;
   if (name === undefined) return fail(undefined, 'missing command: audit, replay or generate');
-  if (name === '--help' || name === '-h' || name === 'help') return E.right({ command: 'help' });
+  if (name === '--version') return E.right({ command: 'version' });
+  if (name === '--help' || name === '-h') return E.right({ command: 'help' });
+  if (name === 'help') {
+    const [topic, ...extra] = rest;
+    if (topic === undefined) return E.right({ command: 'help' });
+    if (!isSubcommand(topic) || extra.length > 0)
+      return fail(undefined, `no help on ${rest.join(' ')} (apss help audit, replay or generate)`);
+    return E.right({ command: 'help', topic });
+  }
   if (!isSubcommand(name))
     return fail(
       undefined,

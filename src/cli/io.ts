@@ -7,6 +7,8 @@ export type CliIo = {
   readonly stdin: AsyncIterable<Uint8Array | string>;
   readonly stdout: Writable;
   readonly stderr: Writable & ProgressStream;
+  /** The terminal's type (`TERM`): progress draws no control codes on a dumb one. */
+  readonly term?: string | undefined;
 };
 
 /** Writes text, waiting while the reader is behind, so that a long output never piles up in memory. */

@@ -8,7 +8,7 @@ import { runCli } from '../../src/cli/run.js';
 export type Ran = { readonly code: number; readonly stdout: string; readonly stderr: string };
 
 /**
- * Runs `apss` in this process with captured streams; `tty` makes stderr claim to be a terminal. Stdin
+ * Runs `apss` in this process with captured streams; `tty` makes stderr claim to be a terminal (of type `term`). Stdin
  * may be chunks given as they are asked for, which may look at what was written so far (`written`).
  */
 export async function apss(
@@ -16,6 +16,7 @@ export async function apss(
   options: {
     stdin?: string | Buffer | ((written: () => string) => AsyncIterable<Buffer>);
     tty?: boolean;
+    term?: string;
   } = {},
 ): Promise<Ran> {
   const stdout = new PassThrough();
@@ -29,7 +30,7 @@ export async function apss(
     typeof given === 'function'
       ? given(() => Buffer.concat(out).toString('utf8'))
       : Readable.from(given === undefined ? [] : [Buffer.from(given)]);
-  const code = await runCli(argv, { stdin, stdout, stderr });
+  const code = await runCli(argv, { stdin, stdout, stderr, term: options.term });
   await new Promise((resolve) => setImmediate(resolve));
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }

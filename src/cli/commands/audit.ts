@@ -49,7 +49,7 @@ async function auditFileSharded(
   );
   // A file that cannot even be looked at is left to the one-thread audit, which says what is wrong.
   if (size === undefined) return undefined;
-  const progress = new Progress(io.stderr, `auditing ${file}`, size);
+  const progress = new Progress(io, `auditing ${file}`, size);
   try {
     return await auditFileInShards(file, {
       rules,

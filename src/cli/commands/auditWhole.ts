@@ -17,7 +17,7 @@ async function auditFile(file: string, { auditor, ready, io }: Feeding): Promise
   const opened = await openLog(file, io.stdin);
   if (E.isLeft(opened)) return opened;
   const { label, size, chunks } = opened.right;
-  const progress = new Progress(io.stderr, `auditing ${label}`, size);
+  const progress = new Progress(io, `auditing ${label}`, size);
   let bytes = 0;
   let judging = false;
   try {
@@ -53,7 +53,7 @@ async function auditStore(
 ): Promise<E.Either<string, string>> {
   const { PostgresEventStore } = await import('../../postgres/index.js');
   const store = new PostgresEventStore({ connectionString });
-  const progress = new Progress(io.stderr, 'auditing PostgreSQL');
+  const progress = new Progress(io, 'auditing PostgreSQL');
   let position = 0;
   try {
     for await (const record of store.readRecords()) {
