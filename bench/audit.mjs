@@ -7,12 +7,10 @@
 //   APSS_BENCH_LINES=10000000 npm run bench -- audit    10,000,000 lines
 //   APSS_BENCH_ROUNDS=1 ...                             one round each instead of two
 //   APSS_BENCH_KEEP=1 ...                               keep the generated log in bench/.data/
-import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, rmSync, statSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { mb, runNode as run } from './_child.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'cli', 'main.js');
@@ -28,12 +26,6 @@ const TARGET_MEMORY = 0.5;
 const data = join(here, '.data');
 const log = join(data, `audit-${LINES}.ndjson`);
 
-// Reports the child's peak RSS on fd 3 when it exits, whatever way it exits. The preload runs in worker
-// threads too; the process's figure is the main thread's to report.
-const peakRss =
-  'data:text/javascript,import{writeSync}from"node:fs";import{isMainThread}from"node:worker_threads";' +
-  'if(isMainThread)process.on("exit",()=>{try{writeSync(3,String(process.resourceUsage().maxRSS*1024))}catch{}})';
-
 const baseline = `
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -44,30 +36,6 @@ for await (const line of createInterface({ input: createReadStream(process.argv[
 process.stdout.write(String(lines));
 `;
 
-/** Runs node with these arguments; resolves with its exit code, stdout, wall time and peak RSS. */
-function run(args, stdout = 'pipe') {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', peakRss, ...args], {
-      stdio: ['ignore', stdout, 'inherit', 'pipe'],
-    });
-    const out = [];
-    let rss = '';
-    child.stdout?.on('data', (chunk) => out.push(chunk));
-    child.stdio[3].on('data', (chunk) => (rss += chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code,
-        stdout: Buffer.concat(out).toString(),
-        ms: performance.now() - started,
-        rss: Number(rss),
-      }),
-    );
-  });
-}
-
-const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
 const rate = (ms) => `${Math.round((LINES / ms) * 1000).toLocaleString('en-US')} lines/s`;
 
 mkdirSync(data, { recursive: true });

@@ -1,0 +1,38 @@
+// What the benchmarks share: running node in a child process and measuring its wall time and peak memory.
+import { Buffer } from 'node:buffer';
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+
+// Reports the child's peak RSS on fd 3 when it exits, whatever way it exits. The preload runs in worker
+// threads too; the process's figure is the main thread's to report.
+const peakRss =
+  'data:text/javascript,import{writeSync}from"node:fs";import{isMainThread}from"node:worker_threads";' +
+  'if(isMainThread)process.on("exit",()=>{try{writeSync(3,String(process.resourceUsage().maxRSS*1024))}catch{}})';
+
+/**
+ * Runs node with these arguments; resolves with its exit code, stdout, wall time and peak RSS. `stdout`
+ * may be a file descriptor to write to, or a function given each chunk (then none is kept).
+ */
+export function runNode(args, stdout = 'pipe') {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', peakRss, ...args], {
+      stdio: ['ignore', typeof stdout === 'function' ? 'pipe' : stdout, 'inherit', 'pipe'],
+    });
+    const out = [];
+    let rss = '';
+    child.stdout?.on('data', typeof stdout === 'function' ? stdout : (chunk) => out.push(chunk));
+    child.stdio[3].on('data', (chunk) => (rss += chunk));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString(),
+        ms: performance.now() - started,
+        rss: Number(rss),
+      }),
+    );
+  });
+}
+
+export const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
