@@ -70,6 +70,18 @@ describe('apss audit: a table of wide characters', () => {
   });
 });
 
+describe('apss replay: a table of wide characters', () => {
+  it('given a partner id in CJK, then the columns after it line up on a terminal', async () => {
+    const log = files.file('wide-replay.ndjson', ndjson([...tenantOf('株式会社'), ...tenantOf('p1')]));
+    const run = await apss(['replay', log]);
+    const table = run.stdout.split('\n\n')[0]?.split('\n') ?? [];
+    expect(table).toHaveLength(3);
+    expect(table[1]).toContain('株式会社');
+    // Where the second column (the shared tenant) starts, in terminal columns, on every line.
+    expect(new Set(table.map((line) => stringWidth(/^\S+\s+/.exec(line)?.[0] ?? ''))).size).toBe(1);
+  });
+});
+
 describe('apss audit --jobs N on what only one thread can read', () => {
   it('given stdin with --jobs 2, then a line on stderr says why one thread audits it, and the report is the same', async () => {
     const log = ndjson(tenantOf('p1', 't1', 's1', { at: '2020-01-01T00:00:00Z' }));
