@@ -1,5 +1,5 @@
-// bench/report: `apss audit` on a log of malformed lines (`{}`, each one a finding), as text, --ndjson and
-// --json, at 1,000,000 lines (the baseline) and at 10 times as many. Target: the report of any size is
+// bench/report: `apss audit` on a log of malformed lines (`{}`, each one a finding), as text, --ndjson,
+// --json and --ndjson in 2 threads (whose findings are merged as they come), at 1,000,000 lines (the baseline) and at 10 times as many. Target: the report of any size is
 // written to the end (exit 1, every finding counted) and peak memory (RSS) stays flat: at most 1.5x the
 // baseline's at 10 times the findings.
 //   npm run bench -- report                               1,000,000 and 10,000,000 lines
@@ -30,24 +30,29 @@ async function malformedLog(lines) {
 }
 
 const number = (n) => n.toLocaleString('en-US');
-/** What each output must end with for a log of `lines` malformed lines. */
-const checks = {
-  text: (lines, tail) => tail.includes(`and ${number(lines - 1000)} more findings`),
-  '--ndjson': (lines, tail, newlines) =>
-    newlines === lines + 1 &&
-    tail.endsWith(`{"records":${lines},"events":0,"partners":0,"findings":${lines}}\n`),
-  '--json': (lines, tail) => tail.endsWith(`"records": ${lines},\n  "events": 0,\n  "partners": 0\n}\n`),
+const ndjsonEnds = (lines, tail, newlines) =>
+  newlines === lines + 1 &&
+  tail.endsWith(`{"records":${lines},"events":0,"partners":0,"findings":${lines}}\n`);
+/** Each mode's flags, and what its output must end with for a log of `lines` malformed lines. */
+const modes = {
+  text: { flags: [], ends: (lines, tail) => tail.includes(`and ${number(lines - 1000)} more findings`) },
+  '--ndjson': { flags: ['--ndjson'], ends: ndjsonEnds },
+  '--json': {
+    flags: ['--json'],
+    ends: (lines, tail) => tail.endsWith(`"records": ${lines},\n  "events": 0,\n  "partners": 0\n}\n`),
+  },
+  '--ndjson --jobs 2': { flags: ['--ndjson', '--jobs', '2'], ends: ndjsonEnds },
 };
 
 /** Audits the log in one mode, keeping only the count of lines and the end of what is written. */
 async function audit(log, lines, mode) {
   let tail = '';
   let newlines = 0;
-  const run = await runNode([cli, 'audit', log, ...(mode === 'text' ? [] : [mode])], (chunk) => {
+  const run = await runNode([cli, 'audit', log, ...modes[mode].flags], (chunk) => {
     for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) newlines += 1;
     tail = (tail + chunk.toString()).slice(-300);
   });
-  if (run.code !== 1 || !checks[mode](lines, tail, newlines))
+  if (run.code !== 1 || !modes[mode].ends(lines, tail, newlines))
     throw new Error(
       `bench/report: ${mode} on ${number(lines)} lines: exit ${run.code}, ended ${JSON.stringify(tail)}`,
     );
@@ -55,7 +60,7 @@ async function audit(log, lines, mode) {
 }
 
 const missed = [];
-for (const mode of Object.keys(checks)) {
+for (const mode of Object.keys(modes)) {
   const figures = [];
   for (const lines of [BASE_LINES, LINES]) {
     const log = await malformedLog(lines);
@@ -68,7 +73,7 @@ for (const mode of Object.keys(checks)) {
   const [base, big] = figures;
   const growth = big.rss / base.rss;
   console.log(
-    `apss audit ${mode.padEnd(8)} ${number(base.lines)} findings: ${(base.ms / 1000).toFixed(1)} s, peak RSS ${mb(base.rss)}; ` +
+    `apss audit ${mode.padEnd(17)} ${number(base.lines)} findings: ${(base.ms / 1000).toFixed(1)} s, peak RSS ${mb(base.rss)}; ` +
       `${number(big.lines)}: ${(big.ms / 1000).toFixed(1)} s, peak RSS ${mb(big.rss)} (${growth.toFixed(2)}x)`,
   );
   if (growth > TARGET_GROWTH) missed.push(`${mode} ${growth.toFixed(2)}x > ${TARGET_GROWTH}x`);

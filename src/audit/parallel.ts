@@ -24,8 +24,8 @@ export type ShardMessage =
 export type ShardReply = { readonly kind: 'taken'; readonly batches: number };
 
 /**
- * How many batches of findings (each a chunk's) a shard may have sent that are not yet passed on: the
- * bound on what the merge holds, as a shard that gets ahead of the others waits for them.
+ * How many batches of findings (each of one piece of the log) a shard may have sent that are not yet
+ * passed on: the bound on what the merge holds, as a shard that gets ahead of the others waits.
  */
 export const BATCHES_IN_FLIGHT = 2;
 
