@@ -10,19 +10,20 @@ const peakRss =
   'if(isMainThread)process.on("exit",()=>{try{writeSync(3,String(process.resourceUsage().maxRSS*1024))}catch{}})';
 
 /**
- * Runs node with these arguments, stdout piped unless given a file descriptor, stderr as given
- * ('inherit' unless 'pipe'); resolves with its exit code, stdout, stderr, wall time and peak RSS.
+ * Runs node with these arguments; resolves with its exit code, stdout, stderr, wall time and peak RSS.
+ * `stdout` is piped and kept unless it is a file descriptor to write to, or a function given each
+ * chunk (then none is kept); stderr is inherited unless 'pipe'.
  */
 export function runNode(args, { stdout = 'pipe', stderr = 'inherit' } = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, ['--import', peakRss, ...args], {
-      stdio: ['ignore', stdout, stderr, 'pipe'],
+      stdio: ['ignore', typeof stdout === 'function' ? 'pipe' : stdout, stderr, 'pipe'],
     });
     const out = [];
     const err = [];
     let rss = '';
-    child.stdout?.on('data', (chunk) => out.push(chunk));
+    child.stdout?.on('data', typeof stdout === 'function' ? stdout : (chunk) => out.push(chunk));
     child.stderr?.on('data', (chunk) => err.push(chunk));
     child.stdio[3].on('data', (chunk) => (rss += chunk));
     child.on('error', reject);
@@ -37,3 +38,5 @@ export function runNode(args, { stdout = 'pipe', stderr = 'inherit' } = {}) {
     );
   });
 }
+
+export const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;

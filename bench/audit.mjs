@@ -10,7 +10,7 @@
 import { mkdirSync, openSync, closeSync, rmSync, statSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runNode } from './_child.mjs';
+import { mb, runNode } from './_child.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'cli', 'main.js');
@@ -37,8 +37,6 @@ process.stdout.write(String(lines));
 `;
 
 const run = (args, stdout = 'pipe') => runNode(args, { stdout });
-
-const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
 const rate = (ms) => `${Math.round((LINES / ms) * 1000).toLocaleString('en-US')} lines/s`;
 
 mkdirSync(data, { recursive: true });

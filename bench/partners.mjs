@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Auditor } from '../dist/audit/auditor.js';
 import { decodeEvent } from '../dist/events/decode.js';
 import { compileRules, defaultRules } from '../dist/policies/ruleSet.js';
-import { runNode } from './_child.mjs';
+import { mb, runNode } from './_child.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'cli', 'main.js');
@@ -89,7 +89,6 @@ if (!existsSync(log)) {
   await once(out, 'finish');
 }
 const size = statSync(log).size;
-const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
 console.log(`log: ${log} (${mb(size)}, ${LOG_PARTNERS.toLocaleString('en-US')} partners)`);
 
 async function audit(flags) {

@@ -57,8 +57,8 @@ export { InMemoryEventStore } from './store/inMemory.js';
 export { StateCache, type CachedState } from './store/stateCache.js';
 export { handleCommand, type HandleCommandOptions, type CommandHandled } from './store/handleCommand.js';
 
-export { audit, type AuditOptions } from './audit/audit.js';
-export type { AuditReport, Finding } from './audit/auditor.js';
+export { audit, auditTo, type AuditOptions } from './audit/audit.js';
+export type { AuditReport, AuditSummary, Finding, FindingSink } from './audit/auditor.js';
 
 export { project, type Projection } from './projections/projection.js';
 export { asOf, projectAsOf } from './projections/asOf.js';

@@ -26,6 +26,15 @@ export type AuditReport = {
   readonly findings: readonly Finding[];
 };
 
+/** What an audit read and how many findings it sent on, for an audit whose findings go to a sink. */
+export type AuditSummary = Omit<AuditReport, 'findings'> & {
+  /** How many findings were found (each was given to the sink, in log order). */
+  readonly findings: number;
+};
+
+/** Where an audit's findings go as they are found, in log order, instead of being kept. */
+export type FindingSink = (finding: Finding) => void;
+
 /** What a malformed record still says about itself, so that its finding can name the partner and event type. */
 function claimsOf(record: unknown): Pick<Finding, 'partnerId' | 'eventType'> {
   if (!isRecord(record)) return {};
@@ -45,10 +54,21 @@ function claimsOf(record: unknown): Pick<Finding, 'partnerId' | 'eventType'> {
 export class Auditor {
   private readonly states = new Map<string, MutablePartnerState>();
   private readonly findings: Finding[] = [];
+  private found = 0;
   private records = 0;
   private events = 0;
 
-  constructor(private readonly rules: CompiledRules) {}
+  /** Without a sink, the findings are kept for `report()`; with one, each goes there and none is kept. */
+  constructor(
+    private readonly rules: CompiledRules,
+    private readonly sink?: FindingSink,
+  ) {}
+
+  private add(finding: Finding): void {
+    this.found += 1;
+    if (this.sink === undefined) this.findings.push(finding);
+    else this.sink(finding);
+  }
 
   /** A record read from the log, at its position. */
   record(position: number, record: unknown): void {
@@ -60,7 +80,7 @@ export class Auditor {
   /** A record that is not a well-formed event: a finding, and nothing is applied. */
   malformed(position: number, record: unknown, failure: DecodeFailure): void {
     this.records += 1;
-    this.findings.push({ position, code: 'MALFORMED_EVENT', ...claimsOf(record), message: failure.message });
+    this.add({ position, code: 'MALFORMED_EVENT', ...claimsOf(record), message: failure.message });
   }
 
   /** A well-formed event: judged against its partner's state just before it, then applied. */
@@ -74,7 +94,7 @@ export class Auditor {
       this.states.set(partnerId, state);
     }
     for (const violation of allViolations(state, event, this.rules))
-      this.findings.push({
+      this.add({
         position,
         code: violation.code,
         partnerId,
@@ -87,12 +107,12 @@ export class Auditor {
   /** A record that could not even be read (a line that is not JSON), at its position. */
   unreadable(position: number, problem: string): void {
     this.records += 1;
-    this.findings.push({ position, code: 'MALFORMED_EVENT', message: problem });
+    this.add({ position, code: 'MALFORMED_EVENT', message: problem });
   }
 
   /** Something outside the records stopped the audit at this position (the source failed). */
   stopped(position: number, reason: string): void {
-    this.findings.push({
+    this.add({
       position,
       code: 'MALFORMED_EVENT',
       message: `the audit stopped after ${this.records} records: ${reason}`,
@@ -104,6 +124,12 @@ export class Auditor {
     return this.records;
   }
 
+  /** The counts so far; `findings` counts those found, whether kept or given to the sink. */
+  summary(): AuditSummary {
+    return { records: this.records, events: this.events, partners: this.states.size, findings: this.found };
+  }
+
+  /** The report with the findings kept (none when they went to a sink). */
   report(): AuditReport {
     return {
       records: this.records,

@@ -25,3 +25,19 @@ export async function* chunksOf(handle: FileHandle, chunkBytes = READ_BYTES): As
 export async function* fileChunks(path: string): AsyncGenerator<Buffer> {
   yield* chunksOf(await open(path, 'r'));
 }
+
+/** The pieces a reader that waits for its output reads at a time (see slicesOf). */
+export const PACED_BYTES = 64 * 1024;
+
+/**
+ * The chunks cut into pieces of at most `bytes`: whoever waits between chunks (for its output to be
+ * taken) then waits after less input, so that what a chunk's lines produce stays small.
+ */
+export async function* slicesOf<T extends Uint8Array | string>(
+  chunks: AsyncIterable<T>,
+  bytes: number,
+): AsyncGenerator<T, void, undefined> {
+  for await (const chunk of chunks)
+    for (let at = 0; at < chunk.length; at += bytes)
+      yield (typeof chunk === 'string' ? chunk.slice(at, at + bytes) : chunk.subarray(at, at + bytes)) as T;
+}

@@ -1,8 +1,10 @@
+import * as E from 'fp-ts/lib/Either.js';
 import { stat } from 'node:fs/promises';
 import { availableParallelism, freemem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../policies/ruleSet.js';
-import type { AuditReport } from './auditor.js';
+import type { AuditReport, AuditSummary, Finding, FindingSink } from './auditor.js';
+import { FindingsMerge } from './findingsMerge.js';
 import type { ShardOutcome } from './shard.js';
 
 /** What a shard worker is given: the file, which shard it is, and the rule set (it compiles its own). */
@@ -16,16 +18,39 @@ export type ShardTask = {
 export type ShardMessage =
   | ShardOutcome
   | { readonly kind: 'progress'; readonly lines: number; readonly bytes: number }
+  /** The shard's next findings, all those of its lines up to `through`. */
+  | { readonly kind: 'findings'; readonly findings: readonly Finding[]; readonly through: number }
   | { readonly kind: 'failed'; readonly reason: string };
+
+/** To a shard: this many of its batches of findings have been passed on, so it may send more. */
+export type ShardReply = { readonly kind: 'taken'; readonly batches: number };
+
+/**
+ * How many batches of findings (each of one piece of the log) a shard may have sent that are not yet
+ * passed on: the bound on what the merge holds, as a shard that gets ahead of the others waits.
+ */
+export const BATCHES_IN_FLIGHT = 2;
 
 export type ShardedAuditOptions = {
   readonly rules: RuleSet;
   readonly jobs: number;
+  /** Where the findings go, in log order, as soon as every shard has read past them. */
+  readonly found: FindingSink;
+  /** Resolves when what `found` was given has been taken (the shards wait for it before going on). */
+  readonly drained?: () => Promise<void>;
   /** Lines and bytes that every shard has read. */
   readonly progress?: (lines: number, bytes: number) => void;
   /** The least share of the log worth a thread (MIN_BYTES_PER_SHARD unless given). */
   readonly minBytesPerShard?: number;
 };
+
+/**
+ * How an audit in shards ended: done, with the counts of the whole log; or not, and why, so that the
+ * log must be audited whole, after `through`: every finding of the lines up to there has been given.
+ */
+export type ShardedAudit =
+  | { readonly kind: 'done'; readonly summary: AuditSummary }
+  | { readonly kind: 'whole'; readonly reason: string; readonly through: number };
 
 /**
  * A shard's young generation. V8 sizes it for one isolate a process (up to 48 MB), and two of them at
@@ -105,38 +130,48 @@ function freeMemory(): number {
   return constrained !== undefined && constrained > 0 ? Math.min(constrained, free) : free;
 }
 
-/** What a sharded audit came to: the report of the whole log, or why the log must be audited whole. */
-export type ShardedAudit =
-  | { readonly threads: true; readonly report: AuditReport }
-  | { readonly threads: false; readonly reason: string };
-
 /**
- * Audits a log file in worker threads, one shard of the partners each (see auditShard), and merges
- * their reports into the report of the whole log. Threads false, with the reason, when the log is not
- * worth threads or they might not fit (see planShards; then no thread is started), or their work
- * cannot be used: a line's event is not of the partner its bytes seem to name, the shards read
- * different bytes (the file changed meanwhile), or one failed (the file could not be read, or it ran
- * out of memory). Then audit it whole, which says what went wrong where.
+ * Audits a log file in worker threads, one shard of the partners each (see auditShard): their findings
+ * are merged into log order as they come, and their counts into those of the whole log. Ends `whole`,
+ * with the reason, when the log is not worth threads or they might not fit (see planShards; then no
+ * thread is started), or their work cannot be used: a line's event is not of the partner its bytes
+ * seem to name, the shards read different bytes (the file changed meanwhile), or one failed (the file
+ * could not be read, or it ran out of memory). Then the rest of the log is to be audited whole, which
+ * says what went wrong where.
  */
 export async function auditFileInShards(
   file: string,
-  { rules, jobs, progress, minBytesPerShard = MIN_BYTES_PER_SHARD }: ShardedAuditOptions,
+  { rules, jobs, found, drained, progress, minBytesPerShard = MIN_BYTES_PER_SHARD }: ShardedAuditOptions,
 ): Promise<ShardedAudit> {
   // Each shard opens the file itself: a pipe would give each of them other lines.
   const logBytes = await stat(file).then(
     (stats) => (stats.isFile() ? stats.size : undefined),
     () => undefined,
   );
-  if (logBytes === undefined) return { threads: false, reason: `${file} is not a regular file` };
+  if (logBytes === undefined) return { kind: 'whole', reason: `${file} is not a regular file`, through: 0 };
   const plan = planShards(logBytes, jobs, {
     cores: availableParallelism(),
     memoryBytes: freeMemory(),
     minBytesPerShard,
   });
-  if (!plan.threads) return plan;
+  if (!plan.threads) return { kind: 'whole', reason: plan.reason, through: 0 };
   const { shards, oldGenerationMb } = plan;
+  const merge = new FindingsMerge(shards, found);
+  const whole = (reason: string): ShardedAudit => ({ kind: 'whole', reason, through: merge.through });
   const progressOf = Array.from({ length: shards }, () => ({ lines: 0, bytes: 0 }));
+  const waiting = Array.from({ length: shards }, () => 0);
   const workers: Worker[] = [];
+  /** Lets each shard whose findings have all been passed on send more, once the sink has taken them. */
+  const release = (): void => {
+    workers.forEach((worker, shard) => {
+      const batches = waiting[shard] ?? 0;
+      if (batches === 0 || merge.held(shard) > 0) return;
+      waiting[shard] = 0;
+      const reply: ShardReply = { kind: 'taken', batches };
+      // A shard that ended meanwhile needs no reply.
+      void (drained?.() ?? Promise.resolve()).then(() => worker.postMessage(reply)).catch(() => undefined);
+    });
+  };
   try {
     for (let shard = 0; shard < shards; shard++) {
       const task: ShardTask = { file, shard, shards, rules };
@@ -154,15 +189,27 @@ export async function auditFileInShards(
       (worker, shard) =>
         new Promise<ShardOutcome>((resolve, reject) => {
           worker.on('message', (message: ShardMessage) => {
-            if (message.kind === 'progress') {
-              progressOf[shard] = message;
-              progress?.(
-                Math.min(...progressOf.map((p) => p.lines)),
-                Math.min(...progressOf.map((p) => p.bytes)),
-              );
-            } else if (message.kind === 'failed')
-              reject(new Unfinished(`a thread failed: ${message.reason}`));
-            else resolve(message);
+            switch (message.kind) {
+              case 'progress':
+                progressOf[shard] = message;
+                progress?.(
+                  Math.min(...progressOf.map((p) => p.lines)),
+                  Math.min(...progressOf.map((p) => p.bytes)),
+                );
+                return;
+              case 'findings':
+                if (message.findings.length > 0) waiting[shard] = (waiting[shard] ?? 0) + 1;
+                merge.add(shard, message.findings, message.through);
+                release();
+                return;
+              case 'done':
+                return resolve(message);
+              case 'misrouted':
+                // The shard stopped at the line; the others' work is as useless, so stop them now.
+                return reject(new Unfinished(misroutedReason(message.position)));
+              case 'failed':
+                return reject(new Unfinished(`a thread failed: ${message.reason}`));
+            }
           });
           worker.on('error', (error: Error & { code?: string }) =>
             reject(
@@ -177,9 +224,11 @@ export async function auditFileInShards(
         }),
     );
     // One shard that cannot finish makes the others' work useless: the first to fail stops them all.
-    return verifiedReport(await Promise.all(outcomes));
+    const verified = verifiedShards(await Promise.all(outcomes));
+    if (E.isLeft(verified)) return whole(verified.left);
+    return { kind: 'done', summary: summaryOf(verified.right, merge.findings) };
   } catch (error) {
-    return { threads: false, reason: error instanceof Unfinished ? error.message : String(error) };
+    return whole(error instanceof Unfinished ? error.message : String(error));
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
@@ -187,42 +236,40 @@ export async function auditFileInShards(
 
 class Unfinished extends Error {}
 
+const misroutedReason = (position: number): string =>
+  `the text of line ${position} names another partner than its event does`;
+
 /**
- * The report of the whole log from what its shards found, if they can be trusted together: every
- * shard read the same bytes (the same count, lines and digest: a file edited in place, even at the
- * same size, would have them merge into nonsense) and none found a line its bytes misnamed.
+ * The reports of a log's shards, if they can be trusted together: every shard read the same bytes (the
+ * same count, lines and digest: a file edited in place, even at the same size, would have them merge
+ * into nonsense) and none found a line its bytes misnamed; else why not.
  */
-export function verifiedReport(outcomes: readonly ShardOutcome[]): ShardedAudit {
+export function verifiedShards(outcomes: readonly ShardOutcome[]): E.Either<string, readonly AuditReport[]> {
   const done: (ShardOutcome & { kind: 'done' })[] = [];
   for (const outcome of outcomes) {
-    if (outcome.kind === 'misrouted')
-      return {
-        threads: false,
-        reason: `the text of line ${outcome.position} names another partner than its event does`,
-      };
+    if (outcome.kind === 'misrouted') return E.left(misroutedReason(outcome.position));
     done.push(outcome);
   }
   const [first] = done;
-  if (
-    !done.every(
-      ({ read }) =>
-        read.lines === first?.read.lines &&
-        read.bytes === first.read.bytes &&
-        read.digest === first.read.digest,
-    )
-  )
-    return { threads: false, reason: 'the file changed while the threads read it' };
-  return { threads: true, report: mergeShardReports(done.map(({ report }) => report)) };
+  const same = done.every(
+    ({ read }) =>
+      read.lines === first?.read.lines &&
+      read.bytes === first.read.bytes &&
+      read.digest === first.read.digest,
+  );
+  return same
+    ? E.right(done.map(({ report }) => report))
+    : E.left('the file changed while the threads read it');
 }
 
-/** The report of a whole log from the reports of its shards: findings in log order. */
-export function mergeShardReports(reports: readonly AuditReport[]): AuditReport {
-  const sum = (count: (report: AuditReport) => number) => reports.reduce((n, r) => n + count(r), 0);
+/** The counts of a whole log from its shards' counts (a partner is one shard's), and its findings counted. */
+export function summaryOf(shards: readonly Omit<AuditReport, 'findings'>[], findings: number): AuditSummary {
+  const sum = (count: (shard: Omit<AuditReport, 'findings'>) => number) =>
+    shards.reduce((n, shard) => n + count(shard), 0);
   return {
-    records: sum((r) => r.records),
-    events: sum((r) => r.events),
-    partners: sum((r) => r.partners),
-    // A position is one shard's, so the sort (which is stable) keeps each line's findings in rule order.
-    findings: reports.flatMap((r) => r.findings).sort((a, b) => a.position - b.position),
+    records: sum((s) => s.records),
+    events: sum((s) => s.events),
+    partners: sum((s) => s.partners),
+    findings,
   };
 }

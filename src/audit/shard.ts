@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { createHash } from 'node:crypto';
 import { decodeEvent } from '../events/decode.js';
 import type { CompiledRules } from '../policies/ruleSet.js';
-import { Auditor, type AuditReport } from './auditor.js';
+import { Auditor, type AuditReport, type FindingSink } from './auditor.js';
 import { NdjsonSplitter } from './ndjson.js';
 import { lineGuesser, shardOf } from './shards.js';
 
@@ -17,6 +17,7 @@ export type ShardOfLog = { readonly shard: number; readonly shards: number; read
 export type ShardOutcome =
   | {
       readonly kind: 'done';
+      /** The shard's counts, and its findings unless they went to `found`. */
       readonly report: AuditReport;
       /**
        * What it read, and a digest of the bytes: every shard of one file reads the same, unless the
@@ -27,8 +28,13 @@ export type ShardOutcome =
   | { readonly kind: 'misrouted'; readonly position: number };
 
 export type ShardHooks = {
-  /** After each chunk: the lines and bytes read so far. */
-  readonly afterChunk?: (lines: number, bytes: number) => void;
+  /**
+   * After each chunk: the lines and bytes read so far (every finding of those lines has been given to
+   * `found`). Reading waits for what it returns.
+   */
+  readonly afterChunk?: (lines: number, bytes: number) => void | Promise<void>;
+  /** Where the shard's findings go as they are found, in log order; without it, they are kept. */
+  readonly found?: FindingSink;
 };
 
 /**
@@ -40,9 +46,9 @@ export type ShardHooks = {
 export async function auditShard(
   chunks: AsyncIterable<Uint8Array>,
   { shard, shards, rules }: ShardOfLog,
-  { afterChunk }: ShardHooks = {},
+  { afterChunk, found }: ShardHooks = {},
 ): Promise<ShardOutcome> {
-  const auditor = new Auditor(rules);
+  const auditor = new Auditor(rules, found);
   // The shard the line being read names, set by `select` just before the line's value or problem.
   let named: number | undefined;
   let misrouted: number | undefined;
@@ -80,7 +86,7 @@ export async function auditShard(
     splitter.push(chunk);
     bytes += chunk.length;
     if (misrouted !== undefined) return { kind: 'misrouted', position: misrouted };
-    afterChunk?.(splitter.lines, bytes);
+    await afterChunk?.(splitter.lines, bytes);
   }
   splitter.end();
   if (misrouted !== undefined) return { kind: 'misrouted', position: misrouted };

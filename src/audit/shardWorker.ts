@@ -2,28 +2,53 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../policies/ruleSet.js';
-import { fileChunks } from './chunks.js';
+import type { Finding } from './auditor.js';
+import { fileChunks, PACED_BYTES, slicesOf } from './chunks.js';
 import { auditShard } from './shard.js';
-import type { ShardMessage, ShardTask } from './parallel.js';
+import { BATCHES_IN_FLIGHT, type ShardMessage, type ShardReply, type ShardTask } from './parallel.js';
 
 const PROGRESS_EVERY_MS = 100;
+
+/** Batches of findings sent and not yet passed on; the shard waits while there are too many. */
+let inFlight = 0;
+let taken: (() => void) | undefined;
+parentPort?.on('message', (reply: ShardReply) => {
+  inFlight -= reply.batches;
+  taken?.();
+  taken = undefined;
+});
 
 async function run(task: ShardTask): Promise<ShardMessage> {
   const rules = compileRules(task.rules);
   if (E.isLeft(rules)) return { kind: 'failed', reason: rules.left };
   let last = 0;
-  return auditShard(
-    fileChunks(task.file),
+  let batch: Finding[] = [];
+  const send = async (through: number): Promise<void> => {
+    const findings = batch;
+    batch = [];
+    parentPort?.postMessage({ kind: 'findings', findings, through } satisfies ShardMessage);
+    if (findings.length > 0) inFlight += 1;
+    while (inFlight >= BATCHES_IN_FLIGHT) await new Promise<void>((resolve) => (taken = resolve));
+  };
+  const outcome = await auditShard(
+    // In small pieces: a batch of findings is what the lines of one piece produce.
+    slicesOf(fileChunks(task.file), PACED_BYTES),
     { shard: task.shard, shards: task.shards, rules: rules.right },
     {
+      found: (finding) => batch.push(finding),
       afterChunk: (lines, bytes) => {
         const now = Date.now();
-        if (now - last < PROGRESS_EVERY_MS) return;
-        last = now;
-        parentPort?.postMessage({ kind: 'progress', lines, bytes } satisfies ShardMessage);
+        if (now - last >= PROGRESS_EVERY_MS) {
+          last = now;
+          parentPort?.postMessage({ kind: 'progress', lines, bytes } satisfies ShardMessage);
+        }
+        return send(lines);
       },
     },
   );
+  // The findings of the last line, when it has no newline, come after the last chunk.
+  if (outcome.kind === 'done') await send(outcome.read.lines);
+  return outcome;
 }
 
 run(workerData as ShardTask).then(

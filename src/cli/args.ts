@@ -29,6 +29,9 @@ const ConnectionString = nonEmpty(
   'a PostgreSQL connection string, like postgres://user@localhost/apss',
 );
 
+/** `APSS_MIN_BYTES_PER_THREAD`, as the environment gives it. */
+export const MinBytesPerThread = countFrom('APSS_MIN_BYTES_PER_THREAD', 1, Number.MAX_SAFE_INTEGER);
+
 export const RulesName = oneOf('RulesName', ['default', '2023']);
 export const View = oneOf('View', ['overview', 'reconciliation', 'invoice']);
 
@@ -37,6 +40,7 @@ const AuditArguments = struct(
   {
     rules: RulesName,
     json: t.boolean,
+    ndjson: t.boolean,
     exitZero: t.boolean,
   },
   { file: LogFile, postgres: ConnectionString, jobs: countFrom('Jobs', 1, 64) },
@@ -62,6 +66,7 @@ export type GenerateArguments = t.TypeOf<typeof GenerateArguments>;
 /** What the command line asks for. */
 export type Invocation =
   | { readonly command: 'help'; readonly topic?: Subcommand }
+  | { readonly command: 'version' }
   | { readonly command: 'audit'; readonly args: AuditArguments }
   | { readonly command: 'replay'; readonly args: ReplayArguments }
   | { readonly command: 'generate'; readonly args: GenerateArguments };
@@ -78,6 +83,7 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
   audit: {
     rules: { type: 'string', field: 'rules' },
     json: { type: 'boolean', field: 'json' },
+    ndjson: { type: 'boolean', field: 'ndjson' },
     'exit-zero': { type: 'boolean', field: 'exitZero' },
     postgres: { type: 'string', field: 'postgres' },
     jobs: { type: 'string', field: 'jobs' },
@@ -97,7 +103,7 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
 };
 
 const defaults: { readonly [K in Subcommand]: Record<string, unknown> } = {
-  audit: { rules: 'default', json: false, exitZero: false },
+  audit: { rules: 'default', json: false, ndjson: false, exitZero: false },
   replay: { view: 'overview', json: false, csv: false },
   generate: { seed: 'apss', violations: '0' },
 };
@@ -185,7 +191,15 @@ function oneFile(command: Subcommand, operands: readonly string[]): E.Either<Usa
 export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, Invocation> {
   const [name, ...rest] = argv;
   if (name === undefined) return fail(undefined, 'missing command: audit, replay or generate');
-  if (name === '--help' || name === '-h' || name === 'help') return E.right({ command: 'help' });
+  if (name === '--version') return E.right({ command: 'version' });
+  if (name === '--help' || name === '-h') return E.right({ command: 'help' });
+  if (name === 'help') {
+    const [topic, ...extra] = rest;
+    if (topic === undefined) return E.right({ command: 'help' });
+    if (!isSubcommand(topic) || extra.length > 0)
+      return fail(undefined, `no help on ${rest.join(' ')} (apss help audit, replay or generate)`);
+    return E.right({ command: 'help', topic });
+  }
   if (!isSubcommand(name))
     return fail(
       undefined,
@@ -208,6 +222,8 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
         );
       if (file.right !== undefined && fields.postgres !== undefined)
         return fail(name, 'give either a log file or --postgres, not both');
+      if (fields.json === true && fields.ndjson === true)
+        return fail(name, 'choose one of --json and --ndjson');
       const args = decodeFields(name, AuditArguments, {
         ...fields,
         ...(file.right === undefined ? {} : { file: file.right }),

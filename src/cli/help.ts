@@ -1,25 +1,49 @@
 import type { Subcommand } from './args.js';
 
 const usage: { readonly [K in Subcommand]: string } = {
-  audit: `apss audit <file.ndjson | -> [--rules default|2023] [--json] [--exit-zero] [--jobs N]
-apss audit --postgres <connection string> [--rules default|2023] [--json] [--exit-zero]
+  audit: `apss audit <file.ndjson | -> [--rules default|2023] [--json | --ndjson] [--exit-zero] [--jobs N]
+apss audit --postgres <connection string> [--rules default|2023] [--json | --ndjson] [--exit-zero]
   Judges every event of a log by the rules, against its partner's state just before it, and lists
   each breach: where (line), whose, which rule, and why. A line that is not a well-formed event is
   a MALFORMED_EVENT finding and is skipped.
+  <file.ndjson>  the log, one JSON event a line; - reads it from stdin
   --rules      default: the Partner Center page of 11/11/2020; 2023: the later page
-  --json       print exactly the report { records, events, partners, findings } as JSON
+  --json       print exactly the report { records, events, partners, findings } as JSON, written
+               as the findings are found (the findings first, the counts at the end)
+  --ndjson     print each finding as one line of JSON as it is found, then a last line of the counts
+               { records, events, partners, findings } with the findings counted
+               (without either: a report for people, which lists the first 1,000 findings and
+               counts them all by code)
   --exit-zero  exit 0 even when there are findings
-  --jobs       threads to audit a log file in, each judging a share of the partners; the report
-               is the same (default: one per CPU, at most 4, for a file of 128 MiB or more; else 1)
+  --jobs N     threads to audit a log file in, each judging a share of the partners; the report
+               is the same (default: one per CPU, at most 4, for a file of 128 MiB or more; else 1).
+               When the log cannot be split, a line on stderr says why and one thread audits it.
   --postgres   audit a PostgreSQL event store in global order (positions count its records)
   Exit status: 0 no findings, 1 findings, 2 unusable input or arguments.`,
   replay: `apss replay <file.ndjson | -> [--view overview|reconciliation|invoice] [--as-of <instant>] [--json | --csv]
-  Folds the log's events into a view (default: overview), as of an instant if given.`,
+  Folds the log's events into a view and prints it. Lines that are not well-formed events are
+  skipped, and counted on stderr (apss audit lists them).
+  <file.ndjson>  the log, one JSON event a line; - reads it from stdin
+  --view     overview (default): each partner's shared tenant and subscriptions;
+             reconciliation: one line per usage record, with its price and total;
+             invoice: one line per partner and month, the total in exact decimals
+  --as-of    an ISO-8601 instant (2020-06-30T23:59:59Z): only the events recorded until then
+  --json     print exactly the view as JSON
+  --csv      print the view as CSV, with a header row
+  Exit status: 0 done, 2 unusable input or arguments.`,
   generate: `apss generate --partners N --events M [--seed S] [--violations K]
   Writes a log of M events (lines) for N partners over 2018-2021 to stdout: the same seed gives the
-  same bytes (default seed: apss). Every event is one that decide produced, except K injected
-  violations of different rules. M must be at least 2 x N + K.`,
+  same bytes. Every event is one that decide produced, except K injected violations of different
+  rules.
+  --partners N    how many partners, from 1 to 1,000,000
+  --events M      how many events (lines): at least 2 x N + K (two create each partner)
+  --seed S        any id (default: apss)
+  --violations K  events that break a rule, each found by apss audit (default: 0)
+  Exit status: 0 done, 2 unusable arguments.`,
 };
+
+const general = `  apss help <command>   the help of one command (or apss <command> --help)
+  apss --version        the version of apss`;
 
 /** The help for one subcommand, or for all of them. */
 export const helpText = (topic?: Subcommand): string =>
@@ -27,5 +51,7 @@ export const helpText = (topic?: Subcommand): string =>
     ? `apss: audit, replay and generate Azure Partner Shared Services event logs (NDJSON, one event a line)
 
 ${Object.values(usage).join('\n\n')}
+
+${general}
 `
     : `${usage[topic]}\n`;

@@ -7,6 +7,13 @@ export type CliIo = {
   readonly stdin: AsyncIterable<Uint8Array | string>;
   readonly stdout: Writable;
   readonly stderr: Writable & ProgressStream;
+  /** The terminal's type (`TERM`): progress draws no control codes on a dumb one. */
+  readonly term?: string | undefined;
+  /**
+   * The least share of a log worth a thread (`APSS_MIN_BYTES_PER_THREAD`, 16 MiB unless set), so that
+   * tests and experiments can audit small logs in threads.
+   */
+  readonly minBytesPerThread?: string | undefined;
 };
 
 /** Writes text, waiting while the reader is behind, so that a long output never piles up in memory. */

@@ -12,4 +12,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
+  term: process.env.TERM,
+  minBytesPerThread: process.env.APSS_MIN_BYTES_PER_THREAD,
 });

@@ -21,6 +21,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'help':
         await put(io.stdout, helpText(run.topic));
         return 0;
+      case 'version':
+        await put(io.stdout, `${await (await import('./version.js')).packageVersion()}\n`);
+        return 0;
       // Each command loads what it needs, no more: an audit in shards holds little in this thread.
       case 'audit':
         return await (await import('./commands/audit.js')).auditCommand(run.args, io);
@@ -31,7 +34,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    await put(io.stderr, `apss ${run.command}: unexpected error: ${reason.split('\n')[0]}\n`);
+    const program = run.command === 'version' ? 'apss' : `apss ${run.command}`;
+    await put(io.stderr, `${program}: unexpected error: ${reason.split('\n')[0]}\n`);
     return 2;
   }
 }

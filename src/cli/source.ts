@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { open } from 'node:fs/promises';
-import { chunksOf } from '../audit/chunks.js';
+import { chunksOf, PACED_BYTES, slicesOf } from '../audit/chunks.js';
 
 /** A log to read: its bytes, its size when known (for progress), and how messages name it. */
 export type LogSource = {
@@ -77,5 +77,19 @@ export async function* counting(
   for await (const chunk of chunks) {
     count(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
     yield chunk;
+  }
+}
+
+/**
+ * The chunks of a source in small pieces, each asked for once `ready` resolves: reading waits for the
+ * output to be taken, so that what the findings of a chunk's lines weigh does not pile up.
+ */
+export async function* paced<T extends Uint8Array | string>(
+  chunks: AsyncIterable<T>,
+  ready: () => Promise<void>,
+): AsyncGenerator<T, void, undefined> {
+  for await (const chunk of slicesOf(chunks, PACED_BYTES)) {
+    yield chunk;
+    await ready();
   }
 }

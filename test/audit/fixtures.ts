@@ -92,3 +92,13 @@ export function pulled(
     },
   };
 }
+
+/** A partner's shared tenant, then Office 365 provisioned on it: a SHARED_TENANT_EXCLUSIVE finding at line 3. */
+export const officeOnSharedTenant = (partnerId: string, tenantId: string, subscriptionId: string) => [
+  ...tenantOf(partnerId, tenantId, subscriptionId, { at: '2020-01-01T00:00:00Z' }),
+  record(
+    'ServiceProvisioned',
+    { partnerId, tenantId, serviceId: 'o365', product: 'Office365' },
+    { at: '2020-02-01T00:00:00Z' },
+  ),
+];

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileRules, defaultRules, type AuditReport } from 'apss-domain';
+import { compileRules, defaultRules, type AuditReport, type Finding } from 'apss-domain';
 import { Auditor } from '../../src/audit/auditor.js';
+import { FindingsMerge } from '../../src/audit/findingsMerge.js';
 import { readNdjson } from '../../src/audit/ndjson.js';
-import { mergeShardReports, planShards, verifiedReport, type ShardBudget } from '../../src/audit/parallel.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { planShards, summaryOf, verifiedShards, type ShardBudget } from '../../src/audit/parallel.js';
 import { auditShard, type ShardOutcome } from '../../src/audit/shard.js';
 import { guessShardOfLine, lineGuesser, shardOf } from '../../src/audit/shards.js';
 import { generateLog } from '../../src/cli/generate/log.js';
@@ -35,21 +37,58 @@ async function wholeReport(bytes: Buffer): Promise<AuditReport> {
   return auditor.report();
 }
 
-async function inShards(
-  bytes: Buffer,
-  shards: number,
-  points: readonly number[] = [],
-): Promise<ShardOutcome[]> {
+/** What one shard sent: its findings in batches, each with how far it had read, and how it ended. */
+type ShardRun = {
+  readonly outcome: ShardOutcome;
+  readonly batches: readonly { readonly findings: readonly Finding[]; readonly through: number }[];
+};
+
+/** Each shard's audit of the bytes, its findings sent in a batch after each chunk, as a shard thread does. */
+async function inShards(bytes: Buffer, shards: number, points: readonly number[] = []): Promise<ShardRun[]> {
   return Promise.all(
-    Array.from({ length: shards }, (_, shard) => auditShard(cut(bytes, points), { shard, shards, rules })),
+    Array.from({ length: shards }, async (_, shard) => {
+      const batches: { findings: Finding[]; through: number }[] = [];
+      let batch: Finding[] = [];
+      const send = (through: number) => {
+        batches.push({ findings: batch, through });
+        batch = [];
+      };
+      const outcome = await auditShard(
+        cut(bytes, points),
+        { shard, shards, rules },
+        { found: (finding) => batch.push(finding), afterChunk: send },
+      );
+      if (outcome.kind === 'done') send(outcome.read.lines);
+      return { outcome, batches };
+    }),
   );
 }
 
-const reportsOf = (outcomes: readonly ShardOutcome[]): AuditReport[] =>
-  outcomes.map((outcome) => {
+/**
+ * The report the shards make together: their batches given to the merge in the order `picks` says
+ * (each pick: the shard whose next batch comes next; a shard's own batches stay in order), their
+ * counts summed.
+ */
+function merged(runs: readonly ShardRun[], picks: readonly number[] = []): AuditReport {
+  const findings: Finding[] = [];
+  const merge = new FindingsMerge(runs.length, (finding) => findings.push(finding));
+  const next = runs.map(() => 0);
+  const deliver = (shard: number) => {
+    const batch = runs[shard]?.batches[next[shard] ?? 0];
+    if (batch === undefined) return;
+    next[shard] = (next[shard] ?? 0) + 1;
+    merge.add(shard, batch.findings, batch.through);
+  };
+  for (const pick of picks) deliver(pick % runs.length);
+  runs.forEach((run, shard) => {
+    while ((next[shard] ?? 0) < run.batches.length) deliver(shard);
+  });
+  const counts = runs.map(({ outcome }) => {
     if (outcome.kind !== 'done') throw new Error(`a shard ended ${outcome.kind}`);
     return outcome.report;
   });
+  return { ...summaryOf(counts, merge.findings), findings };
+}
 
 /** Two partner ids that go to different shards of two. */
 const [left, right] = ((): [string, string] => {
@@ -134,19 +173,20 @@ describe('an audit in shards', () => {
       return Buffer.from(lines.map((text) => `${text}\n`).join(''));
     });
 
-  it('property: the shards together report what the audit of the whole log reports, however the file is read in chunks', async () => {
+  it('property: the shards together report what the audit of the whole log reports, however the file is read in chunks and in whatever order the shards send their findings', async () => {
     await fc.assert(
       fc.asyncProperty(
         anyLog,
         fc.integer({ min: 2, max: 4 }),
         fc.array(fc.nat(), { maxLength: 6 }),
-        async (bytes, shards, points) => {
-          const outcomes = await inShards(
+        fc.array(fc.nat(), { maxLength: 20 }),
+        async (bytes, shards, points, picks) => {
+          const runs = await inShards(
             bytes,
             shards,
             points.map((p) => p % (bytes.length + 1)),
           );
-          expect(mergeShardReports(reportsOf(outcomes))).toEqual(await wholeReport(bytes));
+          expect(merged(runs, picks)).toEqual(await wholeReport(bytes));
         },
       ),
       { numRuns: 60 },
@@ -155,22 +195,24 @@ describe('an audit in shards', () => {
 
   it('given an event whose bytes name another partner first (its metadata holds a partnerId), then a shard says the log cannot be split', async () => {
     const decoy = `{"type":"SharedTenantCreated","metadata":{"partnerId":"${right}","actor":{"id":"a","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"},"data":{"partnerId":"${left}","tenantId":"t"}}`;
-    const outcomes = await inShards(Buffer.from(`${decoy}\n`), 2);
-    expect(outcomes).toContainEqual({ kind: 'misrouted', position: 1 });
+    const runs = await inShards(Buffer.from(`${decoy}\n`), 2);
+    expect(runs.map(({ outcome }) => outcome)).toContainEqual({ kind: 'misrouted', position: 1 });
   });
 
   it('given a line that names no partner it can tell, then every shard reads it and only the owner of its event judges it', async () => {
     const escaped = `{"type":"SharedTenantCreated","data":{"partnerId":"${left.replace('p', '\\u0070')}","tenantId":"t"},"metadata":{"actor":{"id":"a","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"}}`;
-    const reports = reportsOf(await inShards(Buffer.from(`${escaped}\n${escaped}\n`), 2));
-    expect(reports.map((r) => r.events)).toEqual([2, 0]);
-    expect(mergeShardReports(reports)).toEqual(await wholeReport(Buffer.from(`${escaped}\n${escaped}\n`)));
-    expect(mergeShardReports(reports).findings.map((f) => f.code)).toEqual(['TENANT_ALREADY_EXISTS']);
+    const runs = await inShards(Buffer.from(`${escaped}\n${escaped}\n`), 2);
+    expect(runs.map(({ outcome }) => (outcome.kind === 'done' ? outcome.report.events : -1))).toEqual([2, 0]);
+    expect(merged(runs)).toEqual(await wholeReport(Buffer.from(`${escaped}\n${escaped}\n`)));
+    expect(merged(runs).findings.map((f) => f.code)).toEqual(['TENANT_ALREADY_EXISTS']);
   });
 });
 
 describe('shards that read different bytes', () => {
   const tenantCreated = (partnerId: string) =>
     `{"type":"SharedTenantCreated","data":{"partnerId":"${partnerId}","tenantId":"t"},"metadata":{"actor":{"id":"a","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"}}\n`;
+  const reportsOf = (outcomes: readonly ShardOutcome[]): AuditReport[] =>
+    outcomes.flatMap((outcome) => (outcome.kind === 'done' ? [outcome.report] : []));
 
   it('given a file edited in place at the same size while the shards read it, then they disagree on its digest and the log is audited whole', async () => {
     // One shard reads the line before the edit, the other after: the line's partner is another.
@@ -186,28 +228,33 @@ describe('shards that read different bytes', () => {
       [1, before.length],
     ]);
     // Merged, the one line would be judged as two partners' events.
-    expect(mergeShardReports(reportsOf(outcomes))).toMatchObject({ records: 2, partners: 2 });
-    expect(verifiedReport(outcomes)).toEqual({
-      threads: false,
-      reason: 'the file changed while the threads read it',
-    });
+    expect(summaryOf(reportsOf(outcomes), 0)).toMatchObject({ records: 2, partners: 2 });
+    expect(verifiedShards(outcomes)).toEqual(E.left('the file changed while the threads read it'));
   });
 
-  it("given the same bytes cut into chunks differently, then the shards agree and their report is the whole log's", async () => {
+  it("given the same bytes cut into chunks differently, then the shards agree and their counts are the whole log's", async () => {
     const bytes = Buffer.from(tenantCreated(left) + tenantCreated(right) + tenantCreated(left));
     const outcomes = await Promise.all([
       auditShard(cut(bytes, [7, 200]), { shard: 0, shards: 2, rules }),
       auditShard(cut(bytes, [100]), { shard: 1, shards: 2, rules }),
     ]);
-    expect(verifiedReport(outcomes)).toEqual({ threads: true, report: await wholeReport(bytes) });
+    const verified = verifiedShards(outcomes);
+    expect(E.isRight(verified)).toBe(true);
+    const whole = await wholeReport(bytes);
+    expect(summaryOf(E.isRight(verified) ? verified.right : [], whole.findings.length)).toEqual({
+      records: whole.records,
+      events: whole.events,
+      partners: whole.partners,
+      findings: whole.findings.length,
+    });
   });
 
   it('given a line whose bytes name another partner than its event, then the reason names the line', async () => {
     const decoy = `{"type":"SharedTenantCreated","metadata":{"partnerId":"${right}","actor":{"id":"a","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"},"data":{"partnerId":"${left}","tenantId":"t"}}`;
-    expect(verifiedReport(await inShards(Buffer.from(`${tenantCreated(left)}${decoy}\n`), 2))).toEqual({
-      threads: false,
-      reason: 'the text of line 2 names another partner than its event does',
-    });
+    const runs = await inShards(Buffer.from(`${tenantCreated(left)}${decoy}\n`), 2);
+    expect(verifiedShards(runs.map(({ outcome }) => outcome))).toEqual(
+      E.left('the text of line 2 names another partner than its event does'),
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { audit, type AuditReport } from 'apss-domain';
-import { record, tenantOf, usageOf } from '../audit/fixtures.js';
+import { officeOnSharedTenant, tenantOf, usageOf } from '../audit/fixtures.js';
 import { apss, ndjson, scratch } from './run.js';
 
 const files = scratch();
@@ -15,17 +15,7 @@ const globalAdmin = files.file(
   'global-admin.ndjson',
   ndjson(tenantOf('p1', 't1', 's1', { role: 'GlobalAdmin', at: '2020-01-01T00:00:00Z' })),
 );
-const breach = files.file(
-  'breach.ndjson',
-  ndjson([
-    ...tenantOf('p1', 't1', 's1', { at: '2020-01-01T00:00:00Z' }),
-    record(
-      'ServiceProvisioned',
-      { tenantId: 't1', serviceId: 'o365', product: 'Office365' },
-      { at: '2020-02-01T00:00:00Z' },
-    ),
-  ]),
-);
+const breach = files.file('breach.ndjson', ndjson(officeOnSharedTenant('p1', 't1', 's1')));
 
 const report = (stdout: string) => JSON.parse(stdout) as AuditReport;
 const oneLine = (stderr: string) => {

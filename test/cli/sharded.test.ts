@@ -1,24 +1,9 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import { defaultRules } from 'apss-domain';
 import { generateLog } from '../../src/cli/generate/log.js';
 import { shardOf } from '../../src/audit/shards.js';
-import { scratch, type Ran } from './run.js';
-
-// Worker threads load the built modules, so these tests run the built CLI, as a user does (npm test builds first).
-const main = 'dist/cli/main.js';
-const run = promisify(execFile);
-async function apssBuilt(...argv: string[]): Promise<Ran> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [main, ...argv], { maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+import { apssBuilt, needsBuiltCli, scratch } from './run.js';
 
 const files = scratch();
 const generated = [...generateLog({ partners: 12, events: 4000, violations: 12, seed: 'shards' })];
@@ -37,18 +22,16 @@ const decoy = `{"type":"SharedTenantCreated","metadata":{"partnerId":"${right}",
 const decoyed = files.file('decoy.ndjson', [decoy, ...generated].join('\n'));
 
 describe('apss audit --jobs (the built CLI)', () => {
-  beforeAll(() => {
-    if (!existsSync(main)) throw new Error(`${main} is missing: npm test builds it first (npm run build)`);
-  });
+  needsBuiltCli();
 
   it('given a log of many partners, then the report in 1, 2 or 3 threads is the same, as JSON and as text, and so is the exit status', async () => {
-    const one = await apssBuilt('audit', log, '--json', '--jobs', '1');
+    const one = await apssBuilt(['audit', log, '--json', '--jobs', '1']);
     expect(one.code).toBe(1);
     expect(JSON.parse(one.stdout)).toMatchObject({ records: 4003, partners: 12 });
     for (const jobs of ['2', '3'])
-      expect(await apssBuilt('audit', log, '--json', '--jobs', jobs)).toEqual(one);
-    expect(await apssBuilt('audit', log, '--jobs', '2', '--rules', '2023')).toEqual(
-      await apssBuilt('audit', log, '--jobs', '1', '--rules', '2023'),
+      expect(await apssBuilt(['audit', log, '--json', '--jobs', jobs])).toEqual(one);
+    expect(await apssBuilt(['audit', log, '--jobs', '2', '--rules', '2023'])).toEqual(
+      await apssBuilt(['audit', log, '--jobs', '1', '--rules', '2023']),
     );
   });
 
@@ -56,18 +39,31 @@ describe('apss audit --jobs (the built CLI)', () => {
     const { auditFileInShards } = (await import(
       `../../${'dist/audit/parallel.js'}`
     )) as typeof import('../../src/audit/parallel.js');
+    const found: unknown[] = [];
     // A thread for every byte: this log is far smaller than a thread is worth.
-    const options = { rules: defaultRules, jobs: 2, minBytesPerShard: 1 };
+    const options = {
+      rules: defaultRules,
+      jobs: 2,
+      minBytesPerShard: 1,
+      found: (finding: unknown) => found.push(finding),
+    };
     expect(await auditFileInShards(decoyed, options)).toEqual({
-      threads: false,
+      kind: 'whole',
       reason: 'the text of line 1 names another partner than its event does',
+      through: 0,
     });
-    expect(await auditFileInShards(log, options)).toEqual({
-      threads: true,
-      report: JSON.parse((await apssBuilt('audit', log, '--json', '--jobs', '1')).stdout),
+    found.length = 0;
+    const done = await auditFileInShards(log, options);
+    expect(done).toMatchObject({ kind: 'done', summary: { records: 4003, findings: found.length } });
+    expect(found).toEqual(
+      JSON.parse((await apssBuilt(['audit', log, '--json', '--jobs', '1'])).stdout).findings,
+    );
+    const whole = await apssBuilt(['audit', decoyed, '--json', '--jobs', '1']);
+    expect(await apssBuilt(['audit', decoyed, '--json', '--jobs', '2'])).toEqual({
+      ...whole,
+      stderr:
+        'apss audit: auditing in one thread: the text of line 1 names another partner than its event does\n',
     });
-    const whole = await apssBuilt('audit', decoyed, '--json', '--jobs', '1');
-    expect(await apssBuilt('audit', decoyed, '--json', '--jobs', '2')).toEqual(whole);
     expect(JSON.parse(whole.stdout)).toMatchObject({ records: 4001 });
   });
 
@@ -76,21 +72,52 @@ describe('apss audit --jobs (the built CLI)', () => {
       `../../${'dist/audit/parallel.js'}`
     )) as typeof import('../../src/audit/parallel.js');
     const example = 'examples/apss-log.ndjson';
-    expect(await auditFileInShards(example, { rules: defaultRules, jobs: 64 })).toEqual({
-      threads: false,
+    const found: unknown[] = [];
+    expect(
+      await auditFileInShards(example, {
+        rules: defaultRules,
+        jobs: 64,
+        found: (f: unknown) => found.push(f),
+      }),
+    ).toEqual({
+      kind: 'whole',
       reason: expect.stringMatching(/^a log of \d+ KB is audited in one thread/) as unknown,
+      through: 0,
     });
-    expect(await apssBuilt('audit', example, '--json', '--jobs', '64')).toEqual(
-      await apssBuilt('audit', example, '--json', '--jobs', '1'),
+    expect(found).toEqual([]);
+    const one = await apssBuilt(['audit', example, '--json', '--jobs', '1']);
+    expect(await apssBuilt(['audit', example, '--json', '--jobs', '64'], { threads: 'as-given' })).toEqual({
+      ...one,
+      stderr: expect.stringMatching(
+        /^apss audit: auditing in one thread: a log of \d+ KB is audited in one thread/,
+      ) as unknown,
+    });
+  });
+
+  it('given a line the shards cannot split after many findings have been written, then the one-thread audit writes the rest, none twice', async () => {
+    // 60,000 lines of {}, then a blank line.
+    const late = files.file('late-decoy.ndjson', ['{}\n'.repeat(60_000), ...generated, decoy].join('\n'));
+    const whole = await apssBuilt(['audit', late, '--ndjson', '--jobs', '1']);
+    const split = await apssBuilt(['audit', late, '--ndjson', '--jobs', '2']);
+    expect(split.stderr).toBe(
+      `apss audit: auditing in one thread: the text of line ${60_002 + generated.length} names another partner than its event does\n`,
     );
+    expect({ ...split, stderr: '' }).toEqual(whole);
+    expect(whole.stdout.split('\n').length).toBeGreaterThan(60_000);
   });
 
   it('given a pipe with --jobs 2, then one thread reads it (threads would each read other lines of it)', async () => {
-    const whole = await apssBuilt('audit', log, '--json', '--jobs', '1');
+    const whole = await apssBuilt(['audit', log, '--json', '--jobs', '1']);
     // A shell's pipe: a child's stdin from node is a socket, which /dev/stdin cannot open.
     const piped = spawnSync(
       'sh',
-      ['-c', `cat "$0" | "$1" "$2" audit /dev/stdin --json --jobs 2`, log, process.execPath, main],
+      [
+        '-c',
+        `cat "$0" | "$1" "$2" audit /dev/stdin --json --jobs 2`,
+        log,
+        process.execPath,
+        'dist/cli/main.js',
+      ],
       {
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
@@ -100,10 +127,25 @@ describe('apss audit --jobs (the built CLI)', () => {
   });
 
   it('given a file that is not there, then one clear line and exit 2, however many threads', async () => {
-    expect(await apssBuilt('audit', `${files.dir}/missing.ndjson`, '--jobs', '2')).toEqual({
+    expect(await apssBuilt(['audit', `${files.dir}/missing.ndjson`, '--jobs', '2'])).toEqual({
       code: 2,
       stdout: '',
       stderr: `apss audit: cannot read ${files.dir}/missing.ndjson: no such file\n`,
+    });
+  });
+});
+
+describe('APSS_MIN_BYTES_PER_THREAD', () => {
+  needsBuiltCli();
+
+  it('given a value that is not a whole number of bytes, then one line naming it and exit 2, before anything is read', async () => {
+    expect(
+      await apssBuilt(['audit', 'examples/apss-log.ndjson'], { env: { APSS_MIN_BYTES_PER_THREAD: 'lots' } }),
+    ).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'apss audit: APSS_MIN_BYTES_PER_THREAD must be a whole number from 1 to 9007199254740991 (got "lots")\n',
     });
   });
 });

@@ -8,7 +8,7 @@ const BLOCK = 1 << 20;
 
 /** `apss generate`: the log on stdout, written as fast as the reader takes it. */
 export async function generateCommand(args: GenerateArguments, io: CliIo): Promise<number> {
-  const progress = new Progress(io.stderr, 'generating');
+  const progress = new Progress(io, 'generating');
   let block: string[] = [];
   let size = 0;
   let written = 0;

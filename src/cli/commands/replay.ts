@@ -14,7 +14,7 @@ export async function replayCommand(args: ReplayArguments, io: CliIo): Promise<n
     return 2;
   }
   const { label, size, chunks } = opened.right;
-  const progress = new Progress(io.stderr, `replaying ${label}`, size);
+  const progress = new Progress(io, `replaying ${label}`, size);
   let bytes = 0;
   let result: { records: number; events: number; skipped: number };
   try {
