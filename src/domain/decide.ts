@@ -13,9 +13,18 @@ import { firstViolation } from '../policies/admissibility.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { decodeCommand, type Command } from './commands.js';
 import { Immer } from 'immer';
-import { applyEvent, fold } from './evolve.js';
+import { applyEvent } from './evolve.js';
 import type { Rejection } from './rejection.js';
-import { initialState, isPartnerState, type PartnerState } from './state.js';
+import {
+  emptyState,
+  freezeState,
+  initialState,
+  isPartnerState,
+  type MutablePartnerState,
+  type PartnerState,
+} from './state.js';
+import { decodeEvent } from '../events/decode.js';
+import { isIterable, preview } from './codec.js';
 
 // The state between a command's events is never handed out: drafting it without freezing leaves the
 // caller's state exactly as it was, frozen or not.
@@ -100,13 +109,47 @@ function decideDecoded(
   return E.right(events);
 }
 
-/** Decode a command, fold the partner's history, decide. */
+/** Why a history handed to `handle` cannot be folded: INVALID_COMMAND, details naming the entry's fields. */
+const invalidHistory = (reason: string, details: readonly string[]): E.Either<Rejection, never> =>
+  E.left({ code: 'INVALID_COMMAND', message: `invalid history: ${reason}`, details });
+
+/**
+ * The state after a history from outside: every entry is decoded as the audit decodes a record (and
+ * upcast); the first that is not an event is the rejection, and nothing of it is applied.
+ */
+function historyState(history: unknown): E.Either<Rejection, PartnerState> {
+  if (!isIterable(history))
+    return invalidHistory(`must be an iterable of events (got ${preview(history)})`, ['history']);
+  let draft: MutablePartnerState | undefined;
+  let index = 0;
+  for (const entry of history) {
+    const event = decodeEvent(entry);
+    if (E.isLeft(event)) {
+      const at = `history[${index}]`;
+      return invalidHistory(
+        `${at} is a ${event.left.message}`,
+        event.left.details.map((path) => (path === '(root)' ? at : `${at}.${path}`)),
+      );
+    }
+    draft ??= emptyState();
+    applyEvent(draft, event.right);
+    index += 1;
+  }
+  return E.right(draft === undefined ? initialState : freezeState(draft));
+}
+
+/**
+ * Decode the command and the partner's history (both may come from outside), fold, decide. A
+ * malformed command, or a history entry that is not an event, is INVALID_COMMAND: for the history
+ * `details` name the entry's offending fields as `history[3].data.partnerId`.
+ */
 export function handle(
-  history: Iterable<DomainEvent>,
+  history: Iterable<unknown>,
   command: unknown,
   rules: RuleSet = defaultRules,
 ): E.Either<Rejection, readonly DomainEvent[]> {
   const decoded = decodeCommand(command);
   if (E.isLeft(decoded)) return decoded;
-  return decideDecoded(decoded.right, fold(history, initialState), rules);
+  const state = historyState(history);
+  return E.isLeft(state) ? state : decideDecoded(decoded.right, state.right, rules);
 }
