@@ -114,16 +114,42 @@ const invalidHistory = (reason: string, details: readonly string[]): E.Either<Re
   E.left({ code: 'INVALID_COMMAND', message: `invalid history: ${reason}`, details });
 
 /**
+ * The history's entries one by one, or undefined once it cannot be iterated further. An iterable's
+ * own method may throw for a plain value (an object that only inherits from Set.prototype has no
+ * set to iterate): that is an answer about the history, not an exception for the caller.
+ */
+function entriesOf(history: Iterable<unknown>): { next(): IteratorResult<unknown> | Error } {
+  let iterator: Iterator<unknown> | undefined;
+  return {
+    next() {
+      try {
+        iterator ??= history[Symbol.iterator]();
+        const result: unknown = iterator.next();
+        return typeof result === 'object' && result !== null
+          ? (result as IteratorResult<unknown>)
+          : new Error(`its iterator answered ${preview(result)}, not an iterator result`);
+      } catch (error) {
+        return error instanceof Error ? error : new Error(preview(error));
+      }
+    },
+  };
+}
+
+/**
  * The state after a history from outside: every entry is decoded as the audit decodes a record (and
  * upcast); the first that is not an event is the rejection, and nothing of it is applied.
  */
 function historyState(history: unknown): E.Either<Rejection, PartnerState> {
   if (!isIterable(history))
     return invalidHistory(`must be an iterable of events (got ${preview(history)})`, ['history']);
+  const entries = entriesOf(history);
   let draft: MutablePartnerState | undefined;
-  let index = 0;
-  for (const entry of history) {
-    const event = decodeEvent(entry);
+  for (let index = 0; ; index++) {
+    const entry = entries.next();
+    if (entry instanceof Error)
+      return invalidHistory(`could not be iterated after ${index} entries: ${entry.message}`, ['history']);
+    if (entry.done === true) break;
+    const event = decodeEvent(entry.value);
     if (E.isLeft(event)) {
       const at = `history[${index}]`;
       return invalidHistory(
@@ -133,7 +159,6 @@ function historyState(history: unknown): E.Either<Rejection, PartnerState> {
     }
     draft ??= emptyState();
     applyEvent(draft, event.right);
-    index += 1;
   }
   return E.right(draft === undefined ? initialState : freezeState(draft));
 }
