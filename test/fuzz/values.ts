@@ -61,7 +61,9 @@ const specials: readonly unknown[] = [
   -(2n ** 64n),
   0n,
   () => 1,
-  class Command {},
+  class Command {
+    readonly type = 'CreateSharedTenant';
+  },
   async function* records() {},
   new Uint8Array(1_000_000),
   new Float64Array([Number.NaN, -0, Infinity]),

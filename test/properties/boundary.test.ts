@@ -6,7 +6,9 @@ import {
   decodeCommand,
   decodeEvent,
   defaultRules,
+  EventStoreRequestError,
   handle,
+  InMemoryEventStore,
   initialState,
   partnerStreamId,
   StateCache,
@@ -252,5 +254,41 @@ describe('item 8: a StateCache keeps only whole versions', () => {
     cache.set(7 as never, 1, initialState);
     cache.set('a', 1, { version: 1 } as never);
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('values that are not JSON, at the same boundary functions', () => {
+  it('given a history that only inherits from Set.prototype, then handle refuses it as a history it cannot iterate', () => {
+    const result = handle(Object.create(Set.prototype) as never, purchase('s2'));
+    expect(result).toMatchObject(E.left({ code: 'INVALID_COMMAND', details: ['history'] }));
+    expect(E.isLeft(result) && result.left.message).toMatch(
+      /^invalid history: could not be iterated after 0 entries: /,
+    );
+  });
+
+  it('given a typed array as options, then it is one problem, not one per element', () => {
+    expect(new StateCache(new Uint8Array(10) as never).problems).toEqual([
+      '(root) must be an object (got a Uint8Array of 10 bytes)',
+    ]);
+  });
+
+  it('given a command with fifty unknown fields, then ten are named and the rest counted', () => {
+    const command = createTenant();
+    const extra = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`extra${i}`, i]));
+    const result = decodeCommand({ ...command, data: { ...command.data, ...extra } });
+    expect(E.isLeft(result) && result.left.details).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `data.extra${i}`),
+      'data',
+    ]);
+    expect(E.isLeft(result) && result.left.message).toMatch(/data has 40 more fields that are not known$/);
+  });
+
+  it('given an append of a sparse array of 2^32 - 1 holes, then the store refuses it at once, naming ten', async () => {
+    const store = new InMemoryEventStore();
+    const refusal = store.appendToStream('partner-p1', new Array(2 ** 32 - 1), { expectedVersion: 'any' });
+    await expect(refusal).rejects.toBeInstanceOf(EventStoreRequestError);
+    await expect(refusal).rejects.toMatchObject({
+      details: [...Array.from({ length: 10 }, (_, i) => `events.${i}`), 'events'],
+    });
   });
 });
