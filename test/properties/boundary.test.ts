@@ -291,4 +291,13 @@ describe('values that are not JSON, at the same boundary functions', () => {
       details: [...Array.from({ length: 10 }, (_, i) => `events.${i}`), 'events'],
     });
   });
+
+  it('given an object whose event fields are inherited from its prototype, then decodeEvent reads none of them, as decodeCommand does', () => {
+    const [event] = tenantHistory();
+    const result = decodeEvent(Object.create(event as object));
+    expect(result).toMatchObject(E.left({ code: 'MALFORMED_EVENT', details: ['type'] }));
+    expect(decodeCommand(Object.create(createTenant() as object))).toMatchObject(
+      E.left({ code: 'INVALID_COMMAND' }),
+    );
+  });
 });
