@@ -113,12 +113,14 @@ function decideDecoded(
 const invalidHistory = (reason: string, details: readonly string[]): E.Either<Rejection, never> =>
   E.left({ code: 'INVALID_COMMAND', message: `invalid history: ${reason}`, details });
 
+/** The history's entries one by one, each a result or the Error that stopped the iteration. */
+type Entries = { next(): IteratorResult<unknown> | Error; close(): void };
+
 /**
- * The history's entries one by one, or undefined once it cannot be iterated further. An iterable's
- * own method may throw for a plain value (an object that only inherits from Set.prototype has no
- * set to iterate): that is an answer about the history, not an exception for the caller.
+ * An iterable's own method may throw for a plain value (an object that only inherits from
+ * Set.prototype has no set to iterate): that is an answer about the history, not an exception.
  */
-function entriesOf(history: Iterable<unknown>): { next(): IteratorResult<unknown> | Error } {
+function entriesOf(history: Iterable<unknown>): Entries {
   let iterator: Iterator<unknown> | undefined;
   return {
     next() {
@@ -130,6 +132,14 @@ function entriesOf(history: Iterable<unknown>): { next(): IteratorResult<unknown
           : new Error(`its iterator answered ${preview(result)}, not an iterator result`);
       } catch (error) {
         return error instanceof Error ? error : new Error(preview(error));
+      }
+    },
+    // As for...of does when it stops early: a source reading from somewhere may let go of it.
+    close() {
+      try {
+        iterator?.return?.();
+      } catch {
+        // The history is refused already; how its source fails to close changes nothing.
       }
     },
   };
@@ -151,6 +161,7 @@ function historyState(history: unknown): E.Either<Rejection, PartnerState> {
     if (entry.done === true) break;
     const event = decodeEvent(entry.value);
     if (E.isLeft(event)) {
+      entries.close();
       const at = `history[${index}]`;
       return invalidHistory(
         `${at} is a ${event.left.message}`,

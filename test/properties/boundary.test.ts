@@ -74,6 +74,21 @@ describe('item 5: handle decodes a history from outside and applies nothing that
     expect(handle(asJson(events) as unknown[], command)).toEqual(decided);
   });
 
+  it('given a history read from a source, when an entry is refused, then the source is closed as for...of closes it', () => {
+    let closed = false;
+    function* source(): Generator<unknown> {
+      try {
+        yield* asJson(tenantHistory()) as unknown[];
+        yield { type: 'UsageRecorded' };
+        yield* asJson(tenantHistory()) as unknown[];
+      } finally {
+        closed = true;
+      }
+    }
+    expect(handle(source(), purchase('s2'))).toMatchObject(E.left({ code: 'INVALID_COMMAND' }));
+    expect(closed).toBe(true);
+  });
+
   it('given a history that is not an iterable, then INVALID_COMMAND names history', () => {
     for (const given of [null, 7, 'events', { length: 1, 0: {} }])
       expect(handle(given as never, purchase('s2'))).toMatchObject(
