@@ -315,4 +315,16 @@ describe('values that are not JSON, at the same boundary functions', () => {
       E.left({ code: 'INVALID_COMMAND' }),
     );
   });
+
+  it("given a command whose getter throws, then the caller's own exception comes back out of decodeCommand and handle, unchanged", () => {
+    const thrown = new Error("the caller's getter");
+    const command = {
+      ...createTenant(),
+      get data(): never {
+        throw thrown;
+      },
+    };
+    expect(() => decodeCommand(command)).toThrow(thrown);
+    expect(() => handle([], command)).toThrow(thrown);
+  });
 });
