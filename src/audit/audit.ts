@@ -8,7 +8,7 @@ import {
   problemsOf,
   struct,
 } from '../domain/codec.js';
-import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
+import { compileRules, defaultRules, type CompiledRules, type RuleSet } from '../policies/ruleSet.js';
 import { Auditor, type AuditReport, type AuditSummary, type Finding, type FindingSink } from './auditor.js';
 
 export type AuditOptions = { readonly rules?: RuleSet };
@@ -23,7 +23,56 @@ const refusal = (code: 'INVALID_COMMAND' | 'MALFORMED_EVENT', message: string): 
   message,
 });
 
-const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : preview(error));
+/** What a thrown value says, for a finding; a value whose message cannot be read is shown as it is. */
+const reasonOf = (error: unknown): string => {
+  try {
+    if (error instanceof Error && typeof error.message === 'string') return error.message;
+  } catch {
+    // An Error-like Proxy or a message getter that throws: fall through to the value itself.
+  }
+  return preview(error);
+};
+
+/**
+ * A record judged; one whose reading throws (the caller's own getter or Proxy) is a MALFORMED_EVENT
+ * finding at its position, and the audit goes on.
+ */
+function judge(auditor: Auditor, position: number, record: unknown): void {
+  const before = auditor.recordCount;
+  try {
+    auditor.record(position, record);
+  } catch (error) {
+    if (error instanceof SinkFailure) throw error;
+    if (auditor.recordCount === before)
+      auditor.unreadable(position, `the record could not be read: ${reasonOf(error)}`);
+  }
+}
+
+/** Whether the records can be read at all, asked without letting a throwing getter or Proxy through. */
+function sourceKind(records: unknown): 'async' | 'sync' | 'neither' {
+  try {
+    return isAsyncIterable(records) ? 'async' : isIterable(records) ? 'sync' : 'neither';
+  } catch {
+    return 'neither';
+  }
+}
+
+/** The options decoded and the rule set compiled, or why not; reading options may run the caller's code. */
+function rulesOf(options: unknown): E.Either<string, CompiledRules> {
+  try {
+    const decodedOptions = AuditOptionsCodec.decode(options ?? {});
+    if (E.isLeft(decodedOptions))
+      return E.left(`invalid options: ${describeProblems(problemsOf(decodedOptions.left))}`);
+    return compileRules(decodedOptions.right.rules ?? defaultRules);
+  } catch (error) {
+    return E.left(`invalid options: they could not be read: ${reasonOf(error)}`);
+  }
+}
+
+/** What a caller's sink threw: the caller's to have back, not a finding of the log. */
+class SinkFailure {
+  constructor(readonly error: unknown) {}
+}
 
 /** Feeds every record to an auditor, or refuses input it cannot start on with the finding that says why. */
 async function feed(
@@ -31,22 +80,14 @@ async function feed(
   options: AuditOptions,
   sink?: FindingSink,
 ): Promise<Auditor | Finding> {
-  const decodedOptions = AuditOptionsCodec.decode(options ?? {});
-  if (E.isLeft(decodedOptions))
-    return refusal(
-      'INVALID_COMMAND',
-      `invalid options: ${describeProblems(problemsOf(decodedOptions.left))}`,
-    );
-  const rules = compileRules(decodedOptions.right.rules ?? defaultRules);
+  const rules = rulesOf(options);
   if (E.isLeft(rules)) return refusal('INVALID_COMMAND', rules.left);
-  const asynchronous = isAsyncIterable(records);
-  if (!asynchronous && !isIterable(records))
+  const kind = sourceKind(records);
+  if (kind === 'neither')
     return refusal(
       'MALFORMED_EVENT',
       `the records must be an iterable or async iterable of parsed JSON values (got ${preview(records)})`,
     );
-  // What the sink throws is the caller's, not the log's: it is not reported as a finding but passed on.
-  const sinkFailed: { error?: unknown } = {};
   const auditor = new Auditor(
     rules.right,
     sink === undefined
@@ -55,29 +96,18 @@ async function feed(
           try {
             sink(finding);
           } catch (error) {
-            sinkFailed.error = error;
-            throw error;
+            throw new SinkFailure(error);
           }
         },
   );
   let position = 0;
-  let judging = false;
   try {
-    if (asynchronous)
-      for await (const record of records) {
-        judging = true;
-        auditor.record(++position, record);
-        judging = false;
-      }
-    else
-      for (const record of records) {
-        judging = true;
-        auditor.record(++position, record);
-        judging = false;
-      }
+    if (kind === 'async')
+      for await (const record of records as AsyncIterable<unknown>) judge(auditor, ++position, record);
+    else for (const record of records as Iterable<unknown>) judge(auditor, ++position, record);
   } catch (error) {
-    if ('error' in sinkFailed) throw sinkFailed.error;
-    auditor.stopped(judging ? position : position + 1, reasonOf(error));
+    if (error instanceof SinkFailure) throw error.error;
+    auditor.stopped(position + 1, reasonOf(error));
   }
   return auditor;
 }
@@ -88,10 +118,12 @@ async function feed(
  * every rule against its partner's state just before it (one finding per broken rule, in rule-table
  * order) and then applied. Positions are 1-based. Async iterables are read one record at a time.
  *
- * Never rejects. Input it cannot start on gives a report of no records with one finding at position 0:
- * INVALID_COMMAND for options or a rule set that are not valid (what decide answers under such a rule
- * set), MALFORMED_EVENT for records that are not an iterable. A source that fails while being read ends
- * the audit with a MALFORMED_EVENT finding at the position it could not deliver.
+ * Never rejects, whatever the arguments. Input it cannot start on gives a report of no records with one
+ * finding at position 0: INVALID_COMMAND for options or a rule set that are not valid (what decide
+ * answers under such a rule set) or cannot be read, MALFORMED_EVENT for records that are not an
+ * iterable. A record whose reading throws (a getter or Proxy of the caller's) is a MALFORMED_EVENT
+ * finding, and the audit goes on. A source that fails while being read ends the audit with a
+ * MALFORMED_EVENT finding at the position it could not deliver.
  */
 export async function audit(
   records: Iterable<unknown> | AsyncIterable<unknown>,

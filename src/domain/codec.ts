@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
+import { preview } from './preview.js';
 
 /** A shape the library accepts from outside: the decoded value has only the named fields. */
 type Decoded<P extends t.Props> = { readonly [K in keyof P]: t.TypeOf<P[K]> };
@@ -7,8 +8,15 @@ type Decoded<P extends t.Props> = { readonly [K in keyof P]: t.TypeOf<P[K]> };
 /** What `struct` does with a field it does not know: a typo in a command is an error, metadata may carry extras. */
 export type ExtraFields = 'reject' | 'strip';
 
+/**
+ * Objects with an own property per element or character (typed arrays, String objects): never a
+ * message or an options object, and listing their keys would make a string for each element.
+ */
+const isIndexed = (o: object): boolean => ArrayBuffer.isView(o) || o instanceof String;
+
+/** An object to read fields from: not an array, nor an object indexed like one. */
 export const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === 'object' && u !== null && !Array.isArray(u);
+  typeof u === 'object' && u !== null && !Array.isArray(u) && !isIndexed(u);
 
 const isObjectLike = (u: unknown): u is object =>
   (typeof u === 'object' && u !== null) || typeof u === 'function';
@@ -20,19 +28,7 @@ export const isIterable = (u: unknown): u is Iterable<unknown> =>
 export const isAsyncIterable = (u: unknown): u is AsyncIterable<unknown> =>
   isObjectLike(u) && typeof (u as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 
-/** Shows a received value in a message, briefly. */
-export function preview(u: unknown): string {
-  if (u === undefined) return 'nothing';
-  if (u instanceof Map) return `a Map of ${u.size}`;
-  if (u instanceof Set) return `a Set of ${u.size}`;
-  let text: string;
-  try {
-    text = typeof u === 'string' ? JSON.stringify(u) : (JSON.stringify(u) ?? String(u));
-  } catch {
-    text = Object.prototype.toString.call(u);
-  }
-  return text.length > 48 ? `${text.slice(0, 45)}...` : text;
-}
+export { preview } from './preview.js';
 
 /** What a quick decoder answers for a value it does not take. */
 export const REFUSED: unique symbol = Symbol('refused');
@@ -82,7 +78,11 @@ function decodeField(
 }
 
 const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
-const ownKeyCount = (o: object): number => Object.getOwnPropertyNames(o).length;
+// An indexed object counts as no struct's keys, so that a quick decoder leaves it to validate.
+const ownKeyCount = (o: object): number => (isIndexed(o) ? -1 : Object.getOwnPropertyNames(o).length);
+
+/** Unknown fields named one by one in an error; the rest are counted in one more. */
+const MAX_UNKNOWN_NAMED = 10;
 
 /**
  * The quick decoder of a struct whose fields all have one, written out for its fields: a loop over
@@ -177,14 +177,22 @@ export function struct<R extends t.Props, O extends t.Props = Record<never, neve
       const problems = value === undefined ? undefined : decodeField(out, field, value, c);
       if (problems !== undefined) (errors ??= []).push(...problems);
     }
-    if (extra === 'reject')
+    if (extra === 'reject') {
+      let unknown = 0;
       for (const key in u)
-        if (hasOwn(u, key) && !known.has(key))
+        if (hasOwn(u, key) && !known.has(key) && ++unknown <= MAX_UNKNOWN_NAMED)
           (errors ??= []).push({
             value: u[key],
             context: t.appendContext(c, key, t.unknown, u[key]),
             message: 'is not a known field',
           });
+      if (unknown > MAX_UNKNOWN_NAMED)
+        (errors ??= []).push({
+          value: u,
+          context: c,
+          message: `has ${unknown - MAX_UNKNOWN_NAMED} more fields that are not known`,
+        });
+    }
     return errors === undefined ? t.success(out as A) : t.failures(errors);
   };
   const is = (u: unknown): u is A => E.isRight(validate(u, [{ key: '', type: t.unknown, actual: u }]));

@@ -13,9 +13,18 @@ import { firstViolation } from '../policies/admissibility.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { decodeCommand, type Command } from './commands.js';
 import { Immer } from 'immer';
-import { applyEvent, fold } from './evolve.js';
+import { applyEvent } from './evolve.js';
 import type { Rejection } from './rejection.js';
-import { initialState, isPartnerState, type PartnerState } from './state.js';
+import {
+  emptyState,
+  freezeState,
+  initialState,
+  isPartnerState,
+  type MutablePartnerState,
+  type PartnerState,
+} from './state.js';
+import { decodeEvent } from '../events/decode.js';
+import { isIterable, preview } from './codec.js';
 
 // The state between a command's events is never handed out: drafting it without freezing leaves the
 // caller's state exactly as it was, frozen or not.
@@ -100,13 +109,83 @@ function decideDecoded(
   return E.right(events);
 }
 
-/** Decode a command, fold the partner's history, decide. */
+/** Why a history handed to `handle` cannot be folded: INVALID_COMMAND, details naming the entry's fields. */
+const invalidHistory = (reason: string, details: readonly string[]): E.Either<Rejection, never> =>
+  E.left({ code: 'INVALID_COMMAND', message: `invalid history: ${reason}`, details });
+
+/** The history's entries one by one, each a result or the Error that stopped the iteration. */
+type Entries = { next(): IteratorResult<unknown> | Error; close(): void };
+
+/**
+ * An iterable's own method may throw for a plain value (an object that only inherits from
+ * Set.prototype has no set to iterate): that is an answer about the history, not an exception.
+ */
+function entriesOf(history: Iterable<unknown>): Entries {
+  let iterator: Iterator<unknown> | undefined;
+  return {
+    next() {
+      try {
+        iterator ??= history[Symbol.iterator]();
+        const result: unknown = iterator.next();
+        return typeof result === 'object' && result !== null
+          ? (result as IteratorResult<unknown>)
+          : new Error(`its iterator answered ${preview(result)}, not an iterator result`);
+      } catch (error) {
+        return error instanceof Error ? error : new Error(preview(error));
+      }
+    },
+    // As for...of does when it stops early: a source reading from somewhere may let go of it.
+    close() {
+      try {
+        iterator?.return?.();
+      } catch {
+        // The history is refused already; how its source fails to close changes nothing.
+      }
+    },
+  };
+}
+
+/**
+ * The state after a history from outside: every entry is decoded as the audit decodes a record (and
+ * upcast); the first that is not an event is the rejection, and nothing of it is applied.
+ */
+function historyState(history: unknown): E.Either<Rejection, PartnerState> {
+  if (!isIterable(history))
+    return invalidHistory(`must be an iterable of events (got ${preview(history)})`, ['history']);
+  const entries = entriesOf(history);
+  let draft: MutablePartnerState | undefined;
+  for (let index = 0; ; index++) {
+    const entry = entries.next();
+    if (entry instanceof Error)
+      return invalidHistory(`could not be iterated after ${index} entries: ${entry.message}`, ['history']);
+    if (entry.done === true) break;
+    const event = decodeEvent(entry.value);
+    if (E.isLeft(event)) {
+      entries.close();
+      const at = `history[${index}]`;
+      return invalidHistory(
+        `${at} is a ${event.left.message}`,
+        event.left.details.map((path) => (path === '(root)' ? at : `${at}.${path}`)),
+      );
+    }
+    draft ??= emptyState();
+    applyEvent(draft, event.right);
+  }
+  return E.right(draft === undefined ? initialState : freezeState(draft));
+}
+
+/**
+ * Decode the command and the partner's history (both may come from outside), fold, decide. A
+ * malformed command, or a history entry that is not an event, is INVALID_COMMAND: for the history
+ * `details` name the entry's offending fields as `history[3].data.partnerId`.
+ */
 export function handle(
-  history: Iterable<DomainEvent>,
+  history: Iterable<unknown>,
   command: unknown,
   rules: RuleSet = defaultRules,
 ): E.Either<Rejection, readonly DomainEvent[]> {
   const decoded = decodeCommand(command);
   if (E.isLeft(decoded)) return decoded;
-  return decideDecoded(decoded.right, fold(history, initialState), rules);
+  const state = historyState(history);
+  return E.isLeft(state) ? state : decideDecoded(decoded.right, state.right, rules);
 }

@@ -44,6 +44,10 @@ const validateField = <A>(
   root: t.Context,
 ): t.Validation<A> => codec.validate(value, t.appendContext(root, key, codec, value));
 
+/** A field of the record itself: as the codecs do, nothing inherited from a prototype is read as a field. */
+const own = (o: Record<string, unknown>, key: string): unknown =>
+  Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+
 const quickMetadata = quickDecoderOf(EventMetadata) as (u: unknown) => EventMetadata | typeof REFUSED;
 const quickData = new Map(
   eventTypes.map((type) => [type, quickDecoderOf(eventData[type]) as (u: unknown) => unknown]),
@@ -55,9 +59,9 @@ const quickData = new Map(
  * takes the long way that says what is wrong.
  */
 function quickEvent(type: EventType, input: Record<string, unknown>): DomainEvent | undefined {
-  const metadata = quickMetadata(input.metadata);
+  const metadata = quickMetadata(own(input, 'metadata'));
   if (metadata === REFUSED || (metadata.schemaVersion ?? 1) !== currentVersion[type]) return undefined;
-  const data = quickData.get(type)?.(input.data);
+  const data = quickData.get(type)?.(own(input, 'data'));
   if (data === undefined || data === REFUSED) return undefined;
   const current =
     metadata.schemaVersion === undefined ? { ...metadata, schemaVersion: currentVersion[type] } : metadata;
@@ -79,16 +83,19 @@ export function decodeEvent(input: unknown): E.Either<DecodeFailure, DomainEvent
     return failure([
       { path: '(root)', reason: `must be an event object { type, data, metadata } (got ${preview(input)})` },
     ]);
-  const type = knownTypes.get(input.type);
+  const type = knownTypes.get(own(input, 'type'));
   if (type === undefined)
     return failure([
-      { path: 'type', reason: `must be one of ${eventTypes.join(', ')} (got ${preview(input.type)})` },
+      {
+        path: 'type',
+        reason: `must be one of ${eventTypes.join(', ')} (got ${preview(own(input, 'type'))})`,
+      },
     ]);
   const quick = quickEvent(type, input);
   if (quick !== undefined) return E.right(quick);
   const root: t.Context = [{ key: '', type: t.unknown, actual: input }];
   const problems: FieldProblem[] = [];
-  const metadata = validateField(EventMetadata, input.metadata, 'metadata', root);
+  const metadata = validateField(EventMetadata, own(input, 'metadata'), 'metadata', root);
   let version = currentVersion[type];
   if (E.isLeft(metadata)) problems.push(...problemsOf(metadata.left));
   else version = metadata.right.schemaVersion ?? 1;
@@ -100,7 +107,7 @@ export function decodeEvent(input: unknown): E.Either<DecodeFailure, DomainEvent
         : `is ${version}, a version of ${type} this library cannot read`;
     return failure([...problems, { path: 'metadata.schemaVersion', reason }]);
   }
-  const data = validateField(codec, input.data, 'data', root);
+  const data = validateField(codec, own(input, 'data'), 'data', root);
   if (E.isLeft(data)) problems.push(...problemsOf(data.left));
   if (E.isLeft(metadata) || E.isLeft(data)) return failure(problems);
   let upcast: unknown = data.right;

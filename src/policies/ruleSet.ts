@@ -1,12 +1,39 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, problemsOf, struct } from '../domain/codec.js';
+import { describeProblems, preview, problemsOf, struct } from '../domain/codec.js';
 import { Id } from '../domain/ids.js';
 import { Role } from '../domain/roles.js';
 import { Instant } from '../domain/time.js';
 import type { EventType } from '../events/codecs.js';
 
-const Roles = t.readonlyArray(Role);
+/** Longer role lists than this are refused outright: a list names each of the few roles at most once or twice. */
+export const MAX_ROLES = 64;
+
+/**
+ * A list of roles, decoded into a new frozen array: the list given may be any array (one without a
+ * prototype, a sparse one), and only its elements are read, by index.
+ */
+const Roles: t.Type<readonly Role[], readonly Role[], unknown> = new t.Type<
+  readonly Role[],
+  readonly Role[],
+  unknown
+>(
+  'Roles',
+  (u): u is readonly Role[] => E.isRight(Roles.validate(u, [])),
+  (u, c) => {
+    if (!Array.isArray(u) || u.length > MAX_ROLES)
+      return t.failure(u, c, `must be an array of at most ${MAX_ROLES} roles (got ${preview(u)})`);
+    const list: Role[] = [];
+    const errors: t.ValidationError[] = [];
+    for (let i = 0; i < u.length; i++) {
+      const role = Role.validate(u[i], t.appendContext(c, String(i), Role, u[i]));
+      if (E.isLeft(role)) errors.push(...role.left);
+      else list.push(role.right);
+    }
+    return errors.length > 0 ? t.failures(errors) : t.success(Object.freeze(list));
+  },
+  t.identity,
+);
 
 /** The parameters of the rules: who may record each kind of event, and the Marketplace cutoff. */
 export const RuleSet = struct('RuleSet', {

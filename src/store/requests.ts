@@ -15,6 +15,9 @@ export type AppendRequest = {
   readonly expectedVersion: ExpectedVersion;
 };
 
+/** Malformed events an append's refusal names one by one. */
+const MAX_MALFORMED_NAMED = 10;
+
 const AppendOptions = struct('AppendOptions', { expectedVersion: ExpectedVersion });
 const ReadStreamOptions = struct('ReadStreamOptions', {}, { after: StreamVersion });
 const ReadAllOptions = struct('ReadAllOptions', {}, { after: GlobalPosition });
@@ -52,15 +55,23 @@ export function decodeAppend(
   if (!Array.isArray(events))
     report([{ path: 'events', reason: `must be an array of events (got ${preview(events)})` }]);
   else
-    events.forEach((input: unknown, index) => {
-      const event = decodeEvent(input);
-      if (E.isRight(event)) return decoded.push(event.right);
+    for (let index = 0, malformed = 0; index < events.length; index++) {
+      const event = decodeEvent(events[index]);
+      if (E.isRight(event)) {
+        decoded.push(event.right);
+        continue;
+      }
       const at = `events.${index}`;
+      // Checking stops early so that a refusal costs little whatever the array (a sparse one of 2^32 - 1 holes).
+      if (++malformed > MAX_MALFORMED_NAMED) {
+        report([{ path: 'events', reason: `has more malformed events after ${at} (not checked further)` }]);
+        break;
+      }
       report(
         [{ path: at, reason: `is a ${event.left.message}` }],
         event.left.details.map((path) => (path === '(root)' ? at : `${at}.${path}`)),
       );
-    });
+    }
   const expected = isRecord(options)
     ? decodeField(AppendOptions, options, 'options')
     : E.left([{ path: 'options', reason: `must be { expectedVersion } (got ${preview(options)})` }]);

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { problemsOf, struct } from '../domain/codec.js';
 import { PositiveInteger } from '../domain/money.js';
-import type { PartnerState } from '../domain/state.js';
+import { isPartnerState, type PartnerState } from '../domain/state.js';
 
 export const DEFAULT_CACHE_MAX_EVENTS = 250_000;
 
@@ -9,6 +9,9 @@ const StateCacheOptions = struct('StateCacheOptions', {}, { maxEvents: PositiveI
 
 /** A stream's folded state at a version the store confirmed: the fold of exactly its first `version` events. */
 export type CachedState = { readonly version: number; readonly state: PartnerState };
+
+/** A version as the cache counts it: a whole number of events, exactly representable. */
+const isVersion = (u: unknown): u is number => Number.isSafeInteger(u) && (u as number) >= 0;
 
 /**
  * Folded partner states kept between commands, so that handling a command reads only the events
@@ -43,8 +46,13 @@ export class StateCache {
     return entry;
   }
 
-  /** Keeps a state unless a newer one is already kept; a state larger than the whole cache is not kept. */
+  /**
+   * Keeps a state unless a newer one is already kept; a state larger than the whole cache is not kept.
+   * Arguments that are not a string, a version (a safe integer from 0) and a PartnerState keep nothing
+   * and change nothing: the count of events the cache holds stays a true count.
+   */
   set(streamId: string, version: number, state: PartnerState): void {
+    if (typeof streamId !== 'string' || !isVersion(version) || !isPartnerState(state)) return;
     const known = this.#entries.get(streamId);
     if (known !== undefined && known.version >= version) return;
     this.delete(streamId);

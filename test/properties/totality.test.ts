@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import * as api from 'apss-domain';
-import { anyCommand, anyEvent, assertProperty, malformedInput, validHistory } from 'apss-domain/testing';
+import {
+  anyCommand,
+  anyEvent,
+  assertProperty,
+  corrupted,
+  malformedInput,
+  validHistory,
+} from 'apss-domain/testing';
 
 const isClass = (value: unknown): boolean =>
   typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
@@ -111,6 +118,28 @@ describe('no public function throws for any JSON value, hostile strings included
         expect(E.isLeft(event) && event.left.details.length).toBeGreaterThan(0);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('a history entry broken in one place is INVALID_COMMAND to handle, naming history[i] and the field, and nothing is applied', () => {
+    assertProperty(
+      fc.property(
+        validHistory({ maxCommands: 4 }),
+        corrupted(anyEvent()),
+        fc.nat(),
+        anyCommand(),
+        (events, corruption, at, command) => {
+          const history: unknown[] = JSON.parse(JSON.stringify(events)) as unknown[];
+          const index = at % (history.length + 1);
+          history.splice(index, 0, corruption.input);
+          const result = api.handle(history, command);
+          const field =
+            corruption.path === '(root)' ? `history[${index}]` : `history[${index}].${corruption.path}`;
+          expect(result).toMatchObject(E.left({ code: 'INVALID_COMMAND' }));
+          expect(E.isLeft(result) && result.left.details).toContain(field);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });
