@@ -12,14 +12,9 @@ import { DEFAULT_SUBSCRIPTION_NAME } from '../events/data.js';
 import { firstViolation } from '../policies/admissibility.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { decodeCommand, type Command } from './commands.js';
-import { Immer } from 'immer';
-import { applyEvent, fold } from './evolve.js';
+import { evolve, fold } from './evolve.js';
 import type { Rejection } from './rejection.js';
 import { initialState, isPartnerState, type PartnerState } from './state.js';
-
-// The state between a command's events is never handed out: drafting it without freezing leaves the
-// caller's state exactly as it was, frozen or not.
-const scratch = new Immer({ autoFreeze: false });
 
 /**
  * The events a command would record, before any rule has looked at them (what a log holds when a
@@ -95,7 +90,7 @@ function decideDecoded(
   for (const [index, event] of events.entries()) {
     const refused = firstViolation(current, event, compiled.right);
     if (O.isSome(refused)) return E.left(refused.value);
-    if (index < events.length - 1) current = scratch.produce(current, (draft) => applyEvent(draft, event));
+    if (index < events.length - 1) current = evolve(current, event);
   }
   return E.right(events);
 }

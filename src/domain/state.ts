@@ -1,8 +1,8 @@
-import { freeze, type Draft } from 'immer';
 import type * as t from 'io-ts';
 import type { EventData, EventType } from '../events/codecs.js';
 import type { SubscriptionStatus } from '../events/data.js';
 import { isRecord } from './codec.js';
+import { freezeMap } from './freeze.js';
 import { IdSet, type ReadonlyIdSet } from './idSet.js';
 
 export type SubscriptionRecord = {
@@ -47,22 +47,75 @@ export type PartnerState = {
   readonly unattributedUsage: number;
 };
 
-export type MutablePartnerState = Omit<Draft<PartnerState>, 'usage'> & {
-  /** Added to in place while private; a recipe that finds it frozen adds to a copy. */
-  usage: IdSet | ReadonlyIdSet;
-};
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type MutableSubscriptionRecord = Mutable<SubscriptionRecord>;
+
+const maps = ['subscriptions', 'reservations', 'deployments', 'services'] as const;
+type MapKey = (typeof maps)[number];
+type RecordIn<K extends MapKey> = PartnerState[K] extends ReadonlyMap<string, infer R> ? R : never;
 
 /**
- * A plain mutable copy to apply many events to. Subscription records are copied, as recipes edit
- * them; the other records never change, and are shared.
+ * A state being changed. Its collections and subscription records are read as they are, and written
+ * only through `writableMap`, `writableSubscription` and `writableUsage`: a draft may share them with
+ * a state already handed out, or with a caller's own.
  */
+export type MutablePartnerState = Mutable<Omit<PartnerState, MapKey | 'usage'>> & {
+  -readonly [K in MapKey]: PartnerState[K];
+} & { usage: ReadonlyIdSet };
+
+/**
+ * The collections and subscription records that drafts may change in place: the ones made for a
+ * draft and not frozen yet. Anything else, a state's that was handed out or a caller's own, is
+ * copied on the first write, so that evolve leaves the state it is given as it was, frozen or not.
+ */
+const owned = new WeakSet<object>();
+const own = <T extends object>(value: T): T => {
+  owned.add(value);
+  return value;
+};
+
+/** A draft's collection to add to: its own, or a copy that becomes its own. */
+export function writableMap<K extends MapKey>(draft: MutablePartnerState, key: K): Map<string, RecordIn<K>> {
+  const current = draft[key] as ReadonlyMap<string, RecordIn<K>>;
+  if (owned.has(current)) return current as Map<string, RecordIn<K>>;
+  const copy = own(new Map(current));
+  (draft as Record<MapKey, ReadonlyMap<string, unknown>>)[key] = copy;
+  return copy;
+}
+
+/** A subscription's record (one the draft holds) to change in place, made the draft's own first. */
+export function writableSubscription(
+  draft: MutablePartnerState,
+  record: SubscriptionRecord,
+): MutableSubscriptionRecord {
+  if (owned.has(record)) return record as MutableSubscriptionRecord;
+  const copy = own({ ...record });
+  writableMap(draft, 'subscriptions').set(record.subscriptionId, copy);
+  return copy;
+}
+
+/** A new subscription record, the draft's own until the draft is frozen. */
+export const newSubscription = (record: MutableSubscriptionRecord): MutableSubscriptionRecord => own(record);
+
+/** The usage ids to add to: the draft's own, or a copy that becomes its own. */
+export function writableUsage(draft: MutablePartnerState): IdSet {
+  if (owned.has(draft.usage)) return draft.usage as IdSet;
+  const copy = own(draft.usage.copy());
+  draft.usage = copy;
+  return copy;
+}
+
+/** A draft of a state that copies each collection or record only when an event writes to it. */
+export const draftOf = (state: PartnerState): MutablePartnerState => ({ ...state });
+
+/** A draft that owns all its collections, to apply many events to (subscription records are copied as they are changed). */
 export const thaw = (state: PartnerState): MutablePartnerState => ({
   ...state,
-  subscriptions: new Map([...state.subscriptions].map(([id, record]) => [id, { ...record }])),
-  reservations: new Map(state.reservations),
-  deployments: new Map(state.deployments),
-  services: new Map(state.services),
-  usage: state.usage.copy(),
+  subscriptions: own(new Map(state.subscriptions)),
+  reservations: own(new Map(state.reservations)),
+  deployments: own(new Map(state.deployments)),
+  services: own(new Map(state.services)),
+  usage: own(state.usage.copy()),
 });
 
 export const emptyState = (): MutablePartnerState => ({
@@ -71,21 +124,23 @@ export const emptyState = (): MutablePartnerState => ({
   lastEventAt: null,
   version: 0,
   unattributedUsage: 0,
-  subscriptions: new Map(),
-  reservations: new Map(),
-  deployments: new Map(),
-  services: new Map(),
-  usage: new IdSet(),
+  subscriptions: own(new Map()),
+  reservations: own(new Map()),
+  deployments: own(new Map()),
+  services: own(new Map()),
+  usage: own(new IdSet()),
 });
 
-const maps = ['subscriptions', 'reservations', 'deployments', 'services'] as const;
-
-/** Freezes a state: its subscription records (the recipes freeze the others), the collections and the root. */
-export function freezeState(state: MutablePartnerState): PartnerState {
-  for (const record of state.subscriptions.values()) Object.freeze(record);
-  for (const key of maps) freeze(state[key]);
-  Object.freeze(state.usage);
-  return freeze(state as PartnerState);
+/**
+ * Freezes a draft: what it owns (its collections, its subscription records) and the root. What it
+ * shares is frozen already, or a caller's own, and left as it is.
+ */
+export function freezeState(draft: MutablePartnerState): PartnerState {
+  if (owned.has(draft.subscriptions))
+    for (const record of draft.subscriptions.values()) if (owned.delete(record)) Object.freeze(record);
+  for (const key of maps) if (owned.delete(draft[key])) freezeMap(draft[key]);
+  if (owned.delete(draft.usage)) Object.freeze(draft.usage);
+  return Object.freeze(draft) as PartnerState;
 }
 
 /** A partner with no events. */
