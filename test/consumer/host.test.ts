@@ -49,6 +49,18 @@ describe("a host's immer", () => {
   });
 });
 
+describe('importing the package', () => {
+  it('given a fresh process, when every entry is imported, then no global or process listener is added (sideEffects)', () => {
+    const script = `
+      const globals = () => Object.getOwnPropertyNames(globalThis).sort().join();
+      const listeners = () => process.eventNames().map((name) => [String(name), process.listenerCount(name)]).join();
+      const before = [globals(), listeners()];
+      await import('apss-domain'); await import('apss-domain/testing'); await import('apss-domain/postgres');
+      console.log(JSON.stringify(before) === JSON.stringify([globals(), listeners()]) ? 'untouched' : 'changed');`;
+    expect(node([], script).trim()).toBe('untouched');
+  });
+});
+
 describe('where code generation from strings is forbidden', () => {
   // Decodes, folds, decides and audits the example log; the same output is expected either way.
   const script = `
