@@ -172,9 +172,9 @@ function loopQuickStruct(
 }
 
 /**
- * Whether this process may compile code from strings: `node --disallow-code-generation-from-strings`
- * or a content security policy forbids it. Asked once, on the first decode that could use it, never
- * at import.
+ * Whether this process may compile code from strings (`node --disallow-code-generation-from-strings`
+ * or a content security policy may forbid it). Asked once, by the first struct made, and never an
+ * error: where it is forbidden the structs loop over their fields instead.
  */
 let codeGeneration: boolean | undefined;
 export function mayGenerateCode(): boolean {
@@ -191,8 +191,9 @@ export function mayGenerateCode(): boolean {
 export type QuickMode = 'generated' | 'loop' | false;
 
 /**
- * A struct's quick decoder, if all its fields have one. It is made on its first call, so that
- * importing the library generates no code: generated where the process allows it, else the loop.
+ * A struct's quick decoder, if all its fields have one. It is made with the struct, not on its first
+ * call: a stand-in that made it later would be one function shared by every struct, and calls through
+ * it cost the audit as much as the generated code saves.
  */
 function quickStruct(
   required: readonly Field[],
@@ -202,12 +203,8 @@ function quickStruct(
 ): Quick | undefined {
   const quicks = [...required, ...optional].map((field) => field.quick);
   if (!quicks.every((quick) => quick !== undefined)) return undefined;
-  let decode: Quick = (u) => {
-    const make = mode === 'generated' && mayGenerateCode() ? generatedQuickStruct : loopQuickStruct;
-    decode = make(required, optional, extra, quicks);
-    return decode(u);
-  };
-  return (u) => decode(u);
+  const make = mode === 'generated' && mayGenerateCode() ? generatedQuickStruct : loopQuickStruct;
+  return make(required, optional, extra, quicks);
 }
 
 /**
