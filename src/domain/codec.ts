@@ -84,20 +84,20 @@ const ownKeyCount = (o: object): number => (isIndexed(o) ? -1 : Object.getOwnPro
 /** Unknown fields named one by one in an error; the rest are counted in one more. */
 const MAX_UNKNOWN_NAMED = 10;
 
+type Quick = (u: unknown) => unknown;
+
 /**
  * The quick decoder of a struct whose fields all have one, written out for its fields: a loop over
  * them would read and write properties by computed keys, which costs the audit about a microsecond an
  * event. It takes exactly what the struct's validate takes, and gives the same value; anything else
  * (a problem, an unusual object) it leaves to validate. The keys are the library's own field names.
  */
-function compileQuickStruct(
+function generatedQuickStruct(
   required: readonly Field[],
   optional: readonly Field[],
   extra: ExtraFields,
-): ((u: unknown) => unknown) | undefined {
-  const fields = [...required, ...optional];
-  const quicks = fields.map((field) => field.quick);
-  if (!quicks.every((quick) => quick !== undefined)) return undefined;
+  quicks: readonly Quick[],
+): Quick {
   const key = (field: Field) => JSON.stringify(field.key);
   const body = [
     'if (typeof u !== "object" || u === null || Array.isArray(u)) return REFUSED;',
@@ -135,8 +135,76 @@ function compileQuickStruct(
     'ownKeyCount',
     ...parameters,
     `return function quickStruct(u) {\n${body.filter((line) => line !== '').join('\n')}\n};`,
-  ) as (...args: unknown[]) => (u: unknown) => unknown;
+  ) as (...args: unknown[]) => Quick;
   return make(REFUSED, hasOwn, ownKeyCount, ...quicks);
+}
+
+/** The same decoder as a loop over the fields, for where code cannot be generated: same checks, same order, same value. */
+function loopQuickStruct(
+  required: readonly Field[],
+  optional: readonly Field[],
+  extra: ExtraFields,
+  quicks: readonly Quick[],
+): Quick {
+  const requiredQuicks = quicks.slice(0, required.length);
+  const optionalQuicks = quicks.slice(required.length);
+  return (u) => {
+    if (typeof u !== 'object' || u === null || Array.isArray(u)) return REFUSED;
+    const out: Record<string, unknown> = {};
+    for (const [i, field] of required.entries()) {
+      if (!hasOwn(u, field.key)) return REFUSED;
+      const decoded = (requiredQuicks[i] as Quick)((u as Record<string, unknown>)[field.key]);
+      if (decoded === REFUSED) return REFUSED;
+      out[field.key] = decoded;
+    }
+    let present = 0;
+    for (const [j, field] of optional.entries()) {
+      const value = hasOwn(u, field.key) ? (u as Record<string, unknown>)[field.key] : undefined;
+      if (value === undefined) continue;
+      const decoded = (optionalQuicks[j] as Quick)(value);
+      if (decoded === REFUSED) return REFUSED;
+      out[field.key] = decoded;
+      present += 1;
+    }
+    if (extra === 'reject' && ownKeyCount(u) !== required.length + present) return REFUSED;
+    return out;
+  };
+}
+
+/**
+ * Whether this process may compile code from strings (`node --disallow-code-generation-from-strings`
+ * or a content security policy may forbid it). Asked once, by the first struct made, and never an
+ * error: where it is forbidden the structs loop over their fields instead.
+ */
+let codeGeneration: boolean | undefined;
+export function mayGenerateCode(): boolean {
+  if (codeGeneration === undefined)
+    try {
+      codeGeneration = (new Function('return true') as () => unknown)() === true;
+    } catch {
+      codeGeneration = false;
+    }
+  return codeGeneration;
+}
+
+/** How a struct decodes a value that is all right: generated code where allowed, else a loop over its fields; or always field by field with a context (`false`). */
+export type QuickMode = 'generated' | 'loop' | false;
+
+/**
+ * A struct's quick decoder, if all its fields have one. It is made with the struct, not on its first
+ * call: a stand-in that made it later would be one function shared by every struct, and calls through
+ * it cost the audit as much as the generated code saves.
+ */
+function quickStruct(
+  required: readonly Field[],
+  optional: readonly Field[],
+  extra: ExtraFields,
+  mode: 'generated' | 'loop',
+): Quick | undefined {
+  const quicks = [...required, ...optional].map((field) => field.quick);
+  if (!quicks.every((quick) => quick !== undefined)) return undefined;
+  const make = mode === 'generated' && mayGenerateCode() ? generatedQuickStruct : loopQuickStruct;
+  return make(required, optional, extra, quicks);
 }
 
 /**
@@ -148,14 +216,14 @@ export function struct<R extends t.Props, O extends t.Props = Record<never, neve
   required: R,
   optional: O = {} as O,
   extra: ExtraFields = 'reject',
-  { quick: compiled = true }: { readonly quick?: boolean } = {},
+  { quick: mode = 'generated' }: { readonly quick?: QuickMode } = {},
 ): t.Type<Decoded<R> & Partial<Decoded<O>>, Decoded<R> & Partial<Decoded<O>>, unknown> {
   type A = Decoded<R> & Partial<Decoded<O>>;
   const requiredFields = fieldsOf(required);
   const optionalFields = fieldsOf(optional);
   const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
   // Without a quick decoder (as the tests build one), every value goes field by field.
-  const quick = compiled ? compileQuickStruct(requiredFields, optionalFields, extra) : undefined;
+  const quick = mode === false ? undefined : quickStruct(requiredFields, optionalFields, extra, mode);
   const validate: t.Validate<unknown, A> = (u, c) => {
     if (quick !== undefined) {
       const fast = quick(u);

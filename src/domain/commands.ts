@@ -33,10 +33,12 @@ export const CommandMetadata = struct(
 );
 export type CommandMetadata = t.TypeOf<typeof CommandMetadata>;
 
-const command = <const K extends string, R extends t.Props, O extends t.Props>(
+// O's default is what keeps a command without optional fields exact: inferred from nothing, it would
+// be t.Props, and `data` would take any field as `any`.
+const command = <const K extends string, R extends t.Props, O extends t.Props = Record<never, never>>(
   type: K,
   required: R,
-  optional?: O,
+  optional: O = {} as O,
 ) => message(type, struct(`${type}.data`, required, optional), CommandMetadata);
 
 export const commandCodecs = {

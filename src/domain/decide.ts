@@ -12,8 +12,7 @@ import { DEFAULT_SUBSCRIPTION_NAME } from '../events/data.js';
 import { firstViolation } from '../policies/admissibility.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { decodeCommand, type Command } from './commands.js';
-import { Immer } from 'immer';
-import { applyEvent } from './evolve.js';
+import { applyEvent, evolve } from './evolve.js';
 import type { Rejection } from './rejection.js';
 import {
   emptyState,
@@ -25,10 +24,6 @@ import {
 } from './state.js';
 import { decodeEvent } from '../events/decode.js';
 import { isIterable, preview } from './codec.js';
-
-// The state between a command's events is never handed out: drafting it without freezing leaves the
-// caller's state exactly as it was, frozen or not.
-const scratch = new Immer({ autoFreeze: false });
 
 /**
  * The events a command would record, before any rule has looked at them (what a log holds when a
@@ -104,7 +99,7 @@ function decideDecoded(
   for (const [index, event] of events.entries()) {
     const refused = firstViolation(current, event, compiled.right);
     if (O.isSome(refused)) return E.left(refused.value);
-    if (index < events.length - 1) current = scratch.produce(current, (draft) => applyEvent(draft, event));
+    if (index < events.length - 1) current = evolve(current, event);
   }
   return E.right(events);
 }

@@ -1,20 +1,20 @@
-import { enableMapSet, isDraft, produce } from 'immer';
 import { isIterable, isRecord } from './codec.js';
-import { IdSet } from './idSet.js';
 import { shared } from './shared.js';
 import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
 import { isEventType } from '../events/decode.js';
 import {
+  draftOf,
   freezeState,
   initialState,
   isPartnerState,
+  newSubscription,
   thaw,
   writableMap,
+  writableSubscription,
+  writableUsage,
   type MutablePartnerState,
   type PartnerState,
 } from './state.js';
-
-enableMapSet();
 
 type Recipe<K extends EventType> = (draft: MutablePartnerState, event: EventOf<K>) => void;
 
@@ -24,8 +24,9 @@ const endSubscription = (
   at: string,
   webDirect: string | null,
 ) => {
-  const subscription = draft.subscriptions.get(subscriptionId);
-  if (subscription?.status !== 'active') return;
+  const known = draft.subscriptions.get(subscriptionId);
+  if (known?.status !== 'active') return;
+  const subscription = writableSubscription(draft, known);
   subscription.status = webDirect === null ? 'cancelled' : 'migrated';
   subscription.endedAt = at;
   subscription.webDirectSubscriptionId = webDirect;
@@ -36,24 +37,12 @@ const knownSubscriptionId = (draft: MutablePartnerState, subscriptionId: string)
   draft.subscriptions.get(subscriptionId)?.subscriptionId ?? subscriptionId;
 
 /**
- * The usage ids to add to: a private state's own, else a copy: of the shared empty set (which thaw
- * and emptyState hand out), or of a draft's, as immer does not draft an IdSet and the set belongs to
- * the state a draft was made from.
- */
-const writableUsage = (draft: MutablePartnerState): IdSet => {
-  if (!isDraft(draft) && draft.usage instanceof IdSet && !Object.isFrozen(draft.usage)) return draft.usage;
-  const copy = draft.usage.copy();
-  draft.usage = copy;
-  return copy;
-};
-
-/**
- * How each event changes a partner's state, as immer recipes. An event is applied even where a rule
+ * How each event changes a partner's state, in place on a draft. An event is applied even where a rule
  * refuses it (an audited log records what happened); a record whose id is taken keeps the first.
  * Records are written out field by field: an object made by rest and spread is a dictionary, several
  * times larger; the texts they repeat are shared (see `shared`). Reservations, deployments and services never change, and are frozen as they are made;
- * a subscription changes as it is used and ended, in place (a private state's own record, or an immer
- * draft's copy), and is frozen with the state: a new record for each new day of usage was most of
+ * a subscription changes as it is used and ended, in place (the draft's own record, copied first if
+ * it was shared), and is frozen with the state: a new record for each new day of usage was most of
  * what an audit allocated to keep.
  */
 const recipes: { readonly [K in EventType]: Recipe<K> } = {
@@ -62,17 +51,20 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
   },
   ApssSubscriptionPurchased: (draft, { data, metadata }) => {
     if (draft.subscriptions.has(data.subscriptionId)) return;
-    writableMap(draft, 'subscriptions').set(data.subscriptionId, {
-      subscriptionId: data.subscriptionId,
-      tenantId: data.tenantId === draft.sharedTenantId ? draft.sharedTenantId : data.tenantId,
-      subscriptionName: shared(data.subscriptionName),
-      status: 'active',
-      purchasedAt: metadata.at,
-      endedAt: null,
-      webDirectSubscriptionId: null,
-      firstUsageDay: null,
-      lastUsageDay: null,
-    });
+    writableMap(draft, 'subscriptions').set(
+      data.subscriptionId,
+      newSubscription({
+        subscriptionId: data.subscriptionId,
+        tenantId: data.tenantId === draft.sharedTenantId ? draft.sharedTenantId : data.tenantId,
+        subscriptionName: shared(data.subscriptionName),
+        status: 'active',
+        purchasedAt: metadata.at,
+        endedAt: null,
+        webDirectSubscriptionId: null,
+        firstUsageDay: null,
+        lastUsageDay: null,
+      }),
+    );
   },
   SubscriptionCancelled: (draft, { data, metadata }) =>
     endSubscription(draft, data.subscriptionId, metadata.at, null),
@@ -122,17 +114,21 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
   UsageRecorded: (draft, { data }) => {
     // One lookup in what is by far the partner's largest collection: a usage id seen before adds nothing.
     if (!writableUsage(draft).add(data.usageId)) return;
-    const subscription = draft.subscriptions.get(data.subscriptionId);
-    if (subscription === undefined) {
+    const known = draft.subscriptions.get(data.subscriptionId);
+    if (known === undefined) {
       draft.unattributedUsage += 1;
       return;
     }
-    const { firstUsageDay, lastUsageDay } = subscription;
+    const { firstUsageDay, lastUsageDay } = known;
     const day = data.usageDate;
     // Days are fixed-width YYYY-MM-DD, so string order is calendar order. Most usage falls inside the
     // days already seen, and then the record stays as it is.
-    if (firstUsageDay === null || day < firstUsageDay) subscription.firstUsageDay = shared(day);
-    if (lastUsageDay === null || day > lastUsageDay) subscription.lastUsageDay = shared(day);
+    const earlier = firstUsageDay === null || day < firstUsageDay;
+    const later = lastUsageDay === null || day > lastUsageDay;
+    if (!earlier && !later) return;
+    const subscription = writableSubscription(draft, known);
+    if (earlier) subscription.firstUsageDay = shared(day);
+    if (later) subscription.lastUsageDay = shared(day);
   },
 };
 
@@ -156,15 +152,14 @@ const isEventShaped = (u: unknown): u is DomainEvent =>
 export function evolve(state: PartnerState, event: DomainEvent): PartnerState {
   const base = isPartnerState(state) ? state : initialState;
   if (!isEventShaped(event)) return base;
-  const next = produce(base, (draft) => applyEvent(draft, event));
-  // The one collection immer does not freeze for us, when the event made a new one.
-  if (next.usage !== base.usage) Object.freeze(next.usage);
-  return next;
+  const draft = draftOf(base);
+  applyEvent(draft, event);
+  return freezeState(draft);
 }
 
 /**
  * The state after many events. One private mutable copy takes all of them and is frozen once at
- * the end: an immer draft per event would copy the touched maps every time.
+ * the end: a draft per event would copy the touched collections every time.
  */
 export function fold(events: Iterable<DomainEvent>, state: PartnerState = initialState): PartnerState {
   const base = isPartnerState(state) ? state : initialState;

@@ -1,8 +1,8 @@
-import { freeze, type Draft } from 'immer';
 import type * as t from 'io-ts';
 import type { EventData, EventType } from '../events/codecs.js';
 import type { SubscriptionStatus } from '../events/data.js';
 import { isRecord } from './codec.js';
+import { freezeMap } from './freeze.js';
 import { IdSet, type ReadonlyIdSet } from './idSet.js';
 
 export type SubscriptionRecord = {
@@ -47,13 +47,12 @@ export type PartnerState = {
   readonly unattributedUsage: number;
 };
 
-export type MutablePartnerState = Omit<Draft<PartnerState>, 'usage'> & {
-  /** Added to in place while private; a recipe that finds it frozen adds to a copy. */
-  usage: IdSet | ReadonlyIdSet;
-};
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type MutableSubscriptionRecord = Mutable<SubscriptionRecord>;
 
 const maps = ['subscriptions', 'reservations', 'deployments', 'services'] as const;
 type MapKey = (typeof maps)[number];
+type RecordIn<K extends MapKey> = PartnerState[K] extends ReadonlyMap<string, infer R> ? R : never;
 
 /**
  * The one empty collection of each kind that every state without such records shares, frozen: most
@@ -61,35 +60,75 @@ type MapKey = (typeof maps)[number];
  * weighed several times what the rest of their state does. A recipe that adds the first record puts a
  * collection of the state's own in its place (see `writableMap`).
  */
-const EMPTY_MAP = freeze(new Map<string, never>());
+const EMPTY_MAP: ReadonlyMap<string, never> = freezeMap(new Map<string, never>());
 const EMPTY_ID_SET: ReadonlyIdSet = Object.freeze(new IdSet());
 
 /**
- * A state's map of this kind to add to: its own, or a new one in place of the shared empty map (in an
- * immer draft, the draft of the map, which immer copies on write).
+ * A state being changed. Its collections and subscription records are read as they are, and written
+ * only through `writableMap`, `writableSubscription` and `writableUsage`: a draft may share them with
+ * a state already handed out, or with a caller's own.
  */
-export function writableMap<K extends MapKey>(draft: MutablePartnerState, key: K): MutablePartnerState[K] {
-  if (draft[key] === EMPTY_MAP) draft[key] = new Map();
-  return draft[key];
-}
-
-const copyOf = <V>(map: ReadonlyMap<string, V>): Map<string, V> =>
-  map.size === 0 ? EMPTY_MAP : new Map(map);
+export type MutablePartnerState = Mutable<Omit<PartnerState, MapKey | 'usage'>> & {
+  -readonly [K in MapKey]: PartnerState[K];
+} & { usage: ReadonlyIdSet };
 
 /**
- * A plain mutable copy to apply many events to. Subscription records are copied, as recipes edit
- * them; the other records never change, and are shared, as are the empty collections.
+ * The collections and subscription records that drafts may change in place: the ones made for a
+ * draft and not frozen yet. Anything else, a state's that was handed out or a caller's own, is
+ * copied on the first write, so that evolve leaves the state it is given as it was, frozen or not.
  */
+const owned = new WeakSet<object>();
+const own = <T extends object>(value: T): T => {
+  owned.add(value);
+  return value;
+};
+
+/** A draft's collection to add to: its own, or a copy that becomes its own. */
+export function writableMap<K extends MapKey>(draft: MutablePartnerState, key: K): Map<string, RecordIn<K>> {
+  const current = draft[key] as ReadonlyMap<string, RecordIn<K>>;
+  if (owned.has(current)) return current as Map<string, RecordIn<K>>;
+  const copy = own(new Map(current));
+  (draft as Record<MapKey, ReadonlyMap<string, unknown>>)[key] = copy;
+  return copy;
+}
+
+/** A subscription's record (one the draft holds) to change in place, made the draft's own first. */
+export function writableSubscription(
+  draft: MutablePartnerState,
+  record: SubscriptionRecord,
+): MutableSubscriptionRecord {
+  if (owned.has(record)) return record as MutableSubscriptionRecord;
+  const copy = own({ ...record });
+  writableMap(draft, 'subscriptions').set(record.subscriptionId, copy);
+  return copy;
+}
+
+/** A new subscription record, the draft's own until the draft is frozen. */
+export const newSubscription = (record: MutableSubscriptionRecord): MutableSubscriptionRecord => own(record);
+
+/** The usage ids to add to: the draft's own, or a copy that becomes its own. */
+export function writableUsage(draft: MutablePartnerState): IdSet {
+  if (owned.has(draft.usage)) return draft.usage as IdSet;
+  const copy = own(draft.usage.copy());
+  draft.usage = copy;
+  return copy;
+}
+
+/** A draft of a state that copies each collection or record only when an event writes to it. */
+export const draftOf = (state: PartnerState): MutablePartnerState => ({ ...state });
+
+/** A draft's own copy of a map, or the shared empty map, which the first write replaces. */
+const ownCopy = <V>(map: ReadonlyMap<string, V>): ReadonlyMap<string, V> =>
+  map.size === 0 ? EMPTY_MAP : own(new Map(map));
+
+/** A draft that owns its collections, to apply many events to (subscription records are copied as they are changed). */
 export const thaw = (state: PartnerState): MutablePartnerState => ({
   ...state,
-  subscriptions:
-    state.subscriptions.size === 0
-      ? EMPTY_MAP
-      : new Map([...state.subscriptions].map(([id, record]) => [id, { ...record }])),
-  reservations: copyOf(state.reservations),
-  deployments: copyOf(state.deployments),
-  services: copyOf(state.services),
-  usage: state.usage.size === 0 ? EMPTY_ID_SET : state.usage.copy(),
+  subscriptions: ownCopy(state.subscriptions),
+  reservations: ownCopy(state.reservations),
+  deployments: ownCopy(state.deployments),
+  services: ownCopy(state.services),
+  usage: state.usage.size === 0 ? EMPTY_ID_SET : own(state.usage.copy()),
 });
 
 /** A partner with no events, to apply events to: it holds only the shared empty collections. */
@@ -106,12 +145,16 @@ export const emptyState = (): MutablePartnerState => ({
   usage: EMPTY_ID_SET,
 });
 
-/** Freezes a state: its subscription records (the recipes freeze the others), the collections and the root. */
-export function freezeState(state: MutablePartnerState): PartnerState {
-  for (const record of state.subscriptions.values()) Object.freeze(record);
-  for (const key of maps) freeze(state[key]);
-  Object.freeze(state.usage);
-  return freeze(state as PartnerState);
+/**
+ * Freezes a draft: what it owns (its collections, its subscription records) and the root. What it
+ * shares is frozen already, or a caller's own, and left as it is.
+ */
+export function freezeState(draft: MutablePartnerState): PartnerState {
+  if (owned.has(draft.subscriptions))
+    for (const record of draft.subscriptions.values()) if (owned.delete(record)) Object.freeze(record);
+  for (const key of maps) if (owned.delete(draft[key])) freezeMap(draft[key]);
+  if (owned.delete(draft.usage)) Object.freeze(draft.usage);
+  return Object.freeze(draft) as PartnerState;
 }
 
 /** A partner with no events. */

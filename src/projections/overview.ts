@@ -1,5 +1,5 @@
-import { freeze } from 'immer';
 import { applyEvent } from '../domain/evolve.js';
+import { freezeMap } from '../domain/freeze.js';
 import {
   emptyState,
   freezeState,
@@ -79,7 +79,7 @@ export const overview: Projection<ReadonlyMap<string, PartnerOverview>> = batchP
       states.set(partnerId, state);
       overviews.set(partnerId, overviewOf(partnerId, state));
     }
-    const view = freeze(overviews, false) as ReadonlyMap<string, PartnerOverview>;
+    const view = freezeMap(overviews) as ReadonlyMap<string, PartnerOverview>;
     remembered.set(view, states);
     return view;
   },

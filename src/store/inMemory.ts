@@ -1,4 +1,4 @@
-import { freeze } from 'immer';
+import { deepFreeze } from '../domain/freeze.js';
 import type { DomainEvent } from '../events/codecs.js';
 import {
   type AppendOptions,
@@ -27,15 +27,12 @@ export class InMemoryEventStore implements EventStore {
     const stream = this.#streams.get(request.streamId) ?? [];
     expectVersion(request, stream.length);
     for (const event of request.events) {
-      const stored: StoredEvent = freeze(
-        {
-          streamId: request.streamId,
-          streamPosition: stream.length + 1,
-          globalPosition: BigInt(this.#log.length + 1),
-          event,
-        },
-        true,
-      );
+      const stored: StoredEvent = deepFreeze({
+        streamId: request.streamId,
+        streamPosition: stream.length + 1,
+        globalPosition: BigInt(this.#log.length + 1),
+        event,
+      });
       stream.push(stored);
       this.#log.push(stored);
     }

@@ -194,10 +194,15 @@ describe('quick decoders', () => {
     fc.anything(),
   );
 
-  it.each(['reject', 'strip'] as const)(
-    'property: a struct (%s) decodes by its quick decoder exactly as field by field',
-    (extra) => {
-      const quick = struct('Quick', required, optional, extra);
+  it.each([
+    ['reject', 'generated'],
+    ['strip', 'generated'],
+    ['reject', 'loop'],
+    ['strip', 'loop'],
+  ] as const)(
+    'property: a struct (%s) decodes by its quick decoder (%s) exactly as field by field',
+    (extra, mode) => {
+      const quick = struct('Quick', required, optional, extra, { quick: mode });
       const slow = struct('Slow', required, optional, extra, { quick: false });
       fc.assert(
         fc.property(anyInput, (input) => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { validHistory } from 'apss-domain/testing';
 import { decide, evolve, fold, initialState, type DomainEvent, type PartnerState } from 'apss-domain';
 import { applyEvent } from '../../src/domain/evolve.js';
 import { IdSet } from '../../src/domain/idSet.js';
@@ -143,5 +145,38 @@ describe('lean partners: states without records of a kind share one frozen empty
     for (const event of [created, purchased, recorded]) applyEvent(a, event);
     expect([a.subscriptions.size, a.usage.size, b.subscriptions.size, b.usage.size]).toEqual([1, 1, 0, 0]);
     expect(thaw(fold([created])).services).toBe(b.services);
+  });
+});
+
+describe('evolve copies what it changes', () => {
+  const mutableCopy = (state: PartnerState): PartnerState => ({
+    ...state,
+    subscriptions: new Map([...state.subscriptions].map(([id, record]) => [id, { ...record }])),
+    reservations: new Map(state.reservations),
+    deployments: new Map(state.deployments),
+    services: new Map(state.services),
+    usage: state.usage.copy(),
+  });
+  const snapshot = (state: PartnerState) => ({
+    ...state,
+    subscriptions: [...state.subscriptions].map(([id, record]) => [id, { ...record }]),
+    reservations: [...state.reservations.keys()],
+    deployments: [...state.deployments.keys()],
+    services: [...state.services.keys()],
+    usage: [...state.usage.keys()],
+  });
+
+  it('property: given a state whose collections and records the caller keeps mutable, evolving it by every later event of a valid history leaves it as it was and gives what fold gives', () => {
+    fc.assert(
+      fc.property(validHistory({ maxCommands: 30 }), fc.nat(), (events, at) => {
+        const split = events.length === 0 ? 0 : at % events.length;
+        const mine = mutableCopy(fold(events.slice(0, split)));
+        const before = snapshot(mine);
+        const evolved = events.slice(split).reduce(evolve, mine);
+        expect(snapshot(mine)).toEqual(before);
+        expect(snapshot(evolved)).toEqual(snapshot(fold(events)));
+      }),
+      { numRuns: 60 },
+    );
   });
 });

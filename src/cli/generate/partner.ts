@@ -1,6 +1,6 @@
 import type { Command, CommandOf, CommandType } from '../../domain/commands.js';
 import type { Actor, Role } from '../../domain/roles.js';
-import { emptyState, type MutablePartnerState } from '../../domain/state.js';
+import { emptyState, writableMap, type MutablePartnerState } from '../../domain/state.js';
 import type { DomainEvent } from '../../events/codecs.js';
 import type { Random } from './random.js';
 
@@ -135,7 +135,7 @@ export function track(partner: Partner, event: DomainEvent): void {
       if (partner.active.includes(event.data.subscriptionId)) {
         remove(partner.active, event.data.subscriptionId);
         const forgotten = pushKept(partner.ended, event.data.subscriptionId, KEPT_ENDED);
-        if (forgotten !== undefined) partner.state.subscriptions.delete(forgotten);
+        if (forgotten !== undefined) writableMap(partner.state, 'subscriptions').delete(forgotten);
       }
       return;
     case 'SharedTenantCreated':
