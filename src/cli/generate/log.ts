@@ -4,6 +4,7 @@ import { decide } from '../../domain/decide.js';
 import { applyEvent } from '../../domain/evolve.js';
 import { instantMs } from '../../domain/time.js';
 import { type DomainEvent } from '../../events/codecs.js';
+import { handle, handles, type EventHandlers } from '../../events/handlers.js';
 import { DEFAULT_SUBSCRIPTION_NAME } from '../../events/data.js';
 import { compileRules, defaultRules, type CompiledRules } from '../../policies/ruleSet.js';
 import { CUTOFF_MS, customerTenant, nextActivity, provision } from './activity.js';
@@ -22,25 +23,227 @@ export type LogOptions = {
 const START_MS = Date.parse('2018-01-01T00:00:00Z');
 const END_MS = Date.parse('2021-12-31T23:59:59Z');
 
+/** The first schema version of the kinds that have a second: without the field that version added. */
+const firstVersion: EventHandlers<'MarketplaceOfferDeployed' | 'ApssSubscriptionPurchased', void, object> = {
+  MarketplaceOfferDeployed: (event) => {
+    if (event.data.channel !== 'marketplace') return event;
+    const { channel: _, ...data } = event.data;
+    return { type: event.type, data, metadata: { ...event.metadata, schemaVersion: 1 } };
+  },
+  ApssSubscriptionPurchased: (event) => {
+    if (event.data.subscriptionName !== DEFAULT_SUBSCRIPTION_NAME) return event;
+    const { subscriptionName: _, ...data } = event.data;
+    return { type: event.type, data, metadata: { ...event.metadata, schemaVersion: 1 } };
+  },
+};
+
 /**
  * Events as a log of those years holds them: written before the cutoff, a Marketplace deployment and a
  * purchase under the default name are in their first schema version, which an audit upcasts.
  */
-function asWritten(event: DomainEvent): object {
-  if (instantMs(event.metadata.at) >= CUTOFF_MS) return event;
-  const metadata = { ...event.metadata, schemaVersion: 1 };
-  if (event.type === 'MarketplaceOfferDeployed' && event.data.channel === 'marketplace') {
-    const { channel: _, ...data } = event.data;
-    return { type: event.type, data, metadata };
+const asWritten = (event: DomainEvent): object =>
+  instantMs(event.metadata.at) < CUTOFF_MS && handles(firstVersion, event)
+    ? handle(firstVersion, event, undefined)
+    : event;
+
+/** The default rules, compiled once for the injections to consult. */
+function compiledDefaults(): CompiledRules {
+  const rules = compileRules(defaultRules);
+  if (E.isLeft(rules)) throw new Error(rules.left);
+  return rules.right;
+}
+
+/** One generated log as it is written: the clock, the partners by phase, what is written and injected. */
+class LogRun implements Scene {
+  /** The lines the last step wrote, for the generator to hand out and clear. */
+  readonly lines: string[] = [];
+  readonly random: Random;
+  private readonly partners: Partner[];
+  private readonly livePartners: Partner[] = [];
+  /** Partners that are customers, each due to create its shared tenant at a line number (in order). */
+  private readonly customers: { partner: Partner; due: number }[] = [];
+  private customerHead = 0;
+  private customerCount = 0;
+  /** Partners holding a shared tenant without a subscription (only after an injected violation). */
+  private readonly tenantOnly: Partner[] = [];
+  private readonly plan = new InjectionPlan();
+  private readonly rules = compiledDefaults();
+  private readonly step: number;
+  private readonly customerGap: number;
+  private nextToJoin = 0;
+  private unjoined: number;
+  private written = 0;
+  private injected = 0;
+  private readonly clock = { now: START_MS, at: new Date(START_MS).toISOString() };
+
+  constructor(private readonly options: LogOptions) {
+    const { partners, events, seed } = options;
+    const random = new Random(seed);
+    const width = Math.max(3, String(partners).length);
+    this.random = random;
+    this.partners = Array.from({ length: partners }, (_, index) => newPartner(index, width, random));
+    this.unjoined = partners;
+    this.step = Math.max(1, Math.floor((END_MS - START_MS) / events));
+    this.customerGap = Math.max(1, Math.floor(events / (2 * partners)));
   }
-  if (
-    event.type === 'ApssSubscriptionPurchased' &&
-    event.data.subscriptionName === DEFAULT_SUBSCRIPTION_NAME
-  ) {
-    const { subscriptionName: _, ...data } = event.data;
-    return { type: event.type, data, metadata };
+
+  get done(): boolean {
+    return this.written >= this.options.events;
   }
-  return event;
+
+  /** Moves the clock on, then writes the next step: an injection due, a partner joining, or activity. */
+  writeNext(): void {
+    this.clock.now += 1 + this.random.below(2 * this.step);
+    this.clock.at = new Date(this.clock.now).toISOString();
+    // Forced: only just enough lines are left for the partners still to join and the violations still due.
+    const forced = this.options.events - this.written <= this.reserved();
+    if (!this.injectDue(forced) && !this.join(forced || this.livePartners.length === 0)) {
+      const partner = this.random.pick(this.livePartners);
+      this.decided(partner, nextActivity(partner, this.random, this.at, this.now));
+    }
+  }
+
+  /** Fails loudly if the log ended before every partner joined and every violation was injected. */
+  checkComplete(): void {
+    const { violations } = this.options;
+    if (this.unjoined !== 0 || this.injected !== violations)
+      throw new Error(
+        `generator bug: ${this.unjoined} partners not joined, ${this.injected} of ${violations} violations injected`,
+      );
+  }
+
+  // The scene the injections draw from: the clock, and the partners they may pick.
+  get at(): string {
+    return this.clock.at;
+  }
+  get now(): number {
+    return this.clock.now;
+  }
+  live(): Partner | undefined {
+    return this.livePartners.length === 0 ? undefined : this.random.pick(this.livePartners);
+  }
+  beforeTenant(): Partner | undefined {
+    return this.pendingCustomer() ?? this.partners[this.nextToJoin];
+  }
+  customer(): Partner | undefined {
+    return this.pendingCustomer();
+  }
+
+  /** Lines still needed to make every partner live and to inject the violations left. */
+  private reserved(): number {
+    const { partners, violations } = this.options;
+    const toJoin = 2 * (partners - this.nextToJoin) + 2 * this.customerCount + this.tenantOnly.length;
+    return toJoin + (violations - this.injected);
+  }
+
+  private write(partner: Partner, event: DomainEvent): void {
+    applyEvent(partner.state, event);
+    track(partner, event);
+    this.lines.push(JSON.stringify(asWritten(event)));
+    this.written += 1;
+  }
+
+  private decided(partner: Partner, cmd: Command): void {
+    const result = decide(cmd, partner.state, defaultRules);
+    if (E.isLeft(result))
+      throw new Error(`generator bug: ${cmd.type} for ${partner.id} was refused: ${result.left.message}`);
+    for (const event of result.right) this.write(partner, event);
+  }
+
+  private becomeLive(partner: Partner): void {
+    partner.phase = 'live';
+    this.livePartners.push(partner);
+    this.unjoined -= 1;
+  }
+
+  private createTenant(partner: Partner): void {
+    const data = {
+      partnerId: partner.id,
+      tenantId: sharedTenantOf(partner),
+      subscriptionId: nextId(partner, 'subscription'),
+    };
+    this.decided(partner, command('CreateSharedTenant', data, staffMember(partner, this.random), this.at));
+    this.becomeLive(partner);
+  }
+
+  /** The first customer partner still without a shared tenant, if any. */
+  private pendingCustomer(): Partner | undefined {
+    const { customers } = this;
+    while (this.customerHead < customers.length && customers[this.customerHead]?.partner.phase !== 'customer')
+      this.customerHead += 1;
+    return customers[this.customerHead]?.partner;
+  }
+
+  /** Brings the next partner that is due (or, when forced, any partner) one step closer to being live. */
+  private join(forced: boolean): boolean {
+    return this.tenantOnlyBuys() || this.customerJoins(forced) || this.nextJoins(forced);
+  }
+
+  /** A partner left with a shared tenant only buys its subscription. */
+  private tenantOnlyBuys(): boolean {
+    const tenant = this.tenantOnly.shift();
+    if (tenant === undefined) return false;
+    const data = {
+      partnerId: tenant.id,
+      tenantId: tenant.state.sharedTenantId as string,
+      subscriptionId: nextId(tenant, 'subscription'),
+    };
+    this.decided(tenant, command('PurchaseApss', data, staffMember(tenant, this.random), this.at));
+    this.becomeLive(tenant);
+    return true;
+  }
+
+  /** The first customer partner takes up APSS when its time has come (or at once, when forced). */
+  private customerJoins(forced: boolean): boolean {
+    const customer = this.pendingCustomer();
+    if (customer === undefined) return false;
+    if (!forced && (this.customers[this.customerHead]?.due ?? 0) > this.written) return false;
+    this.customerHead += 1;
+    this.customerCount -= 1;
+    this.createTenant(customer);
+    return true;
+  }
+
+  /** The next partner appears in the log when its time has come (or at once, when forced). */
+  private nextJoins(forced: boolean): boolean {
+    const partner = this.partners[this.nextToJoin];
+    if (partner === undefined || (!forced && this.joinDue(this.nextToJoin) > this.written)) return false;
+    this.nextToJoin += 1;
+    if (!forced && partner.phase === 'waiting' && this.random.chance(1 / 3)) this.serveCustomers(partner);
+    else this.createTenant(partner);
+    return true;
+  }
+
+  /** A CSP partner that serves customers first and takes up APSS later. */
+  private serveCustomers(partner: Partner): void {
+    this.decided(partner, provision(partner, this.random, customerTenant(partner, this.random), this.at));
+    partner.phase = 'customer';
+    this.customerCount += 1;
+    this.customers.push({ partner, due: this.written + this.customerGap });
+  }
+
+  /** The line from which the partner of this index may join: partners join over the first half of the log. */
+  private joinDue(index: number): number {
+    return Math.floor((index * this.options.events) / (2 * this.options.partners));
+  }
+
+  /** Writes the next violation when it is due (or at once, when forced), if the scene allows one. */
+  private injectDue(forced: boolean): boolean {
+    const { violations, events } = this.options;
+    if (this.injected >= violations) return false;
+    if (!forced && this.written < Math.floor(((this.injected + 1) * events) / (violations + 1))) return false;
+    const injection = this.plan.next(this, this.rules);
+    if (injection === undefined) return false;
+    const { partner, event } = injection;
+    this.write(partner, event);
+    this.injected += 1;
+    if (partner.phase === 'customer' && partner.state.sharedTenantId !== null) {
+      partner.phase = 'tenant';
+      this.customerCount -= 1;
+      this.tenantOnly.push(partner);
+    }
+    return true;
+  }
 }
 
 /**
@@ -51,161 +254,17 @@ function asWritten(event: DomainEvent): object {
  * customer tenants only. Requires events >= minimumEvents(partners, violations).
  */
 export function* generateLog(options: LogOptions): Generator<string, void, undefined> {
-  const { partners: partnerCount, events: total, violations } = options;
-  if (total < minimumEvents(partnerCount, violations))
+  const { partners, events, violations } = options;
+  const needed = minimumEvents(partners, violations);
+  if (events < needed)
     throw new RangeError(
-      `a log of ${partnerCount} partners and ${violations} violations needs at least ${minimumEvents(partnerCount, violations)} events`,
+      `a log of ${partners} partners and ${violations} violations needs at least ${needed} events`,
     );
-  const random = new Random(options.seed);
-  const rules = compileRules(defaultRules);
-  if (E.isLeft(rules)) throw new Error(rules.left);
-  const compiled: CompiledRules = rules.right;
-  const width = Math.max(3, String(partnerCount).length);
-  const partners = Array.from({ length: partnerCount }, (_, index) => newPartner(index, width, random));
-  const live: Partner[] = [];
-  /** Partners that are customers, each due to create its shared tenant at a line number (in order). */
-  const customers: { partner: Partner; due: number }[] = [];
-  let customerHead = 0;
-  let customerCount = 0;
-  /** Partners holding a shared tenant without a subscription (only after an injected violation). */
-  const tenantOnly: Partner[] = [];
-  let nextToJoin = 0;
-  let written = 0;
-  let injected = 0;
-  const plan = new InjectionPlan();
-  let unjoined = partnerCount;
-  const step = Math.max(1, Math.floor((END_MS - START_MS) / total));
-  let now = START_MS;
-  let at = new Date(now).toISOString();
-
-  const joinDue = (index: number): number => Math.floor((index * total) / (2 * partnerCount));
-  const customerGap = Math.max(1, Math.floor(total / (2 * partnerCount)));
-  /** Lines still needed to make every partner live and to inject the violations left. */
-  const reserved = (): number =>
-    2 * (partnerCount - nextToJoin) + 2 * customerCount + tenantOnly.length + (violations - injected);
-
-  const lines: string[] = [];
-  const write = (partner: Partner, event: DomainEvent): void => {
-    applyEvent(partner.state, event);
-    track(partner, event);
-    lines.push(JSON.stringify(asWritten(event)));
-    written += 1;
-  };
-  const decided = (partner: Partner, cmd: Command): void => {
-    const result = decide(cmd, partner.state, defaultRules);
-    if (E.isLeft(result))
-      throw new Error(`generator bug: ${cmd.type} for ${partner.id} was refused: ${result.left.message}`);
-    for (const event of result.right) write(partner, event);
-  };
-  const becomeLive = (partner: Partner): void => {
-    partner.phase = 'live';
-    live.push(partner);
-    unjoined -= 1;
-  };
-  const createTenant = (partner: Partner): void => {
-    decided(
-      partner,
-      command(
-        'CreateSharedTenant',
-        {
-          partnerId: partner.id,
-          tenantId: sharedTenantOf(partner),
-          subscriptionId: nextId(partner, 'subscription'),
-        },
-        staffMember(partner, random),
-        at,
-      ),
-    );
-    becomeLive(partner);
-  };
-  const pendingCustomer = (): Partner | undefined => {
-    while (customerHead < customers.length && customers[customerHead]?.partner.phase !== 'customer')
-      customerHead += 1;
-    return customers[customerHead]?.partner;
-  };
-  const scene: Scene = {
-    random,
-    get at() {
-      return at;
-    },
-    get now() {
-      return now;
-    },
-    live: () => (live.length === 0 ? undefined : random.pick(live)),
-    beforeTenant: () => pendingCustomer() ?? partners[nextToJoin],
-    customer: () => pendingCustomer(),
-  };
-
-  /** Brings the next partner that is due (or, when forced, any partner) one step closer to being live. */
-  const join = (forced: boolean): boolean => {
-    const tenant = tenantOnly.shift();
-    if (tenant !== undefined) {
-      const cmd = command(
-        'PurchaseApss',
-        {
-          partnerId: tenant.id,
-          tenantId: tenant.state.sharedTenantId as string,
-          subscriptionId: nextId(tenant, 'subscription'),
-        },
-        staffMember(tenant, random),
-        at,
-      );
-      decided(tenant, cmd);
-      becomeLive(tenant);
-      return true;
-    }
-    const customer = pendingCustomer();
-    if (customer !== undefined && (forced || (customers[customerHead]?.due ?? 0) <= written)) {
-      customerHead += 1;
-      customerCount -= 1;
-      createTenant(customer);
-      return true;
-    }
-    const partner = partners[nextToJoin];
-    if (partner === undefined || (!forced && joinDue(nextToJoin) > written)) return false;
-    nextToJoin += 1;
-    if (!forced && partner.phase === 'waiting' && random.chance(1 / 3)) {
-      // A CSP partner that serves customers first and takes up APSS later.
-      decided(partner, provision(partner, random, customerTenant(partner, random), at));
-      partner.phase = 'customer';
-      customerCount += 1;
-      customers.push({ partner, due: written + customerGap });
-      return true;
-    }
-    createTenant(partner);
-    return true;
-  };
-
-  const injectDue = (forced: boolean): boolean => {
-    if (injected >= violations) return false;
-    if (!forced && written < Math.floor(((injected + 1) * total) / (violations + 1))) return false;
-    const injection = plan.next(scene, compiled);
-    if (injection === undefined) return false;
-    const { partner, event } = injection;
-    write(partner, event);
-    injected += 1;
-    if (partner.phase === 'customer' && partner.state.sharedTenantId !== null) {
-      partner.phase = 'tenant';
-      customerCount -= 1;
-      tenantOnly.push(partner);
-    }
-    return true;
-  };
-
-  while (written < total) {
-    now += 1 + random.below(2 * step);
-    at = new Date(now).toISOString();
-    // Forced: only just enough lines are left for the partners still to join and the violations still due.
-    const forced = total - written <= reserved();
-    if (!injectDue(forced) && !join(forced || live.length === 0)) {
-      const partner = random.pick(live);
-      decided(partner, nextActivity(partner, random, at, now));
-    }
-    for (const line of lines) yield line;
-    lines.length = 0;
+  const run = new LogRun(options);
+  while (!run.done) {
+    run.writeNext();
+    yield* run.lines;
+    run.lines.length = 0;
   }
-  if (unjoined !== 0 || injected !== violations)
-    throw new Error(
-      `generator bug: ${unjoined} partners not joined, ${injected} of ${violations} violations injected`,
-    );
+  run.checkComplete();
 }
