@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRules, fold, initialState, type PartnerState } from 'apss-domain';
 import { brokenInvariants, invariants, invariantsFor } from 'apss-domain/testing';
-import { decodedEvent as event, reservationTerms, vmDay, type Channel, type Pricing } from '../fixtures.js';
+import { event, reservationTerms, vmDay, type Channel, type Pricing } from '../builders.js';
 
 // Events written by hand, as a log could hold them whatever the rules say: fold applies them all.
 const tenantCreated = (tenantId: string, instant: string) =>
-  event('SharedTenantCreated', { tenantId }, instant);
+  event('SharedTenantCreated', { tenantId }, { at: instant });
 const purchased = (subscriptionId: string, tenantId: string, instant: string) =>
   event(
     'ApssSubscriptionPurchased',
     { tenantId, subscriptionId, subscriptionName: 'Azure - Internal/Shared Services' },
-    instant,
+    { at: instant },
   );
 const cancelled = (subscriptionId: string, instant: string) =>
-  event('SubscriptionCancelled', { subscriptionId }, instant);
+  event('SubscriptionCancelled', { subscriptionId }, { at: instant });
 const reserved = (reservationId: string, subscriptionId: string, instant: string) =>
   event(
     'ReservedInstancePurchased',
     { subscriptionId, reservationId, ...reservationTerms, quantity: 1 },
-    instant,
+    { at: instant },
   );
 const deployed = (
   deploymentId: string,
@@ -30,15 +30,15 @@ const deployed = (
   event(
     'MarketplaceOfferDeployed',
     { subscriptionId, deploymentId, offerId: 'o1', publisherId: 'contoso', pricing, channel },
-    instant,
+    { at: instant },
   );
 const provisioned = (serviceId: string, tenantId: string, instant: string) =>
-  event('ServiceProvisioned', { tenantId, serviceId, product: 'Office365' }, instant);
+  event('ServiceProvisioned', { tenantId, serviceId, product: 'Office365' }, { at: instant });
 const used = (usageId: string, subscriptionId: string, usageDate: string, instant: string) =>
   event(
     'UsageRecorded',
     { subscriptionId, usageId, usageDate, ...vmDay, quantity: 1, unitPrice: 0.1 },
-    instant,
+    { at: instant },
   );
 
 const opening = [
