@@ -202,17 +202,16 @@ export const reserved = (subscriptionId: string, reservationId: string, who: Who
     },
     who,
   );
-export const deployed = (subscriptionId: string, deploymentId: string, who: Who = {}) =>
+/** A deployment of a BYOL offer direct from its publisher, unless told otherwise. */
+export const deployed = (
+  subscriptionId: string,
+  deploymentId: string,
+  who: Who = {},
+  { pricing = 'byol', channel = 'isv-direct' }: { pricing?: Pricing; channel?: Channel } = {},
+) =>
   event(
     'MarketplaceOfferDeployed',
-    {
-      subscriptionId,
-      deploymentId,
-      offerId: 'o1',
-      publisherId: 'pub1',
-      pricing: 'byol',
-      channel: 'isv-direct',
-    },
+    { subscriptionId, deploymentId, offerId: 'o1', publisherId: 'pub1', pricing, channel },
     who,
   );
 export const provisioned = (tenantId: string, serviceId: string, who: Who = {}) =>
