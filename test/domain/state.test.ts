@@ -5,7 +5,7 @@ import { decide, evolve, fold, initialState, type DomainEvent, type PartnerState
 import { applyEvent } from '../../src/domain/evolve.js';
 import { IdSet } from '../../src/domain/idSet.js';
 import { emptyState, thaw } from '../../src/domain/state.js';
-import { buyRi, cancel, createTenant, deploy, history, provision, purchase, usage } from './fixtures.js';
+import { buyRi, cancel, createTenant, deploy, history, provision, purchase, usage } from '../builders.js';
 
 const scripted = history([
   createTenant('t1', 's1', { at: '2018-06-01T00:00:00Z' }),
