@@ -98,6 +98,9 @@ export async function auditLog(
     found: sink,
     ready,
     progress: progress && ((lines, bytes) => progress(lines, bytes, size)),
+  }).catch(async (error: unknown) => {
+    await handle.close();
+    throw error;
   });
   if (sharded.kind === 'done') {
     await handle.close();
