@@ -19,6 +19,7 @@ import {
 } from './auditor.js';
 import { counting, paced } from './chunks.js';
 import { readNdjson } from './ndjson.js';
+import { SinkFailure } from './sinkFailure.js';
 
 export type AuditOptions = { readonly rules?: RuleSet };
 
@@ -76,11 +77,6 @@ function rulesOf(options: unknown): E.Either<string, CompiledRules> {
   } catch (error) {
     return E.left(`invalid options: they could not be read: ${reasonOf(error)}`);
   }
-}
-
-/** What a caller's sink threw: the caller's to have back, not a finding of the log. */
-class SinkFailure {
-  constructor(readonly error: unknown) {}
 }
 
 /** Records of an async source read between two waits for the sink's reader (see OneThreadOptions.ready). */

@@ -67,7 +67,8 @@ function planFor(size: number, { jobs, minBytesPerShard = MIN_BYTES_PER_SHARD }:
  * opened and looked at once; when it is worth threads and they fit (see planShards), it is audited
  * in threads, one shard of the partners each, and else, or when the threads' work cannot be used
  * (see auditInShards), in this thread, from its start again through the handle opened first, giving
- * only the findings after those the threads gave. A stream is read once, in this thread.
+ * only the findings after those the threads gave. A stream is read once, in this thread. Rejects
+ * only with what the sink throws.
  */
 export async function auditLog(
   source: LogSource,

@@ -4,6 +4,7 @@ import type { RuleSet } from '../policies/ruleSet.js';
 import type { AuditReport, AuditSummary, Finding, FindingSink } from './auditor.js';
 import { FindingsMerge } from './findingsMerge.js';
 import type { ShardOutcome } from './shard.js';
+import { SinkFailure } from './sinkFailure.js';
 
 /** What a shard worker is given: the file, which shard it is, and the rule set (it compiles its own). */
 export type ShardTask = {
@@ -135,7 +136,8 @@ export function planShards(logBytes: number, jobs: number, budget: ShardBudget):
  * those of the whole log. Ends `whole`, with the reason, when their work cannot be used: a line's
  * event is not of the partner its bytes seem to name, the shards read different bytes (the file
  * changed meanwhile), or one failed (the file could not be read, or it ran out of memory). Then the
- * rest of the log is to be audited whole, which says what went wrong where.
+ * rest of the log is to be audited whole, which says what went wrong where. Rejects only with what
+ * `found` throws (the threads stop there).
  */
 export async function auditInShards(
   file: string,
@@ -147,6 +149,7 @@ export async function auditInShards(
   const progressOf = Array.from({ length: shards }, () => ({ lines: 0, bytes: 0 }));
   const waiting = Array.from({ length: shards }, () => 0);
   const workers: Worker[] = [];
+  let sinkFailed = false;
   /** Lets each shard whose findings have all been passed on send more, once the sink has taken them. */
   const release = (): void => {
     workers.forEach((worker, shard) => {
@@ -184,8 +187,15 @@ export async function auditInShards(
                 );
                 return;
               case 'findings':
+                // Messages already sent still come while the threads are stopped: the sink gets none.
+                if (sinkFailed) return;
                 if (message.findings.length > 0) waiting[shard] = (waiting[shard] ?? 0) + 1;
-                merge.add(shard, message.findings, message.through);
+                try {
+                  merge.add(shard, message.findings, message.through);
+                } catch (error) {
+                  sinkFailed = true;
+                  return reject(new SinkFailure(error));
+                }
                 release();
                 return;
               case 'done':
@@ -214,6 +224,7 @@ export async function auditInShards(
     if (E.isLeft(verified)) return whole(verified.left);
     return { kind: 'done', summary: summaryOf(verified.right, merge.findings) };
   } catch (error) {
+    if (error instanceof SinkFailure) throw error.error;
     return whole(error instanceof Unfinished ? error.message : String(error));
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));

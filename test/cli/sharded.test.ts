@@ -100,6 +100,20 @@ describe('apss audit --jobs (the built CLI)', () => {
     });
   });
 
+  it('given a sink that throws while threads audit, then auditLog rejects with what it threw, and nothing is audited again', async () => {
+    const { auditLog } = (await import(
+      `../../${'dist/audit/auditLog.js'}`
+    )) as typeof import('../../src/audit/auditLog.js');
+    const full = new Error('disk full');
+    let given = 0;
+    const sink = () => {
+      given += 1;
+      throw full;
+    };
+    await expect(auditLog({ file: log }, sink, { rules, jobs: 2, minBytesPerShard: 1 })).rejects.toBe(full);
+    expect(given).toBe(1);
+  });
+
   it('given a line the shards cannot split after many findings have been written, then the one-thread audit writes the rest, none twice', async () => {
     // 60,000 lines of {}, then a blank line.
     const late = files.file('late-decoy.ndjson', ['{}\n'.repeat(60_000), ...generated, decoy].join('\n'));
