@@ -1,4 +1,4 @@
-// A worker thread of `auditFileInShards`: audits one shard of a log file and posts what it found.
+// A worker thread of `auditInShards`: audits one shard of a log file and posts what it found.
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../policies/ruleSet.js';
