@@ -6,7 +6,7 @@ import { auditLog, type LogSource } from '../../src/audit/auditLog.js';
 import { NdjsonSplitter } from '../../src/audit/ndjson.js';
 import { lineRouter, reports, type LineRoute } from '../../src/audit/shards.js';
 import { ndjson, scratch } from '../cli/run.js';
-import { tenantOf, usageOf } from './fixtures.js';
+import { tenantOf, usageOf } from '../builders.js';
 
 const rules = (() => {
   const compiled = compileRules(defaultRules);
