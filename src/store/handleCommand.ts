@@ -139,6 +139,7 @@ function settingsOf(store: unknown, options: unknown): E.Either<Rejection, Setti
 class Folding {
   #state: PartnerState;
   #draft: MutablePartnerState | undefined;
+  #changed = false;
   constructor(
     readonly decider: Decider,
     public version: number,
@@ -152,12 +153,13 @@ class Folding {
     return this.#draft ?? this.#state;
   }
 
-  /** Whether events were applied since the state was last frozen. */
+  /** Whether events were applied since the state was last kept. */
   get changed(): boolean {
-    return this.#draft !== undefined;
+    return this.#changed;
   }
 
   apply(event: DomainEvent): void {
+    this.#changed = true;
     if (this.decider.evolve !== evolve) this.#state = this.decider.evolve(this.#state, event);
     else applyEvent((this.#draft ??= draftOf(this.#state)), event);
   }
@@ -166,6 +168,7 @@ class Folding {
   frozen(): PartnerState {
     if (this.#draft !== undefined) this.#state = freezeState(this.#draft);
     this.#draft = undefined;
+    this.#changed = false;
     return this.#state;
   }
 }

@@ -25,10 +25,7 @@ const typed: ReadonlySet<string> = new Set(['decide', 'evolve', 'fold', 'propose
 const exported = Object.entries(api as Record<string, unknown>);
 const functions = exported.filter(
   ([name, value]) => typeof value === 'function' && !isClass(value) && !typed.has(name),
-) as [
-  string,
-  (...args: unknown[]) => unknown,
-][];
+) as [string, (...args: unknown[]) => unknown][];
 const classes = exported.filter(([, value]) => isClass(value)) as [
   string,
   new (...args: unknown[]) => unknown,
@@ -65,13 +62,7 @@ const callArguments = fc.array(argument, { maxLength: 4 });
 describe('no public function throws for any JSON value, hostile strings included', () => {
   it('the library exports functions, classes and codecs to try', () => {
     expect(functions.map(([name]) => name)).toEqual(
-      expect.arrayContaining([
-        'handle',
-        'decodeCommand',
-        'decodeEvent',
-        'audit',
-        'project',
-      ]),
+      expect.arrayContaining(['handle', 'decodeCommand', 'decodeEvent', 'audit', 'project']),
     );
   });
 
