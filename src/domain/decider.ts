@@ -1,11 +1,12 @@
 import type * as E from 'fp-ts/lib/Either.js';
+import { isRecord, refined } from './codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import type { Command } from './commands.js';
 import { decide } from './decide.js';
 import { evolve } from './evolve.js';
 import type { Rejection } from './rejection.js';
-import { initialState, type PartnerState } from './state.js';
+import { initialState, isPartnerState, type PartnerState } from './state.js';
 
 /**
  * The decider of one partner, as one value: what a generic command handler (handleCommand, an
@@ -28,3 +29,14 @@ export const apssDecider = (rules: RuleSet = defaultRules): Decider =>
     evolve,
     initialState,
   });
+
+/** A Decider handed in as an option (handleCommand's, a spec's): the three members, of the right kinds. */
+export const DeciderOption = refined(
+  'Decider',
+  (u): u is Decider =>
+    isRecord(u) &&
+    typeof u.decide === 'function' &&
+    typeof u.evolve === 'function' &&
+    isPartnerState(u.initialState),
+  'a Decider: { decide, evolve, initialState } (apssDecider makes one)',
+);

@@ -1,17 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, isRecord, refined, struct } from '../domain/codec.js';
+import { describeProblems, refined, struct } from '../domain/codec.js';
 import { decodeCommand, type Command } from '../domain/commands.js';
-import { apssDecider, type Decider } from '../domain/decider.js';
+import { apssDecider, DeciderOption, type Decider } from '../domain/decider.js';
 import { applyEvent, evolve } from '../domain/evolve.js';
 import type { Rejection } from '../domain/rejection.js';
-import {
-  draftOf,
-  freezeState,
-  isPartnerState,
-  type MutablePartnerState,
-  type PartnerState,
-} from '../domain/state.js';
+import { draftOf, freezeState, type MutablePartnerState, type PartnerState } from '../domain/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { ConcurrencyError } from './errors.js';
@@ -46,15 +40,6 @@ const CacheOption = refined(
   'CacheOption',
   (u): u is StateCache | false => u === false || u instanceof StateCache,
   'a StateCache or false',
-);
-const DeciderOption = refined(
-  'Decider',
-  (u): u is Decider =>
-    isRecord(u) &&
-    typeof u.decide === 'function' &&
-    typeof u.evolve === 'function' &&
-    isPartnerState(u.initialState),
-  'a Decider: { decide, evolve, initialState } (apssDecider makes one)',
 );
 const Options = struct(
   'HandleCommandOptions',

@@ -2,11 +2,11 @@ import { AssertionError } from 'node:assert';
 import { isDeepStrictEqual } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { isRecord, refined, struct } from '../domain/codec.js';
+import { struct } from '../domain/codec.js';
 import { decodeCommand } from '../domain/commands.js';
-import { apssDecider, type Decider } from '../domain/decider.js';
+import { apssDecider, DeciderOption } from '../domain/decider.js';
 import { evolve, fold } from '../domain/evolve.js';
-import { isPartnerState, type PartnerState } from '../domain/state.js';
+import type { PartnerState } from '../domain/state.js';
 import type { Rejection, RejectionCode } from '../domain/rejection.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { decodeEvent } from '../events/decode.js';
@@ -20,15 +20,7 @@ export const GivenOptions = struct(
   {},
   {
     rules: RuleSet,
-    decider: refined(
-      'Decider',
-      (u): u is Decider =>
-        isRecord(u) &&
-        typeof u.decide === 'function' &&
-        typeof u.evolve === 'function' &&
-        isPartnerState(u.initialState),
-      'a Decider: { decide, evolve, initialState } (apssDecider makes one)',
-    ),
+    decider: DeciderOption,
   },
 );
 export type GivenOptions = t.TypeOf<typeof GivenOptions>;

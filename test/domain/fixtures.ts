@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { assert, expect } from 'vitest';
 import {
   decide,
   defaultRules,
@@ -9,7 +8,6 @@ import {
   type CommandOf,
   type CommandType,
   type DomainEvent,
-  type RejectionCode,
   type RoleName,
   type RuleSet,
 } from 'apss-domain';
@@ -76,29 +74,4 @@ export function history(commands: readonly Command[], rules: RuleSet = defaultRu
     events.push(...decision.right);
   }
   return events;
-}
-
-/** Given this history, when this command: then these events, or this rejection. */
-export function given(commands: readonly Command[], rules: RuleSet = defaultRules) {
-  const state = fold(history(commands, rules));
-  return {
-    when: (c: Command) => {
-      const decision = decide(c, state, rules);
-      return {
-        thenAccepted: (): readonly DomainEvent[] => {
-          if (E.isLeft(decision))
-            assert.fail(
-              `expected ${c.type} to be accepted, got ${decision.left.code}: ${decision.left.message}`,
-            );
-          return decision.right;
-        },
-        thenRejected: (code: RejectionCode): string => {
-          if (E.isRight(decision))
-            assert.fail(`expected ${c.type} to be rejected with ${code}, but it was accepted`);
-          expect(decision.left.code).toBe(code);
-          return decision.left.message;
-        },
-      };
-    },
-  };
 }
