@@ -395,6 +395,18 @@ describe('handleCommand on one Decider value', () => {
     await handleCommand(store, purchaseApss('p1', 'sub-3'), { decider: watching });
     expect(evolved).toBe(4);
   });
+  it('refuses a cache that holds states another evolve folded', async () => {
+    const store = new InMemoryEventStore();
+    const cache = new StateCache();
+    await handleCommand(store, createSharedTenant('p1'), { cache });
+    const own: Decider = { ...apssDecider(), evolve: (state, event) => evolve(state, event) };
+    const result = await handleCommand(store, purchaseApss('p1', 'sub-2'), { cache, decider: own });
+    expect(E.isLeft(result) && result.left).toMatchObject({
+      code: 'INVALID_COMMAND',
+      details: ['options.cache'],
+    });
+    expect(await collect(store.readAll())).toHaveLength(2);
+  });
 });
 
 describe('handleCommand decodes each datum once', () => {
