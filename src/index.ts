@@ -26,6 +26,7 @@ export {
 export { IdSet, type ReadonlyIdSet } from './domain/idSet.js';
 export { evolve, fold } from './domain/evolve.js';
 export { decide, handle, propose } from './domain/decide.js';
+export { apssDecider, type Decider } from './domain/decider.js';
 
 export {
   eventCodecs,

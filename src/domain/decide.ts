@@ -18,24 +18,20 @@ import {
   emptyState,
   freezeState,
   initialState,
-  isPartnerState,
   type MutablePartnerState,
   type PartnerState,
 } from './state.js';
 import { decodeEvent } from '../events/decode.js';
 import { isIterable, preview } from './codec.js';
+import { inUtc } from './time.js';
 
 /**
  * The events a command would record, before any rule has looked at them (what a log holds when a
- * command was carried out regardless). A malformed command is INVALID_COMMAND.
+ * command was carried out regardless). The command is one decodeCommand gave.
  */
-export function propose(command: Command): E.Either<Rejection, readonly DomainEvent[]> {
-  const decoded = decodeCommand(command);
-  return E.isLeft(decoded) ? decoded : E.right(eventsOf(decoded.right));
-}
-
-function eventsOf(command: Command): readonly DomainEvent[] {
-  const { actor, at, commandId, correlationId } = command.metadata;
+export function propose(command: Command): readonly DomainEvent[] {
+  const { actor, commandId, correlationId } = command.metadata;
+  const at = inUtc(command.metadata.at);
   const metadata = (type: EventType): EventMetadata => ({
     actor,
     at,
@@ -74,27 +70,19 @@ const invalid = (message: string): E.Either<Rejection, never> => E.left({ code: 
 /**
  * The events a command records in this state, or why it is refused: the command's events are
  * proposed, then every rule judges each of them in turn (the first broken rule names the rejection).
- * Any value may be passed; a malformed command is INVALID_COMMAND, never an exception.
+ * It trusts its types: the command is one decodeCommand gave (instants in UTC), the state one that
+ * initialState, evolve or fold made; raw input goes to `handle` or through decodeCommand first. The
+ * rule set is checked once per object (its type does not say its cutoff is in UTC): a rule set that
+ * does not decode is INVALID_COMMAND.
  */
 export function decide(
   command: Command,
   state: PartnerState,
   rules: RuleSet = defaultRules,
 ): E.Either<Rejection, readonly DomainEvent[]> {
-  const decoded = decodeCommand(command);
-  return E.isLeft(decoded) ? decoded : decideDecoded(decoded.right, state, rules);
-}
-
-function decideDecoded(
-  command: Command,
-  state: PartnerState,
-  rules: RuleSet,
-): E.Either<Rejection, readonly DomainEvent[]> {
   const compiled = compileRules(rules);
   if (E.isLeft(compiled)) return invalid(compiled.left);
-  if (!isPartnerState(state))
-    return invalid('invalid state: expected a PartnerState (initialState, fold or evolve make one)');
-  const events = eventsOf(command);
+  const events = propose(command);
   let current = state;
   for (const [index, event] of events.entries()) {
     const refused = firstViolation(current, event, compiled.right);
@@ -182,5 +170,5 @@ export function handle(
   const decoded = decodeCommand(command);
   if (E.isLeft(decoded)) return decoded;
   const state = historyState(history);
-  return E.isLeft(state) ? state : decideDecoded(decoded.right, state.right, rules);
+  return E.isLeft(state) ? state : decide(decoded.right, state.right, rules);
 }

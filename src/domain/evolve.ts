@@ -1,12 +1,9 @@
-import { isIterable, isRecord } from './codec.js';
 import { shared } from './shared.js';
 import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
-import { isEventType } from '../events/decode.js';
 import {
   draftOf,
   freezeState,
   initialState,
-  isPartnerState,
   newSubscription,
   thaw,
   writableMap,
@@ -140,35 +137,25 @@ export function applyEvent(draft: MutablePartnerState, event: DomainEvent): void
   draft.version += 1;
 }
 
-/** Enough of an event's shape for the recipes to read it without throwing. */
-const isEventShaped = (u: unknown): u is DomainEvent =>
-  isRecord(u) &&
-  isEventType(u.type) &&
-  isRecord(u.data) &&
-  isRecord(u.metadata) &&
-  typeof u.metadata.at === 'string';
-
-/** The state after one more event. A value that is not an event leaves the state as it was. */
+/**
+ * The state after one more event. It trusts its types: the state is one initialState, evolve or fold
+ * made, the event one decodeEvent or decide gave (raw records go through decodeEvent first).
+ */
 export function evolve(state: PartnerState, event: DomainEvent): PartnerState {
-  const base = isPartnerState(state) ? state : initialState;
-  if (!isEventShaped(event)) return base;
-  const draft = draftOf(base);
+  const draft = draftOf(state);
   applyEvent(draft, event);
   return freezeState(draft);
 }
 
 /**
- * The state after many events. One private mutable copy takes all of them and is frozen once at
- * the end: a draft per event would copy the touched collections every time.
+ * The state after many events (trusted as evolve trusts them). One private mutable copy takes all of
+ * them and is frozen once at the end: a draft per event would copy the touched collections every time.
  */
 export function fold(events: Iterable<DomainEvent>, state: PartnerState = initialState): PartnerState {
-  const base = isPartnerState(state) ? state : initialState;
-  if (!isIterable(events)) return base;
   let draft: MutablePartnerState | undefined;
   for (const event of events) {
-    if (!isEventShaped(event)) continue;
-    draft ??= thaw(base);
+    draft ??= thaw(state);
     applyEvent(draft, event);
   }
-  return draft === undefined ? base : freezeState(draft);
+  return draft === undefined ? state : freezeState(draft);
 }

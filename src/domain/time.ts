@@ -112,6 +112,16 @@ export const Instant = withQuickDecoder(
 );
 
 /**
+ * An instant written as the library writes instants (UTC, milliseconds): the type `string` does not
+ * say which form a command's instant is in, and a decoded one (the usual case) comes back as it is,
+ * after one look. Text that is no instant at all is left as it is: the caller's type promised one.
+ */
+export const inUtc = (instant: string): string => {
+  const written = canonicalInstant(instant);
+  return written === REFUSED ? instant : written;
+};
+
+/**
  * Whether instant `a` is earlier than instant `b`. Both are decoded instants: one fixed-width UTC
  * form, in which the order of the text is the order in time (no offset is left to compare).
  */

@@ -11,6 +11,7 @@ import {
   type StoredEvent,
 } from '../store/eventStore.js';
 import {
+  acceptDecided,
   checked,
   decodeAppend,
   decodeReadAll,
@@ -79,6 +80,7 @@ export class PostgresEventStore implements EventStore {
           },
           (error) => (error instanceof Error ? error : new Error(String(error))),
         );
+    acceptDecided(this, PostgresEventStore.prototype.appendToStream, (request) => this.#append(request));
   }
 
   /** Creates the schema and table if they are missing; the first append does so too. */
@@ -117,7 +119,10 @@ export class PostgresEventStore implements EventStore {
     events: readonly DomainEvent[],
     options: AppendOptions,
   ): Promise<{ nextVersion: number }> {
-    const request = checked(decodeAppend(streamId, events, options));
+    return this.#append(checked(decodeAppend(streamId, events, options)));
+  }
+
+  async #append(request: AppendRequest): Promise<{ nextVersion: number }> {
     const { pool, sql, positionKey } = await this.#writable();
     if (request.events.length === 0) {
       const actual = await this.#version(pool, sql, request.streamId);

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { isIterable, isRecord, problemsOf } from '../domain/codec.js';
+import { problemsOf } from '../domain/codec.js';
 import { Instant, instantMs } from '../domain/time.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { project, type Projection } from './projection.js';
@@ -19,13 +19,7 @@ export function asOf(instant: unknown): E.Either<string, (event: DomainEvent) =>
         .join('; ')}`,
     );
   const limit = instantMs(decoded.right);
-  return E.right(
-    (event) =>
-      isRecord(event) &&
-      isRecord(event.metadata) &&
-      typeof event.metadata.at === 'string' &&
-      instantMs(event.metadata.at) <= limit,
-  );
+  return E.right((event) => instantMs(event.metadata.at) <= limit);
 }
 
 function* only<A>(items: Iterable<A>, keep: (item: A) => boolean): Iterable<A> {
@@ -40,8 +34,6 @@ export function projectAsOf<V>(
 ): E.Either<string, V> {
   return pipe(
     asOf(instant),
-    E.map((keep) =>
-      project(projection, isIterable(events) ? only(events as Iterable<DomainEvent>, keep) : []),
-    ),
+    E.map((keep) => project(projection, only(events, keep))),
   );
 }

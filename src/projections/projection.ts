@@ -1,6 +1,4 @@
-import { isIterable, isRecord } from '../domain/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
-import { isReadable } from './readable.js';
 
 /** A read model: where it starts, and how one event changes it. `apply` returns a new view. */
 export type Projection<V> = { readonly init: V; apply(view: V, event: DomainEvent): V };
@@ -16,7 +14,7 @@ export type BatchFold<V, A> = {
    * as the empty view.
    */
   readonly resume: (view: unknown) => A;
-  /** Takes one readable event into the accumulator. */
+  /** Takes one event into the accumulator. */
   readonly step: (accumulator: A, event: DomainEvent) => void;
   /** The frozen view; the accumulator is not used again after this. */
   readonly finish: (accumulator: A) => V;
@@ -31,7 +29,7 @@ export function batchProjection<V, A>(fold: BatchFold<V, A>): Projection<V> {
     init,
     apply(view: V, event: DomainEvent): V {
       const accumulator = fold.resume(view);
-      if (isReadable(event)) fold.step(accumulator, event);
+      fold.step(accumulator, event);
       return fold.finish(accumulator);
     },
   });
@@ -42,20 +40,19 @@ export function batchProjection<V, A>(fold: BatchFold<V, A>): Projection<V> {
 /** Takes events one at a time, as they arrive, and gives the view when asked. */
 export type Projector<V> = { push(event: DomainEvent): void; view(): V };
 
-const isProjection = (u: unknown): u is Projection<unknown> => isRecord(u) && typeof u.apply === 'function';
-
-/** A projector starting from `from` (the projection's `init` when omitted). */
+/**
+ * A projector starting from `from` (the projection's `init` when omitted). It trusts its types: the
+ * events are decoded ones. Only `from` may be a view from elsewhere (parsed from JSON, say): a
+ * built-in projection counts one it did not make as its empty view.
+ */
 export function projector<V>(projection: Projection<V>, from?: V): Projector<V> {
-  const fold = isRecord(projection)
-    ? (batchFolds.get(projection) as BatchFold<V, unknown> | undefined)
-    : undefined;
-  let view = from === undefined ? (projection as { init?: V } | undefined)?.init : from;
+  const fold = batchFolds.get(projection) as BatchFold<V, unknown> | undefined;
+  let view = from === undefined ? projection.init : from;
   if (fold !== undefined) {
     let accumulator: unknown;
     let open = false;
     return {
       push(event) {
-        if (!isReadable(event)) return;
         if (!open) {
           accumulator = fold.resume(view);
           open = true;
@@ -73,9 +70,9 @@ export function projector<V>(projection: Projection<V>, from?: V): Projector<V> 
   }
   return {
     push(event) {
-      if (isProjection(projection)) view = projection.apply(view as V, event);
+      view = projection.apply(view, event);
     },
-    view: () => view as V,
+    view: () => view,
   };
 }
 
@@ -85,6 +82,6 @@ export function projector<V>(projection: Projection<V>, from?: V): Projector<V> 
  */
 export function project<V>(projection: Projection<V>, events: Iterable<DomainEvent>, from?: V): V {
   const run = projector(projection, from);
-  if (isIterable(events)) for (const event of events) run.push(event as DomainEvent);
+  for (const event of events) run.push(event);
   return run.view();
 }

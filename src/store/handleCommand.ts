@@ -1,24 +1,27 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { describeProblems, refined, struct } from '../domain/codec.js';
-import { decodeCommand } from '../domain/commands.js';
-import { decide } from '../domain/decide.js';
-import { applyEvent, fold } from '../domain/evolve.js';
+import { decodeCommand, type Command } from '../domain/commands.js';
+import { apssDecider, DeciderOption, type Decider } from '../domain/decider.js';
+import { applyEvent, evolve } from '../domain/evolve.js';
 import type { Rejection } from '../domain/rejection.js';
-import { freezeState, initialState, thaw, type MutablePartnerState } from '../domain/state.js';
+import { draftOf, freezeState, type MutablePartnerState, type PartnerState } from '../domain/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { ConcurrencyError } from './errors.js';
 import { isEventStore, partnerStreamId, type EventStore } from './eventStore.js';
 import { integerFrom, optionProblems } from './optionCodecs.js';
-import { StateCache, type CachedState } from './stateCache.js';
+import { appendDecided } from './requests.js';
+import { StateCache } from './stateCache.js';
 
 export const DEFAULT_RETRIES = 5;
 export const MAX_RETRIES = 1_000;
 
 export type HandleCommandOptions = {
-  /** The rules to decide by (defaultRules). */
+  /** The rules to decide by (defaultRules): the decider is then `apssDecider(rules)`. */
   readonly rules?: RuleSet;
+  /** The decider to decide and fold by (the library's, by `rules`); give rules or a decider, not both. */
+  readonly decider?: Decider;
   /** How many times to reread and decide again after a version conflict (5). */
   readonly retries?: number;
   /** Where folded states are kept between commands: the store's own cache by default; `false` reads whole streams. */
@@ -41,14 +44,30 @@ const CacheOption = refined(
 const Options = struct(
   'HandleCommandOptions',
   {},
-  { rules: t.unknown, retries: Retries, cache: CacheOption },
+  { rules: t.unknown, decider: DeciderOption, retries: Retries, cache: CacheOption },
 );
 
-type Settings = { readonly rules: RuleSet; readonly retries: number; readonly cache: StateCache | undefined };
+type Settings = {
+  readonly decider: Decider;
+  readonly retries: number;
+  readonly cache: StateCache | undefined;
+};
 
-const storeCaches = new WeakMap<EventStore, StateCache>();
-/** The store each cache serves: a state cached from one store says nothing about another's stream of the same name. */
-const cacheOwners = new WeakMap<StateCache, EventStore>();
+/** The store's own caches, one per evolve function: a state folded by one evolve is not another's. */
+const storeCaches = new WeakMap<EventStore, WeakMap<Decider['evolve'], StateCache>>();
+/** The store and evolve each cache serves: a state cached from one store says nothing about another's stream of the same name. */
+const cacheOwners = new WeakMap<
+  StateCache,
+  { readonly store: EventStore; readonly evolve: Decider['evolve'] }
+>();
+
+/** The library's decider for each rule set given, made once. */
+const deciders = new WeakMap<RuleSet, Decider>();
+const deciderFor = (rules: RuleSet): Decider => {
+  let decider = deciders.get(rules);
+  if (decider === undefined) deciders.set(rules, (decider = apssDecider(rules)));
+  return decider;
+};
 
 const invalid = (message: string, details: readonly string[]): E.Either<Rejection, never> =>
   E.left({ code: 'INVALID_COMMAND', message, details });
@@ -64,42 +83,102 @@ function settingsOf(store: unknown, options: unknown): E.Either<Rejection, Setti
       problems.map((p) => p.path),
     );
   }
-  const { rules = defaultRules, retries = DEFAULT_RETRIES, cache } = decoded.right;
-  const compiled = compileRules(rules);
-  if (E.isLeft(compiled)) return invalid(`invalid options: rules: ${compiled.left}`, ['options.rules']);
+  const { rules, decider: given, retries = DEFAULT_RETRIES, cache } = decoded.right;
+  if (rules !== undefined && given !== undefined)
+    return invalid('invalid options: give rules or a decider, not both', [
+      'options.rules',
+      'options.decider',
+    ]);
+  let decider = given;
+  if (decider === undefined) {
+    const compiled = compileRules(rules ?? defaultRules);
+    if (E.isLeft(compiled)) return invalid(`invalid options: rules: ${compiled.left}`, ['options.rules']);
+    decider = deciderFor(compiled.right.source);
+  }
   if (cache instanceof StateCache && cache.problems.length > 0)
     return invalid(`invalid options: cache ${cache.problems.join('; ')}`, ['options.cache']);
-  if (cache === false) return E.right({ rules: compiled.right.source, retries, cache: undefined });
-  const chosen = cache ?? storeCaches.get(store) ?? new StateCache();
-  const owner = cacheOwners.get(chosen) ?? store;
-  if (owner !== store)
+  if (cache === false) return E.right({ decider, retries, cache: undefined });
+  const caches = storeCaches.get(store) ?? new WeakMap<Decider['evolve'], StateCache>();
+  const chosen = cache ?? caches.get(decider.evolve) ?? new StateCache();
+  const owner = cacheOwners.get(chosen) ?? { store, evolve: decider.evolve };
+  if (owner.store !== store)
     return invalid('invalid options: cache serves another store (use one StateCache per store)', [
       'options.cache',
     ]);
-  cacheOwners.set(chosen, store);
-  if (cache === undefined) storeCaches.set(store, chosen);
-  return E.right({ rules: compiled.right.source, retries, cache: chosen });
+  if (owner.evolve !== decider.evolve)
+    return invalid(
+      'invalid options: cache holds states another evolve folded (use one StateCache per decider)',
+      ['options.cache'],
+    );
+  cacheOwners.set(chosen, owner);
+  if (cache === undefined) storeCaches.set(store, caches.set(decider.evolve, chosen));
+  return E.right({ decider, retries, cache: chosen });
 }
 
 /**
- * The partner's state now: the cached state (if any) with the events appended since folded onto it,
- * streamed into one private mutable copy so that memory does not hold the stream's events.
+ * A partner's state at a version of its stream, as handleCommand carries it from reading to appending.
+ * With the library's evolve it is one private draft, made (copy on write) only when events arrive:
+ * the events read since the cached state, then the events decided, go into the same draft, and it is
+ * frozen once, for the cache. With another evolve, each event is evolved in turn.
  */
-async function currentState(store: EventStore, streamId: string, cache: StateCache | undefined) {
-  const known: CachedState = cache?.get(streamId) ?? { version: 0, state: initialState };
-  let version = known.version;
-  let draft: MutablePartnerState | undefined;
-  for await (const stored of store.readStream(streamId, { after: known.version })) {
-    // A store that ignores `after` hands back events the cached state already holds.
-    if (stored.streamPosition <= version) continue;
-    draft ??= thaw(known.state);
-    applyEvent(draft, stored.event);
-    version = stored.streamPosition;
+class Folding {
+  #state: PartnerState;
+  #draft: MutablePartnerState | undefined;
+  #changed = false;
+  constructor(
+    readonly decider: Decider,
+    public version: number,
+    state: PartnerState,
+  ) {
+    this.#state = state;
   }
-  if (draft === undefined) return known;
-  const state = freezeState(draft);
-  cache?.set(streamId, version, state);
-  return { version, state };
+
+  /** The state to decide on: the draft itself, which nothing changes while decide reads it. */
+  get state(): PartnerState {
+    return this.#draft ?? this.#state;
+  }
+
+  /** Whether events were applied since the state was last kept. */
+  get changed(): boolean {
+    return this.#changed;
+  }
+
+  apply(event: DomainEvent): void {
+    this.#changed = true;
+    if (this.decider.evolve !== evolve) this.#state = this.decider.evolve(this.#state, event);
+    else applyEvent((this.#draft ??= draftOf(this.#state)), event);
+  }
+
+  /** The state frozen, as the cache keeps it. */
+  frozen(): PartnerState {
+    if (this.#draft !== undefined) this.#state = freezeState(this.#draft);
+    this.#draft = undefined;
+    this.#changed = false;
+    return this.#state;
+  }
+}
+
+/** Where a partner's state starts: the cached state, if any, or the decider's initial state. */
+const startingState = (decider: Decider, cache: StateCache | undefined, streamId: string): Folding => {
+  const known = cache?.get(streamId);
+  return new Folding(decider, known?.version ?? 0, known?.state ?? decider.initialState);
+};
+
+/** Applies the events appended after the state's version (the tail): the store decodes them as it reads them. */
+async function catchUp(store: EventStore, streamId: string, folding: Folding): Promise<void> {
+  for await (const stored of store.readStream(streamId, { after: folding.version })) {
+    // A store that ignores `after` hands back events the state already holds.
+    if (stored.streamPosition <= folding.version) continue;
+    folding.apply(stored.event);
+    folding.version = stored.streamPosition;
+  }
+}
+
+/** Keeps the state in the cache, frozen, if events changed it. */
+function keep(cache: StateCache | undefined, streamId: string, folding: Folding): void {
+  if (!folding.changed) return;
+  const state = folding.frozen();
+  cache?.set(streamId, folding.version, state);
 }
 
 const pause = (attempt: number): Promise<void> =>
@@ -124,22 +203,42 @@ export async function handleCommand(
   if (E.isLeft(decoded)) return decoded;
   const settings = settingsOf(store, options);
   if (E.isLeft(settings)) return settings;
-  const { rules, retries, cache } = settings.right;
+  return decideAndAppend(store, decoded.right, settings.right);
+}
+
+/** The command handled: decided on the state read, its events appended as they are, the state kept. */
+async function decideAndAppend(
+  store: EventStore,
+  command: Command,
+  { decider, retries, cache }: Settings,
+): Promise<E.Either<Rejection, CommandHandled>> {
   // A partner id is storable text of at most 128 characters, so its stream id is a valid one.
-  const streamId = partnerStreamId(decoded.right.data.partnerId);
+  const streamId = partnerStreamId(command.data.partnerId);
+  let folding = startingState(decider, cache, streamId);
   for (let attempt = 0; ; attempt++) {
-    const { version, state } = await currentState(store, streamId, cache);
-    const decision = decide(decoded.right, state, rules);
-    if (E.isLeft(decision)) return decision;
+    await catchUp(store, streamId, folding);
+    const decision = decider.decide(command, folding.state);
+    if (E.isLeft(decision)) {
+      keep(cache, streamId, folding);
+      return decision;
+    }
     const events = decision.right;
+    const version = folding.version;
     try {
-      const { nextVersion } = await store.appendToStream(streamId, events, { expectedVersion: version });
-      if (nextVersion === version + events.length) cache?.set(streamId, nextVersion, fold(events, state));
+      const { nextVersion } = await appendDecided(store, { streamId, events, expectedVersion: version });
+      if (nextVersion === version + events.length) {
+        for (const event of events) folding.apply(event);
+        folding.version = nextVersion;
+      }
+      keep(cache, streamId, folding);
       return E.right({ events, nextVersion });
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= retries) throw error;
       // A stream shorter than the state read means the store was reset under the cache.
-      if (error.actualVersion < version) cache?.delete(streamId);
+      if (error.actualVersion < version) {
+        cache?.delete(streamId);
+        folding = startingState(decider, undefined, streamId);
+      }
       await pause(attempt);
     }
   }

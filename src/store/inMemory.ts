@@ -7,7 +7,15 @@ import {
   type ReadStreamOptions,
   type StoredEvent,
 } from './eventStore.js';
-import { checked, decodeAppend, decodeReadAll, decodeReadStream, expectVersion } from './requests.js';
+import {
+  acceptDecided,
+  checked,
+  decodeAppend,
+  decodeReadAll,
+  decodeReadStream,
+  expectVersion,
+  type AppendRequest,
+} from './requests.js';
 
 /**
  * An EventStore in this process's memory, for tests and single-process tools. An append checks and
@@ -18,12 +26,20 @@ export class InMemoryEventStore implements EventStore {
   /** Every event in the order appended; an event's global position is its index + 1. */
   readonly #log: StoredEvent[] = [];
 
+  constructor() {
+    acceptDecided(this, InMemoryEventStore.prototype.appendToStream, async (request) => this.#write(request));
+  }
+
   async appendToStream(
     streamId: string,
     events: readonly DomainEvent[],
     options: AppendOptions,
   ): Promise<{ nextVersion: number }> {
-    const request = checked(decodeAppend(streamId, events, options));
+    return this.#write(checked(decodeAppend(streamId, events, options)));
+  }
+
+  /** Writes a checked append, without yielding to the event loop. */
+  #write(request: AppendRequest): { nextVersion: number } {
     const stream = this.#streams.get(request.streamId) ?? [];
     expectVersion(request, stream.length);
     for (const event of request.events) {

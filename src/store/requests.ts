@@ -4,7 +4,14 @@ import { isRecord, preview, problemsOf, struct, type FieldProblem } from '../dom
 import type { DomainEvent } from '../events/codecs.js';
 import { decodeEvent } from '../events/decode.js';
 import { ConcurrencyError, EventStoreRequestError } from './errors.js';
-import { conflicts, ExpectedVersion, GlobalPosition, StreamId, StreamVersion } from './eventStore.js';
+import {
+  conflicts,
+  ExpectedVersion,
+  GlobalPosition,
+  StreamId,
+  StreamVersion,
+  type EventStore,
+} from './eventStore.js';
 
 // What every store checks before it touches its storage, so that every store refuses the same calls.
 
@@ -125,4 +132,33 @@ export function checked<A>(request: E.Either<EventStoreRequestError, A>): A {
 export function expectVersion(request: AppendRequest, actual: number): void {
   if (conflicts(request.expectedVersion, actual))
     throw new ConcurrencyError(request.streamId, request.expectedVersion, actual);
+}
+
+// The library's own append of events it decided: they are events already (decide made them from a
+// decoded command), so the store writes them without decoding them again. Stores register it as they
+// are made; it is private to the library, and appendToStream still checks whatever comes from outside.
+
+type Append = (request: AppendRequest) => Promise<{ nextVersion: number }>;
+type DecidedAppend = { readonly append: Append; readonly publicAppend: EventStore['appendToStream'] };
+
+const decidedAppends = new WeakMap<EventStore, DecidedAppend>();
+
+/** Lets the library append decided events to `store` through `append`, skipping the checks of `publicAppend`. */
+export function acceptDecided(
+  store: EventStore,
+  publicAppend: EventStore['appendToStream'],
+  append: Append,
+): void {
+  decidedAppends.set(store, { append, publicAppend });
+}
+
+/**
+ * Appends events that `decide` made: through the store's own path when it has one, else (a store of
+ * the caller's, or one whose appendToStream a subclass changed) through appendToStream.
+ */
+export function appendDecided(store: EventStore, request: AppendRequest): Promise<{ nextVersion: number }> {
+  const own = decidedAppends.get(store);
+  return own !== undefined && store.appendToStream === own.publicAppend
+    ? own.append(request)
+    : store.appendToStream(request.streamId, request.events, { expectedVersion: request.expectedVersion });
 }

@@ -6,3 +6,4 @@ export { invariants, invariantsFor, brokenInvariants, type Invariant } from './i
 export { assertProperty, describeFailure, formatMessage, formatLog, CounterexampleError } from './report.js';
 export { writeInstant, unusualIds } from './values.js';
 export { MessageOptions, SequenceOptions, type Decider } from './options.js';
+export { given, GivenOptions, type Given, type Then } from './spec.js';

@@ -53,7 +53,7 @@ describe.each([
           const state = states.get(partnerId) ?? initialState;
           const decision = decide(command.right, state, rules);
           // What the command would record, refused or not: a log records what happened.
-          const events = E.getOrElseW(() => [])(propose(command.right));
+          const events = propose(command.right);
           decisions.push({
             from: log.length + 1,
             to: log.length + events.length,

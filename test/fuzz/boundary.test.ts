@@ -78,6 +78,7 @@ const commandOptions = fc.oneof(
   fc.record(
     {
       rules: anyRulesInput(),
+      decider: fc.oneof(fc.constant(api.apssDecider()), anyValue()),
       retries: fc.oneof(fc.nat(3), anyValue()),
       cache: fc.oneof(fc.constant(false), anyValue()),
     },

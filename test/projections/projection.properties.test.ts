@@ -73,17 +73,17 @@ describe.each(named)('%s is an incremental fold', (_name, projection) => {
     );
   });
 
-  it('property: values that are not events are passed over, never thrown on', () => {
+  it('property: a view it did not make (parsed from JSON, say) counts as the empty view', () => {
     fc.assert(
-      fc.property(anyLog(15), fc.array(fc.anything(), { maxLength: 5 }), (log, junk) => {
-        const mixed = [...junk, ...log, ...junk] as DomainEvent[];
-        expect(project(projection, mixed)).toEqual(project(projection, log));
-        for (const value of junk)
-          expect(projection.apply(projection.init, value as DomainEvent)).toEqual(projection.init);
-        expect(projection.apply(value0(junk) as never, log[0] as DomainEvent)).toEqual(
-          project(projection, log.slice(0, 1)),
-        );
-      }),
+      fc.property(
+        anyLog(15).filter((log) => log.length > 0),
+        fc.array(fc.anything(), { maxLength: 5 }),
+        (log, junk) => {
+          expect(projection.apply(value0(junk) as never, log[0] as DomainEvent)).toEqual(
+            project(projection, log.slice(0, 1)),
+          );
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -150,15 +150,7 @@ describe('the views agree with each other and with the partner state', () => {
   });
 });
 
-describe('project with input that is not a log', () => {
-  it.each([null, undefined, 42, 'events', {}])(
-    'given %j as the events, then the view is the initial one',
-    (events) => {
-      for (const [, projection] of named)
-        expect(project(projection, events as never)).toEqual(projection.init);
-    },
-  );
-
+describe('project with a projection of yours', () => {
   it('given a projection of your own, then project folds it with its apply', () => {
     const count: Projection<number> = {
       init: 0,

@@ -40,7 +40,7 @@ describe('decide and audit agree on every event', () => {
           expect(E.isLeft(decision) && decision.left.code, step).toBe('PARTNER_MISMATCH');
           continue;
         }
-        const proposed = E.getOrElseW(() => [])(propose(decoded.right));
+        const proposed = propose(decoded.right);
         // Recorded anyway, the proposed events are what audit judges after the accepted history.
         const { findings } = await audit([...history, ...proposed], rules === undefined ? {} : { rules });
         if (E.isLeft(decision)) {

@@ -16,11 +16,16 @@ const isClass = (value: unknown): boolean =>
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 
+/**
+ * The typed functions trust their types (API.md): they are given decoded commands and events and the
+ * states the library made, and are not tried with anything else. Every other function takes what may
+ * come from outside.
+ */
+const typed: ReadonlySet<string> = new Set(['decide', 'evolve', 'fold', 'propose', 'project', 'projectAsOf']);
 const exported = Object.entries(api as Record<string, unknown>);
-const functions = exported.filter(([, value]) => typeof value === 'function' && !isClass(value)) as [
-  string,
-  (...args: unknown[]) => unknown,
-][];
+const functions = exported.filter(
+  ([name, value]) => typeof value === 'function' && !isClass(value) && !typed.has(name),
+) as [string, (...args: unknown[]) => unknown][];
 const classes = exported.filter(([, value]) => isClass(value)) as [
   string,
   new (...args: unknown[]) => unknown,
@@ -57,16 +62,7 @@ const callArguments = fc.array(argument, { maxLength: 4 });
 describe('no public function throws for any JSON value, hostile strings included', () => {
   it('the library exports functions, classes and codecs to try', () => {
     expect(functions.map(([name]) => name)).toEqual(
-      expect.arrayContaining([
-        'decide',
-        'evolve',
-        'fold',
-        'handle',
-        'decodeCommand',
-        'decodeEvent',
-        'audit',
-        'project',
-      ]),
+      expect.arrayContaining(['handle', 'decodeCommand', 'decodeEvent', 'audit', 'handleCommand']),
     );
   });
 
@@ -103,15 +99,12 @@ describe('no public function throws for any JSON value, hostile strings included
     );
   });
 
-  it('malformed input is INVALID_COMMAND to decodeCommand, decide and handle, and MALFORMED_EVENT to decodeEvent', () => {
+  it('malformed input is INVALID_COMMAND to decodeCommand and handle, and MALFORMED_EVENT to decodeEvent', () => {
     assertProperty(
       fc.property(malformedInput(), (input) => {
         const command = api.decodeCommand(input);
         expect(command).toMatchObject(E.left({ code: 'INVALID_COMMAND' }));
         expect(E.isLeft(command) && command.left.details?.length).toBeGreaterThan(0);
-        expect(api.decide(input as api.Command, api.initialState)).toMatchObject(
-          E.left({ code: 'INVALID_COMMAND' }),
-        );
         expect(api.handle([], input)).toMatchObject(E.left({ code: 'INVALID_COMMAND' }));
         const event = api.decodeEvent(input);
         expect(event).toMatchObject(E.left({ code: 'MALFORMED_EVENT' }));

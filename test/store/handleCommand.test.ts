@@ -2,12 +2,15 @@ import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import {
+  apssDecider,
   ConcurrencyError,
+  evolve,
   handle,
   handleCommand,
   InMemoryEventStore,
   rules2023,
   StateCache,
+  type Decider,
   type DomainEvent,
   type EventStore,
   type ReadStreamOptions,
@@ -400,5 +403,147 @@ describe('handleCommand with its state cache', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('handleCommand on one Decider value', () => {
+  it('given a decider by rules2023, then a GlobalAdmin is ROLE_NOT_PERMITTED, as with rules: rules2023', async () => {
+    const store = new InMemoryEventStore();
+    const command = {
+      ...createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+      metadata: { actor: { id: 'g', role: 'GlobalAdmin' }, at: minute(1) },
+    };
+    const result = await handleCommand(store, command, { decider: apssDecider(rules2023) });
+    expect(E.isLeft(result) && result.left.code).toBe('ROLE_NOT_PERMITTED');
+    expect(await collect(store.readAll())).toEqual([]);
+  });
+
+  it.each([
+    [{ rules: rules2023, decider: apssDecider() }, ['options.rules', 'options.decider']],
+    [{ decider: { decide: () => E.right([]) } }, ['options.decider']],
+    [{ decider: { ...apssDecider(), initialState: {} } }, ['options.decider']],
+  ])('refuses the decider options %j as INVALID_COMMAND naming %j', async (options, fields) => {
+    const store = new InMemoryEventStore();
+    const result = await handleCommand(
+      store,
+      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+      options as never,
+    );
+    expect(E.isLeft(result) && result.left).toMatchObject({ code: 'INVALID_COMMAND', details: fields });
+  });
+
+  it('gives the decider the command decoded (its instant in UTC) and the state its own evolve folded', async () => {
+    const store = new InMemoryEventStore();
+    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
+    const library = apssDecider();
+    const seen: { at: string; version: number }[] = [];
+    let evolved = 0;
+    const watching: Decider = {
+      ...library,
+      decide: (command, state) => {
+        seen.push({ at: command.metadata.at, version: state.version });
+        return library.decide(command, state);
+      },
+      evolve: (state, event) => {
+        evolved += 1;
+        return evolve(state, event);
+      },
+    };
+    const command = {
+      ...purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }),
+      metadata: { actor: actorOf('AdminAgent', 'alice'), at: '2020-01-01T01:20:00+01:00' },
+    };
+    const result = await handleCommand(store, command, { decider: watching });
+    expect(E.isRight(result) && result.right.nextVersion).toBe(3);
+    // The store's cache holds states the library's evolve folded: another evolve folds the stream itself.
+    expect(seen).toEqual([{ at: '2020-01-01T00:20:00.000Z', version: 2 }]);
+    expect(evolved).toBe(3);
+    await handleCommand(store, purchase('sub-3', 'tenant-1', { partnerId: 'p1', at: minute(20) }), {
+      decider: watching,
+    });
+    expect(evolved).toBe(4);
+  });
+  it('refuses a cache that holds states another evolve folded', async () => {
+    const store = new InMemoryEventStore();
+    const cache = new StateCache();
+    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+      cache,
+    });
+    const own: Decider = { ...apssDecider(), evolve: (state, event) => evolve(state, event) };
+    const result = await handleCommand(
+      store,
+      purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }),
+      { cache, decider: own },
+    );
+    expect(E.isLeft(result) && result.left).toMatchObject({
+      code: 'INVALID_COMMAND',
+      details: ['options.cache'],
+    });
+    expect(await collect(store.readAll())).toHaveLength(2);
+  });
+});
+
+describe('handleCommand decodes each datum once', () => {
+  it('given an accepted command, then the store keeps the very events decide made (not copies decoded again)', async () => {
+    const store = new InMemoryEventStore();
+    const result = await handleCommand(
+      store,
+      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+    );
+    const stored = (await collect(store.readStream('partner-p1'))).map((s) => s.event);
+    expect(E.isRight(result)).toBe(true);
+    if (E.isRight(result)) result.right.events.forEach((event, i) => expect(stored[i]).toBe(event));
+  });
+
+  it('given a store whose appendToStream a subclass changed, then decided events go through it', async () => {
+    const appended: unknown[] = [];
+    class Audited extends InMemoryEventStore {
+      override async appendToStream(...args: Parameters<EventStore['appendToStream']>) {
+        appended.push(...args[1]);
+        return super.appendToStream(...args);
+      }
+    }
+    const result = await handleCommand(
+      new Audited(),
+      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+    );
+    expect(E.isRight(result) && result.right.events).toEqual(appended);
+  });
+
+  it('given a cached state, then a command copies only what its events change: the reservations stay the same map', async () => {
+    const store = new InMemoryEventStore();
+    const cache = new StateCache();
+    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+      cache,
+    });
+    const reservation = {
+      type: 'BuyReservedInstance',
+      data: {
+        partnerId: 'p1',
+        subscriptionId: 'sub-1',
+        reservationId: 'ri-1',
+        sku: 'D2 v3',
+        region: 'westeurope',
+        term: 'P1Y',
+        scope: 'single',
+        quantity: 1,
+      },
+      metadata: { actor: actorOf('AdminAgent', 'alice'), at: minute(25) },
+    };
+    expect(E.isRight(await handleCommand(store, reservation, { cache }))).toBe(true);
+    const before = cache.get('partner-p1')?.state;
+    expect(
+      E.isRight(
+        await handleCommand(store, usage('sub-1', '2020-01-01', 'u-1', { partnerId: 'p1', at: minute(30) }), {
+          cache,
+        }),
+      ),
+    ).toBe(true);
+    const after = cache.get('partner-p1')?.state;
+    expect(after?.version).toBe(4);
+    expect(after?.reservations).toBe(before?.reservations);
+    expect(after?.usage.has('u-1')).toBe(true);
+    expect(before?.usage.has('u-1')).toBe(false);
+    expect(Object.isFrozen(after) && Object.isFrozen(after?.usage)).toBe(true);
   });
 });
