@@ -5,5 +5,5 @@ export { anyJson, corrupted, malformedInput, hostileStrings, type Corruption } f
 export { invariants, invariantsFor, brokenInvariants, type Invariant } from './invariants.js';
 export { assertProperty, describeFailure, formatMessage, formatLog, CounterexampleError } from './report.js';
 export { writeInstant, unusualIds } from './values.js';
-export { MessageOptions, SequenceOptions, type Decider } from './options.js';
+export { MessageOptions, SequenceOptions, type DecideFunction } from './options.js';
 export { given, GivenOptions, type Given, type Then } from './spec.js';

@@ -11,8 +11,8 @@ import type { Rejection } from '../domain/rejection.js';
 import type { PartnerState } from '../domain/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 
-/** A decider: `decide` itself, or a service of yours with its signature. */
-export type Decider = (
+/** A decide function: `decide` itself, or a service of yours with its signature. */
+export type DecideFunction = (
   command: Command,
   state: PartnerState,
   rules?: RuleSet,
@@ -85,8 +85,8 @@ export const SequenceOptions = struct(
     around: Instant,
     /** The decider that decides each command (default: the library's `decide`); yours, to test it. */
     decide: refined(
-      'Decider',
-      (u): u is Decider => typeof u === 'function',
+      'DecideFunction',
+      (u): u is DecideFunction => typeof u === 'function',
       'a function (command, state, rules) => Either<Rejection, events>',
     ),
   },

@@ -8,7 +8,7 @@ import { instantMs } from '../domain/time.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { defaultRules } from '../policies/ruleSet.js';
 import { anyType, intentOf, type Intent } from './intents.js';
-import { readOptions, SequenceOptions, type Decider } from './options.js';
+import { readOptions, SequenceOptions, type DecideFunction } from './options.js';
 import { Known, resolve } from './resolve.js';
 import { crossShrink, MINUTE_MS } from './values.js';
 
@@ -23,7 +23,7 @@ function plan(where: string, input: unknown) {
   const rules = options.rules ?? defaultRules;
   const settings = {
     rules,
-    decide: options.decide ?? (decide as Decider),
+    decide: options.decide ?? (decide as DecideFunction),
     maxCommands: options.maxCommands ?? 24,
     partnerId: options.partnerId ?? 'p1',
   };

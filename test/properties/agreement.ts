@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { expect } from 'vitest';
 import { fold, initialState, type RuleSet } from 'apss-domain';
-import { commandSequence, formatMessage, type Decider } from 'apss-domain/testing';
+import { commandSequence, formatMessage, type DecideFunction } from 'apss-domain/testing';
 import { ReferenceModel, type ModelRules } from './model.js';
 
 /**
@@ -10,7 +10,12 @@ import { ReferenceModel, type ModelRules } from './model.js';
  * refuses exactly what the reference model does, with the same code, at every step, and what it
  * records says what the command said.
  */
-export const agreesWithModel = (decide: Decider, rules: RuleSet, model: ModelRules, maxCommands = 24) =>
+export const agreesWithModel = (
+  decide: DecideFunction,
+  rules: RuleSet,
+  model: ModelRules,
+  maxCommands = 24,
+) =>
   fc.property(commandSequence({ rules, maxCommands }), (commands) => {
     const reference = new ReferenceModel(model);
     let state = initialState;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decide, defaultRules } from 'apss-domain';
-import { assertProperty, CounterexampleError, type Decider } from 'apss-domain/testing';
+import { assertProperty, CounterexampleError, type DecideFunction } from 'apss-domain/testing';
 import { agreesWithModel } from './agreement.js';
 import { modelRules } from './model.js';
 
 // A decider with R11 broken on purpose: it judges every command as if the cutoff were in year 9999.
-const ignoresCutoff: Decider = (command, state, rules = defaultRules) =>
+const ignoresCutoff: DecideFunction = (command, state, rules = defaultRules) =>
   decide(command, state, { ...rules, marketplaceCutoff: '9999-12-31T23:59:59.999Z' });
 
 const failureOf = (run: () => void): CounterexampleError => {

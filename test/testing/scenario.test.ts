@@ -11,7 +11,7 @@ import {
   type Command,
   type DomainEvent,
 } from 'apss-domain';
-import { assertProperty, commandSequence, validHistory, type Decider } from 'apss-domain/testing';
+import { assertProperty, commandSequence, validHistory, type DecideFunction } from 'apss-domain/testing';
 
 const sample = <T>(arbitrary: fc.Arbitrary<T>, numRuns = 300): T[] =>
   fc.sample(arbitrary, { numRuns, seed: 42 });
@@ -78,8 +78,8 @@ describe('command sequences and valid histories', () => {
   });
 
   it('decides with the decider it is given, and keeps only what that decider accepts', () => {
-    const refusesAll: Decider = () => E.left({ code: 'ROLE_NOT_PERMITTED', message: 'nobody may' });
-    const noUsage: Decider = (command, state, rules) =>
+    const refusesAll: DecideFunction = () => E.left({ code: 'ROLE_NOT_PERMITTED', message: 'nobody may' });
+    const noUsage: DecideFunction = (command, state, rules) =>
       command.type === 'RecordUsage'
         ? E.left({ code: 'ROLE_NOT_PERMITTED', message: 'no usage here' })
         : decide(command, state, rules);
