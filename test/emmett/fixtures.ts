@@ -37,3 +37,14 @@ export const purchaseApss = (
   data: { partnerId, tenantId, subscriptionId },
   metadata: { actor: admin, now },
 });
+
+/** A service on a tenant of the partner's other than the shared one: allowed before any shared tenant. */
+export const provisionService = (
+  partnerId: string,
+  tenantId = 'office-tenant',
+  now = new Date('2021-05-02T09:00:00Z'),
+): EmmettCommand => ({
+  type: 'ProvisionService',
+  data: { partnerId, tenantId, serviceId: 'svc-1', product: 'Office365' },
+  metadata: { actor: admin, now },
+});

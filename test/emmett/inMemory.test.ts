@@ -4,5 +4,5 @@ import { handlerSuite } from './handlerSuite.js';
 
 describe("Emmett's in-memory event store", () => {
   const store = getInMemoryEventStore();
-  handlerSuite(() => store);
+  handlerSuite(() => store, true);
 });

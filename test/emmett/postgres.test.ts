@@ -30,10 +30,11 @@ if (unreachable === undefined) {
     afterAll(async () => {
       await store?.close();
     });
+    // emmett-postgresql 0.42 appends without a check where the handler expects no stream (docs/emmett.md).
     handlerSuite(() => {
       if (store === undefined) throw new Error('the store is opened before the tests');
       return store;
-    });
+    }, false);
   });
 } else if (postgresRequired) {
   describe('PostgreSQL', () => {
