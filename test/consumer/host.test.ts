@@ -41,7 +41,7 @@ describe("a host's immer", () => {
 
   it("given a host that never loaded immer's MapSet plugin, when it imports every entry of the package, then immer still refuses to draft a Map", () => {
     const script = `
-      await import('apss-domain'); await import('apss-domain/testing'); await import('apss-domain/postgres');
+      await import('apss-domain'); await import('apss-domain/testing'); await import('apss-domain/postgres'); await import('apss-domain/emmett');
       const { produce } = await import('immer');
       try { produce(new Map([[1, 1]]), (draft) => { draft.set(1, 2); }); console.log('MapSet enabled'); }
       catch (error) { console.log(String(error.message).includes('MapSet') ? 'MapSet not loaded' : error.message); }`;
@@ -55,7 +55,7 @@ describe('importing the package', () => {
       const globals = () => Object.getOwnPropertyNames(globalThis).sort().join();
       const listeners = () => process.eventNames().map((name) => [String(name), process.listenerCount(name)]).join();
       const before = [globals(), listeners()];
-      await import('apss-domain'); await import('apss-domain/testing'); await import('apss-domain/postgres');
+      await import('apss-domain'); await import('apss-domain/testing'); await import('apss-domain/postgres'); await import('apss-domain/emmett');
       console.log(JSON.stringify(before) === JSON.stringify([globals(), listeners()]) ? 'untouched' : 'changed');`;
     expect(node([], script).trim()).toBe('untouched');
   });
@@ -68,6 +68,7 @@ describe('where code generation from strings is forbidden', () => {
     const domain = await import('apss-domain');
     await import('apss-domain/testing');
     await import('apss-domain/postgres');
+    await import('apss-domain/emmett');
     const lines = readFileSync('examples/apss-log.ndjson', 'utf8').split('\\n').filter(Boolean).map((line) => JSON.parse(line));
     const decoded = lines.map((line) => domain.decodeEvent(line));
     const events = decoded.filter((result) => result._tag === 'Right').map((result) => result.right);

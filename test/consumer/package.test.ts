@@ -43,6 +43,7 @@ const consumers = {
     'fast-check@4.10.2',
     'pg@8.23.1',
     '@types/pg@8.23.1',
+    '@event-driven-io/emmett@0.42.0',
     'typescript@5.9.3',
     '@types/node@20.19.43',
   ],
@@ -52,6 +53,7 @@ const consumers = {
     'fast-check@3.23.2',
     'pg@8.15.0',
     '@types/pg@~8.15.0',
+    '@event-driven-io/emmett@0.42.0',
     'typescript@5.9.3',
     '@types/node@20.19.43',
   ],
@@ -172,8 +174,8 @@ function packageSuite(): void {
   });
 
   describe('a user of the core entry only', () => {
-    it('gets neither fast-check, pg, @types/pg nor immer installed (#11.3, #11.5)', () => {
-      const installed = ['fast-check', 'pg', '@types/pg', 'immer'].filter((name) =>
+    it('gets neither fast-check, pg, @types/pg, Emmett nor immer installed (#11.3, #11.5, #12)', () => {
+      const installed = ['fast-check', 'pg', '@types/pg', '@event-driven-io/emmett', 'immer'].filter((name) =>
         existsSync(join(dir('core'), 'node_modules', name)),
       );
       expect(installed).toEqual([]);
@@ -193,19 +195,23 @@ function packageSuite(): void {
         (await run(npm, ['ls', '--all', '--json'], { cwd: dir(name) })).stdout,
       ) as LsNode;
       const versions = versionsIn(tree);
-      for (const shared of ['fast-check', 'fp-ts', 'io-ts', 'pg'])
+      for (const shared of ['fast-check', 'fp-ts', 'io-ts', 'pg', '@event-driven-io/emmett'])
         expect([shared, [...(versions.get(shared) ?? [])]]).toEqual([shared, [expect.any(String)]]);
       expect(versions.has('immer')).toBe(false);
     });
 
-    it('type-checks under nodenext, strict, skipLibCheck false, and runs the shipped arbitraries in its own fc.property (#11.1, #11.2, #11.4)', async () => {
+    it('type-checks under nodenext, strict, skipLibCheck false, runs the shipped arbitraries in its own fc.property, and the Emmett decider in its own Emmett (#11.1, #11.2, #11.4, #12)', async () => {
       const compiled = await run(join(dir(name), 'node_modules', '.bin', 'tsc'), ['-p', '.'], {
         cwd: dir(name),
       });
       expect(compiled.stdout + compiled.stderr).toBe('');
       expect(compiled.code).toBe(0);
       const out = await ok(process.execPath, ['build/consumer.js'], { cwd: dir(name) });
-      expect(JSON.parse(out)).toEqual({ property: 'held', decision: expect.any(String) });
+      expect(JSON.parse(out)).toEqual({
+        property: 'held',
+        decision: expect.any(String),
+        emmett: { appended: '2', again: 'TENANT_ALREADY_EXISTS' },
+      });
     });
 
     it('can require() every entry from CommonJS (#11.7)', async () => {
@@ -213,7 +219,12 @@ function packageSuite(): void {
         string,
         number
       >;
-      expect(Object.keys(out)).toEqual(['apss-domain', 'apss-domain/testing', 'apss-domain/postgres']);
+      expect(Object.keys(out)).toEqual([
+        'apss-domain',
+        'apss-domain/testing',
+        'apss-domain/postgres',
+        'apss-domain/emmett',
+      ]);
       expect(Object.values(out).every((count) => count > 0)).toBe(true);
     });
 
