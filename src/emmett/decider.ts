@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { DeciderCommandHandlerOptions } from '@event-driven-io/emmett';
-import { decide } from '../domain/decide.js';
-import { evolve } from '../domain/evolve.js';
-import { initialState, type PartnerState } from '../domain/state.js';
+import { decodeCommand } from '../domain/commands.js';
+import { apssDecider } from '../domain/decider.js';
+import type { PartnerState } from '../domain/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { partnerStreamId } from '../store/eventStore.js';
@@ -17,16 +17,21 @@ export type EmmettDecider = DeciderCommandHandlerOptions<PartnerState, EmmettCom
  * The rules as an Emmett decider, for `DeciderSpecification.for` and `DeciderCommandHandler` as they
  * are: `decide` throws a RejectionError where the core answers a Rejection; the handler's id is the
  * partner's id (its stream is `partnerStreamId(id)`), and what it reads is upcast by `upcastEvent`.
+ * A command reaches Emmett from outside the library, so it is decoded here, once, as handleCommand
+ * decodes one.
  */
 export function emmettDecider(rules: RuleSet = defaultRules): EmmettDecider {
+  const decider = apssDecider(rules);
   return {
     decide: (command, state) => {
-      const decided = E.flatMap(coreCommand(command), (core) => decide(core, state, rules));
+      const decided = E.flatMap(E.flatMap(coreCommand(command), decodeCommand), (core) =>
+        decider.decide(core, state),
+      );
       if (E.isLeft(decided)) throw new RejectionError(decided.left);
       return [...decided.right];
     },
-    evolve,
-    initialState: () => initialState,
+    evolve: decider.evolve,
+    initialState: () => decider.initialState,
     mapToStreamId: partnerStreamId,
     schema: { versioning: { upcast: upcastEvent } },
   };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventStore } from '@event-driven-io/emmett';
 import { DEFAULT_SUBSCRIPTION_NAME, partnerStreamId } from 'apss-domain';
 import { barrier } from '../postgres/support.js';
-import { freshStream } from '../store/fixtures.js';
+import { freshStream } from '../builders.js';
 import { RejectionError, UnreadableEventError, upcastEvent } from '../../src/emmett/index.js';
 import { createSharedTenant, provisionService, purchaseApss } from './fixtures.js';
 import { handle, handleOnce, outcome, racing } from './handler.js';
