@@ -1,6 +1,6 @@
 // bench/fold: fold() over 1,000,000 events of one partner against a hand-written mutable loop that
 // makes the same state updates on plain objects. Target: fold at least 0.5x the loop's events/s.
-import { emptyState } from '../dist/domain/state.js';
+import { emptyState } from '../dist/state/state.js';
 import { fold } from '../dist/index.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);

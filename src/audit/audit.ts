@@ -1,13 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import {
-  describeProblems,
-  isAsyncIterable,
-  isIterable,
-  preview,
-  problemsOf,
-  struct,
-} from '../domain/codec.js';
+import { describeProblems, isAsyncIterable, isIterable, preview, problemsOf, struct } from '../lib/codec.js';
 import { compileRules, defaultRules, type CompiledRules, type RuleSet } from '../policies/ruleSet.js';
 import { Auditor, type AuditReport, type AuditSummary, type Finding, type FindingSink } from './auditor.js';
 

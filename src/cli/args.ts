@@ -1,9 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { parseArgs } from 'node:util';
-import { oneOf, preview, problemsOf, refined, struct } from '../domain/codec.js';
-import { Id } from '../domain/ids.js';
-import { Instant } from '../domain/time.js';
+import { oneOf, preview, problemsOf, refined, struct } from '../lib/codec.js';
+import { Id } from '../lib/ids.js';
+import { Instant } from '../lib/time.js';
 import { minimumEvents } from './generate/size.js';
 
 /** A whole number written in decimal digits, from `min` to `max`. */

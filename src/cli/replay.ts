@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { match } from 'ts-pattern';
-import { isAsyncIterable, isIterable, oneOf, problemsOf, struct } from '../domain/codec.js';
-import { Instant } from '../domain/time.js';
+import { isAsyncIterable, isIterable, oneOf, problemsOf, struct } from '../lib/codec.js';
+import { Instant } from '../lib/time.js';
 import type * as t from 'io-ts';
 import type { DomainEvent } from '../events/codecs.js';
 import { decodeEvent } from '../events/decode.js';

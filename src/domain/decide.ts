@@ -12,8 +12,8 @@ import { DEFAULT_SUBSCRIPTION_NAME } from '../events/data.js';
 import { firstViolation } from '../policies/admissibility.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { decodeCommand, type Command } from './commands.js';
-import { applyEvent, evolve } from './evolve.js';
-import type { Rejection } from './rejection.js';
+import { applyEvent, evolve } from '../state/evolve.js';
+import type { Rejection } from '../policies/rejection.js';
 import {
   emptyState,
   freezeState,
@@ -21,9 +21,9 @@ import {
   isPartnerState,
   type MutablePartnerState,
   type PartnerState,
-} from './state.js';
+} from '../state/state.js';
 import { decodeEvent } from '../events/decode.js';
-import { isIterable, preview } from './codec.js';
+import { isIterable, preview } from '../lib/codec.js';
 
 /**
  * The events a command would record, before any rule has looked at them (what a log holds when a

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Pool, PoolConfig } from 'pg';
-import { isRecord, refined, struct, type FieldProblem } from '../domain/codec.js';
+import { isRecord, refined, struct, type FieldProblem } from '../lib/codec.js';
 import { integerFrom, optionProblems } from '../store/optionCodecs.js';
 
 export const DEFAULT_SCHEMA = 'apss';

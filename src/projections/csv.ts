@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { describeProblems, preview, problemsOf } from '../domain/codec.js';
+import { describeProblems, preview, problemsOf } from '../lib/codec.js';
 import { isBuiltInvoice } from './invoice.js';
 import { isBuiltReconciliation } from './reconciliation.js';
 import { invoiceLayout, overviewTable, reconciliationLayout, type LineLayout, type Table } from './table.js';

@@ -1,4 +1,4 @@
-import { isIterable, isRecord } from '../domain/codec.js';
+import { isIterable, isRecord } from '../lib/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { isReadable } from './readable.js';
 

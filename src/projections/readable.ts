@@ -1,4 +1,4 @@
-import { isRecord } from '../domain/codec.js';
+import { isRecord } from '../lib/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { isEventType } from '../events/decode.js';
 

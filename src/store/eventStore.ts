@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
-import { preview, refined } from '../domain/codec.js';
-import { isStorableText } from '../domain/ids.js';
+import { preview, refined } from '../lib/codec.js';
+import { isStorableText } from '../lib/ids.js';
 import type { DomainEvent } from '../events/codecs.js';
 
 /** The largest stream version a store accepts (PostgreSQL keeps stream positions in an integer column). */

@@ -1,11 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, refined, struct } from '../domain/codec.js';
+import { describeProblems, refined, struct } from '../lib/codec.js';
 import { decodeCommand } from '../domain/commands.js';
 import { decide } from '../domain/decide.js';
-import { applyEvent, fold } from '../domain/evolve.js';
-import type { Rejection } from '../domain/rejection.js';
-import { freezeState, initialState, thaw, type MutablePartnerState } from '../domain/state.js';
+import { applyEvent, fold } from '../state/evolve.js';
+import type { Rejection } from '../policies/rejection.js';
+import { freezeState, initialState, thaw, type MutablePartnerState } from '../state/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { ConcurrencyError } from './errors.js';

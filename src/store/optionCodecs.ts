@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { problemsOf, refined, type FieldProblem } from '../domain/codec.js';
+import { problemsOf, refined, type FieldProblem } from '../lib/codec.js';
 
 // What the options objects of the stores and of handleCommand decode the same way.
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { isRecord } from '../domain/codec.js';
+import { isRecord } from '../lib/codec.js';
 import type { CommandType } from '../domain/commands.js';
 import type { EventType } from '../events/codecs.js';
 import { DEFAULT_SUBSCRIPTION_NAME } from '../events/data.js';

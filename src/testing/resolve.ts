@@ -1,5 +1,5 @@
 import type { Command, CommandType } from '../domain/commands.js';
-import { instantMs } from '../domain/time.js';
+import { instantMs } from '../lib/time.js';
 import type { EventType } from '../events/codecs.js';
 import type { RuleSet } from '../policies/ruleSet.js';
 import type { Intent, Step } from './intents.js';

@@ -5,7 +5,7 @@ import type { AuditSummary } from '../../audit/auditor.js';
 import { auditFileInShards, type ShardedAudit } from '../../audit/parallel.js';
 import { compileRules, defaultRules, rules2023, type RuleSet } from '../../policies/ruleSet.js';
 import { MinBytesPerThread, type AuditArguments } from '../args.js';
-import { problemsOf } from '../../domain/codec.js';
+import { problemsOf } from '../../lib/codec.js';
 import { put, type CliIo } from '../io.js';
 import { jsonOutput, ndjsonOutput, textOutput, type FindingsOutput } from '../output.js';
 import { Progress } from '../progress.js';

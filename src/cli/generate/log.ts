@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Command } from '../../domain/commands.js';
 import { decide } from '../../domain/decide.js';
-import { applyEvent } from '../../domain/evolve.js';
-import { instantMs } from '../../domain/time.js';
+import { applyEvent } from '../../state/evolve.js';
+import { instantMs } from '../../lib/time.js';
 import { type DomainEvent } from '../../events/codecs.js';
 import { DEFAULT_SUBSCRIPTION_NAME } from '../../events/data.js';
 import { compileRules, defaultRules, type CompiledRules } from '../../policies/ruleSet.js';

@@ -1,5 +1,5 @@
-import { isIterable, isRecord } from './codec.js';
-import { shared } from './shared.js';
+import { isIterable, isRecord } from '../lib/codec.js';
+import { shared } from '../lib/intern.js';
 import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
 import { isEventType } from '../events/decode.js';
 import {
