@@ -1,7 +1,7 @@
 // bench/fold: fold() over 1,000,000 events of one partner against a hand-written mutable loop that
 // makes the same state updates on plain objects. Target: fold at least 0.5x the loop's events/s.
 import { emptyState } from '../dist/state/state.js';
-import { fold } from '../dist/index.js';
+import { IdSet, fold } from '../dist/index.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const TARGET = 0.5;
@@ -65,7 +65,15 @@ function generate(count) {
 
 /** The baseline: the same updates, a switch and plain mutable objects, nothing frozen. */
 function mutableLoop(events) {
-  const state = emptyState();
+  // Collections of its own: the empty state's are shared, and frozen.
+  const state = {
+    ...emptyState(),
+    subscriptions: new Map(),
+    reservations: new Map(),
+    deployments: new Map(),
+    services: new Map(),
+    usage: new IdSet(),
+  };
   for (const { type, data, metadata } of events) {
     switch (type) {
       case 'SharedTenantCreated':
