@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { parseArgs } from 'node:util';
-import { oneOf, preview, problemsOf, refined, struct } from '../lib/codec.js';
+import { integerFrom, oneOf, preview, problemsOf, refined, struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { Instant } from '../lib/time.js';
 import { minimumEvents } from './generate/size.js';
@@ -10,7 +10,7 @@ import { minimumEvents } from './generate/size.js';
 const countFrom = (name: string, min: number, max: number) =>
   new t.Type<number, string, unknown>(
     name,
-    (u): u is number => Number.isSafeInteger(u) && (u as number) >= min && (u as number) <= max,
+    integerFrom(name, min, max).is,
     (u, c) => {
       const n = typeof u === 'string' && /^\d+$/.test(u) ? Number(u) : Number.NaN;
       return n >= min && n <= max

@@ -13,11 +13,12 @@ import { projector, type Projection } from '../projections/projection.js';
 import { reconciliation } from '../projections/reconciliation.js';
 import { invoiceTable, overviewTable, reconciliationTable, type Table } from '../projections/table.js';
 import { textLines } from '../projections/text.js';
+import { View } from './args.js';
 
 const ReplayOptionsCodec = struct(
   'ReplayOptions',
   {
-    view: oneOf('view', ['overview', 'reconciliation', 'invoice']),
+    view: View,
     format: oneOf('format', ['text', 'json', 'csv']),
   },
   { asOf: Instant },

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, refined, struct } from '../lib/codec.js';
+import { describeProblems, integerFrom, refined, struct } from '../lib/codec.js';
 import { decodeCommand } from '../domain/commands.js';
 import { decide } from '../domain/decide.js';
 import { applyEvent, fold } from '../state/evolve.js';
@@ -10,7 +10,7 @@ import type { DomainEvent } from '../events/codecs.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { ConcurrencyError } from './errors.js';
 import { isEventStore, partnerStreamId, type EventStore } from './eventStore.js';
-import { integerFrom, optionProblems } from './optionCodecs.js';
+import { optionProblems } from './optionCodecs.js';
 import { StateCache, type CachedState } from './stateCache.js';
 
 export const DEFAULT_RETRIES = 5;

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, problemsOf, refined, struct } from '../lib/codec.js';
+import { describeProblems, integerFrom, problemsOf, refined, struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { Role } from '../events/roles.js';
 import { Instant, instantMs } from '../lib/time.js';
@@ -18,11 +18,7 @@ export type Decider = (
   rules?: RuleSet,
 ) => E.Either<Rejection, readonly DomainEvent[]>;
 
-const NonNegativeInteger = refined(
-  'NonNegativeInteger',
-  (u): u is number => Number.isSafeInteger(u) && (u as number) >= 0,
-  'an integer >= 0',
-);
+const NonNegativeInteger = integerFrom('NonNegativeInteger', 0);
 const Fraction = refined(
   'Fraction',
   (u): u is number => typeof u === 'number' && u >= 0 && u <= 1,
