@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { isIterable, isRecord, problemsOf } from '../lib/codec.js';
+import { isIterable, problemsOf } from '../lib/codec.js';
+import { isEventShaped } from '../events/shape.js';
 import { Instant, instantMs } from '../lib/time.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { project, type Projection } from './projection.js';
@@ -19,13 +20,7 @@ export function asOf(instant: unknown): E.Either<string, (event: DomainEvent) =>
         .join('; ')}`,
     );
   const limit = instantMs(decoded.right);
-  return E.right(
-    (event) =>
-      isRecord(event) &&
-      isRecord(event.metadata) &&
-      typeof event.metadata.at === 'string' &&
-      instantMs(event.metadata.at) <= limit,
-  );
+  return E.right((event) => isEventShaped(event) && instantMs(event.metadata.at) <= limit);
 }
 
 function* only<A>(items: Iterable<A>, keep: (item: A) => boolean): Iterable<A> {

@@ -1,6 +1,5 @@
-import { isRecord } from '../lib/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
-import { isEventType } from '../events/decode.js';
+import { isEventShaped } from '../events/shape.js';
 
 const isText = (u: unknown): u is string => typeof u === 'string';
 const isAmount = (u: unknown): u is number => typeof u === 'number' && Number.isFinite(u) && u >= 0;
@@ -11,9 +10,10 @@ const isAmount = (u: unknown): u is number => typeof u === 'number' && Number.is
  * allowed to throw halfway through a fold.
  */
 export function isReadable(u: unknown): u is DomainEvent {
-  if (!isRecord(u) || !isEventType(u.type) || !isRecord(u.data) || !isRecord(u.metadata)) return false;
-  const { data } = u;
-  if (!isText(data.partnerId) || !isText(u.metadata.at)) return false;
+  if (!isEventShaped(u)) return false;
+  // The shape only, so far: each field the projections read is checked, as it may be anything.
+  const data: Readonly<Record<string, unknown>> = u.data;
+  if (!isText(data.partnerId)) return false;
   if (u.type !== 'UsageRecorded') return true;
   return (
     isText(data.subscriptionId) &&

@@ -1,7 +1,7 @@
-import { isIterable, isRecord } from '../lib/codec.js';
+import { isIterable } from '../lib/codec.js';
 import { shared } from '../lib/intern.js';
 import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
-import { isEventType } from '../events/decode.js';
+import { isEventShaped } from '../events/shape.js';
 import {
   draftOf,
   freezeState,
@@ -139,14 +139,6 @@ export function applyEvent(draft: MutablePartnerState, event: DomainEvent): void
   draft.lastEventAt = event.metadata.at;
   draft.version += 1;
 }
-
-/** Enough of an event's shape for the recipes to read it without throwing. */
-const isEventShaped = (u: unknown): u is DomainEvent =>
-  isRecord(u) &&
-  isEventType(u.type) &&
-  isRecord(u.data) &&
-  isRecord(u.metadata) &&
-  typeof u.metadata.at === 'string';
 
 /** The state after one more event. A value that is not an event leaves the state as it was. */
 export function evolve(state: PartnerState, event: DomainEvent): PartnerState {
