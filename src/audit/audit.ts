@@ -3,7 +3,17 @@ import * as t from 'io-ts';
 import { describeProblems, isAsyncIterable, isIterable, preview, problemsOf, struct } from '../lib/codec.js';
 import { reasonOf } from '../lib/reason.js';
 import { compileRules, defaultRules, type CompiledRules, type RuleSet } from '../policies/ruleSet.js';
-import { Auditor, type AuditReport, type AuditSummary, type Finding, type FindingSink } from './auditor.js';
+import {
+  Auditor,
+  stopped,
+  type AuditReport,
+  type AuditSummary,
+  type Finding,
+  type FindingSink,
+} from './auditor.js';
+import { counting, paced } from './chunks.js';
+import { readNdjson } from './ndjson.js';
+import { SinkFailure } from './sinkFailure.js';
 
 export type AuditOptions = { readonly rules?: RuleSet };
 
@@ -53,47 +63,120 @@ function rulesOf(options: unknown): E.Either<string, CompiledRules> {
   }
 }
 
-/** What a caller's sink threw: the caller's to have back, not a finding of the log. */
-class SinkFailure {
-  constructor(readonly error: unknown) {}
-}
+/** Records of an async source read between two waits for the sink's reader (see OneThreadOptions.ready). */
+const RECORDS_BETWEEN_WAITS = 1024;
 
-/** Feeds every record to an auditor, or refuses input it cannot start on with the finding that says why. */
-async function feed(
-  records: Iterable<unknown> | AsyncIterable<unknown>,
-  options: AuditOptions,
-  sink?: FindingSink,
-): Promise<Auditor | Finding> {
-  const rules = rulesOf(options);
-  if (E.isLeft(rules)) return refusal('INVALID_COMMAND', rules.left);
-  const kind = sourceKind(records);
-  if (kind === 'neither')
-    return refusal(
-      'MALFORMED_EVENT',
-      `the records must be an iterable or async iterable of parsed JSON values (got ${preview(records)})`,
-    );
-  const auditor = new Auditor(
-    rules.right,
-    sink === undefined
-      ? undefined
-      : (finding) => {
-          try {
-            sink(finding);
-          } catch (error) {
-            throw new SinkFailure(error);
-          }
-        },
-  );
-  let position = 0;
+export type OneThreadOptions = {
+  /** The findings of positions up to here were given already (by threads that gave up), and are not given again. */
+  readonly after?: number;
+  /** Resolves once what the sink was given has been taken: reading waits for it now and then. */
+  readonly ready?: () => Promise<void>;
+  /** The records (or lines) read so far, and the bytes of a byte source; called often, cheaply. */
+  readonly progress?: (records: number, bytes?: number) => void;
+};
+
+/** Where a source failed: the position it could not deliver, and what it threw. */
+export type SourceFailure = { readonly position: number; readonly error: unknown };
+
+/** How an audit in this thread ended: its counts, and where its source failed, if it did. */
+export type OneThread = { readonly summary: AuditSummary; readonly failure?: SourceFailure };
+
+/** Records as a source gives them: read without waiting, or one at a time. */
+export type Records =
+  | { readonly kind: 'sync'; readonly records: Iterable<unknown> }
+  | { readonly kind: 'async'; readonly records: AsyncIterable<unknown> };
+
+/**
+ * The one loop of an audit in this thread, whatever it reads: `read` feeds records to the auditor
+ * (through `judge`), and what it throws is the source failing, but for what the sink threw, which
+ * goes up as it was.
+ */
+async function inThisThread(
+  rules: CompiledRules,
+  sink: FindingSink,
+  after: number,
+  read: (auditor: Auditor) => Promise<void>,
+  next: () => number,
+): Promise<OneThread> {
+  const auditor = new Auditor(rules, (finding) => {
+    if (finding.position <= after) return;
+    try {
+      sink(finding);
+    } catch (error) {
+      throw new SinkFailure(error);
+    }
+  });
   try {
-    if (kind === 'async')
-      for await (const record of records as AsyncIterable<unknown>) judge(auditor, ++position, record);
-    else for (const record of records as Iterable<unknown>) judge(auditor, ++position, record);
+    await read(auditor);
   } catch (error) {
     if (error instanceof SinkFailure) throw error.error;
-    auditor.stopped(position + 1, reasonOf(error));
+    return { summary: auditor.summary(), failure: { position: next(), error } };
   }
-  return auditor;
+  return { summary: auditor.summary() };
+}
+
+/**
+ * Audits records in this thread, each finding given to `sink` as it is found. Positions count the
+ * records from 1. Rejects only with what the sink throws.
+ */
+export async function auditRecords(
+  rules: CompiledRules,
+  { kind, records }: Records,
+  sink: FindingSink,
+  { after = 0, ready, progress }: OneThreadOptions = {},
+): Promise<OneThread> {
+  let position = 0;
+  return inThisThread(
+    rules,
+    sink,
+    after,
+    async (auditor) => {
+      if (kind === 'sync') for (const record of records) judge(auditor, ++position, record);
+      else
+        for await (const record of records) {
+          judge(auditor, ++position, record);
+          progress?.(position);
+          if (ready !== undefined && position % RECORDS_BETWEEN_WAITS === 0) await ready();
+        }
+    },
+    () => position + 1,
+  );
+}
+
+/**
+ * Audits an NDJSON log in this thread, read from its bytes a chunk at a time (see readNdjson), each
+ * finding given to `sink` as it is found. Positions are line numbers. Rejects only with what the sink
+ * throws.
+ */
+export async function auditBytes(
+  rules: CompiledRules,
+  chunks: AsyncIterable<Uint8Array | string>,
+  sink: FindingSink,
+  { after = 0, ready, progress }: OneThreadOptions = {},
+): Promise<OneThread> {
+  let lines = 0;
+  let bytes = 0;
+  const counted = counting(chunks, (n) => (bytes += n));
+  return inThisThread(
+    rules,
+    sink,
+    after,
+    (auditor) =>
+      readNdjson(
+        ready === undefined ? counted : paced(counted, ready),
+        {
+          value: (position, value) => judge(auditor, position, value),
+          problem: (position, problem) => auditor.unreadable(position, problem),
+        },
+        {
+          afterChunk: (read) => {
+            lines = read;
+            progress?.(lines, bytes);
+          },
+        },
+      ),
+    () => lines + 1,
+  );
 }
 
 /**
@@ -113,8 +196,13 @@ export async function audit(
   records: Iterable<unknown> | AsyncIterable<unknown>,
   options: AuditOptions = {},
 ): Promise<AuditReport> {
-  const fed = await feed(records, options);
-  return fed instanceof Auditor ? fed.report() : { records: 0, events: 0, partners: 0, findings: [fed] };
+  const findings: Finding[] = [];
+  const {
+    records: read,
+    events,
+    partners,
+  } = await auditTo(records, (finding) => findings.push(finding), options);
+  return { records: read, events, partners, findings };
 }
 
 /**
@@ -131,8 +219,29 @@ export async function auditTo(
 ): Promise<AuditSummary> {
   const refused = { records: 0, events: 0, partners: 0, findings: 1 };
   if (typeof sink !== 'function') return refused;
-  const fed = await feed(records, options, sink);
-  if (fed instanceof Auditor) return fed.summary();
-  sink(fed);
-  return refused;
+  const rules = rulesOf(options);
+  if (E.isLeft(rules)) {
+    sink(refusal('INVALID_COMMAND', rules.left));
+    return refused;
+  }
+  const kind = sourceKind(records);
+  if (kind === 'neither') {
+    sink(
+      refusal(
+        'MALFORMED_EVENT',
+        `the records must be an iterable or async iterable of parsed JSON values (got ${preview(records)})`,
+      ),
+    );
+    return refused;
+  }
+  const { summary, failure } = await auditRecords(
+    rules.right,
+    kind === 'sync'
+      ? { kind, records: records as Iterable<unknown> }
+      : { kind, records: records as AsyncIterable<unknown> },
+    sink,
+  );
+  if (failure === undefined) return summary;
+  sink(stopped(failure.position, summary.records, reasonOf(failure.error)));
+  return { ...summary, findings: summary.findings + 1 };
 }

@@ -35,6 +35,13 @@ export type AuditSummary = Omit<AuditReport, 'findings'> & {
 /** Where an audit's findings go as they are found, in log order, instead of being kept. */
 export type FindingSink = (finding: Finding) => void;
 
+/** The finding that ends an audit whose source failed after `records` records, at the position it could not deliver. */
+export const stopped = (position: number, records: number, reason: string): Finding => ({
+  position,
+  code: 'MALFORMED_EVENT',
+  message: `the audit stopped after ${records} records: ${reason}`,
+});
+
 /** What a malformed record still says about itself, so that its finding can name the partner and event type. */
 function claimsOf(record: unknown): Pick<Finding, 'partnerId' | 'eventType'> {
   if (!isRecord(record)) return {};
@@ -108,15 +115,6 @@ export class Auditor {
   unreadable(position: number, problem: string): void {
     this.records += 1;
     this.add({ position, code: 'MALFORMED_EVENT', message: problem });
-  }
-
-  /** Something outside the records stopped the audit at this position (the source failed). */
-  stopped(position: number, reason: string): void {
-    this.add({
-      position,
-      code: 'MALFORMED_EVENT',
-      message: `the audit stopped after ${this.records} records: ${reason}`,
-    });
   }
 
   /** How many records have been read so far. */

@@ -1,3 +1,5 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /** Big reads: each read is a trip to libuv's thread pool, and the buffer is reused, so size costs nothing. */
@@ -21,6 +23,25 @@ export async function* chunksOf(handle: FileHandle, chunkBytes = READ_BYTES): As
   }
 }
 
+/** A file opened, and what it is: a regular file, a pipe, a device, a directory. */
+export type OpenedFile = { readonly handle: FileHandle; readonly stats: Stats };
+
+/** Opens a file to read and looks at it once; Left: what opening or looking threw. */
+export async function openFile(path: string): Promise<E.Either<unknown, OpenedFile>> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    return E.left(error);
+  }
+  try {
+    return E.right({ handle, stats: await handle.stat() });
+  } catch (error) {
+    await handle.close();
+    return E.left(error);
+  }
+}
+
 /** The chunks of the file at `path` (see chunksOf). */
 export async function* fileChunks(path: string): AsyncGenerator<Buffer> {
   yield* chunksOf(await open(path, 'r'));
@@ -40,4 +61,29 @@ export async function* slicesOf<T extends Uint8Array | string>(
   for await (const chunk of chunks)
     for (let at = 0; at < chunk.length; at += bytes)
       yield (typeof chunk === 'string' ? chunk.slice(at, at + bytes) : chunk.subarray(at, at + bytes)) as T;
+}
+
+/**
+ * The chunks of a source in small pieces, each asked for once `ready` resolves: reading waits for the
+ * output to be taken, so that what the findings of a chunk's lines weigh does not pile up.
+ */
+export async function* paced<T extends Uint8Array | string>(
+  chunks: AsyncIterable<T>,
+  ready: () => Promise<void>,
+): AsyncGenerator<T, void, undefined> {
+  for await (const chunk of slicesOf(chunks, PACED_BYTES)) {
+    yield chunk;
+    await ready();
+  }
+}
+
+/** The chunks of a source, counting their bytes as they pass. */
+export async function* counting<T extends Uint8Array | string>(
+  chunks: AsyncIterable<T>,
+  count: (bytes: number) => void,
+): AsyncGenerator<T, void, undefined> {
+  for await (const chunk of chunks) {
+    count(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+    yield chunk;
+  }
 }

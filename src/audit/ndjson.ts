@@ -1,29 +1,35 @@
 import { isUtf8 } from 'node:buffer';
+import { reasonOf } from '../lib/reason.js';
 
 /**
  * Takes the non-blank lines of an NDJSON log as they are read: the value a line holds, or why it
- * holds none. Positions are line numbers. A value is handed over as soon as it is parsed, so it can
- * be dropped as soon as it is used: nothing piles up between reading and judging.
+ * holds none, with the route its router gave the line. Positions are line numbers. A value is handed
+ * over as soon as it is parsed, so it can be dropped as soon as it is used: nothing piles up between
+ * reading and judging.
  */
-export type NdjsonSink = {
-  value(position: number, value: unknown): void;
-  problem(position: number, problem: string): void;
+export type NdjsonSink<Route = true> = {
+  value(position: number, value: unknown, route: Route): void;
+  problem(position: number, problem: string, route: Route): void;
 };
+
+/**
+ * Which lines to read, decided before a line is parsed, and what the sink is told of each: the route
+ * of a line, or undefined for a line that keeps its number but is neither parsed nor reported.
+ */
+export type LineRouter<Route> = {
+  /** The route of the line that is `text` from `start` to `end`. */
+  line(text: string, start: number, end: number): Route | undefined;
+  /** The route of a line too long to hold, whose text is never decoded. */
+  oversized(): Route | undefined;
+};
+
+/** Every line read, and reported. */
+export const everyLine: LineRouter<true> = { line: () => true, oversized: () => true };
 
 export type NdjsonOptions = {
   /** A longer line is reported and skipped without being held in memory. */
   readonly maxLineBytes?: number;
-  /** Which lines to read; the others keep their number but are neither parsed nor reported. Default: all. */
-  readonly select?: LineSelector;
 };
-
-/**
- * Whether to read the line that is `text` from `start` to `end`, judged before it is parsed. A line
- * too long to hold is shown as empty text.
- */
-export type LineSelector = (text: string, start: number, end: number) => boolean;
-
-const everyLine: LineSelector = () => true;
 
 /** Generous for any event (ids are at most 128 characters), small enough that one bad line cannot exhaust memory. */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -43,21 +49,20 @@ const bytes = (n: number): string =>
  * Cuts a byte stream into lines and parses each. Bytes are split at newlines before they are decoded,
  * so a chunk may end anywhere (inside a character, between CR and LF); a line is decoded once, whole.
  */
-export class NdjsonSplitter {
+export class NdjsonSplitter<Route = true> {
   private position = 0;
   /** Bytes of the line not yet ended by a newline. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private oversized = false;
   private readonly maxLineBytes: number;
-  private readonly select: LineSelector;
 
   constructor(
-    private readonly sink: NdjsonSink,
+    private readonly sink: NdjsonSink<Route>,
+    private readonly router: LineRouter<Route>,
     options: NdjsonOptions = {},
   ) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    this.select = options.select ?? everyLine;
   }
 
   /** Hands over the lines a chunk completes. */
@@ -109,10 +114,12 @@ export class NdjsonSplitter {
   private finishPending(endsWithNewline: boolean): void {
     if (this.oversized) {
       this.position += 1;
-      if (this.select('', 0, 0))
+      const route = this.router.oversized();
+      if (route !== undefined)
         this.sink.problem(
           this.position,
           `the line is ${bytes(this.pendingBytes)} long, more than the limit of ${bytes(this.maxLineBytes)}; it was skipped unread`,
+          route,
         );
     } else {
       this.line(
@@ -128,9 +135,10 @@ export class NdjsonSplitter {
   /** One line's bytes, checked to be UTF-8 on their own. */
   private line(bytes: Buffer, endsWithNewline: boolean): void {
     const text = bytes.toString('utf8');
-    if (!this.select(text, 0, text.length)) this.position += 1;
-    else if (isUtf8(bytes)) this.parse(text, endsWithNewline);
-    else this.notUtf8();
+    const route = this.router.line(text, 0, text.length);
+    if (route === undefined) this.position += 1;
+    else if (isUtf8(bytes)) this.parse(text, endsWithNewline, route);
+    else this.notUtf8(route);
   }
 
   /** Lines separated by newlines, the last one ended by a newline the caller has cut off. */
@@ -141,8 +149,9 @@ export class NdjsonSplitter {
       let from = 0;
       for (let to = text.indexOf('\n'); ; to = text.indexOf('\n', from)) {
         const end = to === -1 ? text.length : to;
-        if (this.select(text, from, end)) this.parse(text.slice(from, end), true);
-        else this.position += 1;
+        const route = this.router.line(text, from, end);
+        if (route === undefined) this.position += 1;
+        else this.parse(text.slice(from, end), true, route);
         if (to === -1) return;
         from = to + 1;
       }
@@ -155,12 +164,12 @@ export class NdjsonSplitter {
     }
   }
 
-  private notUtf8(): void {
+  private notUtf8(route: Route): void {
     this.position += 1;
-    this.sink.problem(this.position, 'the line is not valid UTF-8 text');
+    this.sink.problem(this.position, 'the line is not valid UTF-8 text', route);
   }
 
-  private parse(line: string, endsWithNewline: boolean): void {
+  private parse(line: string, endsWithNewline: boolean, route: Route): void {
     this.position += 1;
     const text = line.charCodeAt(0) === BYTE_ORDER_MARK ? line.slice(1) : line;
     if (text.length === 0) return;
@@ -169,15 +178,15 @@ export class NdjsonSplitter {
       value = JSON.parse(text);
     } catch (error) {
       if (text.trim().length === 0) return;
-      const reason = (error instanceof Error ? error.message : String(error)).replace(CONTROL, ' ');
+      const reason = reasonOf(error).replace(CONTROL, ' ');
       const truncated = endsWithNewline
         ? ''
         : '; it is the last line and has no newline at its end, so the log may be truncated';
-      this.sink.problem(this.position, `the line is not valid JSON (${reason})${truncated}`);
+      this.sink.problem(this.position, `the line is not valid JSON (${reason})${truncated}`, route);
       return;
     }
     // Outside the try: an exception of the sink's is its own, not a parse error of the line's.
-    this.sink.value(this.position, value);
+    this.sink.value(this.position, value, route);
   }
 }
 
@@ -191,7 +200,7 @@ export async function readNdjson(
   sink: NdjsonSink,
   options: NdjsonOptions & { readonly afterChunk?: (lines: number) => void } = {},
 ): Promise<void> {
-  const splitter = new NdjsonSplitter(sink, options);
+  const splitter = new NdjsonSplitter(sink, everyLine, options);
   for await (const chunk of chunks) {
     splitter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
     options.afterChunk?.(splitter.lines);
@@ -208,6 +217,7 @@ export async function* ndjsonValues(
   let ready: unknown[] = [];
   const splitter = new NdjsonSplitter(
     { value: (_, value) => ready.push(value), problem: (_, problem) => ready.push(unreadable(problem)) },
+    everyLine,
     options,
   );
   const drain = function* (): Generator<unknown, void, undefined> {

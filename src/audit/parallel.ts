@@ -1,11 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { stat } from 'node:fs/promises';
-import { availableParallelism, freemem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../policies/ruleSet.js';
 import type { AuditReport, AuditSummary, Finding, FindingSink } from './auditor.js';
 import { FindingsMerge } from './findingsMerge.js';
 import type { ShardOutcome } from './shard.js';
+import { SinkFailure } from './sinkFailure.js';
 
 /** What a shard worker is given: the file, which shard it is, and the rule set (it compiles its own). */
 export type ShardTask = {
@@ -33,15 +32,12 @@ export const BATCHES_IN_FLIGHT = 2;
 
 export type ShardedAuditOptions = {
   readonly rules: RuleSet;
-  readonly jobs: number;
   /** Where the findings go, in log order, as soon as every shard has read past them. */
   readonly found: FindingSink;
   /** Resolves when what `found` was given has been taken (the shards wait for it before going on). */
-  readonly drained?: () => Promise<void>;
+  readonly ready?: (() => Promise<void>) | undefined;
   /** Lines and bytes that every shard has read. */
-  readonly progress?: (lines: number, bytes: number) => void;
-  /** The least share of the log worth a thread (MIN_BYTES_PER_SHARD unless given). */
-  readonly minBytesPerShard?: number;
+  readonly progress?: ((lines: number, bytes: number) => void) | undefined;
 };
 
 /**
@@ -91,8 +87,19 @@ export type ShardBudget = {
 
 /** Whether a log is audited in threads, and how; else why not, in words for the user. */
 export type ShardPlan =
-  | { readonly threads: true; readonly shards: number; readonly oldGenerationMb: number }
-  | { readonly threads: false; readonly reason: string };
+  | ThreadsPlan
+  | {
+      readonly threads: false;
+      /** Why, when more than one thread was asked for. */
+      readonly reason?: string;
+    };
+
+/** How many threads a log is audited in, and how much memory each may take. */
+export type ThreadsPlan = {
+  readonly threads: true;
+  readonly shards: number;
+  readonly oldGenerationMb: number;
+};
 
 const sizeOf = (bytes: number): string =>
   bytes < MB
@@ -106,7 +113,7 @@ const sizeOf = (bytes: number): string =>
  */
 export function planShards(logBytes: number, jobs: number, budget: ShardBudget): ShardPlan {
   const shards = Math.min(jobs, budget.cores, Math.floor(logBytes / budget.minBytesPerShard));
-  if (jobs <= 1) return { threads: false, reason: 'one thread was asked for' };
+  if (jobs <= 1) return { threads: false };
   if (logBytes < 2 * budget.minBytesPerShard)
     return {
       threads: false,
@@ -123,44 +130,26 @@ export function planShards(logBytes: number, jobs: number, budget: ShardBudget):
   return { threads: true, shards, oldGenerationMb: Math.max(MIN_OLD_GENERATION_MB, shardMb) };
 }
 
-/** The memory free for threads now: the system's, or less where the process is constrained (a container). */
-function freeMemory(): number {
-  const constrained = process.constrainedMemory?.();
-  const free = freemem();
-  return constrained !== undefined && constrained > 0 ? Math.min(constrained, free) : free;
-}
-
 /**
- * Audits a log file in worker threads, one shard of the partners each (see auditShard): their findings
- * are merged into log order as they come, and their counts into those of the whole log. Ends `whole`,
- * with the reason, when the log is not worth threads or they might not fit (see planShards; then no
- * thread is started), or their work cannot be used: a line's event is not of the partner its bytes
- * seem to name, the shards read different bytes (the file changed meanwhile), or one failed (the file
- * could not be read, or it ran out of memory). Then the rest of the log is to be audited whole, which
- * says what went wrong where.
+ * Audits a log file in worker threads, one shard of the partners each (see auditShard), as planned
+ * (see planShards): their findings are merged into log order as they come, and their counts into
+ * those of the whole log. Ends `whole`, with the reason, when their work cannot be used: a line's
+ * event is not of the partner its bytes seem to name, the shards read different bytes (the file
+ * changed meanwhile), or one failed (the file could not be read, or it ran out of memory). Then the
+ * rest of the log is to be audited whole, which says what went wrong where. Rejects only with what
+ * `found` throws (the threads stop there).
  */
-export async function auditFileInShards(
+export async function auditInShards(
   file: string,
-  { rules, jobs, found, drained, progress, minBytesPerShard = MIN_BYTES_PER_SHARD }: ShardedAuditOptions,
+  { shards, oldGenerationMb }: ThreadsPlan,
+  { rules, found, ready, progress }: ShardedAuditOptions,
 ): Promise<ShardedAudit> {
-  // Each shard opens the file itself: a pipe would give each of them other lines.
-  const logBytes = await stat(file).then(
-    (stats) => (stats.isFile() ? stats.size : undefined),
-    () => undefined,
-  );
-  if (logBytes === undefined) return { kind: 'whole', reason: `${file} is not a regular file`, through: 0 };
-  const plan = planShards(logBytes, jobs, {
-    cores: availableParallelism(),
-    memoryBytes: freeMemory(),
-    minBytesPerShard,
-  });
-  if (!plan.threads) return { kind: 'whole', reason: plan.reason, through: 0 };
-  const { shards, oldGenerationMb } = plan;
   const merge = new FindingsMerge(shards, found);
   const whole = (reason: string): ShardedAudit => ({ kind: 'whole', reason, through: merge.through });
   const progressOf = Array.from({ length: shards }, () => ({ lines: 0, bytes: 0 }));
   const waiting = Array.from({ length: shards }, () => 0);
   const workers: Worker[] = [];
+  let sinkFailed = false;
   /** Lets each shard whose findings have all been passed on send more, once the sink has taken them. */
   const release = (): void => {
     workers.forEach((worker, shard) => {
@@ -169,7 +158,7 @@ export async function auditFileInShards(
       waiting[shard] = 0;
       const reply: ShardReply = { kind: 'taken', batches };
       // A shard that ended meanwhile needs no reply.
-      void (drained?.() ?? Promise.resolve()).then(() => worker.postMessage(reply)).catch(() => undefined);
+      void (ready?.() ?? Promise.resolve()).then(() => worker.postMessage(reply)).catch(() => undefined);
     });
   };
   try {
@@ -198,8 +187,15 @@ export async function auditFileInShards(
                 );
                 return;
               case 'findings':
+                // Messages already sent still come while the threads are stopped: the sink gets none.
+                if (sinkFailed) return;
                 if (message.findings.length > 0) waiting[shard] = (waiting[shard] ?? 0) + 1;
-                merge.add(shard, message.findings, message.through);
+                try {
+                  merge.add(shard, message.findings, message.through);
+                } catch (error) {
+                  sinkFailed = true;
+                  return reject(new SinkFailure(error));
+                }
                 release();
                 return;
               case 'done':
@@ -228,6 +224,7 @@ export async function auditFileInShards(
     if (E.isLeft(verified)) return whole(verified.left);
     return { kind: 'done', summary: summaryOf(verified.right, merge.findings) };
   } catch (error) {
+    if (error instanceof SinkFailure) throw error.error;
     return whole(error instanceof Unfinished ? error.message : String(error));
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));

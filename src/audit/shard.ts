@@ -4,7 +4,7 @@ import { decodeEvent } from '../events/decode.js';
 import type { CompiledRules } from '../policies/ruleSet.js';
 import { Auditor, type AuditReport, type FindingSink } from './auditor.js';
 import { NdjsonSplitter } from './ndjson.js';
-import { lineGuesser, shardOf } from './shards.js';
+import { lineRouter, reports, shardOf, type LineRoute } from './shards.js';
 
 export type ShardOfLog = { readonly shard: number; readonly shards: number; readonly rules: CompiledRules };
 
@@ -49,33 +49,24 @@ export async function auditShard(
   { afterChunk, found }: ShardHooks = {},
 ): Promise<ShardOutcome> {
   const auditor = new Auditor(rules, found);
-  // The shard the line being read names, set by `select` just before the line's value or problem.
-  let named: number | undefined;
   let misrouted: number | undefined;
-  const reportsLine = (): boolean => (named ?? 0) === shard;
-  const guess = lineGuesser(shards);
-  const splitter = new NdjsonSplitter(
+  const splitter = new NdjsonSplitter<LineRoute>(
     {
-      value: (position, value) => {
+      value: (position, value, route) => {
         const decoded = decodeEvent(value);
         if (E.isLeft(decoded)) {
-          if (reportsLine()) auditor.malformed(position, value, decoded.left);
+          if (reports(route, shard)) auditor.malformed(position, value, decoded.left);
           return;
         }
         const event = decoded.right;
         if (shardOf(event.data.partnerId, shards) === shard) auditor.event(position, event);
-        else if (named !== undefined) misrouted ??= position;
+        else if (route === 'named') misrouted ??= position;
       },
-      problem: (position, problem) => {
-        if (reportsLine()) auditor.unreadable(position, problem);
-      },
-    },
-    {
-      select: (text, start, end) => {
-        named = guess(text, start, end);
-        return named === undefined || named === shard;
+      problem: (position, problem, route) => {
+        if (reports(route, shard)) auditor.unreadable(position, problem);
       },
     },
+    lineRouter(shard, shards),
   );
   let bytes = 0;
   // SHA-256 as the digest, though nothing here is adversarial: with the CPU's SHA instructions it runs

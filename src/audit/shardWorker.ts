@@ -1,4 +1,4 @@
-// A worker thread of `auditFileInShards`: audits one shard of a log file and posts what it found.
+// A worker thread of `auditInShards`: audits one shard of a log file and posts what it found.
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../policies/ruleSet.js';
@@ -6,6 +6,7 @@ import type { Finding } from './auditor.js';
 import { fileChunks, PACED_BYTES, slicesOf } from './chunks.js';
 import { auditShard } from './shard.js';
 import { BATCHES_IN_FLIGHT, type ShardMessage, type ShardReply, type ShardTask } from './parallel.js';
+import { reasonOf } from '../lib/reason.js';
 
 const PROGRESS_EVERY_MS = 100;
 
@@ -56,6 +57,6 @@ run(workerData as ShardTask).then(
   (error: unknown) =>
     parentPort?.postMessage({
       kind: 'failed',
-      reason: error instanceof Error ? error.message : String(error),
+      reason: reasonOf(error),
     } satisfies ShardMessage),
 );

@@ -2,6 +2,7 @@
  * Partners are independent of one another, so a log can be audited in shards: each shard takes the
  * partners that `shardOf` gives it, and judges their events in log order.
  */
+import type { LineRouter } from './ndjson.js';
 
 import { FNV_OFFSET, fnv1a, fnvStep } from '../lib/hash.js';
 
@@ -46,6 +47,28 @@ export function lineGuesser(
     return shardAfterKey(text, keyAt, end, shards);
   };
 }
+
+/**
+ * What a shard is told of a line it reads: its text names one of the shard's partners, or names none
+ * the shard can tell (every shard reads such a line, and only the owner of its event judges it).
+ */
+export type LineRoute = 'named' | 'unnamed';
+
+/** The lines a shard reads: those whose text names one of its partners, and those that name none it can tell. */
+export function lineRouter(shard: number, shards: number): LineRouter<LineRoute> {
+  const guess = lineGuesser(shards);
+  return {
+    line: (text, start, end) => {
+      const named = guess(text, start, end);
+      return named === undefined ? 'unnamed' : named === shard ? 'named' : undefined;
+    },
+    // Its text is never decoded, so it names no partner.
+    oversized: () => 'unnamed',
+  };
+}
+
+/** Whether a shard reports a line that holds no event: the shard its text names, or shard 0 if none. */
+export const reports = (route: LineRoute, shard: number): boolean => route === 'named' || shard === 0;
 
 /** The shard of the string after the key found at `at` (-1: none), if it is in the line and plain. */
 function shardAfterKey(text: string, keyAt: number, end: number, shards: number): number | undefined {

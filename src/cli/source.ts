@@ -1,6 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { open } from 'node:fs/promises';
-import { chunksOf, PACED_BYTES, slicesOf } from '../audit/chunks.js';
+import { chunksOf, openFile } from '../audit/chunks.js';
 import { reasonOf as whatItSays } from '../lib/reason.js';
 
 /** A log to read: its bytes, its size when known (for progress), and how messages name it. */
@@ -49,49 +48,12 @@ export async function openLog(
   stdin: AsyncIterable<Uint8Array | string>,
 ): Promise<E.Either<string, LogSource>> {
   if (file === '-') return E.right({ label: 'stdin', size: undefined, chunks: stdin });
-  try {
-    const handle = await open(file, 'r');
-    try {
-      const stats = await handle.stat();
-      if (stats.isDirectory()) {
-        await handle.close();
-        return E.left(`cannot read ${file}: ${reasons.EISDIR}`);
-      }
-      return E.right({
-        label: file,
-        size: stats.isFile() ? stats.size : undefined,
-        chunks: chunksOf(handle),
-      });
-    } catch (error) {
-      await handle.close();
-      return E.left(`cannot read ${file}: ${reasonOf(error)}`);
-    }
-  } catch (error) {
-    return E.left(`cannot read ${file}: ${reasonOf(error)}`);
+  const opened = await openFile(file);
+  if (E.isLeft(opened)) return E.left(`cannot read ${file}: ${reasonOf(opened.left)}`);
+  const { handle, stats } = opened.right;
+  if (stats.isDirectory()) {
+    await handle.close();
+    return E.left(`cannot read ${file}: ${reasons.EISDIR}`);
   }
-}
-
-/** The chunks of a source, counting their bytes as they pass. */
-export async function* counting(
-  chunks: AsyncIterable<Uint8Array | string>,
-  count: (bytes: number) => void,
-): AsyncGenerator<Uint8Array | string, void, undefined> {
-  for await (const chunk of chunks) {
-    count(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
-    yield chunk;
-  }
-}
-
-/**
- * The chunks of a source in small pieces, each asked for once `ready` resolves: reading waits for the
- * output to be taken, so that what the findings of a chunk's lines weigh does not pile up.
- */
-export async function* paced<T extends Uint8Array | string>(
-  chunks: AsyncIterable<T>,
-  ready: () => Promise<void>,
-): AsyncGenerator<T, void, undefined> {
-  for await (const chunk of slicesOf(chunks, PACED_BYTES)) {
-    yield chunk;
-    await ready();
-  }
+  return E.right({ label: file, size: stats.isFile() ? stats.size : undefined, chunks: chunksOf(handle) });
 }

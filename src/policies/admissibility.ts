@@ -2,16 +2,20 @@ import * as O from 'fp-ts/lib/Option.js';
 import type { PartnerState } from '../state/state.js';
 import { eventTypes, type DomainEvent, type EventType } from '../events/codecs.js';
 import type { CompiledRules } from './ruleSet.js';
-import { ruleTable, type Rule, type Violation } from './rules.js';
+import { judgeOfNamed, ruleTable, type Judge, type Violation } from './rules.js';
 
-/** For each kind of event, the rules that judge it, in table order: most rules judge one or two kinds. */
-const rulesFor = new Map<unknown, readonly Rule[]>(
+/**
+ * For each kind of event, the judges of the rules that name it, in table order: most rules judge one or
+ * two kinds, and each judge here is only ever given the kinds its rule names.
+ */
+const judgesFor = new Map<unknown, readonly Judge<EventType>[]>(
   eventTypes.map((type: EventType) => [
     type,
-    ruleTable.filter((rule) => rule.events === 'every event' || rule.events.includes(type)),
+    ruleTable.filter((rule) => rule.events === 'every event' || rule.events.includes(type)).map(judgeOfNamed),
   ]),
 );
-const judgesOf = (event: DomainEvent): readonly Rule[] => rulesFor.get(event.type) ?? ruleTable;
+const everyJudge: readonly Judge<EventType>[] = ruleTable.map((rule) => rule.judge);
+const judgesOf = (event: DomainEvent): readonly Judge<EventType>[] => judgesFor.get(event.type) ?? everyJudge;
 
 /** The first rule, in table order, that refuses this event in this state. */
 export function firstViolation(
@@ -19,8 +23,8 @@ export function firstViolation(
   event: DomainEvent,
   rules: CompiledRules,
 ): O.Option<Violation> {
-  for (const rule of judgesOf(event)) {
-    const judgement = rule.judge(state, event, rules);
+  for (const judge of judgesOf(event)) {
+    const judgement = judge(state, event, rules);
     if (O.isSome(judgement)) return judgement;
   }
   return O.none;
@@ -35,8 +39,8 @@ export function allViolations(
   rules: CompiledRules,
 ): readonly Violation[] {
   let found: Violation[] | undefined;
-  for (const rule of judgesOf(event)) {
-    const judgement = rule.judge(state, event, rules);
+  for (const judge of judgesOf(event)) {
+    const judgement = judge(state, event, rules);
     if (O.isSome(judgement)) (found ??= []).push(judgement.value);
   }
   return found ?? NONE;

@@ -2,7 +2,8 @@ import * as O from 'fp-ts/lib/Option.js';
 import type { RejectionCode } from './rejection.js';
 import type { PartnerState } from '../state/state.js';
 import { compareDayWithInstant, isEarlier, utcDayOf } from '../lib/time.js';
-import type { DomainEvent, EventType } from '../events/codecs.js';
+import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
+import { handle, type EventHandlers } from '../events/handlers.js';
 import type { CompiledRules } from './ruleSet.js';
 
 /** A rule's judgement that an event is not admissible: which code, and why in words. */
@@ -18,23 +19,42 @@ export type Rule = {
   readonly judge: (state: PartnerState, event: DomainEvent, rules: CompiledRules) => O.Option<Violation>;
 };
 
-const violation = (code: RejectionCode, message: string): O.Option<Violation> => O.some({ code, message });
+/** How a rule judges the kinds of event it names. */
+export type Judge<K extends EventType> = (
+  state: PartnerState,
+  event: EventOf<K>,
+  rules: CompiledRules,
+) => O.Option<Violation>;
 
-/** The subscription an event acts on, for the events that act on one. */
-const targetSubscription = (event: DomainEvent): string | undefined => {
-  switch (event.type) {
-    case 'SubscriptionCancelled':
-    case 'SubscriptionMigratedToWebDirect':
-    case 'ReservedInstancePurchased':
-    case 'MarketplaceOfferDeployed':
-    case 'UsageRecorded':
-      return event.data.subscriptionId;
-    default:
-      return undefined;
-  }
+type RuleOf<K extends EventType> = Omit<Rule, 'events' | 'judge'> & {
+  readonly events: readonly K[];
+  readonly judge: Judge<K>;
 };
 
-export const onePartner: Rule = {
+/** The judge of each rule for the kinds it names, without the check that the event is one of them. */
+const judgesOfNamed = new WeakMap<Rule, Judge<EventType>>();
+
+/** A rule of every event: its judge takes any event. */
+export function rule(spec: Omit<Rule, 'events'> & { readonly events: 'every event' }): Rule;
+/** A rule of the kinds it names: its judge takes those kinds only, and finds nothing wrong with any other. */
+export function rule<const K extends EventType>(spec: RuleOf<K>): Rule;
+export function rule(spec: Rule | RuleOf<EventType>): Rule {
+  if (spec.events === 'every event') return spec as Rule;
+  const { judge: named, events } = spec;
+  const kinds = new Set<EventType>(events);
+  const judge: Rule['judge'] = (state, event, rules) =>
+    kinds.has(event.type) ? named(state, event, rules) : O.none;
+  const made: Rule = { ...spec, judge };
+  judgesOfNamed.set(made, named);
+  return made;
+}
+
+/** A rule's judge for the kinds of event it names: call it with those kinds only. */
+export const judgeOfNamed = (r: Rule): Judge<EventType> => judgesOfNamed.get(r) ?? r.judge;
+
+const violation = (code: RejectionCode, message: string): O.Option<Violation> => O.some({ code, message });
+
+export const onePartner = rule({
   id: 'R1',
   codes: ['PARTNER_MISMATCH'],
   events: 'every event',
@@ -46,9 +66,9 @@ export const onePartner: Rule = {
           `event of partner ${event.data.partnerId} given to the state of partner ${state.partnerId}`,
         )
       : O.none,
-};
+});
 
-export const chronology: Rule = {
+export const chronology = rule({
   id: 'R2',
   codes: ['OUT_OF_ORDER'],
   events: 'every event',
@@ -60,9 +80,9 @@ export const chronology: Rule = {
           `${event.type} at ${event.metadata.at} is earlier than the previous event at ${state.lastEventAt}`,
         )
       : O.none,
-};
+});
 
-export const roles: Rule = {
+export const roles = rule({
   id: 'R3',
   codes: ['ROLE_NOT_PERMITTED'],
   events: 'every event',
@@ -77,29 +97,28 @@ export const roles: Rule = {
           `${role} ${id} may not record ${event.type} under rule set ${rules.source.name} (permitted: ${[...rules.roles[event.type]].join(', ')})`,
         );
   },
-};
+});
 
-export const oneTenant: Rule = {
+export const oneTenant = rule({
   id: 'R4',
   codes: ['TENANT_ALREADY_EXISTS'],
   events: ['SharedTenantCreated'],
   description: 'A partner has at most one shared services tenant, ever',
   judge: (state, event) =>
-    event.type === 'SharedTenantCreated' && state.sharedTenantId !== null
+    state.sharedTenantId !== null
       ? violation(
           'TENANT_ALREADY_EXISTS',
           `partner ${event.data.partnerId} already has the shared services tenant ${state.sharedTenantId}`,
         )
       : O.none,
-};
+});
 
-export const freshTenant: Rule = {
+export const freshTenant = rule({
   id: 'R5',
   codes: ['TENANT_NOT_EXCLUSIVE'],
   events: ['SharedTenantCreated'],
   description: 'A tenant that already has other services cannot become the shared services tenant',
   judge: (state, event) => {
-    if (event.type !== 'SharedTenantCreated') return O.none;
     for (const service of state.services.values())
       if (service.tenantId === event.data.tenantId)
         return violation(
@@ -108,30 +127,29 @@ export const freshTenant: Rule = {
         );
     return O.none;
   },
-};
+});
 
-export const exclusiveTenant: Rule = {
+export const exclusiveTenant = rule({
   id: 'R6',
   codes: ['SHARED_TENANT_EXCLUSIVE'],
   events: ['ServiceProvisioned'],
   description:
     'The shared services tenant is for APSS only: no Office 365, Dynamics 365 or any other service',
   judge: (state, event) =>
-    event.type === 'ServiceProvisioned' && event.data.tenantId === state.sharedTenantId
+    event.data.tenantId === state.sharedTenantId
       ? violation(
           'SHARED_TENANT_EXCLUSIVE',
           `${event.data.product} service ${event.data.serviceId} on the shared services tenant ${event.data.tenantId}`,
         )
       : O.none,
-};
+});
 
-export const offerPlacement: Rule = {
+export const offerPlacement = rule({
   id: 'R7',
   codes: ['NO_SHARED_TENANT', 'NOT_SHARED_TENANT'],
   events: ['ApssSubscriptionPurchased'],
   description: 'An APSS subscription can only be bought into the shared services tenant',
   judge: (state, event) => {
-    if (event.type !== 'ApssSubscriptionPurchased') return O.none;
     if (state.sharedTenantId === null)
       return violation(
         'NO_SHARED_TENANT',
@@ -144,9 +162,9 @@ export const offerPlacement: Rule = {
           `subscription ${event.data.subscriptionId} bought into tenant ${event.data.tenantId}, not the shared services tenant ${state.sharedTenantId}`,
         );
   },
-};
+});
 
-export const liveSubscription: Rule = {
+export const liveSubscription = rule({
   id: 'R8',
   codes: ['SUBSCRIPTION_NOT_FOUND', 'SUBSCRIPTION_NOT_ACTIVE'],
   events: [
@@ -159,8 +177,7 @@ export const liveSubscription: Rule = {
   description:
     'Cancel, migrate, buy an RI or deploy only on a known, active APSS subscription; usage needs a known one',
   judge: (state, event) => {
-    const subscriptionId = targetSubscription(event);
-    if (subscriptionId === undefined) return O.none;
+    const { subscriptionId } = event.data;
     const subscription = state.subscriptions.get(subscriptionId);
     if (subscription === undefined)
       return violation(
@@ -174,64 +191,62 @@ export const liveSubscription: Rule = {
           `${event.type} on subscription ${subscriptionId}, which is ${subscription.status}`,
         );
   },
-};
+});
 
 const duplicate = (kind: string, id: string, taken: { has(id: string): boolean }, partnerId: string) =>
   taken.has(id)
     ? violation('DUPLICATE_ID', `${kind} id ${id} is already used by partner ${partnerId}`)
     : O.none;
 
-export const uniqueIds: Rule = {
-  id: 'R9',
-  codes: ['DUPLICATE_ID'],
-  events: [
-    'ApssSubscriptionPurchased',
-    'ReservedInstancePurchased',
-    'MarketplaceOfferDeployed',
-    'ServiceProvisioned',
-    'UsageRecorded',
-  ],
-  description: 'Subscription, reservation, deployment, service and usage ids are unique within a partner',
-  judge: (state, { type, data }) => {
-    switch (type) {
-      case 'ApssSubscriptionPurchased':
-        return duplicate('subscription', data.subscriptionId, state.subscriptions, data.partnerId);
-      case 'ReservedInstancePurchased':
-        return duplicate('reservation', data.reservationId, state.reservations, data.partnerId);
-      case 'MarketplaceOfferDeployed':
-        return duplicate('deployment', data.deploymentId, state.deployments, data.partnerId);
-      case 'ServiceProvisioned':
-        return duplicate('service', data.serviceId, state.services, data.partnerId);
-      case 'UsageRecorded':
-        return duplicate('usage', data.usageId, state.usage, data.partnerId);
-      default:
-        return O.none;
-    }
-  },
+type IdIntroducing =
+  | 'ApssSubscriptionPurchased'
+  | 'ReservedInstancePurchased'
+  | 'MarketplaceOfferDeployed'
+  | 'ServiceProvisioned'
+  | 'UsageRecorded';
+
+/** For each kind of event that introduces an id: whether the partner has used that id already. */
+const duplicateId: EventHandlers<IdIntroducing, PartnerState, O.Option<Violation>> = {
+  ApssSubscriptionPurchased: ({ data }, state) =>
+    duplicate('subscription', data.subscriptionId, state.subscriptions, data.partnerId),
+  ReservedInstancePurchased: ({ data }, state) =>
+    duplicate('reservation', data.reservationId, state.reservations, data.partnerId),
+  MarketplaceOfferDeployed: ({ data }, state) =>
+    duplicate('deployment', data.deploymentId, state.deployments, data.partnerId),
+  ServiceProvisioned: ({ data }, state) =>
+    duplicate('service', data.serviceId, state.services, data.partnerId),
+  UsageRecorded: ({ data }, state) => duplicate('usage', data.usageId, state.usage, data.partnerId),
 };
 
-export const noPaidThirdParty: Rule = {
+export const uniqueIds = rule({
+  id: 'R9',
+  codes: ['DUPLICATE_ID'],
+  events: Object.keys(duplicateId) as IdIntroducing[],
+  description: 'Subscription, reservation, deployment, service and usage ids are unique within a partner',
+  judge: (state, event) => handle(duplicateId, event, state),
+});
+
+export const noPaidThirdParty = rule({
   id: 'R10',
   codes: ['THIRD_PARTY_OFFER_NOT_SUPPORTED'],
   events: ['MarketplaceOfferDeployed'],
   description: 'A paid third-party offer is never allowed, on any channel, at any time',
   judge: (_, event) =>
-    event.type === 'MarketplaceOfferDeployed' && event.data.pricing === 'paid'
+    event.data.pricing === 'paid'
       ? violation(
           'THIRD_PARTY_OFFER_NOT_SUPPORTED',
           `deployment ${event.data.deploymentId} is the paid third-party offer ${event.data.offerId} of ${event.data.publisherId}`,
         )
       : O.none,
-};
+});
 
-export const marketplaceCutoff: Rule = {
+export const marketplaceCutoff = rule({
   id: 'R11',
   codes: ['MARKETPLACE_CUTOFF'],
   events: ['MarketplaceOfferDeployed'],
   description:
     'No new BYOL or free offer through the Marketplace from the cutoff on; ISV-direct stays allowed',
   judge: (_, event, rules) =>
-    event.type === 'MarketplaceOfferDeployed' &&
     event.data.channel === 'marketplace' &&
     event.data.pricing !== 'paid' &&
     !isEarlier(event.metadata.at, rules.cutoff)
@@ -240,19 +255,18 @@ export const marketplaceCutoff: Rule = {
           `${event.data.pricing} Marketplace deployment ${event.data.deploymentId} at ${event.metadata.at} is on or after the cutoff ${rules.source.marketplaceCutoff}`,
         )
       : O.none,
-};
+});
 
 const outsidePeriod = ({ usageId, usageDate }: { usageId: string; usageDate: string }, why: string) =>
   violation('USAGE_OUTSIDE_SUBSCRIPTION_PERIOD', `usage ${usageId} dated ${usageDate} is ${why}`);
 
-export const usagePeriod: Rule = {
+export const usagePeriod = rule({
   id: 'R12',
   codes: ['USAGE_OUTSIDE_SUBSCRIPTION_PERIOD'],
   events: ['UsageRecorded'],
   description:
     "Usage is dated within its subscription's life, from the purchase day to the day it ended, and not after the day it is recorded",
   judge: (state, event) => {
-    if (event.type !== 'UsageRecorded') return O.none;
     const subscription = state.subscriptions.get(event.data.subscriptionId);
     if (subscription === undefined) return O.none;
     const { usageDate } = event.data;
@@ -273,7 +287,7 @@ export const usagePeriod: Rule = {
       ? outsidePeriod(event.data, `after the day it is recorded (${utcDayOf(at)})`)
       : O.none;
   },
-};
+});
 
 /** R1..R12 in DOMAIN.md's order: when several are broken, the first of them names the rejection. */
 export const ruleTable: readonly Rule[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { audit, defaultRules, rules2023, type Finding } from 'apss-domain';
-import { deploymentOf, pulled, record, serviceOf, tenantOf, usageOf } from './fixtures.js';
+import { deploymentOf, pulled, record, serviceOf, tenantOf, usageOf } from '../builders.js';
 
 const codes = (findings: readonly Finding[]) => findings.map((f) => [f.position, f.code]);
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { audit, auditTo, type Finding } from 'apss-domain';
-import { record, serviceOf, tenantOf, usageOf } from './fixtures.js';
+import { record, serviceOf, tenantOf, usageOf } from '../builders.js';
 
 /** Records of a log: well-formed events of two partners, breaches among them, and records that are no events. */
 const anyRecord = fc.oneof(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { audit, type AuditReport } from 'apss-domain';
-import { officeOnSharedTenant, tenantOf, usageOf } from '../audit/fixtures.js';
+import { officeOnSharedTenant, tenantOf, usageOf } from '../builders.js';
 import { apss, ndjson, scratch } from './run.js';
 
 const files = scratch();

@@ -1,11 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { defaultRules } from 'apss-domain';
+import { compileRules, defaultRules, type AuditReport, type Finding } from 'apss-domain';
 import { generateLog } from '../../src/cli/generate/log.js';
 import { shardOf } from '../../src/audit/shards.js';
 import { apssBuilt, needsBuiltCli, scratch } from './run.js';
 
 const files = scratch();
+const rules = (() => {
+  const compiled = compileRules(defaultRules);
+  if (compiled._tag === 'Left') throw new Error(compiled.left);
+  return compiled.right;
+})();
 const generated = [...generateLog({ partners: 12, events: 4000, violations: 12, seed: 'shards' })];
 const odd = ['not json', '', '{"type":"Nope"}', '{"type":"UsageRecorded","data":{"partnerId":"p\\u0031"}}'];
 const log = files.file(
@@ -35,29 +40,33 @@ describe('apss audit --jobs (the built CLI)', () => {
     );
   });
 
+  /** The built auditLog (worker threads load built modules), its findings gathered. */
+  async function auditBuilt(file: string, options: { jobs: number; minBytesPerShard?: number }) {
+    const { auditLog } = (await import(
+      `../../${'dist/audit/auditLog.js'}`
+    )) as typeof import('../../src/audit/auditLog.js');
+    const found: Finding[] = [];
+    const audited = await auditLog({ file }, (finding) => found.push(finding), { rules, ...options });
+    return { audited, found };
+  }
+  const oneThreadFindings = async (file: string): Promise<unknown> =>
+    (JSON.parse((await apssBuilt(['audit', file, '--json', '--jobs', '1'])).stdout) as AuditReport).findings;
+
   it('given a line whose bytes name another partner than its event, then the log is audited whole and the report is still right', async () => {
-    const { auditFileInShards } = (await import(
-      `../../${'dist/audit/parallel.js'}`
-    )) as typeof import('../../src/audit/parallel.js');
-    const found: unknown[] = [];
-    // A thread for every byte: this log is far smaller than a thread is worth.
-    const options = {
-      rules: defaultRules,
-      jobs: 2,
-      minBytesPerShard: 1,
-      found: (finding: unknown) => found.push(finding),
-    };
-    expect(await auditFileInShards(decoyed, options)).toEqual({
-      kind: 'whole',
-      reason: 'the text of line 1 names another partner than its event does',
-      through: 0,
+    // A thread for every byte: these logs are far smaller than a thread is worth.
+    const split = await auditBuilt(log, { jobs: 2, minBytesPerShard: 1 });
+    expect(split.audited).toEqual({
+      kind: 'audited',
+      summary: { records: 4003, events: 4000, partners: 12, findings: split.found.length },
     });
-    found.length = 0;
-    const done = await auditFileInShards(log, options);
-    expect(done).toMatchObject({ kind: 'done', summary: { records: 4003, findings: found.length } });
-    expect(found).toEqual(
-      JSON.parse((await apssBuilt(['audit', log, '--json', '--jobs', '1'])).stdout).findings,
-    );
+    expect(split.found).toEqual(await oneThreadFindings(log));
+    const decoyedSplit = await auditBuilt(decoyed, { jobs: 2, minBytesPerShard: 1 });
+    expect(decoyedSplit.audited).toMatchObject({
+      kind: 'audited',
+      summary: { records: 4001, findings: decoyedSplit.found.length },
+      oneThreadBecause: 'the text of line 1 names another partner than its event does',
+    });
+    expect(decoyedSplit.found).toEqual(await oneThreadFindings(decoyed));
     const whole = await apssBuilt(['audit', decoyed, '--json', '--jobs', '1']);
     expect(await apssBuilt(['audit', decoyed, '--json', '--jobs', '2'])).toEqual({
       ...whole,
@@ -68,23 +77,13 @@ describe('apss audit --jobs (the built CLI)', () => {
   });
 
   it('given the 36-line example and --jobs 64, then no thread is started: the plan says why, and the report is the one-thread report', async () => {
-    const { auditFileInShards } = (await import(
-      `../../${'dist/audit/parallel.js'}`
-    )) as typeof import('../../src/audit/parallel.js');
     const example = 'examples/apss-log.ndjson';
-    const found: unknown[] = [];
-    expect(
-      await auditFileInShards(example, {
-        rules: defaultRules,
-        jobs: 64,
-        found: (f: unknown) => found.push(f),
-      }),
-    ).toEqual({
-      kind: 'whole',
-      reason: expect.stringMatching(/^a log of \d+ KB is audited in one thread/) as unknown,
-      through: 0,
+    const planned = await auditBuilt(example, { jobs: 64 });
+    expect(planned.audited).toMatchObject({
+      kind: 'audited',
+      oneThreadBecause: expect.stringMatching(/^a log of \d+ KB is audited in one thread/) as unknown,
     });
-    expect(found).toEqual([]);
+    expect(planned.found).toEqual(await oneThreadFindings(example));
     const one = await apssBuilt(['audit', example, '--json', '--jobs', '1']);
     expect(await apssBuilt(['audit', example, '--json', '--jobs', '64'], { threads: 'as-given' })).toEqual({
       ...one,
@@ -92,6 +91,27 @@ describe('apss audit --jobs (the built CLI)', () => {
         /^apss audit: auditing in one thread: a log of \d+ KB is audited in one thread/,
       ) as unknown,
     });
+  });
+
+  it('given a file that is not there, then auditLog says what opening it threw', async () => {
+    expect((await auditBuilt(`${files.dir}/missing.ndjson`, { jobs: 2 })).audited).toEqual({
+      kind: 'unreadable',
+      error: expect.objectContaining({ code: 'ENOENT' }) as unknown,
+    });
+  });
+
+  it('given a sink that throws while threads audit, then auditLog rejects with what it threw, and nothing is audited again', async () => {
+    const { auditLog } = (await import(
+      `../../${'dist/audit/auditLog.js'}`
+    )) as typeof import('../../src/audit/auditLog.js');
+    const full = new Error('disk full');
+    let given = 0;
+    const sink = () => {
+      given += 1;
+      throw full;
+    };
+    await expect(auditLog({ file: log }, sink, { rules, jobs: 2, minBytesPerShard: 1 })).rejects.toBe(full);
+    expect(given).toBe(1);
   });
 
   it('given a line the shards cannot split after many findings have been written, then the one-thread audit writes the rest, none twice', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
-import { officeOnSharedTenant, tenantOf } from '../audit/fixtures.js';
+import { officeOnSharedTenant, tenantOf } from '../builders.js';
 import { apss, ndjson, scratch } from './run.js';
 
 const files = scratch();

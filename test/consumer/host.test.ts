@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { setAutoFreeze } from 'immer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decide, evolve, fold, initialState, type PartnerState } from 'apss-domain';
-import { createTenant, history, purchase, usage } from '../domain/fixtures.js';
+import { createTenant, history, purchase, usage } from '../builders.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const node = (flags: readonly string[], script: string): string =>

@@ -18,7 +18,7 @@ import {
   provision,
   purchase,
   usage,
-} from './fixtures.js';
+} from '../builders.js';
 
 describe('the events a command records', () => {
   it('CreateSharedTenant records the tenant, then its first APSS subscription with the default name', () => {

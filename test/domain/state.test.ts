@@ -5,7 +5,7 @@ import { decide, evolve, fold, initialState, type DomainEvent, type PartnerState
 import { applyEvent } from '../../src/state/evolve.js';
 import { IdSet } from '../../src/lib/idSet.js';
 import { emptyState, thaw } from '../../src/state/state.js';
-import { buyRi, cancel, createTenant, deploy, history, provision, purchase, usage } from './fixtures.js';
+import { buyRi, cancel, createTenant, deploy, history, provision, purchase, usage } from '../builders.js';
 
 const scripted = history([
   createTenant('t1', 's1', { at: '2018-06-01T00:00:00Z' }),

@@ -3,13 +3,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrencyError, handleCommand } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
-import {
-  collect,
-  createSharedTenant,
-  subscriptionPurchased,
-  tenantCreated,
-  usageEvents,
-} from '../store/fixtures.js';
+import { collect, createTenant, minute, purchased, tenantCreated, usageEvents } from '../builders.js';
 import { isolatedSchema } from './support.js';
 import { terminatingProxy } from './wire.js';
 
@@ -101,7 +95,11 @@ export function postgresFaults(): void {
         });
         stores.push(store);
         const append = () =>
-          store.appendToStream('partner-p1', [tenantCreated('p1')], { expectedVersion: 'no_stream' });
+          store.appendToStream(
+            'partner-p1',
+            [tenantCreated('tenant-1', { partnerId: 'p1', at: minute(0) })],
+            { expectedVersion: 'no_stream' },
+          );
         await expect(append()).rejects.toThrow();
         expect(proxy.accepted()).toBe(2);
         expect(uncaught()).toEqual([]);
@@ -214,9 +212,16 @@ export function postgresFaults(): void {
       try {
         await holder.query('SELECT pg_advisory_lock($1)', [hold]);
         const append = store
-          .appendToStream('partner-p1', [tenantCreated('p1'), subscriptionPurchased('p1', 'sub-1')], {
-            expectedVersion: 'no_stream',
-          })
+          .appendToStream(
+            'partner-p1',
+            [
+              tenantCreated('tenant-1', { partnerId: 'p1', at: minute(0) }),
+              purchased('sub-1', 'tenant-1', { partnerId: 'p1', at: minute(1) }),
+            ],
+            {
+              expectedVersion: 'no_stream',
+            },
+          )
           .then(
             () => 'appended',
             (error: unknown) => error,
@@ -246,7 +251,10 @@ export function postgresFaults(): void {
       expect(await collect(store.readStream('partner-p1'))).toEqual([]);
       const retried = await store.appendToStream(
         'partner-p1',
-        [tenantCreated('p1'), subscriptionPurchased('p1', 'sub-1')],
+        [
+          tenantCreated('tenant-1', { partnerId: 'p1', at: minute(0) }),
+          purchased('sub-1', 'tenant-1', { partnerId: 'p1', at: minute(1) }),
+        ],
         {
           expectedVersion: 'no_stream',
         },
@@ -264,10 +272,14 @@ export function postgresFaults(): void {
       });
       stores.push(store);
       await expect(
-        store.appendToStream('s', [tenantCreated('p1')], { expectedVersion: 'any' }),
+        store.appendToStream('s', [tenantCreated('tenant-1', { partnerId: 'p1', at: minute(0) })], {
+          expectedVersion: 'any',
+        }),
       ).rejects.toThrow(/ECONNREFUSED/);
       await expect(collect(store.readAll())).rejects.toThrow(/ECONNREFUSED/);
-      await expect(handleCommand(store, createSharedTenant('p1'))).rejects.toThrow(/ECONNREFUSED/);
+      await expect(
+        handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) })),
+      ).rejects.toThrow(/ECONNREFUSED/);
     });
   });
 }

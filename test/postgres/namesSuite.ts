@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConcurrencyError, EventStoreRequestError, handleCommand } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
-import { collect, createSharedTenant, tenantCreated, usageEvents } from '../store/fixtures.js';
+import { collect, createTenant, minute, tenantCreated, usageEvents } from '../builders.js';
 import { isolatedSchema } from './support.js';
 
 /** A table name of exactly `length` characters. */
@@ -45,9 +45,17 @@ export function postgresNames(): void {
           const own = `${schema.name}_${++run}`;
           const store = open(table, own, 1);
           try {
-            await store.appendToStream('partner-p1', [tenantCreated('p1')], { expectedVersion: 'no_stream' });
+            await store.appendToStream(
+              'partner-p1',
+              [tenantCreated('tenant-1', { partnerId: 'p1', at: minute(0) })],
+              { expectedVersion: 'no_stream' },
+            );
             const conflict = await refusalOf(
-              store.appendToStream('partner-p1', [tenantCreated('p1')], { expectedVersion: 'no_stream' }),
+              store.appendToStream(
+                'partner-p1',
+                [tenantCreated('tenant-1', { partnerId: 'p1', at: minute(0) })],
+                { expectedVersion: 'no_stream' },
+              ),
             );
             expect(conflict).toBeInstanceOf(ConcurrencyError);
             expect(conflict).toMatchObject({ actualVersion: 1 });
@@ -65,7 +73,9 @@ export function postgresNames(): void {
       const racers = Array.from({ length: 20 }, () => open(table, schema.name, 1));
       await Promise.all(racers.map((store) => store.ensureSchema()));
       const results = await Promise.all(
-        racers.map((store, i) => handleCommand(store, createSharedTenant('p1', `tenant-${i}`, `sub-${i}`))),
+        racers.map((store, i) =>
+          handleCommand(store, createTenant(`tenant-${i}`, `sub-${i}`, { partnerId: 'p1', at: minute(10) })),
+        ),
       );
       expect(results.filter(E.isRight)).toHaveLength(1);
       expect(results.filter((r) => E.isLeft(r) && r.left.code === 'TENANT_ALREADY_EXISTS')).toHaveLength(19);

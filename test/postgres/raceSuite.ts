@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConcurrencyError, fold, handleCommand, type EventStore } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
-import { collect, createSharedTenant, purchaseApss } from '../store/fixtures.js';
+import { collect, createTenant, minute, purchase } from '../builders.js';
 import { barrier, isolatedSchema } from './support.js';
 
 /**
@@ -55,7 +55,7 @@ export function postgresRaces(): void {
       const racers = opened.map((store) => racing(store, allDecided));
       const results = await Promise.all(
         racers.map(({ store }, i) =>
-          handleCommand(store, createSharedTenant('p1', `tenant-${i}`, `sub-${i}`)),
+          handleCommand(store, createTenant(`tenant-${i}`, `sub-${i}`, { partnerId: 'p1', at: minute(10) })),
         ),
       );
       const winners = results.filter(E.isRight);
@@ -70,12 +70,16 @@ export function postgresRaces(): void {
     it('40 concurrent purchases on one partner over 8 connections: every one recorded once, none lost', async () => {
       const opened = await connections(8, 'purchase_race');
       const first = opened[0] as PostgresEventStore;
-      await handleCommand(first, createSharedTenant('p1', 'tenant-1', 'sub-0'));
+      await handleCommand(first, createTenant('tenant-1', 'sub-0', { partnerId: 'p1', at: minute(10) }));
       const allDecided = barrier(40);
       const results = await Promise.all(
         Array.from({ length: 40 }, (_, i) => {
           const { store } = racing(opened[i % 8] as PostgresEventStore, allDecided);
-          return handleCommand(store, purchaseApss('p1', `sub-${i + 1}`), { retries: 100 });
+          return handleCommand(
+            store,
+            purchase(`sub-${i + 1}`, 'tenant-1', { partnerId: 'p1', at: minute(20) }),
+            { retries: 100 },
+          );
         }),
       );
       expect(results.every(E.isRight)).toBe(true);

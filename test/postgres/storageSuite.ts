@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventStoreRequestError, handleCommand, StoredEventError } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
-import { collect, createSharedTenant, usageEvents } from '../store/fixtures.js';
+import { collect, createTenant, minute, usageEvents } from '../builders.js';
 import { isolatedSchema } from './support.js';
 
 /** What only the PostgreSQL store does: its schema, its connection options, rows it can no longer read. */
@@ -136,9 +136,11 @@ export function postgresStorage(): void {
         /^stored event 4 of stream partner-p1 \(global position \d+\) does not decode/,
       );
       await expect(collect(store.readAll())).rejects.toBeInstanceOf(StoredEventError);
-      await expect(handleCommand(store, createSharedTenant('p1'), { cache: false })).rejects.toBeInstanceOf(
-        StoredEventError,
-      );
+      await expect(
+        handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+          cache: false,
+        }),
+      ).rejects.toBeInstanceOf(StoredEventError);
       const records = await collect(store.readRecords());
       expect(records).toHaveLength(4);
       expect(records[3]).toMatchObject({ type: 'ApssSubscriptionPurchased', data: { partnerId: 'p1' } });
@@ -179,7 +181,10 @@ export function postgresStorage(): void {
 
     it('handles commands on a fresh partner through the store, end to end', async () => {
       const store = open({ table: 'commands' });
-      const result = await handleCommand(store, createSharedTenant('p1'));
+      const result = await handleCommand(
+        store,
+        createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+      );
       expect(E.isRight(result) && result.right.nextVersion).toBe(2);
       expect((await collect(store.readStream('partner-p1'))).map((s) => s.event.type)).toEqual([
         'SharedTenantCreated',

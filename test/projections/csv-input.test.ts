@@ -11,7 +11,7 @@ import {
   reconciliationCsv,
 } from 'apss-domain';
 import { anyJson } from 'apss-domain/testing';
-import { onboarded, purchase, reserve, usage } from './fixtures.js';
+import { onboarded, purchased, reserved, usageRecorded } from '../builders.js';
 
 /** A value the types would refuse, handed over as JavaScript (or JSON) may hand it. */
 const untyped = (u: unknown): never => u as never;
@@ -30,13 +30,13 @@ const writers = [
 
 // Usage before any shared tenant (customerId ''), then a tenant, a reservation and more usage.
 const log = [
-  usage({ partnerId: 'p0', usageId: 'early' }),
+  usageRecorded({ partnerId: 'p0', usageId: 'early' }),
   ...onboarded(),
-  purchase('s2', 't-p1'),
-  reserve('s2', 'r1'),
-  usage({ usageId: 'u-1', quantity: 0.1, unitPrice: 3 }),
-  usage({ usageId: 'u-2', quantity: 1e-7, unitPrice: 0.2, currency: 'USD' }),
-  usage({ usageId: 'u-3', usageDate: '2024-02-29' }),
+  purchased('s2', 't-p1'),
+  reserved('s2', 'r1'),
+  usageRecorded({ usageId: 'u-1', quantity: 0.1, unitPrice: 3 }),
+  usageRecorded({ usageId: 'u-2', quantity: 1e-7, unitPrice: 0.2, currency: 'USD' }),
+  usageRecorded({ usageId: 'u-3', usageDate: '2024-02-29' }),
 ];
 const buildOverview = () => project(overview, log);
 const lines = project(reconciliation, log);

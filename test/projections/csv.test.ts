@@ -10,7 +10,7 @@ import {
   reconciliation,
   reconciliationCsv,
 } from 'apss-domain';
-import { cancel, onboarded, purchase, reserve, usage } from './fixtures.js';
+import { cancelled, onboarded, purchased, reserved, usageRecorded } from '../builders.js';
 
 /** A strict RFC 4180 reader, to check what the writer wrote. */
 function readCsv(text: string): string[][] {
@@ -74,8 +74,8 @@ describe('reconciliation CSV', () => {
   it('given usage lines, then each is one record under the Partner Center column names, amounts in plain notation', () => {
     const lines = project(reconciliation, [
       ...onboarded(),
-      usage({ usageId: 'u-1', quantity: 1e-7, unitPrice: 3, usageDate: '2024-02-29' }),
-      usage({ usageId: 'u-2', quantity: 1e21, unitPrice: 0.07, currency: 'USD' }),
+      usageRecorded({ usageId: 'u-1', quantity: 1e-7, unitPrice: 3, usageDate: '2024-02-29' }),
+      usageRecorded({ usageId: 'u-2', quantity: 1e21, unitPrice: 0.07, currency: 'USD' }),
     ]);
     expect(readCsv(written(reconciliationCsv(lines)))).toEqual([
       header,
@@ -111,7 +111,7 @@ describe('reconciliation CSV', () => {
   it('given names with a comma or a quote, then those fields are quoted with quotes doubled', () => {
     const lines = project(reconciliation, [
       ...onboarded(),
-      usage({ meterCategory: 'Storage, Premium', meterName: 'P10 "Disk"' }),
+      usageRecorded({ meterCategory: 'Storage, Premium', meterName: 'P10 "Disk"' }),
     ]);
     const text = written(reconciliationCsv(lines.map((line) => ({ ...line, usageId: 'a,"b"' }))));
     expect(text.split('\r\n')[1]).toContain(',"Storage, Premium","P10 ""Disk""",');
@@ -120,7 +120,7 @@ describe('reconciliation CSV', () => {
   });
 
   it('given a value that looks like a spreadsheet formula, then it is written as it is (ids are ordinary text)', () => {
-    const lines = project(reconciliation, [...onboarded(), usage({ meterName: '=SUM(A1:A9)' })]);
+    const lines = project(reconciliation, [...onboarded(), usageRecorded({ meterName: '=SUM(A1:A9)' })]);
     expect(readCsv(written(reconciliationCsv(lines)))[1]?.[5]).toBe('=SUM(A1:A9)');
   });
 
@@ -140,7 +140,7 @@ describe('reconciliation CSV', () => {
         const lines = project(reconciliation, [
           ...onboarded(),
           ...names.map(([meterCategory, meterName], i) =>
-            usage({ usageId: `u${i}`, meterCategory, meterName }),
+            usageRecorded({ usageId: `u${i}`, meterCategory, meterName }),
           ),
         ]).map((line, i) => ({ ...line, customerId: names[i]?.[2] ?? '' }));
         const result = reconciliationCsv(lines);
@@ -168,7 +168,11 @@ describe('reconciliation CSV', () => {
 
 describe('invoice and overview CSV', () => {
   it('given invoice lines, then one record per partner, month and currency', () => {
-    const lines = project(invoice, [...onboarded(), usage({ unitPrice: 0.1 }), usage({ unitPrice: 0.2 })]);
+    const lines = project(invoice, [
+      ...onboarded(),
+      usageRecorded({ unitPrice: 0.1 }),
+      usageRecorded({ unitPrice: 0.2 }),
+    ]);
     expect(readCsv(written(invoiceCsv(lines)))).toEqual([
       ['PartnerId', 'Month', 'LineItem', 'Currency', 'Total'],
       ['p1', '2024-01', 'Microsoft Azure', 'EUR', '0.3'],
@@ -178,10 +182,10 @@ describe('invoice and overview CSV', () => {
   it('given an overview, then one record per subscription, and one with empty subscription columns for a partner without any', () => {
     const view = project(overview, [
       ...onboarded(),
-      purchase('s2', 't-p1'),
-      reserve('s2', 'r1'),
-      cancel('s1'),
-      usage({ partnerId: 'p2' }),
+      purchased('s2', 't-p1'),
+      reserved('s2', 'r1'),
+      cancelled('s1'),
+      usageRecorded({ partnerId: 'p2' }),
     ]);
     expect(readCsv(written(overviewCsv(view)))).toEqual([
       ['PartnerId', 'SharedTenantId', 'SubscriptionId', 'Status', 'Reservations', 'Deployments'],

@@ -1,16 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { invoice, project, reconciliation } from 'apss-domain';
-import { add, amount, onboarded, plain, times, usage } from './fixtures.js';
+import { amount, onboarded, usageRecorded } from '../builders.js';
+import { add, plain, times } from './money.js';
 
 const invoiceTotal = (...lines: { quantity: number; unitPrice: number }[]) => {
-  const view = project(invoice, [...onboarded(), ...lines.map((line) => usage(line))]);
+  const view = project(invoice, [...onboarded(), ...lines.map((line) => usageRecorded(line))]);
   expect(view).toHaveLength(1);
   return view[0]?.total;
 };
 
 const lineTotal = (quantity: number, unitPrice: number) =>
-  project(reconciliation, [...onboarded(), usage({ quantity, unitPrice })])[0]?.total;
+  project(reconciliation, [...onboarded(), usageRecorded({ quantity, unitPrice })])[0]?.total;
 
 describe('exact money: totals are decimal strings, never binary floating point', () => {
   it('given lines of 0.1 and 0.2, when invoiced, then the month total is "0.3"', () => {

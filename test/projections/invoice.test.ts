@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { invoice, project } from 'apss-domain';
-import { cancel, migrate, onboarded, purchase, usage } from './fixtures.js';
+import { cancelled, migrated, onboarded, purchased, usageRecorded } from '../builders.js';
 
 describe('invoice: the "Microsoft Azure" line item per partner, month (UTC) and currency', () => {
   it('given no events, then there are no invoice lines', () => {
@@ -11,9 +11,9 @@ describe('invoice: the "Microsoft Azure" line item per partner, month (UTC) and 
   it('given usage on the last day of January and the first of February, then they fall in two months', () => {
     const view = project(invoice, [
       ...onboarded(),
-      usage({ usageDate: '2024-01-31', unitPrice: 2 }),
-      usage({ usageDate: '2024-02-01', unitPrice: 3 }),
-      usage({ usageDate: '2024-01-01', unitPrice: 5 }),
+      usageRecorded({ usageDate: '2024-01-31', unitPrice: 2 }),
+      usageRecorded({ usageDate: '2024-02-01', unitPrice: 3 }),
+      usageRecorded({ usageDate: '2024-01-01', unitPrice: 5 }),
     ]);
     expect(view).toEqual([
       { partnerId: 'p1', month: '2024-01', lineItem: 'Microsoft Azure', currency: 'EUR', total: '7' },
@@ -24,7 +24,7 @@ describe('invoice: the "Microsoft Azure" line item per partner, month (UTC) and 
   it('given usage dated 31 January but recorded on 1 February (UTC), then it is January consumption', () => {
     const view = project(invoice, [
       ...onboarded(),
-      usage({ usageDate: '2024-01-31', at: '2024-01-31T23:30:00-02:00' }),
+      usageRecorded({ usageDate: '2024-01-31', at: '2024-01-31T23:30:00-02:00' }),
     ]);
     expect(view.map((line) => line.month)).toEqual(['2024-01']);
   });
@@ -32,8 +32,8 @@ describe('invoice: the "Microsoft Azure" line item per partner, month (UTC) and 
   it('given usage across a year end, then December and January are separate months', () => {
     const view = project(invoice, [
       ...onboarded(),
-      usage({ usageDate: '2023-12-31' }),
-      usage({ usageDate: '2024-01-01' }),
+      usageRecorded({ usageDate: '2023-12-31' }),
+      usageRecorded({ usageDate: '2024-01-01' }),
     ]);
     expect(view.map((line) => line.month)).toEqual(['2023-12', '2024-01']);
   });
@@ -41,9 +41,9 @@ describe('invoice: the "Microsoft Azure" line item per partner, month (UTC) and 
   it('given EUR and USD usage in one month, then each currency has its own line and they never add up', () => {
     const view = project(invoice, [
       ...onboarded(),
-      usage({ currency: 'USD', quantity: 0.1, unitPrice: 1 }),
-      usage({ currency: 'EUR', quantity: 0.2, unitPrice: 1 }),
-      usage({ currency: 'USD', quantity: 0.2, unitPrice: 1 }),
+      usageRecorded({ currency: 'USD', quantity: 0.1, unitPrice: 1 }),
+      usageRecorded({ currency: 'EUR', quantity: 0.2, unitPrice: 1 }),
+      usageRecorded({ currency: 'USD', quantity: 0.2, unitPrice: 1 }),
     ]);
     expect(view.map(({ currency, total }) => [currency, total])).toEqual([
       ['EUR', '0.2'],
@@ -55,10 +55,10 @@ describe('invoice: the "Microsoft Azure" line item per partner, month (UTC) and 
     const view = project(invoice, [
       ...onboarded('p2'),
       ...onboarded('p1'),
-      usage({ partnerId: 'p2', usageDate: '2024-02-03', unitPrice: 4 }),
-      usage({ partnerId: 'p1', usageDate: '2024-02-03', unitPrice: 1 }),
-      usage({ partnerId: 'p2', usageDate: '2024-01-03', currency: 'USD', unitPrice: 2 }),
-      usage({ partnerId: 'p2', usageDate: '2024-01-03', unitPrice: 8 }),
+      usageRecorded({ partnerId: 'p2', usageDate: '2024-02-03', unitPrice: 4 }),
+      usageRecorded({ partnerId: 'p1', usageDate: '2024-02-03', unitPrice: 1 }),
+      usageRecorded({ partnerId: 'p2', usageDate: '2024-01-03', currency: 'USD', unitPrice: 2 }),
+      usageRecorded({ partnerId: 'p2', usageDate: '2024-01-03', unitPrice: 8 }),
     ]);
     expect(
       view.map(({ partnerId, month, currency, total }) => `${partnerId} ${month} ${currency} ${total}`),
@@ -68,9 +68,9 @@ describe('invoice: the "Microsoft Azure" line item per partner, month (UTC) and 
   it('given usage of a subscription before and on the day it was cancelled, then it is all billed', () => {
     const view = project(invoice, [
       ...onboarded(),
-      usage({ usageDate: '2024-01-10', unitPrice: 1 }),
-      cancel('s1', { at: '2024-01-20T12:00:00Z' }),
-      usage({ usageDate: '2024-01-20', unitPrice: 2, at: '2024-01-21T01:00:00Z' }),
+      usageRecorded({ usageDate: '2024-01-10', unitPrice: 1 }),
+      cancelled('s1', { at: '2024-01-20T12:00:00Z' }),
+      usageRecorded({ usageDate: '2024-01-20', unitPrice: 2, at: '2024-01-21T01:00:00Z' }),
     ]);
     expect(view).toMatchObject([{ month: '2024-01', total: '3' }]);
   });
@@ -78,10 +78,10 @@ describe('invoice: the "Microsoft Azure" line item per partner, month (UTC) and 
   it('given usage of a subscription migrated to Web Direct, then the usage before the migration stays billed', () => {
     const view = project(invoice, [
       ...onboarded(),
-      purchase('s2', 't-p1'),
-      usage({ subscriptionId: 's1', unitPrice: 1.5 }),
-      migrate('s1'),
-      usage({ subscriptionId: 's2', unitPrice: 2.25 }),
+      purchased('s2', 't-p1'),
+      usageRecorded({ subscriptionId: 's1', unitPrice: 1.5 }),
+      migrated('s1'),
+      usageRecorded({ subscriptionId: 's2', unitPrice: 2.25 }),
     ]);
     expect(view).toMatchObject([{ month: '2024-01', total: '3.75' }]);
   });
@@ -90,9 +90,9 @@ describe('invoice: the "Microsoft Azure" line item per partner, month (UTC) and 
     const view = project(invoice, [
       ...onboarded(),
       ...onboarded('p2'),
-      usage({ usageId: 'dup', unitPrice: 1 }),
-      usage({ usageId: 'dup', unitPrice: 100 }),
-      usage({ usageId: 'dup', unitPrice: 7, partnerId: 'p2' }),
+      usageRecorded({ usageId: 'dup', unitPrice: 1 }),
+      usageRecorded({ usageId: 'dup', unitPrice: 100 }),
+      usageRecorded({ usageId: 'dup', unitPrice: 7, partnerId: 'p2' }),
     ]);
     expect(view.map(({ partnerId, total }) => [partnerId, total])).toEqual([
       ['p1', '1'],
@@ -101,6 +101,8 @@ describe('invoice: the "Microsoft Azure" line item per partner, month (UTC) and 
   });
 
   it('given usage with zero quantity, then its month has a line with total "0"', () => {
-    expect(project(invoice, [...onboarded(), usage({ quantity: 0 })])).toMatchObject([{ total: '0' }]);
+    expect(project(invoice, [...onboarded(), usageRecorded({ quantity: 0 })])).toMatchObject([
+      { total: '0' },
+    ]);
   });
 });

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { overview, project } from 'apss-domain';
 import {
-  cancel,
-  deploy,
-  migrate,
+  cancelled,
+  deployed,
+  migrated,
   onboarded,
-  provision,
-  purchase,
-  reserve,
-  tenant,
-  usage,
-} from './fixtures.js';
+  provisioned,
+  purchased,
+  reserved,
+  tenantCreated,
+  usageRecorded,
+} from '../builders.js';
 
 describe('overview: per partner, its shared tenant and APSS subscriptions', () => {
   it('given no events, then the overview is empty', () => {
@@ -20,10 +20,10 @@ describe('overview: per partner, its shared tenant and APSS subscriptions', () =
   it('given subscriptions that are active, cancelled and migrated, then each shows its status, in purchase order', () => {
     const view = project(overview, [
       ...onboarded(),
-      purchase('s2', 't-p1'),
-      purchase('s3', 't-p1'),
-      cancel('s2'),
-      migrate('s3'),
+      purchased('s2', 't-p1'),
+      purchased('s3', 't-p1'),
+      cancelled('s2'),
+      migrated('s3'),
     ]);
     expect(view.get('p1')).toEqual({
       partnerId: 'p1',
@@ -39,12 +39,12 @@ describe('overview: per partner, its shared tenant and APSS subscriptions', () =
   it('given reservations and deployments, then each subscription counts its own (a repeated id once)', () => {
     const view = project(overview, [
       ...onboarded(),
-      purchase('s2', 't-p1'),
-      reserve('s1', 'r1'),
-      reserve('s1', 'r2'),
-      reserve('s2', 'r1'),
-      deploy('s2', 'd1'),
-      reserve('s2', 'r3'),
+      purchased('s2', 't-p1'),
+      reserved('s1', 'r1'),
+      reserved('s1', 'r2'),
+      reserved('s2', 'r1'),
+      deployed('s2', 'd1'),
+      reserved('s2', 'r3'),
     ]);
     expect(view.get('p1')?.subscriptions).toEqual([
       { subscriptionId: 's1', status: 'active', reservations: 2, deployments: 0 },
@@ -53,16 +53,16 @@ describe('overview: per partner, its shared tenant and APSS subscriptions', () =
   });
 
   it('given a migrated subscription is later cancelled (an inadmissible log), then it stays migrated, as in evolve', () => {
-    const view = project(overview, [...onboarded(), migrate('s1'), cancel('s1')]);
+    const view = project(overview, [...onboarded(), migrated('s1'), cancelled('s1')]);
     expect(view.get('p1')?.subscriptions[0]?.status).toBe('migrated');
   });
 
   it('given several partners, then they are listed in the order they first appear', () => {
     const view = project(overview, [
-      provision('o365', 'svc1', { partnerId: 'p3' }),
+      provisioned('o365', 'svc1', { partnerId: 'p3' }),
       ...onboarded('p1'),
-      usage({ partnerId: 'p2' }),
-      tenant('t-p3', { partnerId: 'p3' }),
+      usageRecorded({ partnerId: 'p2' }),
+      tenantCreated('t-p3', { partnerId: 'p3' }),
     ]);
     expect([...view.keys()]).toEqual(['p3', 'p1', 'p2']);
     expect(view.get('p3')).toEqual({ partnerId: 'p3', sharedTenantId: 't-p3', subscriptions: [] });

@@ -9,7 +9,8 @@ import {
   type DomainEvent,
   type Projection,
 } from 'apss-domain';
-import { add, anyLog, plain, times } from './fixtures.js';
+import { anyLog } from '../builders.js';
+import { add, plain, times } from './money.js';
 
 const views = { reconciliation, invoice, overview } as Record<string, Projection<unknown>>;
 const named = Object.entries(views);

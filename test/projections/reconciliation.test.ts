@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { project, reconciliation } from 'apss-domain';
-import { cancel, migrate, onboarded, tenant, usage } from './fixtures.js';
+import { cancelled, migrated, onboarded, tenantCreated, usageRecorded } from '../builders.js';
 
 describe('reconciliation: one line per usage record, for the shared tenant', () => {
   it('given a usage record, then its line carries every field, the shared tenant as customer and the exact total', () => {
@@ -13,7 +13,7 @@ describe('reconciliation: one line per usage record, for the shared tenant', () 
       unitPrice: 0.2,
       currency: 'USD',
     };
-    const view = project(reconciliation, [...onboarded(), usage(recorded)]);
+    const view = project(reconciliation, [...onboarded(), usageRecorded(recorded)]);
     expect(view).toEqual([
       { partnerId: 'p1', customerId: 't-p1', subscriptionId: 's1', ...recorded, total: '0.02' },
     ]);
@@ -22,10 +22,10 @@ describe('reconciliation: one line per usage record, for the shared tenant', () 
   it('given partners interleaved in one log, then lines keep the log order and each names its own tenant', () => {
     const view = project(reconciliation, [
       ...onboarded('p1'),
-      usage({ partnerId: 'p1', usageId: 'a' }),
+      usageRecorded({ partnerId: 'p1', usageId: 'a' }),
       ...onboarded('p2'),
-      usage({ partnerId: 'p2', usageId: 'b' }),
-      usage({ partnerId: 'p1', usageId: 'c' }),
+      usageRecorded({ partnerId: 'p2', usageId: 'b' }),
+      usageRecorded({ partnerId: 'p1', usageId: 'c' }),
     ]);
     expect(view.map((line) => `${line.partnerId}/${line.customerId}/${line.usageId}`)).toEqual([
       'p1/t-p1/a',
@@ -37,12 +37,12 @@ describe('reconciliation: one line per usage record, for the shared tenant', () 
   it('given usage of cancelled and migrated subscriptions, then their lines are listed like any other', () => {
     const view = project(reconciliation, [
       ...onboarded(),
-      usage({ usageId: 'before' }),
-      cancel('s1'),
-      usage({ usageId: 'on-the-day' }),
+      usageRecorded({ usageId: 'before' }),
+      cancelled('s1'),
+      usageRecorded({ usageId: 'on-the-day' }),
       ...onboarded('p2'),
-      migrate('s1', { partnerId: 'p2' }),
-      usage({ partnerId: 'p2', usageId: 'after-migration' }),
+      migrated('s1', { partnerId: 'p2' }),
+      usageRecorded({ partnerId: 'p2', usageId: 'after-migration' }),
     ]);
     expect(view.map((line) => line.usageId)).toEqual(['before', 'on-the-day', 'after-migration']);
   });
@@ -50,17 +50,17 @@ describe('reconciliation: one line per usage record, for the shared tenant', () 
   it('given the same usage id twice for one partner, then only the first record is a line', () => {
     const view = project(reconciliation, [
       ...onboarded(),
-      usage({ usageId: 'x', quantity: 1 }),
-      usage({ usageId: 'x', quantity: 2 }),
+      usageRecorded({ usageId: 'x', quantity: 1 }),
+      usageRecorded({ usageId: 'x', quantity: 2 }),
     ]);
     expect(view.map((line) => line.quantity)).toEqual([1]);
   });
 
   it('given usage logged before any shared tenant (an inadmissible log), then its customer is empty', () => {
     const view = project(reconciliation, [
-      usage({ usageId: 'early' }),
-      tenant('t9'),
-      usage({ usageId: 'late' }),
+      usageRecorded({ usageId: 'early' }),
+      tenantCreated('t9'),
+      usageRecorded({ usageId: 'late' }),
     ]);
     expect(view.map((line) => [line.usageId, line.customerId])).toEqual([
       ['early', ''],
@@ -69,7 +69,7 @@ describe('reconciliation: one line per usage record, for the shared tenant', () 
   });
 
   it('given a second SharedTenantCreated (an inadmissible log), then the first tenant stays the customer', () => {
-    const view = project(reconciliation, [...onboarded(), tenant('t-other'), usage()]);
+    const view = project(reconciliation, [...onboarded(), tenantCreated('t-other'), usageRecorded()]);
     expect(view[0]?.customerId).toBe('t-p1');
   });
 });

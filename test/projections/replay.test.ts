@@ -3,15 +3,27 @@ import { describe, expect, it } from 'vitest';
 import { invoice, overview, project, reconciliation, reconciliationCsv } from 'apss-domain';
 // The CLI's replay step is not part of the library's surface; its module is the only way in.
 import { decodeReplayOptions, replayRecords, type ReplayOptions } from '../../src/cli/replay.js';
-import { cancel, onboarded, purchase, reserve, usage } from './fixtures.js';
+import { cancelled, onboarded, purchased, reserved, usageRecorded } from '../builders.js';
 
 const log = [
   ...onboarded(),
-  purchase('s2', 't-p1', { at: '2024-01-05T08:00:00Z' }),
-  reserve('s2', 'r1', { at: '2024-01-05T08:10:00Z' }),
-  usage({ usageId: 'u-a', usageDate: '2024-01-31', quantity: 0.1, unitPrice: 1, at: '2024-02-01T06:00:00Z' }),
-  usage({ usageId: 'u-b', usageDate: '2024-02-01', quantity: 0.2, unitPrice: 1, at: '2024-02-02T06:00:00Z' }),
-  cancel('s1', { at: '2024-02-03T00:00:00Z' }),
+  purchased('s2', 't-p1', { at: '2024-01-05T08:00:00Z' }),
+  reserved('s2', 'r1', { at: '2024-01-05T08:10:00Z' }),
+  usageRecorded({
+    usageId: 'u-a',
+    usageDate: '2024-01-31',
+    quantity: 0.1,
+    unitPrice: 1,
+    at: '2024-02-01T06:00:00Z',
+  }),
+  usageRecorded({
+    usageId: 'u-b',
+    usageDate: '2024-02-01',
+    quantity: 0.2,
+    unitPrice: 1,
+    at: '2024-02-02T06:00:00Z',
+  }),
+  cancelled('s1', { at: '2024-02-03T00:00:00Z' }),
 ];
 const records: unknown[] = [
   ...log.map((event) => JSON.parse(JSON.stringify(event)) as unknown),

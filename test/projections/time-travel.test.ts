@@ -1,14 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { asOf, invoice, overview, project, projectAsOf, reconciliation, type DomainEvent } from 'apss-domain';
-import { cancel, purchase, tenant, usage } from './fixtures.js';
+import { cancelled, purchased, tenantCreated, usageRecorded } from '../builders.js';
 
 const log: DomainEvent[] = [
-  tenant('t1', { at: '2024-01-31T10:00:00Z' }),
-  purchase('s1', 't1', { at: '2024-01-31T10:00:00Z' }),
-  usage({ usageId: 'jan', usageDate: '2024-01-31', unitPrice: 1, at: '2024-01-31T23:00:00Z' }),
-  cancel('s1', { at: '2024-02-01T09:00:00Z' }),
-  usage({ usageId: 'feb', usageDate: '2024-02-01', unitPrice: 2, at: '2024-02-01T09:00:00Z' }),
+  tenantCreated('t1', { at: '2024-01-31T10:00:00Z' }),
+  purchased('s1', 't1', { at: '2024-01-31T10:00:00Z' }),
+  usageRecorded({ usageId: 'jan', usageDate: '2024-01-31', unitPrice: 1, at: '2024-01-31T23:00:00Z' }),
+  cancelled('s1', { at: '2024-02-01T09:00:00Z' }),
+  usageRecorded({ usageId: 'feb', usageDate: '2024-02-01', unitPrice: 2, at: '2024-02-01T09:00:00Z' }),
 ];
 
 const usageIdsAsOf = (instant: string) =>

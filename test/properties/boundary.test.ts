@@ -15,7 +15,7 @@ import {
   type DomainEvent,
 } from 'apss-domain';
 import { preview } from '../../src/lib/codec.js';
-import { createTenant, history, purchase } from '../domain/fixtures.js';
+import { createTenant, history, purchase } from '../builders.js';
 
 // Issue #10, items 5 to 8: values from outside that made the boundary functions throw, reject, crash
 // the process or apply what is not an event.

@@ -8,14 +8,7 @@ import {
   type ExpectedVersion,
   type StoredEvent,
 } from 'apss-domain';
-import {
-  collect,
-  minute,
-  subscriptionPurchased,
-  tenantCreated,
-  usageEvents,
-  usageRecorded,
-} from './fixtures.js';
+import { collect, minute, purchased, tenantCreated, usageEvents, usageRecorded } from '../builders.js';
 
 export type ContractOptions = {
   /** An empty store, new for each test. */
@@ -49,7 +42,10 @@ export function eventStoreContract(name: string, { open, pageSize = 3, runs = 40
     describe('expected versions', () => {
       it('no_stream on a new stream: its events get positions 1..n and the version is n', async () => {
         const store = await open();
-        const events = [tenantCreated('p1'), subscriptionPurchased('p1', 'sub-1')];
+        const events = [
+          tenantCreated('tenant-1', { partnerId: 'p1', at: minute(0) }),
+          purchased('sub-1', 'tenant-1', { partnerId: 'p1', at: minute(1) }),
+        ];
         expect(await store.appendToStream('partner-p1', events, { expectedVersion: 'no_stream' })).toEqual({
           nextVersion: 2,
         });
@@ -63,18 +59,26 @@ export function eventStoreContract(name: string, { open, pageSize = 3, runs = 40
 
       it('version 0 means the same as no_stream', async () => {
         const store = await open();
-        await store.appendToStream('s', [tenantCreated('p1')], { expectedVersion: 0 });
+        await store.appendToStream('s', [tenantCreated('tenant-1', { partnerId: 'p1', at: minute(0) })], {
+          expectedVersion: 0,
+        });
         await expect(
-          store.appendToStream('s', [tenantCreated('p1')], { expectedVersion: 0 }),
+          store.appendToStream('s', [tenantCreated('tenant-1', { partnerId: 'p1', at: minute(0) })], {
+            expectedVersion: 0,
+          }),
         ).rejects.toThrow(ConcurrencyError);
         expect(await collect(store.readStream('s'))).toHaveLength(1);
       });
 
       it('no_stream on a stream with events is a ConcurrencyError and writes nothing', async () => {
         const store = await open();
-        await store.appendToStream('s', [tenantCreated('p1')], { expectedVersion: 'no_stream' });
+        await store.appendToStream('s', [tenantCreated('tenant-1', { partnerId: 'p1', at: minute(0) })], {
+          expectedVersion: 'no_stream',
+        });
         const error = await appendRejection(
-          store.appendToStream('s', [subscriptionPurchased('p1', 'sub-2')], { expectedVersion: 'no_stream' }),
+          store.appendToStream('s', [purchased('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(1) })], {
+            expectedVersion: 'no_stream',
+          }),
         );
         expect(error).toBeInstanceOf(ConcurrencyError);
         expect(error).toMatchObject({ streamId: 's', expectedVersion: 'no_stream', actualVersion: 1 });
@@ -165,9 +169,15 @@ export function eventStoreContract(name: string, { open, pageSize = 3, runs = 40
     describe('ordering', () => {
       it('the log reads in append order across streams, global positions strictly increasing', async () => {
         const store = await open();
-        await store.appendToStream('a', [tenantCreated('pa')], { expectedVersion: 'no_stream' });
+        await store.appendToStream('a', [tenantCreated('tenant-1', { partnerId: 'pa', at: minute(0) })], {
+          expectedVersion: 'no_stream',
+        });
         await store.appendToStream('b', usageEvents('pb', 2), { expectedVersion: 'no_stream' });
-        await store.appendToStream('a', [subscriptionPurchased('pa', 'sub-1')], { expectedVersion: 1 });
+        await store.appendToStream(
+          'a',
+          [purchased('sub-1', 'tenant-1', { partnerId: 'pa', at: minute(1) })],
+          { expectedVersion: 1 },
+        );
         const all = await collect(store.readAll());
         expect(all.map((s) => [s.streamId, s.streamPosition])).toEqual([
           ['a', 1],
@@ -186,8 +196,14 @@ export function eventStoreContract(name: string, { open, pageSize = 3, runs = 40
         const store = await open();
         const streamId = `partner-o'brien\\"; DROP TABLE events; --`;
         const events = [
-          tenantCreated(`o'brien\\`, `t'); DELETE FROM x; --`),
-          usageRecorded(`o'brien\\`, `$1 '' \\' ü 😀`, 'u1'),
+          tenantCreated(`t'); DELETE FROM x; --`, { partnerId: `o'brien\\`, at: minute(0) }),
+          usageRecorded({
+            partnerId: `o'brien\\`,
+            subscriptionId: `$1 '' \\' ü 😀`,
+            usageId: 'u1',
+            at: minute(2),
+            usageDate: '2020-01-01',
+          }),
         ];
         await store.appendToStream(streamId, events, { expectedVersion: 'no_stream' });
         expect((await collect(store.readStream(streamId))).map((s) => s.event)).toEqual(events);
@@ -292,11 +308,30 @@ export function eventStoreContract(name: string, { open, pageSize = 3, runs = 40
       it('an append of a malformed event is refused naming the event and its fields, and writes nothing', async () => {
         const store = await open();
         const bad = {
-          ...usageRecorded('p1', 'sub-1', 'u1'),
+          ...usageRecorded({
+            partnerId: 'p1',
+            subscriptionId: 'sub-1',
+            usageId: 'u1',
+            at: minute(2),
+            usageDate: '2020-01-01',
+          }),
           data: { partnerId: 'p1' },
         } as unknown as DomainEvent;
         const error = await refusal(
-          store.appendToStream('s', [usageRecorded('p1', 'sub-1', 'u0'), bad], { expectedVersion: 'any' }),
+          store.appendToStream(
+            's',
+            [
+              usageRecorded({
+                partnerId: 'p1',
+                subscriptionId: 'sub-1',
+                usageId: 'u0',
+                at: minute(2),
+                usageDate: '2020-01-01',
+              }),
+              bad,
+            ],
+            { expectedVersion: 'any' },
+          ),
         );
         expect(error.details).toContain('events.1.data.usageId');
         expect(error.message).toMatch(
@@ -353,7 +388,13 @@ export function eventStoreContract(name: string, { open, pageSize = 3, runs = 40
               const expectedVersion: ExpectedVersion =
                 how === 'exact' ? current.length : how === 'stale' ? current.length + 1 : how;
               const events = Array.from({ length: count }, () =>
-                usageRecorded(`p${stream}`, 'sub-1', `u${++serial}`, minute(serial)),
+                usageRecorded({
+                  partnerId: `p${stream}`,
+                  subscriptionId: 'sub-1',
+                  usageId: `u${++serial}`,
+                  at: minute(serial),
+                  usageDate: '2020-01-01',
+                }),
               );
               const outcome = await appendRejection(
                 store.appendToStream(`s${stream}`, events, { expectedVersion }),

@@ -13,16 +13,16 @@ import {
   type ReadStreamOptions,
 } from 'apss-domain';
 import {
-  admin,
+  actorOf,
   collect,
-  createSharedTenant,
+  createTenant,
   minute,
-  purchaseApss,
-  recordUsage,
-  subscriptionPurchased,
+  purchase,
+  purchased,
   tenantCreated,
+  usage,
   usageEvents,
-} from './fixtures.js';
+} from '../builders.js';
 
 /** A store that runs `before` ahead of each append (another writer racing this one) and counts reads. */
 class Instrumented implements EventStore {
@@ -53,16 +53,22 @@ const streamEvents = async (store: EventStore, streamId: string): Promise<Domain
 describe('handleCommand decides against the partner stream and appends', () => {
   it('given no events, when creating the shared tenant, then both events are recorded in partner-<id>', async () => {
     const store = new InMemoryEventStore();
-    const result = await handleCommand(store, createSharedTenant('p1'));
-    const expected = handle([], createSharedTenant('p1'));
+    const result = await handleCommand(
+      store,
+      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+    );
+    const expected = handle([], createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
     expect(result).toEqual(E.right({ events: E.isRight(expected) ? expected.right : [], nextVersion: 2 }));
     expect(await streamEvents(store, 'partner-p1')).toEqual(E.isRight(expected) ? expected.right : []);
   });
 
   it('given a shared tenant, when creating another, then TENANT_ALREADY_EXISTS comes back as a value and nothing is written', async () => {
     const store = new InMemoryEventStore();
-    await handleCommand(store, createSharedTenant('p1'));
-    const again = await handleCommand(store, createSharedTenant('p1', 'tenant-2', 'sub-2'));
+    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
+    const again = await handleCommand(
+      store,
+      createTenant('tenant-2', 'sub-2', { partnerId: 'p1', at: minute(10) }),
+    );
     expect(E.isLeft(again) && again.left.code).toBe('TENANT_ALREADY_EXISTS');
     expect(await collect(store.readAll())).toHaveLength(2);
   });
@@ -83,7 +89,10 @@ describe('handleCommand decides against the partner stream and appends', () => {
 
   it('given a partner id that no store can keep as a stream name, then INVALID_COMMAND names data.partnerId', async () => {
     const store = new InMemoryEventStore();
-    const result = await handleCommand(store, createSharedTenant('p\ud800'));
+    const result = await handleCommand(
+      store,
+      createTenant('tenant-1', 'sub-1', { partnerId: 'p\ud800', at: minute(10) }),
+    );
     expect(E.isLeft(result) && result.left).toMatchObject({
       code: 'INVALID_COMMAND',
       details: ['data.partnerId'],
@@ -93,7 +102,7 @@ describe('handleCommand decides against the partner stream and appends', () => {
   it('decides by the rules it is given: rules2023 refuses a GlobalAdmin', async () => {
     const store = new InMemoryEventStore();
     const command = {
-      ...createSharedTenant('p1'),
+      ...createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
       metadata: { actor: { id: 'g', role: 'GlobalAdmin' }, at: minute(1) },
     };
     const result = await handleCommand(store, command, { rules: rules2023 });
@@ -110,7 +119,11 @@ describe('handleCommand decides against the partner stream and appends', () => {
     [{ colour: 'blue' }, 'options.colour'],
   ])('refuses bad options %j as INVALID_COMMAND naming %s', async (options, field) => {
     const store = new InMemoryEventStore();
-    const result = await handleCommand(store, createSharedTenant('p1'), options as never);
+    const result = await handleCommand(
+      store,
+      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+      options as never,
+    );
     expect(E.isLeft(result) && result.left).toMatchObject({ code: 'INVALID_COMMAND', details: [field] });
     expect(await collect(store.readAll())).toEqual([]);
   });
@@ -124,7 +137,10 @@ describe('handleCommand decides against the partner stream and appends', () => {
         async (command, options) => {
           const result = await handleCommand(store, command, options as never);
           expect(E.isLeft(result) || E.isRight(result)).toBe(true);
-          const bogus = await handleCommand(command as never, createSharedTenant('p1'));
+          const bogus = await handleCommand(
+            command as never,
+            createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+          );
           expect(E.isLeft(bogus) && bogus.left.code).toBe('INVALID_COMMAND');
         },
       ),
@@ -141,13 +157,20 @@ describe('handleCommand under concurrency', () => {
       if (attempt === 1)
         await inner.appendToStream(
           'partner-p1',
-          [tenantCreated('p1', 'theirs'), subscriptionPurchased('p1', 'sub-9', minute(0), 'theirs')],
+          [
+            tenantCreated('theirs', { partnerId: 'p1', at: minute(0) }),
+            purchased('sub-9', 'theirs', { partnerId: 'p1', at: minute(0) }),
+          ],
           {
             expectedVersion: 'no_stream',
           },
         );
     });
-    const result = await handleCommand(store, createSharedTenant('p1'), { cache: false });
+    const result = await handleCommand(
+      store,
+      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+      { cache: false },
+    );
     expect(E.isLeft(result) && result.left.code).toBe('TENANT_ALREADY_EXISTS');
     expect(store.appends).toBe(1);
     expect((await streamEvents(inner, 'partner-p1')).map((e) => e.data)).toEqual([
@@ -158,11 +181,15 @@ describe('handleCommand under concurrency', () => {
 
   it('when another writer purchased meanwhile, then our purchase is retried on top of theirs and both are kept', async () => {
     const inner = new InMemoryEventStore();
-    await handleCommand(inner, createSharedTenant('p1'));
+    await handleCommand(inner, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
     const store = new Instrumented(inner, async (attempt) => {
-      if (attempt === 1) await handleCommand(inner, purchaseApss('p1', 'sub-theirs'));
+      if (attempt === 1)
+        await handleCommand(inner, purchase('sub-theirs', 'tenant-1', { partnerId: 'p1', at: minute(20) }));
     });
-    const result = await handleCommand(store, purchaseApss('p1', 'sub-ours'));
+    const result = await handleCommand(
+      store,
+      purchase('sub-ours', 'tenant-1', { partnerId: 'p1', at: minute(20) }),
+    );
     expect(E.isRight(result) && result.right.nextVersion).toBe(4);
     expect(store.appends).toBe(2);
     const ids = (await streamEvents(inner, 'partner-p1')).map(
@@ -180,9 +207,11 @@ describe('handleCommand under concurrency', () => {
         expectedVersion: 'any',
       });
     });
-    await expect(handleCommand(store, createSharedTenant('p1'), { retries: 2 })).rejects.toBeInstanceOf(
-      ConcurrencyError,
-    );
+    await expect(
+      handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+        retries: 2,
+      }),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
     expect(store.appends).toBe(3);
     expect((await streamEvents(inner, 'partner-p1')).map((e) => e.type)).toEqual(
       Array(3).fill('UsageRecorded'),
@@ -192,20 +221,28 @@ describe('handleCommand under concurrency', () => {
   it('with retries: 0, the first conflict rejects', async () => {
     const inner = new InMemoryEventStore();
     const store = new Instrumented(inner, async () => {
-      await inner.appendToStream('partner-p1', [tenantCreated('p1')], { expectedVersion: 'any' });
+      await inner.appendToStream(
+        'partner-p1',
+        [tenantCreated('tenant-1', { partnerId: 'p1', at: minute(0) })],
+        { expectedVersion: 'any' },
+      );
     });
-    await expect(handleCommand(store, createSharedTenant('p1'), { retries: 0 })).rejects.toThrow(
-      'stream partner-p1 is at version 1, expected version 0',
-    );
+    await expect(
+      handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+        retries: 0,
+      }),
+    ).rejects.toThrow('stream partner-p1 is at version 1, expected version 0');
     expect(store.appends).toBe(1);
   });
 
   it('many concurrent purchases on one partner in one process all land, none lost', async () => {
     const store = new InMemoryEventStore();
-    await handleCommand(store, createSharedTenant('p1'));
+    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        handleCommand(store, purchaseApss('p1', `s${i}`), { retries: 50 }),
+        handleCommand(store, purchase(`s${i}`, 'tenant-1', { partnerId: 'p1', at: minute(20) }), {
+          retries: 50,
+        }),
       ),
     );
     expect(results.every(E.isRight)).toBe(true);
@@ -217,7 +254,9 @@ describe('handleCommand under concurrency', () => {
     const store = new Instrumented(new InMemoryEventStore(), async () => {
       throw new Error('connection refused');
     });
-    await expect(handleCommand(store, createSharedTenant('p1'))).rejects.toThrow('connection refused');
+    await expect(
+      handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) })),
+    ).rejects.toThrow('connection refused');
     expect(store.appends).toBe(1);
   });
 });
@@ -225,16 +264,24 @@ describe('handleCommand under concurrency', () => {
 describe('handleCommand with its state cache', () => {
   it('reads only the events appended since the state it cached, including those of other writers', async () => {
     const inner = new InMemoryEventStore();
-    await handleCommand(inner, createSharedTenant('p1'), { cache: false });
+    await handleCommand(inner, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+      cache: false,
+    });
     await inner.appendToStream('partner-p1', usageEvents('p1', 50), { expectedVersion: 2 });
     const store = new Instrumented(inner);
     const cache = new StateCache();
-    await handleCommand(store, purchaseApss('p1', 'sub-2'), { cache });
+    await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
     expect(store.eventsRead).toBe(52);
-    await handleCommand(store, purchaseApss('p1', 'sub-3'), { cache });
+    await handleCommand(store, purchase('sub-3', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
     expect(store.eventsRead).toBe(52);
-    await handleCommand(inner, purchaseApss('p1', 'sub-4'), { cache: false });
-    const duplicate = await handleCommand(store, purchaseApss('p1', 'sub-4'), { cache });
+    await handleCommand(inner, purchase('sub-4', 'tenant-1', { partnerId: 'p1', at: minute(20) }), {
+      cache: false,
+    });
+    const duplicate = await handleCommand(
+      store,
+      purchase('sub-4', 'tenant-1', { partnerId: 'p1', at: minute(20) }),
+      { cache },
+    );
     expect(E.isLeft(duplicate) && duplicate.left.code).toBe('DUPLICATE_ID');
     expect(store.eventsRead).toBe(53);
   });
@@ -242,10 +289,12 @@ describe('handleCommand with its state cache', () => {
   it('uses one cache per store by default, and none with cache: false', async () => {
     const inner = new InMemoryEventStore();
     const store = new Instrumented(inner);
-    await handleCommand(store, createSharedTenant('p1'));
-    await handleCommand(store, purchaseApss('p1', 'sub-2'));
+    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
+    await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }));
     expect(store.eventsRead).toBe(0);
-    await handleCommand(store, purchaseApss('p1', 'sub-3'), { cache: false });
+    await handleCommand(store, purchase('sub-3', 'tenant-1', { partnerId: 'p1', at: minute(20) }), {
+      cache: false,
+    });
     expect(store.eventsRead).toBe(3);
   });
 
@@ -253,8 +302,14 @@ describe('handleCommand with its state cache', () => {
     const cache = new StateCache();
     const first = new InMemoryEventStore();
     const second = new InMemoryEventStore();
-    await handleCommand(first, createSharedTenant('p1'), { cache });
-    const result = await handleCommand(second, createSharedTenant('p1'), { cache });
+    await handleCommand(first, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+      cache,
+    });
+    const result = await handleCommand(
+      second,
+      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+      { cache },
+    );
     expect(E.isLeft(result) && result.left).toMatchObject({
       code: 'INVALID_COMMAND',
       details: ['options.cache'],
@@ -271,7 +326,11 @@ describe('handleCommand with its state cache', () => {
     };
     const cache = new StateCache();
     const versions: number[] = [];
-    for (const command of [createSharedTenant('p1'), purchaseApss('p1', 's2'), purchaseApss('p1', 's3')]) {
+    for (const command of [
+      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+      purchase('s2', 'tenant-1', { partnerId: 'p1', at: minute(20) }),
+      purchase('s3', 'tenant-1', { partnerId: 'p1', at: minute(20) }),
+    ]) {
       const result = await handleCommand(wholeStreams, command, { cache, retries: 0 });
       versions.push(E.isRight(result) ? result.right.nextVersion : -1);
     }
@@ -294,15 +353,15 @@ describe('handleCommand with its state cache', () => {
       .map(([partnerId, subscriptionId, kind, n]): Step => {
         const command =
           kind === 'create'
-            ? createSharedTenant(partnerId, 'tenant-1', subscriptionId)
+            ? createTenant('tenant-1', subscriptionId, { partnerId: partnerId, at: minute(10) })
             : kind === 'purchase'
-              ? purchaseApss(partnerId, subscriptionId)
+              ? purchase(subscriptionId, 'tenant-1', { partnerId: partnerId, at: minute(20) })
               : kind === 'usage'
-                ? recordUsage(partnerId, subscriptionId, `u${n}`)
+                ? usage(subscriptionId, '2020-01-01', `u${n}`, { partnerId: partnerId, at: minute(30) })
                 : {
                     type: 'CancelSubscription',
                     data: { partnerId, subscriptionId },
-                    metadata: { actor: admin, at: minute(40) },
+                    metadata: { actor: actorOf('AdminAgent', 'alice'), at: minute(40) },
                   };
         return { kind: 'command', command };
       }),
@@ -322,7 +381,10 @@ describe('handleCommand with its state cache', () => {
           const cache = new StateCache({ maxEvents });
           for (const step of steps) {
             if (step.kind === 'outside') {
-              const event = subscriptionPurchased(step.partnerId, step.subscriptionId, minute(5));
+              const event = purchased(step.subscriptionId, 'tenant-1', {
+                partnerId: step.partnerId,
+                at: minute(5),
+              });
               for (const store of [cached, plain])
                 await store.appendToStream(`partner-${step.partnerId}`, [event], { expectedVersion: 'any' });
               continue;

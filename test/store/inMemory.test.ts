@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from 'apss-domain';
 import { eventStoreContract } from './contract.js';
-import { collect, usageEvents } from './fixtures.js';
+import { collect, usageEvents } from '../builders.js';
 
 eventStoreContract('InMemoryEventStore', { open: async () => new InMemoryEventStore() });
 

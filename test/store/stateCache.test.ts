@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fold, initialState, StateCache, type PartnerState } from 'apss-domain';
-import { usageEvents } from './fixtures.js';
+import { usageEvents } from '../builders.js';
 
 const stateOf = (events: number): PartnerState => fold(usageEvents('p1', events), initialState);
 

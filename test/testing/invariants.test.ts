@@ -1,61 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRules, fold, initialState, type PartnerState } from 'apss-domain';
 import { brokenInvariants, invariants, invariantsFor } from 'apss-domain/testing';
-import { decodedEvent as event, reservationTerms, vmDay, type Channel, type Pricing } from '../fixtures.js';
+import {
+  cancelled,
+  deployed,
+  provisioned,
+  purchased,
+  reserved,
+  tenantCreated,
+  usageRecorded,
+} from '../builders.js';
 
 // Events written by hand, as a log could hold them whatever the rules say: fold applies them all.
-const tenantCreated = (tenantId: string, instant: string) =>
-  event('SharedTenantCreated', { tenantId }, instant);
-const purchased = (subscriptionId: string, tenantId: string, instant: string) =>
-  event(
-    'ApssSubscriptionPurchased',
-    { tenantId, subscriptionId, subscriptionName: 'Azure - Internal/Shared Services' },
-    instant,
-  );
-const cancelled = (subscriptionId: string, instant: string) =>
-  event('SubscriptionCancelled', { subscriptionId }, instant);
-const reserved = (reservationId: string, subscriptionId: string, instant: string) =>
-  event(
-    'ReservedInstancePurchased',
-    { subscriptionId, reservationId, ...reservationTerms, quantity: 1 },
-    instant,
-  );
-const deployed = (
-  deploymentId: string,
-  subscriptionId: string,
-  pricing: Pricing,
-  channel: Channel,
-  instant: string,
-) =>
-  event(
-    'MarketplaceOfferDeployed',
-    { subscriptionId, deploymentId, offerId: 'o1', publisherId: 'contoso', pricing, channel },
-    instant,
-  );
-const provisioned = (serviceId: string, tenantId: string, instant: string) =>
-  event('ServiceProvisioned', { tenantId, serviceId, product: 'Office365' }, instant);
-const used = (usageId: string, subscriptionId: string, usageDate: string, instant: string) =>
-  event(
-    'UsageRecorded',
-    { subscriptionId, usageId, usageDate, ...vmDay, quantity: 1, unitPrice: 0.1 },
-    instant,
-  );
-
 const opening = [
-  tenantCreated('t1', '2019-02-01T10:00:00.000Z'),
-  purchased('s1', 't1', '2019-02-01T10:00:00.000Z'),
+  tenantCreated('t1', { at: '2019-02-01T10:00:00.000Z' }),
+  purchased('s1', 't1', { at: '2019-02-01T10:00:00.000Z' }),
 ];
 
 /** A state that keeps every invariant: everything the rules allow, near every edge. */
 const allowed = fold([
   ...opening,
-  provisioned('svc1', 't2', '2019-02-01T11:00:00.000Z'),
-  reserved('r1', 's1', '2019-02-01T12:00:00.000Z'),
-  deployed('d1', 's1', 'byol', 'marketplace', '2019-02-28T23:59:59.999Z'),
-  deployed('d2', 's1', 'free', 'isv-direct', '2019-03-01T00:00:00.000Z'),
-  used('u1', 's1', '2019-02-01', '2019-03-01T00:00:00.000Z'),
-  cancelled('s1', '2019-03-02T00:00:00.000Z'),
-  used('u2', 's1', '2019-03-02', '2019-03-05T00:00:00.000Z'),
+  provisioned('t2', 'svc1', { at: '2019-02-01T11:00:00.000Z' }),
+  reserved('s1', 'r1', { at: '2019-02-01T12:00:00.000Z' }),
+  deployed('s1', 'd1', { at: '2019-02-28T23:59:59.999Z' }, { pricing: 'byol', channel: 'marketplace' }),
+  deployed('s1', 'd2', { at: '2019-03-01T00:00:00.000Z' }, { pricing: 'free', channel: 'isv-direct' }),
+  usageRecorded({
+    usageId: 'u1',
+    subscriptionId: 's1',
+    usageDate: '2019-02-01',
+    at: '2019-03-01T00:00:00.000Z',
+  }),
+  cancelled('s1', { at: '2019-03-02T00:00:00.000Z' }),
+  usageRecorded({
+    usageId: 'u2',
+    subscriptionId: 's1',
+    usageDate: '2019-03-02',
+    at: '2019-03-05T00:00:00.000Z',
+  }),
 ]);
 
 // For each invariant, states that break it and nothing else it could be confused with.
@@ -63,88 +44,121 @@ const breaking: Record<string, readonly [string, PartnerState][]> = {
   'one-shared-tenant': [
     [
       'a subscription in another tenant',
-      fold([...opening, purchased('s2', 't2', '2019-02-02T00:00:00.000Z')]),
+      fold([...opening, purchased('s2', 't2', { at: '2019-02-02T00:00:00.000Z' })]),
     ],
-    ['a subscription without a shared tenant', fold([purchased('s1', 't1', '2019-02-01T10:00:00.000Z')])],
+    [
+      'a subscription without a shared tenant',
+      fold([purchased('s1', 't1', { at: '2019-02-01T10:00:00.000Z' })]),
+    ],
   ],
   'shared-tenant-exclusive': [
     [
       'a service on the shared tenant',
-      fold([...opening, provisioned('svc1', 't1', '2019-02-02T00:00:00.000Z')]),
+      fold([...opening, provisioned('t1', 'svc1', { at: '2019-02-02T00:00:00.000Z' })]),
     ],
     [
       'a tenant with a service made the shared tenant',
       fold([
-        provisioned('svc1', 't1', '2019-02-01T09:00:00.000Z'),
-        tenantCreated('t1', '2019-02-01T10:00:00.000Z'),
+        provisioned('t1', 'svc1', { at: '2019-02-01T09:00:00.000Z' }),
+        tenantCreated('t1', { at: '2019-02-01T10:00:00.000Z' }),
       ]),
     ],
   ],
   'marketplace-cutoff': [
     [
       'a BYOL Marketplace deployment at the cutoff',
-      fold([...opening, deployed('d1', 's1', 'byol', 'marketplace', '2019-03-01T00:00:00.000Z')]),
+      fold([
+        ...opening,
+        deployed('s1', 'd1', { at: '2019-03-01T00:00:00.000Z' }, { pricing: 'byol', channel: 'marketplace' }),
+      ]),
     ],
     [
       'a free Marketplace deployment after the cutoff',
-      fold([...opening, deployed('d1', 's1', 'free', 'marketplace', '2020-01-01T00:00:00.000Z')]),
+      fold([
+        ...opening,
+        deployed('s1', 'd1', { at: '2020-01-01T00:00:00.000Z' }, { pricing: 'free', channel: 'marketplace' }),
+      ]),
     ],
   ],
   'no-paid-third-party': [
     [
       'a paid ISV-direct deployment before the cutoff',
-      fold([...opening, deployed('d1', 's1', 'paid', 'isv-direct', '2019-02-02T00:00:00.000Z')]),
+      fold([
+        ...opening,
+        deployed('s1', 'd1', { at: '2019-02-02T00:00:00.000Z' }, { pricing: 'paid', channel: 'isv-direct' }),
+      ]),
     ],
   ],
   'subscription-life': [
     [
       'a reservation on an unknown subscription',
-      fold([...opening, reserved('r1', 's9', '2019-02-02T00:00:00.000Z')]),
+      fold([...opening, reserved('s9', 'r1', { at: '2019-02-02T00:00:00.000Z' })]),
     ],
     [
       'a reservation after its subscription ended',
       fold([
         ...opening,
-        cancelled('s1', '2019-02-02T00:00:00.000Z'),
-        reserved('r1', 's1', '2019-02-03T00:00:00.000Z'),
+        cancelled('s1', { at: '2019-02-02T00:00:00.000Z' }),
+        reserved('s1', 'r1', { at: '2019-02-03T00:00:00.000Z' }),
       ]),
     ],
     [
       'a deployment after its subscription ended',
       fold([
         ...opening,
-        cancelled('s1', '2019-02-02T00:00:00.000Z'),
-        deployed('d1', 's1', 'byol', 'isv-direct', '2019-02-03T00:00:00.000Z'),
+        cancelled('s1', { at: '2019-02-02T00:00:00.000Z' }),
+        deployed('s1', 'd1', { at: '2019-02-03T00:00:00.000Z' }, { pricing: 'byol', channel: 'isv-direct' }),
       ]),
     ],
     [
       'usage dated before its subscription was bought',
-      fold([...opening, used('u1', 's1', '2019-01-31', '2019-02-02T00:00:00.000Z')]),
+      fold([
+        ...opening,
+        usageRecorded({
+          usageId: 'u1',
+          subscriptionId: 's1',
+          usageDate: '2019-01-31',
+          at: '2019-02-02T00:00:00.000Z',
+        }),
+      ]),
     ],
     [
       'usage dated after its subscription ended',
       fold([
         ...opening,
-        cancelled('s1', '2019-02-02T00:00:00.000Z'),
-        used('u1', 's1', '2019-02-03', '2019-02-04T00:00:00.000Z'),
+        cancelled('s1', { at: '2019-02-02T00:00:00.000Z' }),
+        usageRecorded({
+          usageId: 'u1',
+          subscriptionId: 's1',
+          usageDate: '2019-02-03',
+          at: '2019-02-04T00:00:00.000Z',
+        }),
       ]),
     ],
     [
       'usage of an unknown subscription',
-      fold([...opening, used('u1', 's9', '2019-02-01', '2019-02-02T00:00:00.000Z')]),
+      fold([
+        ...opening,
+        usageRecorded({
+          usageId: 'u1',
+          subscriptionId: 's9',
+          usageDate: '2019-02-01',
+          at: '2019-02-02T00:00:00.000Z',
+        }),
+      ]),
     ],
   ],
   'time-never-decreases': [
     [
       'an event earlier than the one before it',
-      fold([...opening, provisioned('svc1', 't2', '2019-01-01T00:00:00.000Z')]),
+      fold([...opening, provisioned('t2', 'svc1', { at: '2019-01-01T00:00:00.000Z' })]),
     ],
     [
       'a subscription that ends before it began',
       fold([
         ...opening,
-        purchased('s2', 't1', '2019-02-01T11:00:00.000Z'),
-        cancelled('s2', '2019-02-01T10:30:00.000Z'),
+        purchased('s2', 't1', { at: '2019-02-01T11:00:00.000Z' }),
+        cancelled('s2', { at: '2019-02-01T10:30:00.000Z' }),
       ]),
     ],
   ],
@@ -172,7 +186,10 @@ describe('the invariants as values', () => {
 
   it('take the cutoff of the rule set they are made for', () => {
     const later = { ...defaultRules, name: 'later cutoff', marketplaceCutoff: '2020-01-01T00:00:00.000Z' };
-    const state = fold([...opening, deployed('d1', 's1', 'byol', 'marketplace', '2019-06-01T00:00:00.000Z')]);
+    const state = fold([
+      ...opening,
+      deployed('s1', 'd1', { at: '2019-06-01T00:00:00.000Z' }, { pricing: 'byol', channel: 'marketplace' }),
+    ]);
     expect(brokenInvariants(state)).toEqual(['marketplace-cutoff']);
     expect(brokenInvariants(state, invariantsFor(later))).toEqual([]);
   });

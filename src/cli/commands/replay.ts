@@ -4,7 +4,8 @@ import type { ReplayArguments } from '../args.js';
 import { put, type CliIo } from '../io.js';
 import { Progress } from '../progress.js';
 import { replayRecords } from '../replay.js';
-import { counting, openLog, reasonOf } from '../source.js';
+import { counting } from '../../audit/chunks.js';
+import { openLog, reasonOf } from '../source.js';
 
 /** `apss replay`: the view on stdout; records that are not events are skipped, and counted on stderr. */
 export async function replayCommand(args: ReplayArguments, io: CliIo): Promise<number> {

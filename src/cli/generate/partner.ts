@@ -1,7 +1,8 @@
 import type { Command, CommandOf, CommandType } from '../../domain/commands.js';
 import type { Actor, Role } from '../../events/roles.js';
 import { emptyState, writableMap, type MutablePartnerState } from '../../state/state.js';
-import type { DomainEvent } from '../../events/codecs.js';
+import type { DomainEvent, EventType } from '../../events/codecs.js';
+import { handle, type EventHandlers } from '../../events/handlers.js';
 import type { Random } from './random.js';
 
 /**
@@ -118,48 +119,42 @@ const pushKept = (items: string[], item: string, kept: number): string | undefin
 };
 
 /**
- * Keeps the generator's lists in step with an event the partner's state has just taken, and lets the
- * state forget what no later line of the generator's can name (see KEPT_ENDED).
+ * How each event moves the generator's lists, and what of the partner's state it lets go: the state
+ * forgets what no later line of the generator's can name (see KEPT_ENDED).
  */
-export function track(partner: Partner, event: DomainEvent): void {
-  switch (event.type) {
-    case 'ApssSubscriptionPurchased':
-      if (
-        !partner.active.includes(event.data.subscriptionId) &&
-        !partner.ended.includes(event.data.subscriptionId)
-      )
-        partner.active.push(event.data.subscriptionId);
-      return;
-    case 'SubscriptionCancelled':
-    case 'SubscriptionMigratedToWebDirect':
-      if (partner.active.includes(event.data.subscriptionId)) {
-        remove(partner.active, event.data.subscriptionId);
-        const forgotten = pushKept(partner.ended, event.data.subscriptionId, KEPT_ENDED);
-        if (forgotten !== undefined) writableMap(partner.state, 'subscriptions').delete(forgotten);
-      }
-      return;
-    case 'SharedTenantCreated':
-      remove(partner.customerTenants, event.data.tenantId);
-      partner.state.services = nothing.services;
-      return;
-    case 'ServiceProvisioned':
-      if (
-        event.data.tenantId !== partner.state.sharedTenantId &&
-        !partner.customerTenants.includes(event.data.tenantId)
-      )
-        pushKept(partner.customerTenants, event.data.tenantId, KEPT_CUSTOMER_TENANTS);
-      if (partner.state.sharedTenantId !== null) partner.state.services = nothing.services;
-      return;
-    case 'ReservedInstancePurchased':
-      partner.state.reservations = nothing.reservations;
-      return;
-    case 'MarketplaceOfferDeployed':
-      partner.state.deployments = nothing.deployments;
-      return;
-    case 'UsageRecorded':
-      partner.state.usage = nothing.usage;
-      return;
-    default:
-      return;
-  }
+const tracking: EventHandlers<EventType, Partner, void> = {
+  SharedTenantCreated: ({ data }, partner) => {
+    remove(partner.customerTenants, data.tenantId);
+    partner.state.services = nothing.services;
+  },
+  ApssSubscriptionPurchased: ({ data }, partner) => {
+    if (!partner.active.includes(data.subscriptionId) && !partner.ended.includes(data.subscriptionId))
+      partner.active.push(data.subscriptionId);
+  },
+  SubscriptionCancelled: ({ data }, partner) => endTracked(partner, data.subscriptionId),
+  SubscriptionMigratedToWebDirect: ({ data }, partner) => endTracked(partner, data.subscriptionId),
+  ReservedInstancePurchased: (_, partner) => {
+    partner.state.reservations = nothing.reservations;
+  },
+  MarketplaceOfferDeployed: (_, partner) => {
+    partner.state.deployments = nothing.deployments;
+  },
+  ServiceProvisioned: ({ data }, partner) => {
+    if (data.tenantId !== partner.state.sharedTenantId && !partner.customerTenants.includes(data.tenantId))
+      pushKept(partner.customerTenants, data.tenantId, KEPT_CUSTOMER_TENANTS);
+    if (partner.state.sharedTenantId !== null) partner.state.services = nothing.services;
+  },
+  UsageRecorded: (_, partner) => {
+    partner.state.usage = nothing.usage;
+  },
+};
+
+function endTracked(partner: Partner, subscriptionId: string): void {
+  if (!partner.active.includes(subscriptionId)) return;
+  remove(partner.active, subscriptionId);
+  const forgotten = pushKept(partner.ended, subscriptionId, KEPT_ENDED);
+  if (forgotten !== undefined) writableMap(partner.state, 'subscriptions').delete(forgotten);
 }
+
+/** Keeps the generator's lists in step with an event the partner's state has just taken. */
+export const track = (partner: Partner, event: DomainEvent): void => handle(tracking, event, partner);
