@@ -1,11 +1,11 @@
 // The public surface of apss-domain.
 export type { Either } from 'fp-ts/lib/Either.js';
 
-export { Role, Actor, roles, type Role as RoleName } from './domain/roles.js';
-export { Instant, Day } from './domain/time.js';
-export { Id } from './domain/ids.js';
-export { Currency } from './domain/money.js';
-export { RejectionCode, type Rejection } from './domain/rejection.js';
+export { Role, Actor, roles, type Role as RoleName } from './events/roles.js';
+export { Instant, Day } from './lib/time.js';
+export { Id } from './lib/ids.js';
+export { Currency } from './lib/money.js';
+export { RejectionCode, type Rejection } from './policies/rejection.js';
 export {
   decodeCommand,
   commandCodecs,
@@ -22,9 +22,9 @@ export {
   type ReservationRecord,
   type DeploymentRecord,
   type ServiceRecord,
-} from './domain/state.js';
-export { IdSet, type ReadonlyIdSet } from './domain/idSet.js';
-export { evolve, fold } from './domain/evolve.js';
+} from './state/state.js';
+export { IdSet, type ReadonlyIdSet } from './lib/idSet.js';
+export { evolve, fold } from './state/evolve.js';
 export { decide, handle, propose } from './domain/decide.js';
 export { apssDecider, type Decider } from './domain/decider.js';
 

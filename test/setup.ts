@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { IdSet } from '../src/domain/idSet.js';
+import { IdSet } from '../src/lib/idSet.js';
 
 // An IdSet keeps its ids in private fields, which toEqual does not see: compare the ids themselves.
 expect.addEqualityTesters([

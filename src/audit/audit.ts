@@ -1,13 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import {
-  describeProblems,
-  isAsyncIterable,
-  isIterable,
-  preview,
-  problemsOf,
-  struct,
-} from '../domain/codec.js';
+import { describeProblems, isAsyncIterable, isIterable, preview, problemsOf, struct } from '../lib/codec.js';
+import { reasonOf } from '../lib/reason.js';
 import { compileRules, defaultRules, type CompiledRules, type RuleSet } from '../policies/ruleSet.js';
 import {
   Auditor,
@@ -32,16 +26,6 @@ const refusal = (code: 'INVALID_COMMAND' | 'MALFORMED_EVENT', message: string): 
   code,
   message,
 });
-
-/** What a thrown value says, for a finding; a value whose message cannot be read is shown as it is. */
-const reasonOf = (error: unknown): string => {
-  try {
-    if (error instanceof Error && typeof error.message === 'string') return error.message;
-  } catch {
-    // An Error-like Proxy or a message getter that throws: fall through to the value itself.
-  }
-  return preview(error);
-};
 
 /**
  * A record judged; one whose reading throws (the caller's own getter or Proxy) is a MALFORMED_EVENT

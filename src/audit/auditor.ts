@@ -1,9 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { isRecord } from '../domain/codec.js';
-import { applyEvent } from '../domain/evolve.js';
-import { Id } from '../domain/ids.js';
-import type { RejectionCode } from '../domain/rejection.js';
-import { emptyState, type MutablePartnerState } from '../domain/state.js';
+import { isRecord } from '../lib/codec.js';
+import { applyEvent } from '../state/evolve.js';
+import { Id } from '../lib/ids.js';
+import type { RejectionCode } from '../policies/rejection.js';
+import { emptyState, type MutablePartnerState } from '../state/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { decodeEvent, isEventType, type DecodeFailure } from '../events/decode.js';
 import { allViolations } from '../policies/admissibility.js';

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { reasonOf } from '../lib/reason.js';
 
 /**
  * Takes the non-blank lines of an NDJSON log as they are read: the value a line holds, or why it
@@ -177,7 +178,7 @@ export class NdjsonSplitter<Route = true> {
       value = JSON.parse(text);
     } catch (error) {
       if (text.trim().length === 0) return;
-      const reason = (error instanceof Error ? error.message : String(error)).replace(CONTROL, ' ');
+      const reason = reasonOf(error).replace(CONTROL, ' ');
       const truncated = endsWithNewline
         ? ''
         : '; it is the last line and has no newline at its end, so the log may be truncated';

@@ -6,6 +6,7 @@ import type { Finding } from './auditor.js';
 import { fileChunks, PACED_BYTES, slicesOf } from './chunks.js';
 import { auditShard } from './shard.js';
 import { BATCHES_IN_FLIGHT, type ShardMessage, type ShardReply, type ShardTask } from './parallel.js';
+import { reasonOf } from '../lib/reason.js';
 
 const PROGRESS_EVERY_MS = 100;
 
@@ -56,6 +57,6 @@ run(workerData as ShardTask).then(
   (error: unknown) =>
     parentPort?.postMessage({
       kind: 'failed',
-      reason: error instanceof Error ? error.message : String(error),
+      reason: reasonOf(error),
     } satisfies ShardMessage),
 );

@@ -4,15 +4,10 @@
  */
 import type { LineRouter } from './ndjson.js';
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+import { FNV_OFFSET, fnv1a, fnvStep } from '../lib/hash.js';
 
 /** The shard of a partner: FNV-1a over the UTF-16 code units of its id. */
-export function shardOf(partnerId: string, shards: number): number {
-  let hash = FNV_OFFSET;
-  for (let i = 0; i < partnerId.length; i++) hash = Math.imul(hash ^ partnerId.charCodeAt(i), FNV_PRIME);
-  return (hash >>> 0) % shards;
-}
+export const shardOf = (partnerId: string, shards: number): number => fnv1a(partnerId) % shards;
 
 const KEY = '"partnerId"';
 const QUOTE = 0x22;
@@ -89,7 +84,7 @@ function shardAfterKey(text: string, keyAt: number, end: number, shards: number)
     const unit = text.charCodeAt(i);
     if (unit === QUOTE) return i === at + 1 ? undefined : (hash >>> 0) % shards;
     if (unit === BACKSLASH || unit < 0x20) return undefined;
-    hash = Math.imul(hash ^ unit, FNV_PRIME);
+    hash = fnvStep(hash, unit);
   }
   return undefined;
 }

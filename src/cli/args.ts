@@ -1,16 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { parseArgs } from 'node:util';
-import { oneOf, preview, problemsOf, refined, struct } from '../domain/codec.js';
-import { Id } from '../domain/ids.js';
-import { Instant } from '../domain/time.js';
+import { integerFrom, oneOf, preview, problemsOf, refined, struct } from '../lib/codec.js';
+import { Id } from '../lib/ids.js';
+import { Instant } from '../lib/time.js';
 import { minimumEvents } from './generate/size.js';
 
 /** A whole number written in decimal digits, from `min` to `max`. */
 const countFrom = (name: string, min: number, max: number) =>
   new t.Type<number, string, unknown>(
     name,
-    (u): u is number => Number.isSafeInteger(u) && (u as number) >= min && (u as number) <= max,
+    integerFrom(name, min, max).is,
     (u, c) => {
       const n = typeof u === 'string' && /^\d+$/.test(u) ? Number(u) : Number.NaN;
       return n >= min && n <= max

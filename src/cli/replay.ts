@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { match } from 'ts-pattern';
-import { isAsyncIterable, isIterable, oneOf, problemsOf, struct } from '../domain/codec.js';
-import { Instant } from '../domain/time.js';
+import { isAsyncIterable, isIterable, oneOf, problemsOf, struct } from '../lib/codec.js';
+import { Instant } from '../lib/time.js';
 import type * as t from 'io-ts';
 import type { DomainEvent } from '../events/codecs.js';
 import { decodeEvent } from '../events/decode.js';
@@ -13,11 +13,12 @@ import { projector, type Projection } from '../projections/projection.js';
 import { reconciliation } from '../projections/reconciliation.js';
 import { invoiceTable, overviewTable, reconciliationTable, type Table } from '../projections/table.js';
 import { textLines } from '../projections/text.js';
+import { View } from './args.js';
 
 const ReplayOptionsCodec = struct(
   'ReplayOptions',
   {
-    view: oneOf('view', ['overview', 'reconciliation', 'invoice']),
+    view: View,
     format: oneOf('format', ['text', 'json', 'csv']),
   },
   { asOf: Instant },

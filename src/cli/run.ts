@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { parseCommandLine } from './args.js';
 import { helpText } from './help.js';
 import { put, type CliIo } from './io.js';
+import { reasonOf } from '../lib/reason.js';
 
 /**
  * Runs `apss` with the arguments after the program name and returns the exit status. Errors are one
@@ -33,7 +34,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await (await import('./commands/generate.js')).generateCommand(run.args, io);
     }
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = reasonOf(error);
     const program = run.command === 'version' ? 'apss' : `apss ${run.command}`;
     await put(io.stderr, `${program}: unexpected error: ${reason.split('\n')[0]}\n`);
     return 2;

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { chunksOf, openFile } from '../audit/chunks.js';
+import { reasonOf as whatItSays } from '../lib/reason.js';
 
 /** A log to read: its bytes, its size when known (for progress), and how messages name it. */
 export type LogSource = {
@@ -22,8 +23,9 @@ const reasons: { readonly [code: string]: string } = {
 /** Why a file could not be read, in a few words. */
 export const reasonOf = (error: unknown): string => {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && reasons[code] !== undefined) return reasons[code];
-  return error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && Object.hasOwn(reasons, code)
+    ? (reasons[code] as string)
+    : whatItSays(error);
 };
 
 /** The first line of a reason: a message is one line on stderr. */

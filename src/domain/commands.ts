@@ -8,10 +8,10 @@ import {
   problemsOf,
   struct,
   type FieldProblem,
-} from './codec.js';
-import { Id } from './ids.js';
-import { Actor } from './roles.js';
-import { Instant } from './time.js';
+} from '../lib/codec.js';
+import { Id } from '../lib/ids.js';
+import { Actor } from '../events/roles.js';
+import { Instant } from '../lib/time.js';
 import {
   deploymentFields,
   migrationFields,
@@ -22,7 +22,7 @@ import {
   subscriptionPurchaseFields,
   usageFields,
 } from '../events/data.js';
-import type { Rejection } from './rejection.js';
+import type { Rejection } from '../policies/rejection.js';
 
 /** Command metadata; `at` is decoded to UTC. Fields a transport adds of its own are dropped. */
 export const CommandMetadata = struct(

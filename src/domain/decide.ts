@@ -12,18 +12,18 @@ import { DEFAULT_SUBSCRIPTION_NAME } from '../events/data.js';
 import { firstViolation } from '../policies/admissibility.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { decodeCommand, type Command } from './commands.js';
-import { applyEvent, evolve } from './evolve.js';
-import type { Rejection } from './rejection.js';
+import { applyEvent, evolve } from '../state/evolve.js';
+import type { Rejection } from '../policies/rejection.js';
 import {
   emptyState,
   freezeState,
   initialState,
   type MutablePartnerState,
   type PartnerState,
-} from './state.js';
+} from '../state/state.js';
 import { decodeEvent } from '../events/decode.js';
-import { isIterable, preview } from './codec.js';
-import { inUtc } from './time.js';
+import { isIterable, preview } from '../lib/codec.js';
+import { inUtc } from '../lib/time.js';
 
 /**
  * The events a command would record, before any rule has looked at them (what a log holds when a

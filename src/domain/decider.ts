@@ -1,12 +1,12 @@
 import type * as E from 'fp-ts/lib/Either.js';
-import { isRecord, refined } from './codec.js';
+import { isRecord, refined } from '../lib/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import type { Command } from './commands.js';
 import { decide } from './decide.js';
-import { evolve } from './evolve.js';
-import type { Rejection } from './rejection.js';
-import { initialState, isPartnerState, type PartnerState } from './state.js';
+import { evolve } from '../state/evolve.js';
+import type { Rejection } from '../policies/rejection.js';
+import { initialState, isPartnerState, type PartnerState } from '../state/state.js';
 
 /**
  * The decider of one partner, as one value: what a generic command handler (handleCommand, an

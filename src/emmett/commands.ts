@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Command, CommandMetadata, CommandOf, CommandType } from '../domain/commands.js';
-import { preview } from '../domain/codec.js';
-import type { Rejection } from '../domain/rejection.js';
+import { preview } from '../lib/codec.js';
+import type { Rejection } from '../policies/rejection.js';
 
 /**
  * A command's metadata as Emmett hands time in: `now`, a Date (Emmett's own DefaultCommandMetadata),

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { DeciderCommandHandlerOptions } from '@event-driven-io/emmett';
 import { decodeCommand } from '../domain/commands.js';
 import { apssDecider } from '../domain/decider.js';
-import type { PartnerState } from '../domain/state.js';
+import type { PartnerState } from '../state/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { partnerStreamId } from '../store/eventStore.js';

@@ -1,5 +1,5 @@
 import { EmmettError } from '@event-driven-io/emmett';
-import type { Rejection } from '../domain/rejection.js';
+import type { Rejection } from '../policies/rejection.js';
 import type { DecodeFailure } from '../events/decode.js';
 
 /**

@@ -1,9 +1,9 @@
 import type * as t from 'io-ts';
-import { message, struct } from '../domain/codec.js';
-import { Id } from '../domain/ids.js';
-import { PositiveInteger } from '../domain/money.js';
-import { Actor } from '../domain/roles.js';
-import { Instant } from '../domain/time.js';
+import { message, struct } from '../lib/codec.js';
+import { Id } from '../lib/ids.js';
+import { PositiveInteger } from '../lib/money.js';
+import { Actor } from './roles.js';
+import { Instant } from '../lib/time.js';
 import {
   deploymentFields,
   migrationFields,

@@ -1,7 +1,7 @@
-import { oneOf } from '../domain/codec.js';
-import { Id } from '../domain/ids.js';
-import { Currency, NonNegativeNumber, PositiveInteger } from '../domain/money.js';
-import { Day } from '../domain/time.js';
+import { oneOf } from '../lib/codec.js';
+import { Id } from '../lib/ids.js';
+import { Currency, NonNegativeNumber, PositiveInteger } from '../lib/money.js';
+import { Day } from '../lib/time.js';
 
 /** The fields that commands and the events they record have in common, as io-ts props. */
 

@@ -8,7 +8,7 @@ import {
   quickDecoderOf,
   REFUSED,
   type FieldProblem,
-} from '../domain/codec.js';
+} from '../lib/codec.js';
 import {
   currentVersion,
   EventMetadata,

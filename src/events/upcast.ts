@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { struct } from '../domain/codec.js';
+import { struct } from '../lib/codec.js';
 import { DEFAULT_SUBSCRIPTION_NAME, deploymentFieldsV1, subscriptionPurchaseFields } from './data.js';
 import type { EventData, EventType } from './codecs.js';
 

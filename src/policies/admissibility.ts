@@ -1,5 +1,5 @@
 import * as O from 'fp-ts/lib/Option.js';
-import type { PartnerState } from '../domain/state.js';
+import type { PartnerState } from '../state/state.js';
 import { eventTypes, type DomainEvent, type EventType } from '../events/codecs.js';
 import type { CompiledRules } from './ruleSet.js';
 import { judgeOfNamed, ruleTable, type Judge, type Violation } from './rules.js';

@@ -1,9 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, preview, problemsOf, struct } from '../domain/codec.js';
-import { Id } from '../domain/ids.js';
-import { Role } from '../domain/roles.js';
-import { Instant } from '../domain/time.js';
+import { describeProblems, preview, problemsOf, struct } from '../lib/codec.js';
+import { Id } from '../lib/ids.js';
+import { Role } from '../events/roles.js';
+import { Instant } from '../lib/time.js';
 import type { EventType } from '../events/codecs.js';
 
 /** Longer role lists than this are refused outright: a list names each of the few roles at most once or twice. */

@@ -1,7 +1,7 @@
 import * as O from 'fp-ts/lib/Option.js';
-import type { RejectionCode } from '../domain/rejection.js';
-import type { PartnerState } from '../domain/state.js';
-import { compareDayWithInstant, isEarlier, utcDayOf } from '../domain/time.js';
+import type { RejectionCode } from './rejection.js';
+import type { PartnerState } from '../state/state.js';
+import { compareDayWithInstant, isEarlier, utcDayOf } from '../lib/time.js';
 import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
 import { handle, type EventHandlers } from '../events/handlers.js';
 import type { CompiledRules } from './ruleSet.js';

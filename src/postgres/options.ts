@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Pool, PoolConfig } from 'pg';
-import { isRecord, refined, struct, type FieldProblem } from '../domain/codec.js';
-import { integerFrom, optionProblems } from '../store/optionCodecs.js';
+import { integerFrom, isRecord, refined, struct, type FieldProblem } from '../lib/codec.js';
+import { optionProblems } from '../store/optionCodecs.js';
 
 export const DEFAULT_SCHEMA = 'apss';
 export const DEFAULT_TABLE = 'events';

@@ -1,4 +1,5 @@
 import { escapeLiteral } from 'pg';
+import { fnv1a } from '../lib/hash.js';
 
 // The SQL of one events table. Names are checked SqlNames (options.ts) and quoted; values are parameters,
 // but for the append script, which quotes them with pg's escapeLiteral.
@@ -6,22 +7,15 @@ import { escapeLiteral } from 'pg';
 /** First key of every advisory lock this library takes (the two-key space does not overlap pg's one-key space). */
 const LOCK_SPACE = 0x61707373; // 'apss'
 
-/** A stable 32-bit hash (FNV-1a) of a text, as a signed integer for pg's advisory lock keys. */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h | 0;
-}
+/** A stable 32-bit hash of a text, as a signed integer for pg's advisory lock keys. */
+const lockKey = (text: string): number => fnv1a(text) | 0;
 
 export type TableSql = ReturnType<typeof tableSql>;
 
 export function tableSql(schema: string, table: string) {
   const qualified = `"${schema}"."${table}"`;
   // Prepared statement names are per connection; a pool may serve stores on several tables.
-  const statement = (name: string): string => `apss_${(hash32(qualified) >>> 0).toString(36)}_${name}`;
+  const statement = (name: string): string => `apss_${fnv1a(qualified).toString(36)}_${name}`;
   return {
     qualified,
     /**
@@ -77,7 +71,7 @@ export function tableSql(schema: string, table: string) {
     append: (streamId: string, expected: number | null, events: readonly unknown[]): string => {
       const stream = escapeLiteral(streamId);
       return `BEGIN;
-        SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${hash32(qualified)});
+        SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${lockKey(qualified)});
         WITH base AS (
           SELECT coalesce(${expected === null ? 'NULL' : expected.toFixed(0)}::integer,
             (SELECT max(stream_position) FROM ${qualified} WHERE stream_id = ${stream}), 0) AS version

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { problemsOf } from '../domain/codec.js';
-import { Instant, instantMs } from '../domain/time.js';
+import { problemsOf } from '../lib/codec.js';
+import { Instant, instantMs } from '../lib/time.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { project, type Projection } from './projection.js';
 

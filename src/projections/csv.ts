@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { describeProblems, preview, problemsOf } from '../domain/codec.js';
+import { describeProblems, problemsOf } from '../lib/codec.js';
+import { reasonOf } from '../lib/reason.js';
 import { isBuiltInvoice } from './invoice.js';
 import { isBuiltReconciliation } from './reconciliation.js';
 import { invoiceLayout, overviewTable, reconciliationLayout, type LineLayout, type Table } from './table.js';
@@ -29,8 +30,6 @@ export function* csvRecords(table: Table): Iterable<string> {
   yield record(table.columns);
   for (const row of table.rows()) yield record(row);
 }
-
-const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : preview(error));
 
 const described = (errors: t.Errors): string =>
   describeProblems(problemsOf(errors).map(({ path, reason }) => ({ path: fieldPath(path), reason })));

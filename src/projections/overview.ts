@@ -1,12 +1,12 @@
-import { applyEvent } from '../domain/evolve.js';
-import { freezeMap } from '../domain/freeze.js';
+import { applyEvent } from '../state/evolve.js';
+import { freezeMap } from '../lib/freeze.js';
 import {
   emptyState,
   freezeState,
   thaw,
   type MutablePartnerState,
   type PartnerState,
-} from '../domain/state.js';
+} from '../state/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { batchProjection, type Projection } from './projection.js';
 import type { PartnerOverview } from './viewCodecs.js';

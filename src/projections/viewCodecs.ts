@@ -1,8 +1,8 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { oneOf, preview, refined, struct } from '../domain/codec.js';
-import { Id } from '../domain/ids.js';
-import { Currency } from '../domain/money.js';
+import { integerFrom, oneOf, preview, refined, struct } from '../lib/codec.js';
+import { Id } from '../lib/ids.js';
+import { Currency } from '../lib/money.js';
 import { SubscriptionStatus, usageFields } from '../events/data.js';
 
 /** The shapes of the views' entries, as the views build them and as a view read back from JSON has them. */
@@ -27,11 +27,7 @@ export const Month = refined(
 );
 
 /** How many of something: a whole number >= 0. */
-export const Count = refined(
-  'Count',
-  (u): u is number => Number.isSafeInteger(u) && (u as number) >= 0,
-  'a whole number >= 0',
-);
+export const Count = integerFrom('Count', 0);
 
 /** The partner's shared tenant, or '' in a log that records usage before the partner had one. */
 const CustomerId = refined(

@@ -1,4 +1,4 @@
-import { describeProblems, isRecord, preview, type FieldProblem } from '../domain/codec.js';
+import { describeProblems, isRecord, preview, type FieldProblem } from '../lib/codec.js';
 import type { DecodeFailure } from '../events/decode.js';
 import type { ExpectedVersion } from './eventStore.js';
 

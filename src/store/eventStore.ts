@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
-import { preview, refined } from '../domain/codec.js';
-import { isStorableText } from '../domain/ids.js';
+import { integerFrom, preview, refined } from '../lib/codec.js';
+import { isStorableText } from '../lib/ids.js';
 import type { DomainEvent } from '../events/codecs.js';
 
 /** The largest stream version a store accepts (PostgreSQL keeps stream positions in an integer column). */
@@ -14,11 +14,8 @@ export const StreamId = refined(
   `a non-empty string of at most ${MAX_STREAM_ID_LENGTH} characters without control characters or lone surrogates`,
 );
 
-const isStreamVersion = (u: unknown): u is number =>
-  typeof u === 'number' && Number.isInteger(u) && u >= 0 && u <= MAX_STREAM_VERSION;
-
-/** A stream's version: how many events it holds, which is also the position of its last event. */
-export const StreamVersion = refined('StreamVersion', isStreamVersion, 'an integer from 0 (no events)');
+/** A stream's version: how many events it holds (0: none), which is also the position of its last event. */
+export const StreamVersion = integerFrom('StreamVersion', 0, MAX_STREAM_VERSION);
 
 /**
  * What an append expects of the stream: exactly this many events already (`0` and `'no_stream'`
@@ -26,7 +23,7 @@ export const StreamVersion = refined('StreamVersion', isStreamVersion, 'an integ
  */
 export const ExpectedVersion = refined(
   'ExpectedVersion',
-  (u): u is number | 'no_stream' | 'any' => u === 'no_stream' || u === 'any' || isStreamVersion(u),
+  (u): u is number | 'no_stream' | 'any' => u === 'no_stream' || u === 'any' || StreamVersion.is(u),
   `a stream version (an integer from 0), 'no_stream' or 'any'`,
 );
 export type ExpectedVersion = t.TypeOf<typeof ExpectedVersion>;

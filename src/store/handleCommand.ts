@@ -1,16 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, refined, struct } from '../domain/codec.js';
+import { describeProblems, integerFrom, refined, struct } from '../lib/codec.js';
 import { decodeCommand, type Command } from '../domain/commands.js';
 import { apssDecider, DeciderOption, type Decider } from '../domain/decider.js';
-import { applyEvent, evolve } from '../domain/evolve.js';
-import type { Rejection } from '../domain/rejection.js';
-import { draftOf, freezeState, type MutablePartnerState, type PartnerState } from '../domain/state.js';
+import { applyEvent, evolve } from '../state/evolve.js';
+import type { Rejection } from '../policies/rejection.js';
+import { draftOf, freezeState, type MutablePartnerState, type PartnerState } from '../state/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { ConcurrencyError } from './errors.js';
 import { isEventStore, partnerStreamId, type EventStore } from './eventStore.js';
-import { integerFrom, optionProblems } from './optionCodecs.js';
+import { optionProblems } from './optionCodecs.js';
 import { appendDecided } from './requests.js';
 import { StateCache } from './stateCache.js';
 

@@ -1,4 +1,4 @@
-import { deepFreeze } from '../domain/freeze.js';
+import { deepFreeze } from '../lib/freeze.js';
 import type { DomainEvent } from '../events/codecs.js';
 import {
   type AppendOptions,

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { isRecord, preview, problemsOf, struct, type FieldProblem } from '../domain/codec.js';
+import { isRecord, preview, problemsOf, struct, type FieldProblem } from '../lib/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { decodeEvent } from '../events/decode.js';
 import { ConcurrencyError, EventStoreRequestError } from './errors.js';

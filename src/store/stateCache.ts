@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { problemsOf, struct } from '../domain/codec.js';
-import { PositiveInteger } from '../domain/money.js';
-import { isPartnerState, type PartnerState } from '../domain/state.js';
+import { problemsOf, struct } from '../lib/codec.js';
+import { PositiveInteger } from '../lib/money.js';
+import { isPartnerState, type PartnerState } from '../state/state.js';
 
 export const DEFAULT_CACHE_MAX_EVENTS = 250_000;
 

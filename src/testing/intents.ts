@@ -1,6 +1,6 @@
 import fc, { type Arbitrary } from 'fast-check';
 import type { CommandType } from '../domain/commands.js';
-import type { Role } from '../domain/roles.js';
+import type { Role } from '../events/roles.js';
 import {
   channels,
   crossShrink,

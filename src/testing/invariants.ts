@@ -1,4 +1,4 @@
-import { isPartnerState, type PartnerState, type SubscriptionRecord } from '../domain/state.js';
+import { isPartnerState, type PartnerState, type SubscriptionRecord } from '../state/state.js';
 import { defaultRules, RuleSet } from '../policies/ruleSet.js';
 import { readOptions } from './options.js';
 

@@ -1,6 +1,6 @@
 import fc, { type Arbitrary } from 'fast-check';
-import { isRecord } from '../domain/codec.js';
-import { MAX_ID_LENGTH } from '../domain/ids.js';
+import { isRecord } from '../lib/codec.js';
+import { MAX_ID_LENGTH } from '../lib/ids.js';
 import { anyCommand, anyEvent } from './messages.js';
 
 /** Inputs a decoder must refuse without throwing: any JSON, hostile values, near misses. */

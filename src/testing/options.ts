@@ -1,14 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, problemsOf, refined, struct } from '../domain/codec.js';
-import { Id } from '../domain/ids.js';
-import { Role } from '../domain/roles.js';
-import { Instant, instantMs } from '../domain/time.js';
+import { describeProblems, integerFrom, problemsOf, refined, struct } from '../lib/codec.js';
+import { Id } from '../lib/ids.js';
+import { Role } from '../events/roles.js';
+import { Instant, instantMs } from '../lib/time.js';
 import { defaultRules, RuleSet } from '../policies/ruleSet.js';
 import { roles } from './values.js';
 import type { Command } from '../domain/commands.js';
-import type { Rejection } from '../domain/rejection.js';
-import type { PartnerState } from '../domain/state.js';
+import type { Rejection } from '../policies/rejection.js';
+import type { PartnerState } from '../state/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 
 /** A decide function: `decide` itself, or a service of yours with its signature. */
@@ -18,11 +18,7 @@ export type DecideFunction = (
   rules?: RuleSet,
 ) => E.Either<Rejection, readonly DomainEvent[]>;
 
-const NonNegativeInteger = refined(
-  'NonNegativeInteger',
-  (u): u is number => Number.isSafeInteger(u) && (u as number) >= 0,
-  'an integer >= 0',
-);
+const NonNegativeInteger = integerFrom('NonNegativeInteger', 0);
 const Fraction = refined(
   'Fraction',
   (u): u is number => typeof u === 'number' && u >= 0 && u <= 1,

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { isRecord } from '../domain/codec.js';
+import { isRecord } from '../lib/codec.js';
 import type { CommandType } from '../domain/commands.js';
 import type { EventType } from '../events/codecs.js';
 import { DEFAULT_SUBSCRIPTION_NAME } from '../events/data.js';
+import { reasonOf } from '../lib/reason.js';
 
 /** Counterexamples people can read: a command log, one line per message, and the seed to replay it. */
 
@@ -94,7 +95,7 @@ function render(value: unknown): string[] {
 }
 
 const messageOf = (error: unknown): string => {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = reasonOf(error);
   const lines = text.split('\n');
   return lines.length > 40
     ? [...lines.slice(0, 40), `... (${lines.length - 40} more lines)`].join('\n')

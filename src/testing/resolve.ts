@@ -1,6 +1,6 @@
 import type { Command, CommandOf, CommandType } from '../domain/commands.js';
-import type { Role } from '../domain/roles.js';
-import { instantMs } from '../domain/time.js';
+import type { Role } from '../events/roles.js';
+import { instantMs } from '../lib/time.js';
 import type { EventType } from '../events/codecs.js';
 import type { RuleSet } from '../policies/ruleSet.js';
 import type { Intent, Step } from './intents.js';

@@ -1,5 +1,5 @@
 import fc, { type Arbitrary } from 'fast-check';
-import { Id, MAX_ID_LENGTH } from '../domain/ids.js';
+import { Id, MAX_ID_LENGTH } from '../lib/ids.js';
 import { Channel, Pricing, Product, Scope, Term } from '../events/data.js';
 
 /** The field values messages are made of, with their edge cases weighted in. */
@@ -11,7 +11,7 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
-export { roles } from '../domain/roles.js';
+export { roles } from '../events/roles.js';
 export const pricings = Pricing.values;
 export const channels = Channel.values;
 export const products = Product.values;

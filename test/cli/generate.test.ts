@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { audit, decodeEvent, type AuditReport } from 'apss-domain';
 import * as E from 'fp-ts/lib/Either.js';
 import { decide, defaultRules, type Command, type DomainEvent } from 'apss-domain';
-import { applyEvent } from '../../src/domain/evolve.js';
+import { applyEvent } from '../../src/state/evolve.js';
 import { nextActivity } from '../../src/cli/generate/activity.js';
 import {
   command,

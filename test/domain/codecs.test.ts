@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { decodeCommand, type Rejection } from 'apss-domain';
-import { problemsOf, struct } from '../../src/domain/codec.js';
-import { Id, isStorableText } from '../../src/domain/ids.js';
-import { PositiveInteger } from '../../src/domain/money.js';
-import { Day, Instant } from '../../src/domain/time.js';
+import { problemsOf, struct } from '../../src/lib/codec.js';
+import { Id, isStorableText } from '../../src/lib/ids.js';
+import { PositiveInteger } from '../../src/lib/money.js';
+import { Day, Instant } from '../../src/lib/time.js';
 
 const valid = {
   type: 'RecordUsage',

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { validHistory } from 'apss-domain/testing';
 import { decide, evolve, fold, initialState, type DomainEvent, type PartnerState } from 'apss-domain';
-import { applyEvent } from '../../src/domain/evolve.js';
-import { IdSet } from '../../src/domain/idSet.js';
-import { emptyState, thaw } from '../../src/domain/state.js';
+import { applyEvent } from '../../src/state/evolve.js';
+import { IdSet } from '../../src/lib/idSet.js';
+import { emptyState, thaw } from '../../src/state/state.js';
 import { buyRi, cancel, createTenant, deploy, history, provision, purchase, usage } from '../builders.js';
 
 const scripted = history([

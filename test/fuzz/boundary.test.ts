@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import * as api from 'apss-domain';
 import { validHistory } from 'apss-domain/testing';
-import { preview } from '../../src/domain/codec.js';
+import { preview } from '../../src/lib/codec.js';
 import { anyCommandInput, anyEventInput, anyOptions, anyRulesInput, anyValue, fuzzRuns } from './values.js';
 
 // The boundary functions against every kind of value (see values.ts): they answer, resolve or reject

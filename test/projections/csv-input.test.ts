@@ -151,7 +151,7 @@ describe('CSV writers given something that is not their view: a Left naming what
     expect(overviewCsv(untyped(new Map([['p1', broken]])))).toEqual(
       E.left(
         'overviewCsv: ["p1"].subscriptions[0].status must be one of active, cancelled, migrated (got "paused"); ' +
-          '["p1"].subscriptions[0].reservations must be a whole number >= 0 (got -1)',
+          '["p1"].subscriptions[0].reservations must be an integer >= 0 (got -1)',
       ),
     );
   });

@@ -14,7 +14,7 @@ import {
   StateCache,
   type DomainEvent,
 } from 'apss-domain';
-import { preview } from '../../src/domain/codec.js';
+import { preview } from '../../src/lib/codec.js';
 import { createTenant, history, purchase } from '../builders.js';
 
 // Issue #10, items 5 to 8: values from outside that made the boundary functions throw, reject, crash

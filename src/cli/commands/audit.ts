@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { AuditSummary } from '../../audit/auditor.js';
 import { auditLog } from '../../audit/auditLog.js';
-import { problemsOf } from '../../domain/codec.js';
+import { problemsOf } from '../../lib/codec.js';
 import { compileRules, defaultRules, rules2023, type CompiledRules } from '../../policies/ruleSet.js';
 import { MinBytesPerThread, type AuditArguments } from '../args.js';
 import { put, type CliIo } from '../io.js';

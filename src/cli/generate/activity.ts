@@ -1,5 +1,5 @@
 import type { Command } from '../../domain/commands.js';
-import { utcDayOf } from '../../domain/time.js';
+import { utcDayOf } from '../../lib/time.js';
 import { billingSystem, command, nextId, staffMember, type Partner } from './partner.js';
 import type { Random } from './random.js';
 

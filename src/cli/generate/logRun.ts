@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Command } from '../../domain/commands.js';
 import { decide } from '../../domain/decide.js';
-import { applyEvent } from '../../domain/evolve.js';
+import { applyEvent } from '../../state/evolve.js';
 import type { DomainEvent } from '../../events/codecs.js';
 import { compileRules, defaultRules, type CompiledRules } from '../../policies/ruleSet.js';
 import { customerTenant, nextActivity, provision } from './activity.js';

@@ -1,6 +1,6 @@
 import type { Command, CommandOf, CommandType } from '../../domain/commands.js';
-import type { Actor, Role } from '../../domain/roles.js';
-import { emptyState, writableMap, type MutablePartnerState } from '../../domain/state.js';
+import type { Actor, Role } from '../../events/roles.js';
+import { emptyState, writableMap, type MutablePartnerState } from '../../state/state.js';
 import type { DomainEvent, EventType } from '../../events/codecs.js';
 import { handle, type EventHandlers } from '../../events/handlers.js';
 import type { Random } from './random.js';

@@ -1,3 +1,5 @@
+import { fnv1a } from '../../lib/hash.js';
+
 /**
  * A small deterministic pseudo-random generator (SFC32) seeded from any string: the same seed gives
  * the same sequence on every machine, which is what makes `apss generate` reproducible byte for byte.
@@ -10,9 +12,7 @@ export class Random {
 
   constructor(seed: string) {
     // FNV-1a folds the seed into 32 bits; SplitMix32 spreads those over the four words of state.
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < seed.length; i++) hash = Math.imul(hash ^ seed.charCodeAt(i), 0x01000193);
-    let mix = hash >>> 0;
+    let mix = fnv1a(seed);
     const split = (): number => {
       mix = (mix + 0x9e3779b9) | 0;
       let z = mix;

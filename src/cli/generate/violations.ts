@@ -1,6 +1,6 @@
-import type { RejectionCode } from '../../domain/rejection.js';
-import type { Actor } from '../../domain/roles.js';
-import { instantMs, utcDayOf } from '../../domain/time.js';
+import type { RejectionCode } from '../../policies/rejection.js';
+import type { Actor } from '../../events/roles.js';
+import { instantMs, utcDayOf } from '../../lib/time.js';
 import { currentVersion, type DomainEvent, type EventData, type EventType } from '../../events/codecs.js';
 import { allViolations } from '../../policies/admissibility.js';
 import type { CompiledRules } from '../../policies/ruleSet.js';

@@ -1,4 +1,4 @@
-import { instantMs } from '../../domain/time.js';
+import { instantMs } from '../../lib/time.js';
 import type { DomainEvent } from '../../events/codecs.js';
 import { DEFAULT_SUBSCRIPTION_NAME } from '../../events/data.js';
 import { handle, handles, type EventHandlers } from '../../events/handlers.js';

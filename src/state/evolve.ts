@@ -1,4 +1,3 @@
-import { shared } from './shared.js';
 import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
 import {
   draftOf,
@@ -37,7 +36,7 @@ const knownSubscriptionId = (draft: MutablePartnerState, subscriptionId: string)
  * How each event changes a partner's state, in place on a draft. An event is applied even where a rule
  * refuses it (an audited log records what happened); a record whose id is taken keeps the first.
  * Records are written out field by field: an object made by rest and spread is a dictionary, several
- * times larger; the texts they repeat are shared (see `shared`). Reservations, deployments and services never change, and are frozen as they are made;
+ * times larger. Reservations, deployments and services never change, and are frozen as they are made;
  * a subscription changes as it is used and ended, in place (the draft's own record, copied first if
  * it was shared), and is frozen with the state: a new record for each new day of usage was most of
  * what an audit allocated to keep.
@@ -53,7 +52,7 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
       newSubscription({
         subscriptionId: data.subscriptionId,
         tenantId: data.tenantId === draft.sharedTenantId ? draft.sharedTenantId : data.tenantId,
-        subscriptionName: shared(data.subscriptionName),
+        subscriptionName: data.subscriptionName,
         status: 'active',
         purchasedAt: metadata.at,
         endedAt: null,
@@ -75,8 +74,8 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
       Object.freeze({
         subscriptionId: knownSubscriptionId(draft, subscriptionId),
         reservationId,
-        sku: shared(sku),
-        region: shared(region),
+        sku,
+        region,
         term,
         scope,
         quantity,
@@ -92,8 +91,8 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
       Object.freeze({
         subscriptionId: knownSubscriptionId(draft, subscriptionId),
         deploymentId,
-        offerId: shared(offerId),
-        publisherId: shared(publisherId),
+        offerId,
+        publisherId,
         pricing,
         channel,
         deployedAt: metadata.at,
@@ -124,8 +123,8 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     const later = lastUsageDay === null || day > lastUsageDay;
     if (!earlier && !later) return;
     const subscription = writableSubscription(draft, known);
-    if (earlier) subscription.firstUsageDay = shared(day);
-    if (later) subscription.lastUsageDay = shared(day);
+    if (earlier) subscription.firstUsageDay = day;
+    if (later) subscription.lastUsageDay = day;
   },
 };
 

@@ -1,6 +1,6 @@
 import type * as t from 'io-ts';
-import { oneOf, struct } from './codec.js';
-import { Id } from './ids.js';
+import { oneOf, struct } from '../lib/codec.js';
+import { Id } from '../lib/ids.js';
 
 export const Role = oneOf('Role', [
   'GlobalAdmin',

@@ -1,9 +1,9 @@
 import type * as t from 'io-ts';
 import type { EventData, EventType } from '../events/codecs.js';
 import type { SubscriptionStatus } from '../events/data.js';
-import { isRecord } from './codec.js';
-import { freezeMap } from './freeze.js';
-import { IdSet, type ReadonlyIdSet } from './idSet.js';
+import { isRecord } from '../lib/codec.js';
+import { freezeMap } from '../lib/freeze.js';
+import { IdSet, type ReadonlyIdSet } from '../lib/idSet.js';
 
 export type SubscriptionRecord = {
   readonly subscriptionId: string;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdSet } from '../../src/domain/idSet.js';
+import { IdSet } from '../../src/lib/idSet.js';
 
 /** Ids of every kind an IdSet must tell apart: Latin-1, wider characters, long ones it keeps aside. */
 const anyId = fc.oneof(

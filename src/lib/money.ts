@@ -1,4 +1,4 @@
-import { refined } from './codec.js';
+import { integerFrom, refined } from './codec.js';
 
 const knownCurrencies: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 
@@ -17,8 +17,4 @@ export const NonNegativeNumber = refined(
 );
 
 /** A whole number >= 1 that is exactly representable. */
-export const PositiveInteger = refined(
-  'PositiveInteger',
-  (u): u is number => Number.isSafeInteger(u) && (u as number) >= 1,
-  'an integer >= 1',
-);
+export const PositiveInteger = integerFrom('PositiveInteger', 1);

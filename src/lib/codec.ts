@@ -307,6 +307,18 @@ export function refined<A>(
   );
 }
 
+/** The whole numbers from `min` to `max` (none past the largest exact one), each a number as it is. */
+export const integerFrom = (
+  name: string,
+  min: number,
+  max: number = Number.MAX_SAFE_INTEGER,
+): t.Type<number, number, unknown> =>
+  refined(
+    name,
+    (u): u is number => Number.isSafeInteger(u) && (u as number) >= min && (u as number) <= max,
+    max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`,
+  );
+
 /** One problem with an input: the field path (`data.quantity`, `(root)` for the value itself) and why. */
 export type FieldProblem = { readonly path: string; readonly reason: string };
 

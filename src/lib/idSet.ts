@@ -13,6 +13,7 @@
  */
 
 import { isIterable } from './codec.js';
+import { FNV_OFFSET, fnv1a, fnvStep } from './hash.js';
 
 const MAX_INLINE_LENGTH = 128;
 /** Header byte of a stored id: its length - 1, plus WIDE when it is stored as UTF-16 code units. */
@@ -29,23 +30,11 @@ const MAX_LOAD = 0.75;
 const INITIAL_SLOTS = 16;
 
 // FNV-1a over the code units with a final mix: the low bits pick the slot, the top 8 are its tag.
-const FNV_OFFSET = 0x811c9dc5;
-const fnv = (hash: number, unit: number): number => Math.imul(hash ^ unit, 0x01000193);
 const mixed = (hash: number): number => {
   const h = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
   return (h ^ (h >>> 12)) >>> 0;
 };
-function hashOf(id: string): number {
-  // A rule asks `has`, then the event's recipe adds the same id: its hash is the one just computed.
-  if (id === lastId) return lastHash;
-  let hash = FNV_OFFSET;
-  for (let i = 0; i < id.length; i++) hash = fnv(hash, id.charCodeAt(i));
-  lastId = id;
-  lastHash = mixed(hash);
-  return lastHash;
-}
-let lastId = '';
-let lastHash = mixed(FNV_OFFSET);
+const hashOf = (id: string): number => mixed(fnv1a(id));
 const tagOf = (hash: number): number => hash >>> 24;
 
 /** The i-th code unit of the id whose text starts at `at` of a page. */
@@ -207,7 +196,7 @@ export class IdSet implements Iterable<string> {
         const wide = isWideAt(page, at);
         let hash = FNV_OFFSET;
         for (let i = 0, length = lengthAt(page, at); i < length; i++)
-          hash = fnv(hash, unitAt(page, at, wide, i));
+          hash = fnvStep(hash, unitAt(page, at, wide, i));
         hash = mixed(hash);
         let slot = hash & mask;
         while (places[slot] !== EMPTY) slot = (slot + 1) & mask;

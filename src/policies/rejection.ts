@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { oneOf } from './codec.js';
+import { oneOf } from '../lib/codec.js';
 
 export const RejectionCode = oneOf('RejectionCode', [
   'INVALID_COMMAND',
