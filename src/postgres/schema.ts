@@ -10,6 +10,8 @@ export type TableState =
       readonly exists: true;
       /** The unique index on (stream_id, stream_position), by which an append's conflict is known; null if the table has none. */
       readonly positionKey: string | null;
+      /** Whether rows record their transaction id, which readAll needs to follow global order (an earlier version's table may not). */
+      readonly followable: boolean;
     };
 
 /** pg_class relkinds, as a refusal names them. */
@@ -34,14 +36,15 @@ const tableProblem = (sql: TableSql, reason: string): EventStoreRequestError =>
  * the table `events`) is an EventStoreRequestError naming options.table, never read nor written.
  */
 export async function describeTable(pool: Pool, sql: TableSql): Promise<TableState> {
-  const found = await pool.query<{ kind: string; position_key: string | null }>(sql.describe, [
-    sql.qualified,
-  ]);
+  const found = await pool.query<{ kind: string; position_key: string | null; followable: boolean }>(
+    sql.describe,
+    [sql.qualified],
+  );
   const row = found.rows[0];
   if (row === undefined) return { exists: false };
   if (row.kind !== 'r' && row.kind !== 'p')
     throw tableProblem(sql, `which is ${kinds[row.kind] ?? `a relation of kind ${row.kind}`}, not a table`);
-  return { exists: true, positionKey: row.position_key };
+  return { exists: true, positionKey: row.position_key, followable: row.followable };
 }
 
 /**
@@ -49,22 +52,27 @@ export async function describeTable(pool: Pool, sql: TableSql): Promise<TableSta
  * unique index on the stream positions. Idempotent, and safe when many processes start at once: the
  * DDL runs under one advisory lock. A database user without the right to create anything can use a
  * table made beforehand (the check looks first, creates only if missing). A table without that
- * unique index is refused: appends could not detect a conflict.
+ * unique index is refused: appends could not detect a conflict. A table of an earlier version, without
+ * the transaction id column, gets it (see TableSql.upgrade) before the first append.
  */
 export async function ensureTable(pool: Pool, sql: TableSql): Promise<string> {
-  let state = await describeTable(pool, sql);
-  if (!state.exists) {
-    await withClient(pool, async (client) => {
-      await client.query('BEGIN');
-      for (const statement of sql.create) await client.query(statement);
-      await client.query('COMMIT');
-    });
-    state = await describeTable(pool, sql);
-  }
-  if (!state.exists || state.positionKey === null)
-    throw tableProblem(
-      sql,
-      'a table without a unique index on (stream_id, stream_position), which appends need to detect conflicts',
-    );
-  return state.positionKey;
+  const positionKeyOf = (state: TableState): string => {
+    if (!state.exists || state.positionKey === null)
+      throw tableProblem(
+        sql,
+        'a table without a unique index on (stream_id, stream_position), which appends need to detect conflicts',
+      );
+    return state.positionKey;
+  };
+  const state = await describeTable(pool, sql);
+  if (state.exists && state.followable) return positionKeyOf(state);
+  // A table that cannot be used is refused before anything is changed in it.
+  if (state.exists) positionKeyOf(state);
+  const statements = state.exists ? sql.upgrade : sql.create;
+  await withClient(pool, async (client) => {
+    await client.query('BEGIN');
+    for (const statement of statements) await client.query(statement);
+    await client.query('COMMIT');
+  });
+  return positionKeyOf(await describeTable(pool, sql));
 }

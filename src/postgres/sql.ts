@@ -16,6 +16,7 @@ export function tableSql(schema: string, table: string) {
   const qualified = `"${schema}"."${table}"`;
   // Prepared statement names are per connection; a pool may serve stores on several tables.
   const statement = (name: string): string => `apss_${fnv1a(qualified).toString(36)}_${name}`;
+  const appendLock = `${LOCK_SPACE}, ${lockKey(qualified)}`;
   return {
     qualified,
     /**
@@ -30,7 +31,9 @@ export function tableSql(schema: string, table: string) {
             AND ARRAY(SELECT a.attname::text FROM pg_attribute a
                 WHERE a.attrelid = c.oid AND (a.attnum = i.indkey[0] OR a.attnum = i.indkey[1])
                 ORDER BY a.attname) = ARRAY['stream_id', 'stream_position']
-          ORDER BY x.relname LIMIT 1) AS position_key
+          ORDER BY x.relname LIMIT 1) AS position_key,
+        EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'transaction_id'
+          AND NOT a.attisdropped) AS followable
       FROM pg_class c WHERE c.oid = to_regclass($1)`,
     /**
      * DDL of all apss stores of a database is serialised, so concurrent first uses do not collide.
@@ -48,30 +51,46 @@ export function tableSql(schema: string, table: string) {
         data jsonb NOT NULL,
         metadata jsonb NOT NULL,
         recorded_at timestamptz NOT NULL DEFAULT now(),
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
         UNIQUE (stream_id, stream_position)
       )`,
+    ],
+    /**
+     * A table of an earlier version gets the transaction id column. Its rows take the id 0: they were
+     * all committed before this runs, below any snapshot's oldest transaction in flight. The default
+     * is set apart so the column is added without rewriting the table.
+     */
+    upgrade: [
+      `SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`,
+      `ALTER TABLE ${qualified} ADD COLUMN IF NOT EXISTS transaction_id xid8 NOT NULL DEFAULT '0'`,
+      `ALTER TABLE ${qualified} ALTER COLUMN transaction_id SET DEFAULT pg_current_xact_id()`,
     ],
     version: {
       name: statement('version'),
       text: `SELECT coalesce(max(stream_position), 0) AS version FROM ${qualified} WHERE stream_id = $1`,
     },
     /**
-     * One append as one script, sent in one round trip: the transaction, its lock, the insert and the
-     * commit. The values are quoted by pg's escapeLiteral (a script cannot take parameters).
+     * One append as one script, sent in one round trip. The values are quoted by pg's escapeLiteral
+     * (a script cannot take parameters).
      *
-     * The lock: every append to this table holds it until it has committed, so global positions
-     * become visible in the order they were drawn, and a reader following readAll({ after }) never
-     * misses a late commit below a position it has already seen. Sending the script whole keeps the
-     * lock held for the server's work alone, never across a round trip to the client.
+     * The lock is a session lock, taken for the INSERT alone and let go before the COMMIT: inside it
+     * the transaction draws its global positions and its transaction id (the column's default), so
+     * among the appends to this table a lower transaction id always goes with lower positions. That
+     * is what lets readAll stop below the oldest transaction in flight (see readAll) and still
+     * follow global order. The commits, where the time goes, run in parallel. Sending the script
+     * whole keeps the lock held for the server's work alone, never across a round trip to the client.
+     * When the script fails, `abandon` rolls back and lets go of the lock.
      *
      * The insert puts the events at positions expected+1...: the unique (stream_id, stream_position)
-     * constraint refuses them when the stream has grown past `expected`, and the EXISTS inserts
-     * nothing when it has not reached it yet. `expected` null means 'any': after the last position.
+     * constraint refuses them when the stream has grown past `expected` in a transaction not yet
+     * committed; the NOT EXISTS inserts nothing when it has grown past it before, and the EXISTS
+     * when it has not reached it yet. Inserting nothing draws no global position: readAll waits at
+     * the gaps that failed appends leave. `expected` null means 'any': after the last position.
      */
     append: (streamId: string, expected: number | null, events: readonly unknown[]): string => {
       const stream = escapeLiteral(streamId);
       return `BEGIN;
-        SELECT pg_advisory_xact_lock(${LOCK_SPACE}, ${lockKey(qualified)});
+        SELECT pg_advisory_lock(${appendLock});
         WITH base AS (
           SELECT coalesce(${expected === null ? 'NULL' : expected.toFixed(0)}::integer,
             (SELECT max(stream_position) FROM ${qualified} WHERE stream_id = ${stream}), 0) AS version
@@ -79,19 +98,44 @@ export function tableSql(schema: string, table: string) {
         INSERT INTO ${qualified} (stream_id, stream_position, type, data, metadata)
         SELECT ${stream}, base.version + e.ordinality, e.value->>'type', e.value->'data', e.value->'metadata'
         FROM base, jsonb_array_elements(${escapeLiteral(JSON.stringify(events))}::jsonb) WITH ORDINALITY AS e
-        WHERE base.version = 0
-          OR EXISTS (SELECT 1 FROM ${qualified} WHERE stream_id = ${stream} AND stream_position = base.version)
+        WHERE (base.version = 0
+            OR EXISTS (SELECT 1 FROM ${qualified} WHERE stream_id = ${stream} AND stream_position = base.version))
+          AND NOT EXISTS (SELECT 1 FROM ${qualified} WHERE stream_id = ${stream} AND stream_position = base.version + 1)
         ORDER BY e.ordinality
         RETURNING stream_position;
+        SELECT pg_advisory_unlock(${appendLock});
         COMMIT`;
     },
+    /** After a failed append script: its transaction rolled back and its lock let go (pg warns, harmlessly, when it had not got that far). */
+    abandon: `ROLLBACK; SELECT pg_advisory_unlock(${appendLock})`,
     readStream: {
       name: statement('read_stream'),
       text: `SELECT global_position, stream_position, type, data, metadata FROM ${qualified}
         WHERE stream_id = $1 AND stream_position > $2 ORDER BY stream_position LIMIT $3`,
     },
+    /**
+     * Rows in global order up to the first one that a transaction still in flight could yet land
+     * before. A row is settled when its transaction is older than the oldest one in flight (appends
+     * draw positions in transaction id order, see append, so every row still to come lies after
+     * it), or when it directly follows the row before it (or `after`): nothing can land in between.
+     * Rows after a gap left by a transaction that may still be in flight wait for a later read.
+     */
     readAll: {
       name: statement('read_all'),
+      text: `WITH page AS (
+          SELECT global_position, stream_id, stream_position, type, data, metadata,
+            transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              OR global_position - coalesce(lag(global_position) OVER (ORDER BY global_position), $1::bigint) = 1
+              AS settled
+          FROM ${qualified} WHERE global_position > $1::bigint ORDER BY global_position LIMIT $2
+        )
+        SELECT global_position, stream_id, stream_position, type, data, metadata FROM page
+        WHERE global_position < coalesce((SELECT min(global_position) FROM page WHERE NOT settled), 'Infinity'::numeric)
+        ORDER BY global_position`,
+    },
+    /** readAll on a table an earlier version made, which no append of this version has written yet. */
+    readAllUnfollowable: {
+      name: statement('read_all_unfollowable'),
       text: `SELECT global_position, stream_id, stream_position, type, data, metadata FROM ${qualified}
         WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
     },

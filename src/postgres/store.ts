@@ -60,6 +60,7 @@ export class PostgresEventStore implements EventStore {
   readonly #ownsPool: boolean;
   /** The table's unique index on stream positions, once the table is known to exist. */
   #positionKey: string | undefined;
+  /** Whether the table is known to exist with its transaction id column (then readAll follows global order). */
   #tableSeen = false;
   #creating: Promise<string> | undefined;
   #closing: Promise<void> | undefined;
@@ -107,11 +108,18 @@ export class PostgresEventStore implements EventStore {
     return { ...setup, positionKey: this.#positionKey };
   }
 
-  /** For reads: the table if it exists; reading creates nothing (an audit may run as a user that may only read). */
-  async #readable(): Promise<Ready | undefined> {
+  /**
+   * For reads: the table if it exists, and whether it records transaction ids. Reading creates and
+   * changes nothing (an audit may run as a user that may only read); an earlier version's table is
+   * looked at again on each read until an append of this version has added the column.
+   */
+  async #readable(): Promise<(Ready & { readonly followable: boolean }) | undefined> {
     const setup = this.#usable();
-    this.#tableSeen ||= (await describeTable(setup.pool, setup.sql)).exists;
-    return this.#tableSeen ? setup : undefined;
+    if (this.#tableSeen) return { ...setup, followable: true };
+    const state = await describeTable(setup.pool, setup.sql);
+    if (!state.exists) return undefined;
+    this.#tableSeen = state.followable;
+    return { ...setup, followable: state.followable };
   }
 
   async appendToStream(
@@ -146,7 +154,10 @@ export class PostgresEventStore implements EventStore {
     try {
       // A script of several statements answers with one result per statement.
       const results = (await withClient(pool, (client) =>
-        client.query(script),
+        client.query(script).catch(async (error: unknown) => {
+          await client.query(sql.abandon).catch(() => undefined);
+          throw error;
+        }),
       )) as unknown as pg.QueryResult[];
       const inserted = results.find((result) => result.command === 'INSERT')?.rows as
         { stream_position: number }[] | undefined;
@@ -191,9 +202,10 @@ export class PostgresEventStore implements EventStore {
     const { after } = checked(decodeReadAll(options));
     const ready = await this.#readable();
     if (ready === undefined) return;
-    const { pool, sql, pageSize } = ready;
+    const { pool, sql, pageSize, followable } = ready;
+    const query = followable ? sql.readAll : sql.readAllUnfollowable;
     const fetch = async (position: bigint): Promise<readonly EventRow[]> =>
-      (await pool.query<EventRow>({ ...sql.readAll, values: [position.toString(), pageSize] })).rows;
+      (await pool.query<EventRow>({ ...query, values: [position.toString(), pageSize] })).rows;
     yield* pages(fetch, (row) => BigInt(row.global_position), after, pageSize);
   }
 

@@ -4,17 +4,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrencyError, handleCommand } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
 import { collect, createTenant, minute, purchased, tenantCreated, usageEvents } from '../builders.js';
-import { isolatedSchema } from './support.js';
+import { eventually, isolatedSchema } from './support.js';
 import { terminatingProxy } from './wire.js';
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Errors that reach the process as uncaught (an 'error' event nobody listens to): each would end a host process. */
 function watchUncaught(): () => readonly unknown[] {

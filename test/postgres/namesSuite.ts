@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConcurrencyError, EventStoreRequestError, handleCommand } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
 import { collect, createTenant, minute, tenantCreated, usageEvents } from '../builders.js';
-import { isolatedSchema } from './support.js';
+import { eventually, isolatedSchema } from './support.js';
 
 /** A table name of exactly `length` characters. */
 const nameOf = (length: number, start = 'events_'): string => start.padEnd(length, 'x').slice(0, length);
@@ -113,6 +113,38 @@ export function postgresNames(): void {
       expect(
         await refusalOf(store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 'no_stream' })),
       ).toBeInstanceOf(ConcurrencyError);
+    });
+
+    it('given a table of an earlier version (no transaction id) with events in it, reads see them untouched, and the first append adds the column, the old rows counting as long committed', async () => {
+      const table = 'before_xid';
+      const admin = schema.admin();
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema.name}"`);
+      await admin.query(
+        `CREATE TABLE "${schema.name}".${table} (
+           global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+           stream_id text NOT NULL,
+           stream_position integer NOT NULL CHECK (stream_position >= 1),
+           type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
+           recorded_at timestamptz NOT NULL DEFAULT now(),
+           UNIQUE (stream_id, stream_position))`,
+      );
+      const [old] = usageEvents('p1', 1, 'old');
+      await admin.query(
+        `INSERT INTO "${schema.name}".${table} (stream_id, stream_position, type, data, metadata) VALUES ('s', 1, $1, $2, $3)`,
+        [old?.type, old?.data, old?.metadata],
+      );
+      const store = open(table);
+      expect((await collect(store.readAll())).map((stored) => stored.streamPosition)).toEqual([1]);
+      await store.appendToStream('s', usageEvents('p1', 1, 'new'), { expectedVersion: 1 });
+      const ids = await admin.query<{ old: boolean }>(
+        `SELECT transaction_id = '0'::xid8 AS old FROM "${schema.name}".${table} ORDER BY global_position`,
+      );
+      expect(ids.rows).toEqual([{ old: true }, { old: false }]);
+      const all = await eventually(async () => {
+        const read = await collect(store.readAll());
+        return read.length === 2 ? read : undefined;
+      }, 'the new append to be readable');
+      expect(all.map((stored) => stored.streamPosition)).toEqual([1, 2]);
     });
 
     it("given the name of the events table's own index (events_pkey), every call is refused naming options.table and saying what the name is", async () => {

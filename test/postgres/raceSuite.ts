@@ -1,9 +1,13 @@
+import { randomInt } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConcurrencyError, fold, handleCommand, type EventStore } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
-import { collect, createTenant, minute, purchase } from '../builders.js';
-import { barrier, isolatedSchema } from './support.js';
+import { collect, createTenant, minute, purchase, usageEvents } from '../builders.js';
+import { barrier, eventually, isolatedSchema } from './support.js';
+
+/** Where each event sits: its stream, its version there, and its global position. */
+type Seen = { readonly streamId: string; readonly version: number; readonly position: bigint };
 
 /**
  * A store whose first append of each handled command waits until every racer has read and decided,
@@ -31,7 +35,11 @@ function racing(inner: EventStore, allDecided: () => Promise<void>) {
   return { store, counts };
 }
 
-/** Many processes on one partner, each with its own connection: no rule may break, no event may be lost. */
+/**
+ * Many processes on one partner, each with its own connection: no rule may break, no event may be
+ * lost. Appends from several connections commit in parallel, and a reader polling readAll({ after })
+ * still sees every event once, in global order.
+ */
 export function postgresRaces(): void {
   describe('PostgresEventStore under races between connections', () => {
     const schema = isolatedSchema('races');
@@ -92,5 +100,94 @@ export function postgresRaces(): void {
         Array.from({ length: 41 }, (_, i) => `sub-${i}`).sort(),
       );
     });
+
+    it('given an append held at its commit, another connection appends meanwhile, and a follower sees neither until the held one commits, then both in global order', async () => {
+      const [held, free] = (await connections(2, 'held_commit')) as [PostgresEventStore, PostgresEventStore];
+      const admin = schema.admin();
+      const hold = randomInt(1, 2 ** 31 - 1);
+      // A deferred trigger runs at COMMIT: the held append has its position and waits there, not in its INSERT.
+      await admin.query(
+        `CREATE FUNCTION "${schema.name}".hold_commit() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN PERFORM pg_advisory_xact_lock_shared(${hold}); RETURN NULL; END $$`,
+      );
+      await admin.query(
+        `CREATE CONSTRAINT TRIGGER hold AFTER INSERT ON ${held.table} DEFERRABLE INITIALLY DEFERRED
+         FOR EACH ROW WHEN (NEW.stream_id = 'held') EXECUTE FUNCTION "${schema.name}".hold_commit()`,
+      );
+      const holder = await admin.connect();
+      let append: Promise<unknown> | undefined;
+      try {
+        await holder.query('SELECT pg_advisory_lock($1)', [hold]);
+        append = held.appendToStream('held', usageEvents('p1', 1), { expectedVersion: 'no_stream' });
+        await eventually(async () => {
+          const waiting = await admin.query(
+            `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1::bigint::oid AND NOT granted`,
+            [hold],
+          );
+          return waiting.rowCount === 1 ? true : undefined;
+        }, 'the held append to reach its commit');
+        expect(
+          await free.appendToStream('free', usageEvents('p2', 1), { expectedVersion: 'no_stream' }),
+        ).toEqual({ nextVersion: 1 });
+        expect((await collect(free.readStream('free'))).length).toBe(1);
+        expect(await collect(free.readAll())).toEqual([]);
+      } finally {
+        await holder.query('SELECT pg_advisory_unlock_all()');
+        holder.release();
+      }
+      expect(await append).toEqual({ nextVersion: 1 });
+      // Any transaction in flight on the server holds back what came after it; it ends soon.
+      const both = await eventually(async () => {
+        const all = await collect(free.readAll());
+        return all.length === 2 ? all : undefined;
+      }, 'both appends to be readable');
+      expect(both.map((stored) => stored.streamId)).toEqual(['held', 'free']);
+    });
+
+    it('8 connections appending while a follower polls readAll({ after }): the follower sees every event exactly once, in global order', async () => {
+      const writers = await connections(8, 'followed');
+      const [follower] = await connections(1, 'followed');
+      const appendsEach = 40;
+      let writing = true;
+      const seen: Seen[] = [];
+      const total = writers.length * appendsEach * 2;
+      const follow = async (): Promise<void> => {
+        let after = 0n;
+        let deadline = Number.POSITIVE_INFINITY;
+        while (seen.length < total && Date.now() < deadline) {
+          // Once the writers are done, the last of their events must show within seconds.
+          if (!writing && deadline === Number.POSITIVE_INFINITY) deadline = Date.now() + 5_000;
+          for await (const stored of (follower as PostgresEventStore).readAll({ after })) {
+            seen.push({
+              streamId: stored.streamId,
+              version: stored.streamPosition,
+              position: stored.globalPosition,
+            });
+            after = stored.globalPosition;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      };
+      const following = follow();
+      await Promise.all(
+        writers.map(async (store, w) => {
+          for (let i = 0; i < appendsEach; i++)
+            await store.appendToStream(`partner-w${w}`, usageEvents(`w${w}`, 2, `e${i}`), {
+              expectedVersion: i === 0 ? 'no_stream' : i * 2,
+            });
+        }),
+      );
+      writing = false;
+      await following;
+      const everything = await collect((follower as PostgresEventStore).readAll());
+      const key = (s: Seen): string => `${s.streamId}@${s.version}`;
+      expect(everything).toHaveLength(total);
+      expect(seen.map(key)).toEqual(
+        everything.map((stored) =>
+          key({ streamId: stored.streamId, version: stored.streamPosition, position: 0n }),
+        ),
+      );
+      expect(seen.map((s) => s.position)).toEqual(everything.map((stored) => stored.globalPosition));
+    }, 30_000);
   });
 }

@@ -36,6 +36,7 @@ export function postgresStorage(): void {
         ['data', 'jsonb'],
         ['metadata', 'jsonb'],
         ['recorded_at', 'timestamp with time zone'],
+        ['transaction_id', 'xid8'],
       ]);
       const unique = await schema.admin().query<{ columns: string[] }>(
         `SELECT array(SELECT attname::text FROM unnest(conkey) AS k JOIN pg_attribute

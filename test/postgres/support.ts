@@ -60,3 +60,13 @@ export function barrier(count: number): () => Promise<void> {
     await opened;
   };
 }
+
+/** What the probe finds once it finds something, tried every 25 ms for 5 s. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
