@@ -101,6 +101,21 @@ export function postgresRaces(): void {
       );
     });
 
+    it('an append refused for a stream already past its expected version uses up no global position: readAll meets no gap to wait at', async () => {
+      const [store] = (await connections(1, 'no_gap')) as [PostgresEventStore];
+      await store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 'no_stream' });
+      await expect(
+        store.appendToStream('s', usageEvents('p1', 2, 'late'), { expectedVersion: 0 }),
+      ).rejects.toBeInstanceOf(ConcurrencyError);
+      await store.appendToStream('t', usageEvents('p2', 1), { expectedVersion: 'no_stream' });
+      const positions = await schema
+        .admin()
+        .query<{ global_position: string }>(
+          `SELECT global_position FROM ${store.table} ORDER BY global_position`,
+        );
+      expect(positions.rows.map((row) => Number(row.global_position))).toEqual([1, 2]);
+    });
+
     it('given an append held at its commit, another connection appends meanwhile, and a follower sees neither until the held one commits, then both in global order', async () => {
       const [held, free] = (await connections(2, 'held_commit')) as [PostgresEventStore, PostgresEventStore];
       const admin = schema.admin();
