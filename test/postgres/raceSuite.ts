@@ -141,8 +141,15 @@ export function postgresRaces(): void {
           );
           return waiting.rowCount === 1 ? true : undefined;
         }, 'the held append to reach its commit');
+        // An append queued behind the held one would never end while it is held.
+        const queued = new Promise<string>((resolve) =>
+          setTimeout(() => resolve('still waiting after 5 s'), 5_000),
+        );
         expect(
-          await free.appendToStream('free', usageEvents('p2', 1), { expectedVersion: 'no_stream' }),
+          await Promise.race([
+            free.appendToStream('free', usageEvents('p2', 1), { expectedVersion: 'no_stream' }),
+            queued,
+          ]),
         ).toEqual({ nextVersion: 1 });
         expect((await collect(free.readStream('free'))).length).toBe(1);
         expect(await collect(free.readAll())).toEqual([]);
