@@ -27,6 +27,8 @@ const PAGE_SPAN = 4096;
 /** A slot holds the place of its id's text plus one: 0 is an empty slot. */
 const EMPTY = 0;
 const MAX_LOAD = 0.75;
+/** What an id kept in the Set of others weighs: its entry and a short string. */
+const OTHER_BYTES = 64;
 const INITIAL_SLOTS = 16;
 
 // FNV-1a over the code units with a final mix: the low bits pick the slot, the top 8 are its tag.
@@ -61,6 +63,8 @@ export class IdSet implements Iterable<string> {
   #pages: Uint8Array[] = [];
   /** How many bytes of each page hold ids. */
   #used: number[] = [];
+  /** The bytes of all pages together, written or not. */
+  #pageBytes = 0;
   /** Anything that is not an id of at most 128 characters (fold takes what it is given). */
   #others: Set<unknown> | undefined;
 
@@ -79,6 +83,20 @@ export class IdSet implements Iterable<string> {
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_INLINE_LENGTH)
       return this.#others?.has(id) ?? false;
     return this.#slotOf(id, hashOf(id)) >= 0;
+  }
+
+  /**
+   * The bytes its arrays take (pages, slots, tags, the page index): a cache weighs a state by it. An id
+   * that is not an ordinary one is kept in a Set and counted as a Set entry of a short string.
+   */
+  get byteLength(): number {
+    return (
+      this.#pageBytes +
+      this.#places.byteLength +
+      this.#tags.byteLength +
+      8 * this.#used.length +
+      OTHER_BYTES * (this.#others?.size ?? 0)
+    );
   }
 
   /** Adds an id; false if it was there already. Throws on a frozen set, as a frozen Set does. */
@@ -112,6 +130,7 @@ export class IdSet implements Iterable<string> {
     // Pages before the last are never written again: both sets can read them.
     copy.#pages = this.#pages.map((page, i) => (i === this.#pages.length - 1 ? page.slice() : page));
     copy.#used = [...this.#used];
+    copy.#pageBytes = this.#pageBytes;
     if (this.#others !== undefined) copy.#others = new Set(this.#others);
     return copy;
   }
@@ -166,9 +185,11 @@ export class IdSet implements Iterable<string> {
     let index = this.#pages.length - 1;
     const last = this.#pages[index];
     if (last === undefined || (this.#used[index] as number) + bytes > last.length) {
-      this.#pages.push(
-        new Uint8Array(last === undefined ? FIRST_PAGE_BYTES : Math.min(last.length * 2, PAGE_SPAN)),
+      const page = new Uint8Array(
+        last === undefined ? FIRST_PAGE_BYTES : Math.min(last.length * 2, PAGE_SPAN),
       );
+      this.#pages.push(page);
+      this.#pageBytes += page.length;
       this.#used.push(0);
       index += 1;
     }

@@ -118,7 +118,7 @@ describe('handleCommand decides against the partner stream and appends', () => {
     [{ retries: 2.5 }, 'options.retries'],
     [{ rules: { name: 'x' } }, 'options.rules'],
     [{ cache: new Map() }, 'options.cache'],
-    [{ cache: new StateCache({ maxEvents: 0 }) }, 'options.cache'],
+    [{ cache: new StateCache({ maxBytes: 0 }) }, 'options.cache'],
     [{ colour: 'blue' }, 'options.colour'],
   ])('refuses bad options %j as INVALID_COMMAND naming %s', async (options, field) => {
     const store = new InMemoryEventStore();
@@ -289,6 +289,21 @@ describe('handleCommand with its state cache', () => {
     expect(store.eventsRead).toBe(53);
   });
 
+  it('given a partner whose state alone is over the cache bound, then it is still cached and only its tail read', async () => {
+    const inner = new InMemoryEventStore();
+    await handleCommand(inner, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+      cache: false,
+    });
+    await inner.appendToStream('partner-p1', usageEvents('p1', 500), { expectedVersion: 2 });
+    const store = new Instrumented(inner);
+    const cache = new StateCache({ maxBytes: 1_000 });
+    await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
+    await handleCommand(store, purchase('sub-3', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
+    expect(store.eventsRead).toBe(502);
+    expect(cache.stats).toMatchObject({ entries: 1, hits: 1, misses: 1 });
+    expect(cache.stats.bytes).toBeGreaterThan(cache.stats.maxBytes);
+  });
+
   it('uses one cache per store by default, and none with cache: false', async () => {
     const inner = new InMemoryEventStore();
     const store = new Instrumented(inner);
@@ -377,11 +392,11 @@ describe('handleCommand with its state cache', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(stepArb, { maxLength: 25 }),
-        fc.integer({ min: 1, max: 40 }),
-        async (steps, maxEvents) => {
+        fc.integer({ min: 1, max: 5_000 }),
+        async (steps, maxBytes) => {
           const cached = new InMemoryEventStore();
           const plain = new InMemoryEventStore();
-          const cache = new StateCache({ maxEvents });
+          const cache = new StateCache({ maxBytes });
           for (const step of steps) {
             if (step.kind === 'outside') {
               const event = purchased(step.subscriptionId, 'tenant-1', {
