@@ -265,12 +265,18 @@ describe('handleCommand under concurrency', () => {
 });
 
 describe('handleCommand with its state cache', () => {
-  it('reads only the events appended since the state it cached, including those of other writers', async () => {
-    const inner = new InMemoryEventStore();
-    await handleCommand(inner, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+  /** A store holding partner p1's shared tenant, subscription sub-1 and `usage` usage records on it. */
+  const partnerWithUsage = async (usage: number): Promise<InMemoryEventStore> => {
+    const store = new InMemoryEventStore();
+    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
       cache: false,
     });
-    await inner.appendToStream('partner-p1', usageEvents('p1', 50), { expectedVersion: 2 });
+    await store.appendToStream('partner-p1', usageEvents('p1', usage), { expectedVersion: 2 });
+    return store;
+  };
+
+  it('reads only the events appended since the state it cached, including those of other writers', async () => {
+    const inner = await partnerWithUsage(50);
     const store = new Instrumented(inner);
     const cache = new StateCache();
     await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
@@ -290,11 +296,7 @@ describe('handleCommand with its state cache', () => {
   });
 
   it('given a partner whose state alone is over the cache bound, then it is still cached and only its tail read', async () => {
-    const inner = new InMemoryEventStore();
-    await handleCommand(inner, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
-      cache: false,
-    });
-    await inner.appendToStream('partner-p1', usageEvents('p1', 500), { expectedVersion: 2 });
+    const inner = await partnerWithUsage(500);
     const store = new Instrumented(inner);
     const cache = new StateCache({ maxBytes: 1_000 });
     await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
