@@ -432,9 +432,9 @@ async function stateCache() {
   await cachedCost(store, 'small', 1, cache, 'first');
   const small = await cachedCost(store, 'small', 200, cache, 'cached');
 
-  // In memory a command on a big partner costs the copy of its usage ids that the new usage is added
-  // to, which grows with them: the cliff is measured against reading the whole stream, the cost
-  // beside a small partner's is printed, and held to 2x in PostgreSQL, where the commit dominates.
+  // In memory a big partner's command costs a little over twice a small one's, so that ratio is
+  // printed and the cliff held against reading the whole stream; PostgreSQL, where the commit
+  // dominates, holds it to 2x a small partner's.
   await seed(store, 'partner-huge', partnerHistory('huge', 400_000));
   const whole = await cachedCost(store, 'huge', 3, false, 'whole');
   await cachedCost(store, 'huge', 1, cache, 'first');
