@@ -1,6 +1,7 @@
 // bench/fold: fold() over 1,000,000 events of one partner against a hand-written mutable loop that
 // makes the same state updates on plain objects. Target: fold at least 0.5x the loop's events/s.
 import { IdSet, fold } from '../dist/index.js';
+import { usageData } from './_usage.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const TARGET = 0.5;
@@ -42,21 +43,7 @@ function generate(count) {
     (i) => event('ServiceProvisioned', { tenantId: `t${i}`, serviceId: `svc${i}`, product: 'Office365' }),
     (i) => event('SubscriptionCancelled', { subscriptionId: some(i) }),
   ];
-  const usage = (i) =>
-    event(
-      'UsageRecorded',
-      {
-        subscriptionId: some(i),
-        usageId: `u${i}`,
-        usageDate: '2019-01-01',
-        meterCategory: 'VM',
-        meterName: 'D2',
-        quantity: 1,
-        unitPrice: 0.1,
-        currency: 'EUR',
-      },
-      'System',
-    );
+  const usage = (i) => event('UsageRecorded', usageData(some(i), `u${i}`), 'System');
   const events = [event('SharedTenantCreated', { tenantId: 't1' }), purchase()];
   for (let i = 0; events.length < count; i++) events.push((byRoll[i % 100] ?? usage)(i));
   return events;

@@ -1,12 +1,22 @@
 // Event stores: appends and full reads per second, in memory and in PostgreSQL, and the cost of
 // handling one command on a partner with 10,000 events, with the state cache and without it.
+// The state cache: no cliff for a big partner or many partners, and its estimate of a state's bytes
+// against the heap the state takes (`node --expose-gc bench/store.mjs cache` runs only that part).
 // Each figure is printed beside a baseline measured in the same run; exits 1 when one misses its target.
 // PostgreSQL: PGHOST, PGPORT, PGUSER, PGDATABASE as for psql; without a server that part is skipped
 // (unless APSS_REQUIRE_POSTGRES=1). Everything it writes goes to a schema of its own, dropped at the end.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { decodeEvent, handleCommand, InMemoryEventStore } from '../dist/index.js';
+import {
+  decodeEvent,
+  fold,
+  handleCommand,
+  InMemoryEventStore,
+  initialState,
+  StateCache,
+} from '../dist/index.js';
 import { PostgresEventStore } from '../dist/postgres/index.js';
 
 const misses = [];
@@ -339,8 +349,187 @@ async function postgres() {
   }
 }
 
-await inMemory();
-await postgres();
+// ---- The state cache: bounded by bytes, no cliff (cases of their own, apart from the appends above).
+
+/** `count` subscriptions purchased by one partner, after its shared tenant: a state heavy in records. */
+const subscriptionHistory = (partnerId, count) => [
+  partnerHistory(partnerId, 2)[0],
+  ...Array.from({ length: count }, (_, i) => ({
+    type: 'ApssSubscriptionPurchased',
+    data: {
+      partnerId,
+      tenantId: 't1',
+      subscriptionId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      subscriptionName: `APSS subscription ${i}`,
+    },
+    metadata: { actor, at, schemaVersion: 2 },
+  })),
+];
+
+/** A partner's state folded from its history, the events read and dropped as a store's reader does. */
+function foldedState(history) {
+  return fold(
+    history().map((event) => {
+      const decoded = decodeEvent(event);
+      if (decoded._tag !== 'Right') throw new Error('a bench event does not decode');
+      return decoded.right;
+    }),
+    initialState,
+  );
+}
+
+/** The heap and the array buffers (where an IdSet keeps its ids) in use after a full collection. */
+const heapAndBuffers = async () => {
+  // Array buffers' memory is given back after the collection, by a task of its own: let it run.
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc();
+    await sleep(20);
+  }
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
+};
+
+/** The memory a folded state holds once the events it came from are gone, beside the bytes the cache counts for it. */
+async function estimateAgainstHeap(history) {
+  const before = await heapAndBuffers();
+  const state = foldedState(history);
+  const held = (await heapAndBuffers()) - before;
+  const cache = new StateCache();
+  cache.set('probe', state.version, state);
+  return { held, estimated: cache.stats.bytes };
+}
+
+/** Milliseconds per command on one partner with the given cache, median over `runs`, each a new usage id. */
+async function cachedCost(store, partnerId, runs, cache, label) {
+  const costs = [];
+  for (let i = 0; i < runs; i++)
+    costs.push(
+      await timed(async () => {
+        const result = await handleCommand(store, recordUsage(partnerId, `${label}-${i}`), { cache });
+        if (result._tag !== 'Right') throw new Error(`command refused: ${JSON.stringify(result.left)}`);
+      }),
+    );
+  return median(costs);
+}
+
+/** Milliseconds per command on 60 partners of 5,000 events handled in turn, median over the rounds after the first. */
+async function roundRobinCost(store, cache) {
+  const partners = Array.from({ length: 60 }, (_, i) => `rr${i}`);
+  for (const partner of partners) await seed(store, `partner-${partner}`, partnerHistory(partner, 5_000));
+  const costs = [];
+  for (let round = 0; round < 4; round++)
+    for (const partner of partners) {
+      const ms = await cachedCost(store, partner, 1, cache, `round-${round}`);
+      if (round > 0) costs.push(ms);
+    }
+  return median(costs);
+}
+
+/** One line: a command's cost against a partner with 100 events, held within 2x. */
+function reportBesideSmall(name, cost, small) {
+  const digits = cost < 0.1 ? 3 : 2;
+  report(
+    name,
+    { value: cost, text: `${cost.toFixed(digits)} ms/command` },
+    { value: small, text: `a partner with 100 events ${small.toFixed(digits)} ms/command` },
+    { max: 2 },
+  );
+}
+
+async function stateCache() {
+  if (globalThis.gc === undefined)
+    console.log('state cache estimate: not measured (run node with --expose-gc)');
+  else
+    for (const [name, history] of [
+      ['400,000 usage records', () => partnerHistory('usage', 400_000)],
+      ['5,000 subscriptions', () => subscriptionHistory('subs', 5_000)],
+    ]) {
+      const { held, estimated } = await estimateAgainstHeap(history);
+      report(
+        `state cache estimate of a state with ${name}`,
+        { value: estimated, text: `${mb(estimated)} MB estimated` },
+        { value: held, text: `heap and buffers held ${mb(held)} MB` },
+        { min: 0.5 },
+      );
+    }
+
+  const store = new InMemoryEventStore();
+  const cache = new StateCache();
+  await seed(store, 'partner-small', partnerHistory('small', 100));
+  await cachedCost(store, 'small', 1, cache, 'first');
+  const small = await cachedCost(store, 'small', 200, cache, 'cached');
+
+  // In memory a big partner's command costs a little over twice a small one's, so that ratio is
+  // printed and the cliff held against reading the whole stream; PostgreSQL, where the commit
+  // dominates, holds it to 2x a small partner's.
+  await seed(store, 'partner-huge', partnerHistory('huge', 400_000));
+  const whole = await cachedCost(store, 'huge', 3, false, 'whole');
+  await cachedCost(store, 'huge', 1, cache, 'first');
+  const huge = await cachedCost(store, 'huge', 50, cache, 'cached');
+  report(
+    'memory handleCommand on a partner with 400,000 events, cached',
+    {
+      value: huge,
+      text: `${huge.toFixed(3)} ms/command (${(huge / small).toFixed(1)}x a partner with 100 events)`,
+    },
+    { value: whole, text: `whole stream read and folded ${whole.toFixed(1)} ms/command` },
+    { max: 0.05 },
+  );
+
+  reportBesideSmall(
+    'memory handleCommand on 60 partners of 5,000 events round-robin, cached',
+    await roundRobinCost(store, cache),
+    small,
+  );
+  const { bytes, maxBytes, entries, hits, misses, evictions } = cache.stats;
+  console.log(
+    `state cache: ${mb(bytes)} MB of ${mb(maxBytes)} MB held in ${entries} states; ${hits} hits, ${misses} misses, ${evictions} evictions`,
+  );
+}
+
+/** The same in PostgreSQL: a command on a partner with 400,000 events, and on 60 partners in turn, beside one on a partner with 100. */
+async function stateCachePostgres() {
+  const unreachable = await reachable();
+  if (unreachable !== undefined) {
+    console.log(`postgres state cache: skipped, no server (${unreachable})`);
+    if (process.env.APSS_REQUIRE_POSTGRES === '1') misses.push('postgres unreachable');
+    return;
+  }
+  const schema = `apss_bench_${randomBytes(4).toString('hex')}`;
+  const store = new PostgresEventStore({ schema, table: 'cache', max: 2 });
+  const cache = new StateCache();
+  try {
+    await store.ensureSchema();
+    await seed(store, 'partner-small', partnerHistory('small', 100));
+    await seed(store, 'partner-huge', partnerHistory('huge', 400_000));
+    await cachedCost(store, 'small', 1, cache, 'first');
+    await cachedCost(store, 'huge', 1, cache, 'first');
+    const small = await cachedCost(store, 'small', 50, cache, 'cached');
+    const huge = await cachedCost(store, 'huge', 50, cache, 'cached');
+    reportBesideSmall('postgres handleCommand on a partner with 400,000 events, cached', huge, small);
+    reportBesideSmall(
+      'postgres handleCommand on 60 partners of 5,000 events round-robin, cached',
+      await roundRobinCost(store, cache),
+      small,
+    );
+  } finally {
+    await store.close();
+    const admin = new pg.Client();
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  }
+}
+
+if (process.argv[2] === 'cache') {
+  await stateCache();
+  await stateCachePostgres();
+} else {
+  await inMemory();
+  await postgres();
+  await stateCache();
+  await stateCachePostgres();
+}
 if (misses.length > 0) {
   console.log(`store: missed ${misses.join('; ')}`);
   process.exit(1);

@@ -55,7 +55,7 @@ export {
 } from './store/eventStore.js';
 export { ConcurrencyError, EventStoreRequestError, StoredEventError } from './store/errors.js';
 export { InMemoryEventStore } from './store/inMemory.js';
-export { StateCache, type CachedState } from './store/stateCache.js';
+export { StateCache, type CachedState, type StateCacheStats } from './store/stateCache.js';
 export { handleCommand, type HandleCommandOptions, type CommandHandled } from './store/handleCommand.js';
 
 export { audit, auditTo, type AuditOptions } from './audit/audit.js';

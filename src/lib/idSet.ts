@@ -6,7 +6,11 @@
  * reads any text), about 25 bytes for a 12-character id.
  *
  * The text is written in pages that are never moved or copied once written: growing leaves no
- * garbage, and a copy shares every page but the one still being written.
+ * garbage. The pages and the slot table are a store that ids are only ever appended to, and that a
+ * set shares with its copies: each set sees the ids up to its own last one (a slot's place grows with
+ * the order ids were added in), so a copy costs the same however many ids it holds, and adding to it
+ * writes after its last id in place. Only a set whose store another set has added to since (a second
+ * copy of the same set, or the original after a copy) gets a store of its own, on its first add.
  *
  * Read-only to everyone but the recipes that add to it; frozen (Object.freeze) wherever a state is
  * handed out, and then `add` refuses, as a frozen Set does.
@@ -27,6 +31,8 @@ const PAGE_SPAN = 4096;
 /** A slot holds the place of its id's text plus one: 0 is an empty slot. */
 const EMPTY = 0;
 const MAX_LOAD = 0.75;
+/** What an id kept in the Set of others weighs: its entry and a short string. */
+const OTHER_BYTES = 64;
 const INITIAL_SLOTS = 16;
 
 // FNV-1a over the code units with a final mix: the low bits pick the slot, the top 8 are its tag.
@@ -52,22 +58,42 @@ const isLatin1 = (id: string): boolean => {
   return true;
 };
 
+/**
+ * The ids of a set and of its copies, in the order they were added: pages of text, and a table of
+ * slots over every id in the pages. Only ever appended to, by the set whose last id is the store's last.
+ */
+type Store = {
+  /** Per slot: the place of its id's text plus one (EMPTY for none), and the tag of the id's hash. */
+  places: Uint32Array;
+  tags: Uint8Array;
+  /** The ids, one after the other in each page: a header byte, then one byte (Latin-1) or two (UTF-16) per unit. */
+  pages: Uint8Array[];
+  /** How many bytes of each page hold ids. */
+  used: number[];
+  /** How many ids the pages hold, and the slot value (place plus one) of the last. */
+  count: number;
+  last: number;
+};
+
+const emptyStore = (): Store => ({
+  places: new Uint32Array(INITIAL_SLOTS),
+  tags: new Uint8Array(INITIAL_SLOTS),
+  pages: [],
+  used: [],
+  count: 0,
+  last: EMPTY,
+});
+
 export class IdSet implements Iterable<string> {
   #size = 0;
-  /** Per slot: the place of its id's text plus one (EMPTY for none), and the tag of the id's hash. */
-  #places: Uint32Array;
-  #tags: Uint8Array;
-  /** The ids, one after the other in each page: a header byte, then one byte (Latin-1) or two (UTF-16) per unit. */
-  #pages: Uint8Array[] = [];
-  /** How many bytes of each page hold ids. */
-  #used: number[] = [];
+  #store: Store = emptyStore();
+  /** The slot value of this set's last id (EMPTY for none): the ids of the store up to it are this set's. */
+  #last = EMPTY;
   /** Anything that is not an id of at most 128 characters (fold takes what it is given). */
   #others: Set<unknown> | undefined;
 
   /** A set of these ids (anything but an iterable gives an empty set). */
   constructor(ids: Iterable<string> = []) {
-    this.#places = new Uint32Array(INITIAL_SLOTS);
-    this.#tags = new Uint8Array(INITIAL_SLOTS);
     if (isIterable(ids)) for (const id of ids) this.add(id as string);
   }
 
@@ -81,6 +107,18 @@ export class IdSet implements Iterable<string> {
     return this.#slotOf(id, hashOf(id)) >= 0;
   }
 
+  /**
+   * The bytes its store's arrays take (pages, slots, tags, the page index), which it shares with its
+   * copies: a cache weighs a state by it. An id that is not an ordinary one is kept in a Set and
+   * counted as a Set entry of a short string.
+   */
+  get byteLength(): number {
+    const { pages, places, tags, used } = this.#store;
+    let bytes = places.byteLength + tags.byteLength + 8 * used.length;
+    for (const page of pages) bytes += page.length;
+    return bytes + OTHER_BYTES * (this.#others?.size ?? 0);
+  }
+
   /** Adds an id; false if it was there already. Throws on a frozen set, as a frozen Set does. */
   add(id: string): boolean {
     if (Object.isFrozen(this)) throw new TypeError('Cannot add to a frozen IdSet');
@@ -90,42 +128,75 @@ export class IdSet implements Iterable<string> {
       return others.add(id).size !== before;
     }
     const hash = hashOf(id);
-    let slot = this.#slotOf(id, hash);
-    if (slot >= 0) return false;
-    if ((this.#size + 1) / this.#places.length > MAX_LOAD) {
-      this.#rehash(this.#places.length * 2);
-      slot = this.#slotOf(id, hash);
-    }
-    const at = ~slot;
-    this.#places[at] = this.#append(id) + 1;
-    this.#tags[at] = tagOf(hash);
+    if (this.#slotOf(id, hash) >= 0) return false;
+    if (this.#store.last !== this.#last) this.#store = this.#ownStore();
+    const store = this.#store;
+    if ((store.count + 1) / store.places.length > MAX_LOAD) rehash(store, store.places.length * 2);
+    // The first empty slot of the id's chain: slots of ids this set does not see are passed over too.
+    const mask = store.places.length - 1;
+    let slot = hash & mask;
+    while (store.places[slot] !== EMPTY) slot = (slot + 1) & mask;
+    const value = append(store, id) + 1;
+    store.places[slot] = value;
+    store.tags[slot] = tagOf(hash);
+    store.count += 1;
+    store.last = value;
+    this.#last = value;
     this.#size += 1;
     return true;
   }
 
-  /** A copy that can be added to, whether or not this one is frozen. */
+  /**
+   * A copy that can be added to, whether or not this one is frozen. It shares this set's store (an
+   * empty set's copy starts a store of its own, so that a shared empty set keeps no one's ids).
+   */
   copy(): IdSet {
     const copy = new IdSet();
-    copy.#size = this.#size;
-    copy.#places = this.#places.slice();
-    copy.#tags = this.#tags.slice();
-    // Pages before the last are never written again: both sets can read them.
-    copy.#pages = this.#pages.map((page, i) => (i === this.#pages.length - 1 ? page.slice() : page));
-    copy.#used = [...this.#used];
+    if (this.#last !== EMPTY) {
+      copy.#store = this.#store;
+      copy.#last = this.#last;
+      copy.#size = this.#size;
+    }
     if (this.#others !== undefined) copy.#others = new Set(this.#others);
     return copy;
   }
 
+  /**
+   * A store of this set's ids alone, for a set whose store has ids after its last: the pages before
+   * its last are shared (never written again), its last is copied up to its last id, and the table
+   * is made anew, sized for the ids it holds.
+   */
+  #ownStore(): Store {
+    const store = emptyStore();
+    if (this.#last === EMPTY) return store;
+    const place = this.#last - 1;
+    const lastPage = Math.floor(place / PAGE_SPAN);
+    const { pages, used } = this.#store;
+    for (let index = 0; index < lastPage; index++) {
+      store.pages.push(pages[index] as Uint8Array);
+      store.used.push(used[index] as number);
+    }
+    const page = pages[lastPage] as Uint8Array;
+    const end = (place % PAGE_SPAN) + bytesAt(page, place % PAGE_SPAN);
+    store.pages.push(page.slice());
+    store.used.push(end);
+    store.count = this.#size;
+    store.last = this.#last;
+    let slots = INITIAL_SLOTS;
+    while (this.#size / slots > MAX_LOAD) slots *= 2;
+    rehash(store, slots);
+    return store;
+  }
+
   /** The ids in the order they were added (any that are not ordinary ids come last). */
   *keys(): IterableIterator<string> {
-    for (const [index, page] of this.#pages.entries())
-      for (let at = 0; at < (this.#used[index] as number); at += bytesAt(page, at)) {
-        const wide = isWideAt(page, at);
-        let id = '';
-        for (let i = 0, length = lengthAt(page, at); i < length; i++)
-          id += String.fromCharCode(unitAt(page, at, wide, i));
-        yield id;
-      }
+    for (const [page, at] of entries(this.#store, this.#last)) {
+      const wide = isWideAt(page, at);
+      let id = '';
+      for (let i = 0, length = lengthAt(page, at); i < length; i++)
+        id += String.fromCharCode(unitAt(page, at, wide, i));
+      yield id;
+    }
     if (this.#others !== undefined) yield* this.#others as Set<string>;
   }
 
@@ -137,75 +208,87 @@ export class IdSet implements Iterable<string> {
     return this.keys();
   }
 
-  /** The slot holding `id`, or the one's complement of the empty slot where it would go. */
+  /** The slot holding `id` among this set's ids, or the one's complement of the empty slot that ends its chain. */
   #slotOf(id: string, hash: number): number {
-    const places = this.#places;
-    const tags = this.#tags;
+    const { places, tags, pages } = this.#store;
+    const last = this.#last;
     const tag = tagOf(hash);
     const mask = places.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const place = places[slot] as number;
       if (place === EMPTY) return ~slot;
-      if (tags[slot] === tag && this.#textEquals(place - 1, id)) return slot;
+      if (place <= last && tags[slot] === tag && textEquals(pages, place - 1, id)) return slot;
     }
   }
+}
 
-  #textEquals(place: number, id: string): boolean {
-    const page = this.#pages[Math.floor(place / PAGE_SPAN)] as Uint8Array;
-    const at = place % PAGE_SPAN;
-    if (lengthAt(page, at) !== id.length) return false;
+/** Each id of the store up to the one whose slot value is `last`: its page, where in the page it starts, and its slot value. */
+function* entries(store: Store, last: number): IterableIterator<readonly [Uint8Array, number, number]> {
+  for (const [index, page] of store.pages.entries())
+    for (let at = 0; at < (store.used[index] as number); at += bytesAt(page, at)) {
+      const value = index * PAGE_SPAN + at + 1;
+      if (value > last) return;
+      yield [page, at, value];
+    }
+}
+
+function textEquals(pages: readonly Uint8Array[], place: number, id: string): boolean {
+  const page = pages[Math.floor(place / PAGE_SPAN)] as Uint8Array;
+  const at = place % PAGE_SPAN;
+  if (lengthAt(page, at) !== id.length) return false;
+  const wide = isWideAt(page, at);
+  for (let i = 0; i < id.length; i++) if (unitAt(page, at, wide, i) !== id.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Writes an id after the store's last, in a new page if it does not fit; answers its place. */
+function append(store: Store, id: string): number {
+  const { pages, used } = store;
+  const wide = !isLatin1(id);
+  const bytes = 1 + (wide ? 2 : 1) * id.length;
+  let index = pages.length - 1;
+  const last = pages[index];
+  if (last === undefined || (used[index] as number) + bytes > last.length) {
+    pages.push(new Uint8Array(last === undefined ? FIRST_PAGE_BYTES : Math.min(last.length * 2, PAGE_SPAN)));
+    used.push(0);
+    index += 1;
+  }
+  const page = pages[index] as Uint8Array;
+  const at = used[index] as number;
+  page[at] = (id.length - 1) | (wide ? WIDE : 0);
+  if (wide)
+    for (let i = 0; i < id.length; i++) {
+      const unit = id.charCodeAt(i);
+      page[at + 1 + 2 * i] = unit & 0xff;
+      page[at + 2 + 2 * i] = unit >>> 8;
+    }
+  else for (let i = 0; i < id.length; i++) page[at + 1 + i] = id.charCodeAt(i);
+  used[index] = at + bytes;
+  return index * PAGE_SPAN + at;
+}
+
+/**
+ * Places every id of the store again, in a table of `slots`, in the order they were added: the text
+ * is read in order, each id's hash computed anew. A set that sees only the ids up to some one finds
+ * them where a table of those alone would have them, as an id's slot depends only on the ids before it.
+ */
+function rehash(store: Store, slots: number): void {
+  const places = new Uint32Array(slots);
+  const tags = new Uint8Array(slots);
+  const mask = slots - 1;
+  for (const [page, at, value] of entries(store, store.last)) {
     const wide = isWideAt(page, at);
-    for (let i = 0; i < id.length; i++) if (unitAt(page, at, wide, i) !== id.charCodeAt(i)) return false;
-    return true;
+    let hash = FNV_OFFSET;
+    for (let i = 0, length = lengthAt(page, at); i < length; i++)
+      hash = fnvStep(hash, unitAt(page, at, wide, i));
+    hash = mixed(hash);
+    let slot = hash & mask;
+    while (places[slot] !== EMPTY) slot = (slot + 1) & mask;
+    places[slot] = value;
+    tags[slot] = tagOf(hash);
   }
-
-  /** Writes an id after the last, in a new page if it does not fit; answers its place. */
-  #append(id: string): number {
-    const wide = !isLatin1(id);
-    const bytes = 1 + (wide ? 2 : 1) * id.length;
-    let index = this.#pages.length - 1;
-    const last = this.#pages[index];
-    if (last === undefined || (this.#used[index] as number) + bytes > last.length) {
-      this.#pages.push(
-        new Uint8Array(last === undefined ? FIRST_PAGE_BYTES : Math.min(last.length * 2, PAGE_SPAN)),
-      );
-      this.#used.push(0);
-      index += 1;
-    }
-    const page = this.#pages[index] as Uint8Array;
-    const at = this.#used[index] as number;
-    page[at] = (id.length - 1) | (wide ? WIDE : 0);
-    if (wide)
-      for (let i = 0; i < id.length; i++) {
-        const unit = id.charCodeAt(i);
-        page[at + 1 + 2 * i] = unit & 0xff;
-        page[at + 2 + 2 * i] = unit >>> 8;
-      }
-    else for (let i = 0; i < id.length; i++) page[at + 1 + i] = id.charCodeAt(i);
-    this.#used[index] = at + bytes;
-    return index * PAGE_SPAN + at;
-  }
-
-  /** Places every id again, in a table of `slots`: the text is read in order, each id's hash computed anew. */
-  #rehash(slots: number): void {
-    const places = new Uint32Array(slots);
-    const tags = new Uint8Array(slots);
-    const mask = slots - 1;
-    for (const [index, page] of this.#pages.entries())
-      for (let at = 0; at < (this.#used[index] as number); at += bytesAt(page, at)) {
-        const wide = isWideAt(page, at);
-        let hash = FNV_OFFSET;
-        for (let i = 0, length = lengthAt(page, at); i < length; i++)
-          hash = fnvStep(hash, unitAt(page, at, wide, i));
-        hash = mixed(hash);
-        let slot = hash & mask;
-        while (places[slot] !== EMPTY) slot = (slot + 1) & mask;
-        places[slot] = index * PAGE_SPAN + at + 1;
-        tags[slot] = tagOf(hash);
-      }
-    this.#places = places;
-    this.#tags = tags;
-  }
+  store.places = places;
+  store.tags = tags;
 }
 
 /** What a state hands out: an IdSet to read (and copy), not to add to. */

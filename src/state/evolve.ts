@@ -4,7 +4,6 @@ import {
   freezeState,
   initialState,
   newSubscription,
-  thaw,
   writableMap,
   writableSubscription,
   writableUsage,
@@ -147,13 +146,14 @@ export function evolve(state: PartnerState, event: DomainEvent): PartnerState {
 }
 
 /**
- * The state after many events (trusted as evolve trusts them). One private mutable copy takes all of
- * them and is frozen once at the end: a draft per event would copy the touched collections every time.
+ * The state after many events (trusted as evolve trusts them). One draft takes all of them and is
+ * frozen once at the end: a draft per event would copy the touched collections every time, and a
+ * draft copies only what its events change, so a few events onto a large state copy little.
  */
 export function fold(events: Iterable<DomainEvent>, state: PartnerState = initialState): PartnerState {
   let draft: MutablePartnerState | undefined;
   for (const event of events) {
-    draft ??= thaw(state);
+    draft ??= draftOf(state);
     applyEvent(draft, event);
   }
   return draft === undefined ? state : freezeState(draft);

@@ -176,3 +176,38 @@ describe('evolve copies what it changes', () => {
     );
   });
 });
+
+describe('a state that events extend shares what they do not change', () => {
+  const events = history([
+    createTenant('t1', 's1', { at: '2018-06-01T00:00:00Z' }),
+    purchase('s2'),
+    buyRi('s1'),
+    usage('s1', '2018-06-02', 'u1'),
+    usage('s1', '2018-06-02', 'u2'),
+    usage('s1', '2018-06-02', 'u3'),
+  ]);
+  const before = fold(events.slice(0, -2));
+  const [second, third] = events.slice(-2) as [DomainEvent, DomainEvent];
+
+  it('given usage on days a subscription has seen, when evolved or folded onto a state, then the maps and records are the state’s own', () => {
+    for (const after of [evolve(before, second), fold([second, third], before)]) {
+      for (const key of ['subscriptions', 'reservations', 'deployments', 'services'] as const)
+        expect(after[key]).toBe(before[key]);
+      expect(after.usage.size).toBe(before.usage.size + (after.version - before.version));
+      expectDeeplyFrozen(after);
+    }
+  });
+
+  it('given two states extending the same one, then each sees its own usage ids and the one before sees neither', () => {
+    const one = evolve(evolve(before, second), third);
+    const other = evolve(before, third);
+    expect([...before.usage]).toEqual(['u1']);
+    expect([...one.usage]).toEqual(['u1', 'u2', 'u3']);
+    expect([...other.usage]).toEqual(['u1', 'u3']);
+    expect([before.usage.has('u3'), other.usage.has('u2'), evolve(other, second).usage.has('u2')]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+  });
+});

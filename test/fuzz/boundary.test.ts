@@ -276,13 +276,13 @@ describe(`the boundary functions answer ${runs} values each of any kind, and nev
         },
       );
       assertProperty(
-        fc.property(anyOptions('maxEvents'), entries, (options, given) => {
-          const cache = new api.StateCache(options as { maxEvents?: number });
+        fc.property(anyOptions('maxBytes'), entries, (options, given) => {
+          const cache = new api.StateCache(options as { maxBytes?: number });
           for (const [streamId, version, state] of given) {
             cache.set(streamId as string, version as number, state as api.PartnerState);
             cache.get(streamId as string);
           }
-          // Whatever was fed, a state that fits is still kept: the count of events held is a true count.
+          // Whatever was fed, a state that fits is still kept: the bytes held are a true count.
           cache.delete('probe');
           cache.set('probe', 1, api.initialState);
           return Array.isArray(cache.problems) && cache.get('probe')?.version === 1;

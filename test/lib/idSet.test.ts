@@ -63,3 +63,61 @@ describe('IdSet', () => {
     expect([...frozen]).toEqual(['a', 'b']);
   });
 });
+
+describe('IdSet copies share what their originals hold', () => {
+  type Step = { readonly kind: 'copy' | 'add' | 'freeze'; readonly of: number; readonly id: string };
+  const step = fc.record({
+    kind: fc.constantFrom<Step['kind']>('copy', 'add', 'add', 'add', 'freeze'),
+    of: fc.nat(),
+    id: anyId,
+  });
+
+  it('property: in any tree of copies, each set answers has, size and keys as a Set of its own ids does', () => {
+    fc.assert(
+      fc.property(fc.array(anyId, { maxLength: 40 }), fc.array(step, { maxLength: 200 }), (seed, steps) => {
+        const sets = [new IdSet(seed)];
+        const models = [new Set<unknown>(seed)];
+        for (const { kind, of, id } of steps) {
+          const at = of % sets.length;
+          const set = sets[at] as IdSet;
+          const model = models[at] as Set<unknown>;
+          if (kind === 'freeze') Object.freeze(set);
+          else if (kind === 'copy') {
+            sets.push(set.copy());
+            models.push(new Set(model));
+          } else if (Object.isFrozen(set)) expect(() => set.add(id)).toThrow('frozen');
+          else expect(set.add(id)).toBe(!model.has(id) && model.add(id) !== undefined);
+        }
+        const probes = [...seed, ...steps.map(({ id }) => id)];
+        sets.forEach((set, i) => {
+          const model = models[i] as Set<unknown>;
+          expect(set.size).toBe(model.size);
+          for (const id of probes) expect(set.has(id)).toBe(model.has(id));
+          expect(new Set(set)).toEqual(model);
+          expect([...set]).toHaveLength(model.size);
+        });
+      }),
+    );
+  });
+
+  it('given two copies of one large set, each past many table growths, then neither sees the other’s ids', () => {
+    const base = Object.freeze(new IdSet(Array.from({ length: 5000 }, (_, i) => `id-${i}`)));
+    const first = base.copy();
+    const second = base.copy();
+    for (let i = 0; i < 20_000; i++) first.add(`first-${i}`);
+    for (let i = 0; i < 3000; i++) second.add(`second-${i}`);
+    expect([base.size, first.size, second.size]).toEqual([5000, 25_000, 8000]);
+    expect([base.has('first-0'), base.has('second-0'), second.has('first-19999')]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    expect([first.has('id-4999'), second.has('id-4999'), first.has('second-2999')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect([...second].slice(4999, 5001)).toEqual(['id-4999', 'second-0']);
+    expect([...base].at(-1)).toBe('id-4999');
+  });
+});

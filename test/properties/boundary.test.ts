@@ -166,8 +166,8 @@ describe('item 6: a message about a bad value costs little, whatever the value',
         ),
       );
       expect(partnerStreamId(like() as never)).toBe('partner-{}');
-      expect(new StateCache({ maxEvents: like() as never }).problems).toEqual([
-        'maxEvents must be an integer >= 1 (got {})',
+      expect(new StateCache({ maxBytes: like() as never }).problems).toEqual([
+        'maxBytes must be an integer >= 1 (got {})',
       ]);
     },
   );
@@ -246,7 +246,7 @@ describe('item 7: audit never rejects', () => {
 
 describe('item 8: a StateCache keeps only whole versions', () => {
   it('given a version that is a string, then nothing is kept and the count of events stays a number', () => {
-    const cache = new StateCache({ maxEvents: 10 });
+    const cache = new StateCache({ maxBytes: 10_000 });
     cache.set('a', '5' as never, initialState);
     cache.set('b', 3, initialState);
     cache.set('c', 4, initialState);

@@ -118,7 +118,7 @@ describe('handleCommand decides against the partner stream and appends', () => {
     [{ retries: 2.5 }, 'options.retries'],
     [{ rules: { name: 'x' } }, 'options.rules'],
     [{ cache: new Map() }, 'options.cache'],
-    [{ cache: new StateCache({ maxEvents: 0 }) }, 'options.cache'],
+    [{ cache: new StateCache({ maxBytes: 0 }) }, 'options.cache'],
     [{ colour: 'blue' }, 'options.colour'],
   ])('refuses bad options %j as INVALID_COMMAND naming %s', async (options, field) => {
     const store = new InMemoryEventStore();
@@ -265,12 +265,18 @@ describe('handleCommand under concurrency', () => {
 });
 
 describe('handleCommand with its state cache', () => {
-  it('reads only the events appended since the state it cached, including those of other writers', async () => {
-    const inner = new InMemoryEventStore();
-    await handleCommand(inner, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+  /** A store holding partner p1's shared tenant, subscription sub-1 and `usage` usage records on it. */
+  const partnerWithUsage = async (usage: number): Promise<InMemoryEventStore> => {
+    const store = new InMemoryEventStore();
+    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
       cache: false,
     });
-    await inner.appendToStream('partner-p1', usageEvents('p1', 50), { expectedVersion: 2 });
+    await store.appendToStream('partner-p1', usageEvents('p1', usage), { expectedVersion: 2 });
+    return store;
+  };
+
+  it('reads only the events appended since the state it cached, including those of other writers', async () => {
+    const inner = await partnerWithUsage(50);
     const store = new Instrumented(inner);
     const cache = new StateCache();
     await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
@@ -287,6 +293,17 @@ describe('handleCommand with its state cache', () => {
     );
     expect(E.isLeft(duplicate) && duplicate.left.code).toBe('DUPLICATE_ID');
     expect(store.eventsRead).toBe(53);
+  });
+
+  it('given a partner whose state alone is over the cache bound, then it is still cached and only its tail read', async () => {
+    const inner = await partnerWithUsage(500);
+    const store = new Instrumented(inner);
+    const cache = new StateCache({ maxBytes: 1_000 });
+    await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
+    await handleCommand(store, purchase('sub-3', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
+    expect(store.eventsRead).toBe(502);
+    expect(cache.stats).toMatchObject({ entries: 1, hits: 1, misses: 1 });
+    expect(cache.stats.bytes).toBeGreaterThan(cache.stats.maxBytes);
   });
 
   it('uses one cache per store by default, and none with cache: false', async () => {
@@ -377,11 +394,11 @@ describe('handleCommand with its state cache', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(stepArb, { maxLength: 25 }),
-        fc.integer({ min: 1, max: 40 }),
-        async (steps, maxEvents) => {
+        fc.integer({ min: 1, max: 5_000 }),
+        async (steps, maxBytes) => {
           const cached = new InMemoryEventStore();
           const plain = new InMemoryEventStore();
-          const cache = new StateCache({ maxEvents });
+          const cache = new StateCache({ maxBytes });
           for (const step of steps) {
             if (step.kind === 'outside') {
               const event = purchased(step.subscriptionId, 'tenant-1', {
