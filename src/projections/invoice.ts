@@ -4,7 +4,7 @@ import type { DomainEvent } from '../events/codecs.js';
 import { struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { Exact, lineTotal, plainOf, ZERO } from './exact.js';
-import { countId, countUsage, noteTenant, type Ledger } from './ledger.js';
+import { countId, countUsage, type Ledger } from './ledger.js';
 import { foldingProjection, isBuiltBy, type Folding, type Projection } from './projection.js';
 import { progressOf, refuseAt, type Progress, type ProjectionProgress } from './progress.js';
 import { AZURE_LINE_ITEM, InvoiceLineCodec, listOf, type InvoiceLine } from './viewCodecs.js';
@@ -13,23 +13,35 @@ export type { InvoiceLine } from './viewCodecs.js';
 
 type Key = Pick<InvoiceLine, 'partnerId' | 'month' | 'currency'>;
 
+type Entry = { readonly key: Key; readonly sum: Exact };
+
 /** How far the invoice has got: the exact sum per partner, month and currency, and the usage ids counted. */
 type Working = {
-  readonly sums: Map<string, { readonly key: Key; readonly sum: Exact }>;
+  readonly sums: Map<string, Entry>;
   readonly ledger: Ledger;
+  /** The lines as last shown, in order, and where each sum's line stands among them. */
+  lines: InvoiceLine[];
+  positions: Map<string, number>;
+  /** The sums changed since, and whether one of them is new (its line has to be put in its place). */
+  readonly dirty: Set<string>;
+  added: boolean;
+  shown: readonly InvoiceLine[] | undefined;
 };
 
 // Ids hold no control characters, so NUL cannot occur inside a part.
 const keyOf = ({ partnerId, month, currency }: Key): string => `${partnerId}\u0000${month}\u0000${currency}`;
 
-function step({ sums, ledger }: Working, event: DomainEvent): void {
-  if (event.type !== 'UsageRecorded') return noteTenant(ledger, event);
-  if (!countUsage(ledger, event)) return;
+function step(working: Working, event: DomainEvent): void {
+  const { sums, ledger } = working;
+  // The invoice needs no tenant: only usage changes its progress, and each change marks its sum.
+  if (event.type !== 'UsageRecorded' || !countUsage(ledger, event)) return;
   const { partnerId, usageDate, currency, quantity, unitPrice } = event.data;
   const key = { partnerId, month: usageDate.slice(0, 7), currency };
   const id = keyOf(key);
   const entry = sums.get(id);
   sums.set(id, { key: entry?.key ?? key, sum: (entry?.sum ?? ZERO).plus(lineTotal(quantity, unitPrice)) });
+  working.dirty.add(id);
+  if (entry === undefined) working.added = true;
 }
 
 const before = (a: Key, b: Key): number =>
@@ -47,24 +59,50 @@ const before = (a: Key, b: Key): number =>
           ? 1
           : 0;
 
-const linesOf = ({ sums }: Working): InvoiceLine[] =>
-  [...sums.values()]
-    .sort((a, b) => before(a.key, b.key))
-    .map(({ key, sum }) =>
-      Object.freeze({
-        partnerId: key.partnerId,
-        month: key.month,
-        lineItem: AZURE_LINE_ITEM,
-        currency: key.currency,
-        total: plainOf(sum),
-      }),
-    );
+const lineOf = ({ key, sum }: Entry): InvoiceLine =>
+  Object.freeze({
+    partnerId: key.partnerId,
+    month: key.month,
+    lineItem: AZURE_LINE_ITEM,
+    currency: key.currency,
+    total: plainOf(sum),
+  });
+
+/**
+ * The lines, rewriting only those whose sums changed since they were last shown: the lines are put in
+ * order again only when a sum is new, which happens at most once per partner, month and currency.
+ */
+function view(working: Working): readonly InvoiceLine[] {
+  const { sums, dirty } = working;
+  if (working.shown !== undefined && dirty.size === 0) return working.shown;
+  if (working.added) {
+    const ordered = [...sums].sort(([, a], [, b]) => before(a.key, b.key));
+    working.lines = ordered.map(([, entry]) => lineOf(entry));
+    working.positions = new Map(ordered.map(([id], at) => [id, at]));
+    working.added = false;
+  } else
+    for (const id of dirty)
+      working.lines[working.positions.get(id) as number] = lineOf(sums.get(id) as Entry);
+  dirty.clear();
+  working.shown = Object.freeze(working.lines.slice());
+  return working.shown;
+}
+
+const start = (): Working => ({
+  sums: new Map(),
+  ledger: new Map(),
+  lines: [],
+  positions: new Map(),
+  dirty: new Set(),
+  added: false,
+  shown: undefined,
+});
 
 const folding: Folding<Working, readonly InvoiceLine[]> = {
   name: 'invoice',
-  start: () => ({ sums: new Map(), ledger: new Map() }),
+  start,
   step,
-  view: (progress) => Object.freeze(linesOf(progress)),
+  view,
 };
 
 /**
@@ -90,22 +128,25 @@ const SavedInvoice = struct('SavedInvoice', {
 type SavedInvoice = t.TypeOf<typeof SavedInvoice>;
 
 function rebuild(saved: SavedInvoice): E.Either<ReturnType<typeof refuseAt>, Working> {
-  const sums: Working['sums'] = new Map();
+  const working = start();
+  const { sums } = working;
   for (const [i, { partnerId, month, currency, total }] of saved.lines.entries()) {
     const key = { partnerId, month, currency };
     const id = keyOf(key);
     if (sums.has(id))
       return E.left(refuseAt(`lines[${i}]`, `repeats the line of ${partnerId} for ${month} in ${currency}`));
     sums.set(id, { key, sum: new Exact(total) });
+    working.dirty.add(id);
+    working.added = true;
   }
-  const ledger: Ledger = new Map();
+  const { ledger } = working;
   for (const [i, { partnerId, usageIds }] of saved.usage.entries())
     for (const [j, usageId] of usageIds.entries())
       if (!countId(ledger, partnerId, usageId))
         return E.left(
           refuseAt(`usage[${i}].usageIds[${j}]`, `repeats a usage id of partner ${partnerId} (${usageId})`),
         );
-  return E.right({ sums, ledger });
+  return E.right(working);
 }
 
 /** The invoice's progress, opaque. */
@@ -121,7 +162,7 @@ export const invoiceProgress: ProjectionProgress<InvoiceProgress, readonly Invoi
   (progress) => ({
     projection: 'invoice' as const,
     version: 1 as const,
-    lines: linesOf(progress),
+    lines: [...view(progress)],
     usage: [...progress.ledger].map(([partnerId, { usageIds }]) => ({ partnerId, usageIds: [...usageIds] })),
   }),
   rebuild,

@@ -19,6 +19,8 @@ type OverviewProgress = {
   readonly states: Map<string, PartnerState>;
   /** The partners changed since the last view, as private mutable copies of their states. */
   readonly drafts: Map<string, MutablePartnerState>;
+  /** The view last read out: events that change no partner (usage) leave it as it was. */
+  shown: ReadonlyMap<string, PartnerOverview> | undefined;
 };
 
 const countBy = (records: Iterable<{ readonly subscriptionId: string }>): Map<string, number> => {
@@ -65,15 +67,23 @@ function step({ states, drafts }: OverviewProgress, event: DomainEvent): void {
  */
 export const overview: Projection<ReadonlyMap<string, PartnerOverview>> = foldingProjection({
   name: 'overview',
-  start: (): OverviewProgress => ({ overviews: new Map(), states: new Map(), drafts: new Map() }),
+  start: (): OverviewProgress => ({
+    overviews: new Map(),
+    states: new Map(),
+    drafts: new Map(),
+    shown: undefined,
+  }),
   step,
-  view({ overviews, states, drafts }: OverviewProgress): ReadonlyMap<string, PartnerOverview> {
+  view(progress: OverviewProgress): ReadonlyMap<string, PartnerOverview> {
+    const { overviews, states, drafts } = progress;
+    if (progress.shown !== undefined && drafts.size === 0) return progress.shown;
     for (const [partnerId, draft] of drafts) {
       const state = freezeState(draft);
       states.set(partnerId, state);
       overviews.set(partnerId, overviewOf(partnerId, state));
     }
     drafts.clear();
-    return freezeMap(new Map(overviews)) as ReadonlyMap<string, PartnerOverview>;
+    progress.shown = freezeMap(new Map(overviews)) as ReadonlyMap<string, PartnerOverview>;
+    return progress.shown;
   },
 });

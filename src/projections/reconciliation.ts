@@ -12,11 +12,22 @@ import { listOf, ReconciliationLineCodec, type ReconciliationLine } from './view
 export type { ReconciliationLine } from './viewCodecs.js';
 
 /** How far the reconciliation has got: its lines so far, and each partner's tenant and counted usage ids. */
-type Working = { readonly lines: ReconciliationLine[]; readonly ledger: Ledger };
+type Working = {
+  readonly lines: ReconciliationLine[];
+  readonly ledger: Ledger;
+  /** The view last read out, while no event has changed the progress since. */
+  shown: readonly ReconciliationLine[] | undefined;
+};
 
-function step({ lines, ledger }: Working, event: DomainEvent): void {
-  if (event.type !== 'UsageRecorded') return noteTenant(ledger, event);
+function step(working: Working, event: DomainEvent): void {
+  const { lines, ledger } = working;
+  if (event.type !== 'UsageRecorded') {
+    // A view stands for one progress only: a tenant noted makes the next view a new one, even with the same lines.
+    if (event.type === 'SharedTenantCreated') working.shown = undefined;
+    return noteTenant(ledger, event);
+  }
   if (!countUsage(ledger, event)) return;
+  working.shown = undefined;
   const { data } = event;
   lines.push(
     Object.freeze({
@@ -37,9 +48,12 @@ function step({ lines, ledger }: Working, event: DomainEvent): void {
 
 const folding: Folding<Working, readonly ReconciliationLine[]> = {
   name: 'reconciliation',
-  start: () => ({ lines: [], ledger: new Map() }),
+  start: () => ({ lines: [], ledger: new Map(), shown: undefined }),
   step,
-  view: ({ lines }) => Object.freeze(lines.slice()),
+  view(working) {
+    working.shown ??= Object.freeze(working.lines.slice());
+    return working.shown;
+  },
 };
 
 /** One line per usage record of every partner, in the order the log records them. */
@@ -73,7 +87,7 @@ function rebuild(saved: SavedReconciliation): E.Either<ReturnType<typeof refuseA
       return E.left(
         refuseAt(`lines[${i}].usageId`, `repeats a usage id of partner ${line.partnerId} (${line.usageId})`),
       );
-  return E.right({ lines: saved.lines.map((line) => Object.freeze({ ...line })), ledger });
+  return E.right({ lines: saved.lines.map((line) => Object.freeze({ ...line })), ledger, shown: undefined });
 }
 
 /** The reconciliation's progress, opaque. */

@@ -118,3 +118,19 @@ describe('the invoice goes on from saved progress', () => {
     expect(view).toMatchObject([{ total: '0.04' }]);
   });
 });
+
+describe('apply goes on from the view it is given, latest or not', () => {
+  it('given a tenant applied to init, when usage is applied to init again, then the line has no customer yet', () => {
+    reconciliation.apply(reconciliation.init, tenantCreated('t-p1'));
+    const [line] = reconciliation.apply(reconciliation.init, usageRecorded());
+    expect(line?.customerId).toBe('');
+  });
+
+  it('given a view gone on from twice, then each branch equals projecting its own log', () => {
+    const base = project(reconciliation, [tenantCreated('t-p1'), usageRecorded({ usageId: 'u-1' })]);
+    const left = reconciliation.apply(base, usageRecorded({ usageId: 'u-2' }));
+    const right = reconciliation.apply(base, usageRecorded({ usageId: 'u-1' }));
+    expect(left.map((l) => l.usageId)).toEqual(['u-1', 'u-2']);
+    expect(right).toEqual(base);
+  });
+});
