@@ -4,7 +4,7 @@ import type { DomainEvent } from '../events/codecs.js';
 import { struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { Exact, lineTotal, plainOf, ZERO } from './exact.js';
-import { countId, countUsage, type Ledger } from './ledger.js';
+import { copyLedger, countId, countUsage, type Ledger } from './ledger.js';
 import { foldingProjection, isBuiltBy, type Folding, type Projection } from './projection.js';
 import { progressOf, refuseAt, type Progress, type ProjectionProgress } from './progress.js';
 import { AZURE_LINE_ITEM, InvoiceLineCodec, listOf, type InvoiceLine } from './viewCodecs.js';
@@ -103,6 +103,14 @@ const folding: Folding<Working, readonly InvoiceLine[]> = {
   start,
   step,
   view,
+  copy: (working) => ({
+    ...working,
+    sums: new Map(working.sums),
+    ledger: copyLedger(working.ledger),
+    lines: working.lines.slice(),
+    positions: new Map(working.positions),
+    dirty: new Set(working.dirty),
+  }),
 };
 
 /**

@@ -45,3 +45,12 @@ export const noteSavedTenant = (ledger: Ledger, partnerId: string, tenantId: str
   entry.sharedTenantId = tenantId;
   return true;
 };
+
+/** A copy of the ledgers that is written on its own. */
+export const copyLedger = (ledger: Ledger): Ledger =>
+  new Map(
+    [...ledger].map(([partnerId, { sharedTenantId, usageIds }]) => [
+      partnerId,
+      { sharedTenantId, usageIds: new Set(usageIds) },
+    ]),
+  );

@@ -60,6 +60,19 @@ function step({ states, drafts }: OverviewProgress, event: DomainEvent): void {
   if (event.type !== 'UsageRecorded') applyEvent(draft, event);
 }
 
+function view(progress: OverviewProgress): ReadonlyMap<string, PartnerOverview> {
+  const { overviews, states, drafts } = progress;
+  if (progress.shown !== undefined && drafts.size === 0) return progress.shown;
+  for (const [partnerId, draft] of drafts) {
+    const state = freezeState(draft);
+    states.set(partnerId, state);
+    overviews.set(partnerId, overviewOf(partnerId, state));
+  }
+  drafts.clear();
+  progress.shown = freezeMap(new Map(overviews)) as ReadonlyMap<string, PartnerOverview>;
+  return progress.shown;
+}
+
 /**
  * Per partner (in the order they first appear), its shared tenant and its APSS subscriptions with
  * their status and how many reservations and deployments each has. Events change the partner's
@@ -74,16 +87,15 @@ export const overview: Projection<ReadonlyMap<string, PartnerOverview>> = foldin
     shown: undefined,
   }),
   step,
-  view(progress: OverviewProgress): ReadonlyMap<string, PartnerOverview> {
-    const { overviews, states, drafts } = progress;
-    if (progress.shown !== undefined && drafts.size === 0) return progress.shown;
-    for (const [partnerId, draft] of drafts) {
-      const state = freezeState(draft);
-      states.set(partnerId, state);
-      overviews.set(partnerId, overviewOf(partnerId, state));
-    }
-    drafts.clear();
-    progress.shown = freezeMap(new Map(overviews)) as ReadonlyMap<string, PartnerOverview>;
-    return progress.shown;
+  view,
+  // Read out first: the drafts are then part of the frozen states, which the copy can share.
+  copy: (progress: OverviewProgress): OverviewProgress => {
+    const shown = view(progress);
+    return {
+      overviews: new Map(progress.overviews),
+      states: new Map(progress.states),
+      drafts: new Map(),
+      shown,
+    };
   },
 });

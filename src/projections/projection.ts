@@ -15,13 +15,23 @@ export type Folding<P, V> = {
   readonly step: (progress: P, event: DomainEvent) => void;
   /** A frozen view of the progress, sharing nothing mutable with it. */
   readonly view: (progress: P) => V;
+  /** A copy of the progress that steps on its own. */
+  readonly copy: (progress: P) => P;
 };
 
 /**
- * The progress behind views built one after another, and the events stepped into it: a view that is
- * no longer the latest (someone went on from it twice) is gone on from by replaying them.
+ * The progress behind views built one after another. Once it steps past a position a view stands at,
+ * it keeps a copy of the progress there and the events since: a view that is no longer the latest
+ * (someone went on from it twice) is gone on from by replaying them. A line no view was gone on from
+ * (a plain `project`) keeps no events.
  */
-type Line<P> = { readonly progress: P; readonly events: DomainEvent[] };
+type Line<P> = {
+  readonly progress: P;
+  length: number;
+  viewedAt: number;
+  snapshot: { readonly progress: P; readonly at: number } | undefined;
+  readonly events: DomainEvent[];
+};
 type Made<P> = { readonly line: Line<P>; readonly at: number };
 
 /** What a built-in projection runs on: the line of progress behind one of its views, and the way on. */
@@ -45,10 +55,18 @@ export function foldingProjection<P, V extends object>(folding: Folding<P, V>): 
   const made = new WeakMap<object, Made<P>>();
   const finish = (line: Line<P>): V => {
     const view = folding.view(line.progress);
-    made.set(view, { line, at: line.events.length });
+    made.set(view, { line, at: line.length });
+    line.viewedAt = line.length;
     return view;
   };
-  const fresh = (): Line<P> => ({ progress: folding.start(), events: [] });
+  const lineAt = (progress: P, length: number): Line<P> => ({
+    progress,
+    length,
+    viewedAt: -1,
+    snapshot: undefined,
+    events: [],
+  });
+  const fresh = (): Line<P> => lineAt(folding.start(), 0);
   const lineOf = (view: unknown): Line<P> => {
     const entry = typeof view === 'object' && view !== null ? made.get(view) : undefined;
     if (entry === undefined)
@@ -57,14 +75,20 @@ export function foldingProjection<P, V extends object>(folding: Folding<P, V>): 
           'so what it needs to go on from is not known: keep the saved progress instead ' +
           '(reconciliationProgress and invoiceProgress save and load it), or project the log again',
       );
-    if (entry.at === entry.line.events.length) return entry.line;
-    const line = fresh();
-    for (const event of entry.line.events.slice(0, entry.at)) step(line, event);
+    const { line: from, at } = entry;
+    if (at === from.length) return from;
+    // Stepping past a view's position took a snapshot at or before it (see `step`).
+    const snapshot = from.snapshot as NonNullable<Line<P>['snapshot']>;
+    const line = lineAt(folding.copy(snapshot.progress), snapshot.at);
+    for (const event of from.events.slice(0, at - snapshot.at)) step(line, event);
     return line;
   };
   const step = (line: Line<P>, event: DomainEvent): void => {
+    if (line.snapshot === undefined && line.viewedAt === line.length)
+      line.snapshot = { progress: folding.copy(line.progress), at: line.length };
     folding.step(line.progress, event);
-    line.events.push(event);
+    line.length += 1;
+    if (line.snapshot !== undefined) line.events.push(event);
   };
   const projection: Projection<V> = Object.freeze({
     init: finish(fresh()),

@@ -4,7 +4,15 @@ import type { DomainEvent } from '../events/codecs.js';
 import { struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { lineTotal, plainOf } from './exact.js';
-import { countId, countUsage, noteSavedTenant, noteTenant, sharedTenantOf, type Ledger } from './ledger.js';
+import {
+  copyLedger,
+  countId,
+  countUsage,
+  noteSavedTenant,
+  noteTenant,
+  sharedTenantOf,
+  type Ledger,
+} from './ledger.js';
 import { foldingProjection, isBuiltBy, type Folding, type Projection } from './projection.js';
 import { progressOf, refuseAt, type Progress, type ProjectionProgress } from './progress.js';
 import { listOf, ReconciliationLineCodec, type ReconciliationLine } from './viewCodecs.js';
@@ -54,6 +62,7 @@ const folding: Folding<Working, readonly ReconciliationLine[]> = {
     working.shown ??= Object.freeze(working.lines.slice());
     return working.shown;
   },
+  copy: ({ lines, ledger, shown }) => ({ lines: lines.slice(), ledger: copyLedger(ledger), shown }),
 };
 
 /** One line per usage record of every partner, in the order the log records them. */

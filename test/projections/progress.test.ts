@@ -134,3 +134,19 @@ describe('apply goes on from the view it is given, latest or not', () => {
     expect(right).toEqual(base);
   });
 });
+
+describe.each(cases)('%s: going on from any earlier view', (_name, projection) => {
+  it('property: apply on the view after any prefix of a chain equals projecting that prefix and the event', () => {
+    fc.assert(
+      fc.property(anyLog(20), fc.nat(), (log, pick) => {
+        const views = [projection.init];
+        for (const event of log) views.push(projection.apply(views[views.length - 1], event));
+        const at = pick % views.length;
+        const event = log[(at + 1) % Math.max(log.length, 1)];
+        if (event === undefined) return;
+        expect(projection.apply(views[at], event)).toEqual(project(projection, [...log.slice(0, at), event]));
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
