@@ -13,7 +13,7 @@ import { invoice, overview, project, reconciliation } from '../dist/index.js';
 const USAGE = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const PARTNERS = 50;
 const TARGET = 0.5;
-const APPLY_TARGET = 1 / 3;
+const APPLY_TARGET = 0.25;
 const APPLY_SMALL = 8_000;
 const ROUNDS = 3;
 const MAX_ROUNDS = 15;
