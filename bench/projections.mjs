@@ -3,12 +3,18 @@
 // no freezing, nothing remembered for resuming). Exact money is the bulk of the cost and both sides
 // pay it, so the target is the projection's own overhead: at least 0.5x the loop's events/s.
 // A float loop (what inexact code would cost) is printed for context, not judged.
+// Then the same views built one `apply` at a time (as a live read model takes events), against
+// project() over the same events: the target is apply within APPLY_TARGET of project, at 8,000 events and
+// at the full count. The reconciliation's view is a frozen array of every line, so each new view is a copy
+// of the lines so far: it is measured at 8,000 events only.
 import { Decimal } from 'decimal.js';
 import { invoice, overview, project, reconciliation } from '../dist/index.js';
 
 const USAGE = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const PARTNERS = 50;
 const TARGET = 0.5;
+const APPLY_TARGET = 0.25;
+const APPLY_SMALL = 8_000;
 const ROUNDS = 3;
 const MAX_ROUNDS = 15;
 
@@ -173,4 +179,29 @@ for (const [name, projection, loop, size] of cases) {
       `ratio ${ratio.toFixed(2)}x (target >= ${TARGET}x) ${ratio >= TARGET ? 'ok' : 'MISSED'}`,
   );
 }
+
+// The partners' setup events, then the first `usage` usage records.
+const prefix = (usage) => events.slice(0, events.length - USAGE + usage);
+const applyCases = [
+  ['reconciliation', reconciliation, [APPLY_SMALL]],
+  ['invoice', invoice, [APPLY_SMALL, USAGE]],
+  ['overview', overview, [APPLY_SMALL, USAGE]],
+];
+for (const [name, projection, sizes] of applyCases)
+  for (const usage of sizes) {
+    const log = prefix(usage);
+    const { baseline, measured } = compare(
+      () => project(projection, log),
+      () => log.reduce(projection.apply, projection.init),
+    );
+    if (JSON.stringify([...measured.result]) !== JSON.stringify([...baseline.result]))
+      throw new Error(`${name}: apply and project disagree`);
+    const ratio = baseline.seconds / measured.seconds;
+    if (ratio < APPLY_TARGET) missed += 1;
+    console.log(
+      `${`${name} apply`.padEnd(21)} ${fmt(log.length)} events one at a time: ${measured.seconds.toFixed(3)} s CPU | ` +
+        `project ${baseline.seconds.toFixed(3)} s | ratio ${ratio.toFixed(2)}x (target >= ${APPLY_TARGET.toFixed(2)}x) ` +
+        `${ratio >= APPLY_TARGET ? 'ok' : 'MISSED'}`,
+    );
+  }
 process.exit(missed > 0 ? 1 : 0);

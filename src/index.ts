@@ -63,7 +63,13 @@ export type { AuditReport, AuditSummary, Finding, FindingSink } from './audit/au
 
 export { project, type Projection } from './projections/projection.js';
 export { asOf, projectAsOf } from './projections/asOf.js';
-export { reconciliation, type ReconciliationLine } from './projections/reconciliation.js';
-export { invoice, type InvoiceLine } from './projections/invoice.js';
+export { type ProjectionProgress, type ProgressFailure } from './projections/progress.js';
+export {
+  reconciliation,
+  reconciliationProgress,
+  type ReconciliationLine,
+  type ReconciliationProgress,
+} from './projections/reconciliation.js';
+export { invoice, invoiceProgress, type InvoiceLine, type InvoiceProgress } from './projections/invoice.js';
 export { overview, type PartnerOverview, type SubscriptionOverview } from './projections/overview.js';
 export { reconciliationCsv, invoiceCsv, overviewCsv } from './projections/csv.js';

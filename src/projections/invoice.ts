@@ -1,38 +1,47 @@
+import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
 import type { DomainEvent } from '../events/codecs.js';
-import { lineTotal, plainOf, ZERO, type Exact } from './exact.js';
-import { countUsage, draftLedger, noteTenant, settle, type Ledger, type LedgerDraft } from './ledger.js';
-import { batchProjection, type Projection } from './projection.js';
-import { AZURE_LINE_ITEM, type InvoiceLine } from './viewCodecs.js';
+import { struct } from '../lib/codec.js';
+import { Id } from '../lib/ids.js';
+import { Exact, lineTotal, plainOf, ZERO } from './exact.js';
+import { copyLedger, countId, countUsage, type Ledger } from './ledger.js';
+import { foldingProjection, isBuiltBy, type Folding, type Projection } from './projection.js';
+import { progressOf, refuseAt, type Progress, type ProjectionProgress } from './progress.js';
+import { AZURE_LINE_ITEM, InvoiceLineCodec, listOf, type InvoiceLine } from './viewCodecs.js';
 
 export type { InvoiceLine } from './viewCodecs.js';
 
 type Key = Pick<InvoiceLine, 'partnerId' | 'month' | 'currency'>;
-type Sums = ReadonlyMap<string, { readonly key: Key; readonly sum: Exact }>;
-type Accumulator = {
-  readonly sums: Map<string, { readonly key: Key; readonly sum: Exact }>;
-  readonly ledger: LedgerDraft;
+
+type Entry = { readonly key: Key; readonly sum: Exact };
+
+/** How far the invoice has got: the exact sum per partner, month and currency, and the usage ids counted. */
+type Working = {
+  readonly sums: Map<string, Entry>;
+  readonly ledger: Ledger;
+  /** The lines as last shown, in order, and where each sum's line stands among them. */
+  lines: InvoiceLine[];
+  positions: Map<string, number>;
+  /** The sums changed since, and whether one of them is new (its line has to be put in its place). */
+  readonly dirty: Set<string>;
+  added: boolean;
+  shown: readonly InvoiceLine[] | undefined;
 };
 
-// Every view this projection has built (each deeply frozen), with what it needs to go on.
-const remembered = new WeakMap<object, { readonly sums: Sums; readonly ledger: Ledger }>();
-
-/** Whether a value is a view this projection built: frozen, so it is still exactly what was built. */
-export const isBuiltInvoice = (u: unknown): boolean =>
-  typeof u === 'object' && u !== null && remembered.has(u);
-
 // Ids hold no control characters, so NUL cannot occur inside a part.
-const keyOf = (partnerId: string, month: string, currency: string): string =>
-  `${partnerId}\u0000${month}\u0000${currency}`;
+const keyOf = ({ partnerId, month, currency }: Key): string => `${partnerId}\u0000${month}\u0000${currency}`;
 
-function step({ sums, ledger }: Accumulator, event: DomainEvent): void {
-  if (event.type !== 'UsageRecorded') return noteTenant(ledger, event);
-  if (!countUsage(ledger, event)) return;
+function step(working: Working, event: DomainEvent): void {
+  const { sums, ledger } = working;
+  // The invoice needs no tenant: only usage changes its progress, and each change marks its sum.
+  if (event.type !== 'UsageRecorded' || !countUsage(ledger, event)) return;
   const { partnerId, usageDate, currency, quantity, unitPrice } = event.data;
-  const month = usageDate.slice(0, 7);
-  const id = keyOf(partnerId, month, currency);
+  const key = { partnerId, month: usageDate.slice(0, 7), currency };
+  const id = keyOf(key);
   const entry = sums.get(id);
-  const total = lineTotal(quantity, unitPrice);
-  sums.set(id, { key: entry?.key ?? { partnerId, month, currency }, sum: (entry?.sum ?? ZERO).plus(total) });
+  sums.set(id, { key: entry?.key ?? key, sum: (entry?.sum ?? ZERO).plus(lineTotal(quantity, unitPrice)) });
+  working.dirty.add(id);
+  if (entry === undefined) working.added = true;
 }
 
 const before = (a: Key, b: Key): number =>
@@ -50,30 +59,119 @@ const before = (a: Key, b: Key): number =>
           ? 1
           : 0;
 
+const lineOf = ({ key, sum }: Entry): InvoiceLine =>
+  Object.freeze({
+    partnerId: key.partnerId,
+    month: key.month,
+    lineItem: AZURE_LINE_ITEM,
+    currency: key.currency,
+    total: plainOf(sum),
+  });
+
+/**
+ * The lines, rewriting only those whose sums changed since they were last shown: the lines are put in
+ * order again only when a sum is new, which happens at most once per partner, month and currency.
+ */
+function view(working: Working): readonly InvoiceLine[] {
+  const { sums, dirty } = working;
+  if (working.shown !== undefined && dirty.size === 0) return working.shown;
+  if (working.added) {
+    const ordered = [...sums].sort(([, a], [, b]) => before(a.key, b.key));
+    working.lines = ordered.map(([, entry]) => lineOf(entry));
+    working.positions = new Map(ordered.map(([id], at) => [id, at]));
+    working.added = false;
+  } else
+    for (const id of dirty)
+      working.lines[working.positions.get(id) as number] = lineOf(sums.get(id) as Entry);
+  dirty.clear();
+  working.shown = Object.freeze(working.lines.slice());
+  return working.shown;
+}
+
+const start = (): Working => ({
+  sums: new Map(),
+  ledger: new Map(),
+  lines: [],
+  positions: new Map(),
+  dirty: new Set(),
+  added: false,
+  shown: undefined,
+});
+
+const folding: Folding<Working, readonly InvoiceLine[]> = {
+  name: 'invoice',
+  start,
+  step,
+  view,
+  copy: (working) => ({
+    ...working,
+    sums: new Map(working.sums),
+    ledger: copyLedger(working.ledger),
+    lines: working.lines.slice(),
+    positions: new Map(working.positions),
+    dirty: new Set(working.dirty),
+  }),
+};
+
 /**
  * The "Microsoft Azure" line item of each partner's invoice, per month and currency, ordered by
  * partner, month and currency. Amounts in different currencies are never added together.
  */
-export const invoice: Projection<readonly InvoiceLine[]> = batchProjection({
-  resume(view: unknown): Accumulator {
-    const saved = typeof view === 'object' && view !== null ? remembered.get(view) : undefined;
-    return { sums: new Map(saved?.sums), ledger: draftLedger(saved?.ledger) };
-  },
-  step,
-  finish({ sums, ledger }: Accumulator): readonly InvoiceLine[] {
-    const lines = [...sums.values()]
-      .sort((a, b) => before(a.key, b.key))
-      .map(({ key, sum }) =>
-        Object.freeze({
-          partnerId: key.partnerId,
-          month: key.month,
-          lineItem: AZURE_LINE_ITEM,
-          currency: key.currency,
-          total: plainOf(sum),
-        }),
-      );
-    const view = Object.freeze(lines);
-    remembered.set(view, { sums, ledger: settle(ledger) });
-    return view;
-  },
+export const invoice: Projection<readonly InvoiceLine[]> = foldingProjection(folding);
+
+/** Whether a value is a view this projection built: frozen, so it is still exactly what was built. */
+export const isBuiltInvoice = (u: unknown): boolean => isBuiltBy(invoice, u);
+
+const SavedInvoice = struct('SavedInvoice', {
+  projection: t.literal('invoice'),
+  version: t.literal(1),
+  lines: listOf('InvoiceLines', InvoiceLineCodec, 'invoice lines'),
+  /** The usage ids already counted, per partner: a record delivered again is not billed again. */
+  usage: listOf(
+    'CountedUsage',
+    struct('CountedUsage', { partnerId: Id, usageIds: listOf('UsageIds', Id, 'usage ids') }),
+    'partners with counted usage',
+  ),
 });
+type SavedInvoice = t.TypeOf<typeof SavedInvoice>;
+
+function rebuild(saved: SavedInvoice): E.Either<ReturnType<typeof refuseAt>, Working> {
+  const working = start();
+  const { sums } = working;
+  for (const [i, { partnerId, month, currency, total }] of saved.lines.entries()) {
+    const key = { partnerId, month, currency };
+    const id = keyOf(key);
+    if (sums.has(id))
+      return E.left(refuseAt(`lines[${i}]`, `repeats the line of ${partnerId} for ${month} in ${currency}`));
+    sums.set(id, { key, sum: new Exact(total) });
+    working.dirty.add(id);
+    working.added = true;
+  }
+  const { ledger } = working;
+  for (const [i, { partnerId, usageIds }] of saved.usage.entries())
+    for (const [j, usageId] of usageIds.entries())
+      if (!countId(ledger, partnerId, usageId))
+        return E.left(
+          refuseAt(`usage[${i}].usageIds[${j}]`, `repeats a usage id of partner ${partnerId} (${usageId})`),
+        );
+  return E.right(working);
+}
+
+/** The invoice's progress, opaque. */
+export type InvoiceProgress = Progress<'invoice'>;
+
+/**
+ * The invoice's progress as a value of its own: `save` it with the position it stands at, and `load`
+ * it in another process to go on with the events after it.
+ */
+export const invoiceProgress: ProjectionProgress<InvoiceProgress, readonly InvoiceLine[]> = progressOf(
+  folding,
+  SavedInvoice,
+  (progress) => ({
+    projection: 'invoice' as const,
+    version: 1 as const,
+    lines: [...view(progress)],
+    usage: [...progress.ledger].map(([partnerId, { usageIds }]) => ({ partnerId, usageIds: [...usageIds] })),
+  }),
+  rebuild,
+);

@@ -8,19 +8,20 @@ import {
   type PartnerState,
 } from '../state/state.js';
 import type { DomainEvent } from '../events/codecs.js';
-import { batchProjection, type Projection } from './projection.js';
+import { foldingProjection, type Projection } from './projection.js';
 import type { PartnerOverview } from './viewCodecs.js';
 
 export type { PartnerOverview, SubscriptionOverview } from './viewCodecs.js';
 
-type Accumulator = {
+/** How far the overview has got: each partner's state, and the partners changed since the last view. */
+type OverviewProgress = {
   readonly overviews: Map<string, PartnerOverview>;
   readonly states: Map<string, PartnerState>;
-  /** The partners this batch touches, as private mutable copies of their states. */
+  /** The partners changed since the last view, as private mutable copies of their states. */
   readonly drafts: Map<string, MutablePartnerState>;
+  /** The view last read out: events that change no partner (usage) leave it as it was. */
+  shown: ReadonlyMap<string, PartnerOverview> | undefined;
 };
-
-const remembered = new WeakMap<object, ReadonlyMap<string, PartnerState>>();
 
 const countBy = (records: Iterable<{ readonly subscriptionId: string }>): Map<string, number> => {
   const counts = new Map<string, number>();
@@ -46,16 +47,30 @@ function overviewOf(partnerId: string, state: PartnerState): PartnerOverview {
   });
 }
 
-function step({ states, drafts }: Accumulator, event: DomainEvent): void {
+function step({ states, drafts }: OverviewProgress, event: DomainEvent): void {
   const { partnerId } = event.data;
+  // The overview shows no usage: leaving it out of the state spares a record per usage line.
+  if (event.type === 'UsageRecorded' && (states.has(partnerId) || drafts.has(partnerId))) return;
   let draft = drafts.get(partnerId);
   if (draft === undefined) {
     const state = states.get(partnerId);
     draft = state === undefined ? { ...emptyState(), partnerId } : thaw(state);
     drafts.set(partnerId, draft);
   }
-  // The overview shows no usage: leaving it out of the state spares a record per usage line.
   if (event.type !== 'UsageRecorded') applyEvent(draft, event);
+}
+
+function view(progress: OverviewProgress): ReadonlyMap<string, PartnerOverview> {
+  const { overviews, states, drafts } = progress;
+  if (progress.shown !== undefined && drafts.size === 0) return progress.shown;
+  for (const [partnerId, draft] of drafts) {
+    const state = freezeState(draft);
+    states.set(partnerId, state);
+    overviews.set(partnerId, overviewOf(partnerId, state));
+  }
+  drafts.clear();
+  progress.shown = freezeMap(new Map(overviews)) as ReadonlyMap<string, PartnerOverview>;
+  return progress.shown;
 }
 
 /**
@@ -63,24 +78,24 @@ function step({ states, drafts }: Accumulator, event: DomainEvent): void {
  * their status and how many reservations and deployments each has. Events change the partner's
  * state exactly as `evolve` does.
  */
-export const overview: Projection<ReadonlyMap<string, PartnerOverview>> = batchProjection({
-  resume(view: unknown): Accumulator {
-    const states = typeof view === 'object' && view !== null ? remembered.get(view) : undefined;
-    return {
-      overviews: states === undefined ? new Map() : new Map(view as ReadonlyMap<string, PartnerOverview>),
-      states: new Map(states),
-      drafts: new Map(),
-    };
-  },
+export const overview: Projection<ReadonlyMap<string, PartnerOverview>> = foldingProjection({
+  name: 'overview',
+  start: (): OverviewProgress => ({
+    overviews: new Map(),
+    states: new Map(),
+    drafts: new Map(),
+    shown: undefined,
+  }),
   step,
-  finish({ overviews, states, drafts }: Accumulator): ReadonlyMap<string, PartnerOverview> {
-    for (const [partnerId, draft] of drafts) {
-      const state = freezeState(draft);
-      states.set(partnerId, state);
-      overviews.set(partnerId, overviewOf(partnerId, state));
-    }
-    const view = freezeMap(overviews) as ReadonlyMap<string, PartnerOverview>;
-    remembered.set(view, states);
-    return view;
+  view,
+  // Read out first: the drafts are then part of the frozen states, which the copy can share.
+  copy: (progress: OverviewProgress): OverviewProgress => {
+    const shown = view(progress);
+    return {
+      overviews: new Map(progress.overviews),
+      states: new Map(progress.states),
+      drafts: new Map(),
+      shown,
+    };
   },
 });

@@ -1,31 +1,41 @@
+import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
 import type { DomainEvent } from '../events/codecs.js';
+import { struct } from '../lib/codec.js';
+import { Id } from '../lib/ids.js';
 import { lineTotal, plainOf } from './exact.js';
 import {
+  copyLedger,
+  countId,
   countUsage,
-  draftLedger,
+  noteSavedTenant,
   noteTenant,
-  settle,
   sharedTenantOf,
   type Ledger,
-  type LedgerDraft,
 } from './ledger.js';
-import { batchProjection, type Projection } from './projection.js';
-import type { ReconciliationLine } from './viewCodecs.js';
+import { foldingProjection, isBuiltBy, type Folding, type Projection } from './projection.js';
+import { progressOf, refuseAt, type Progress, type ProjectionProgress } from './progress.js';
+import { listOf, ReconciliationLineCodec, type ReconciliationLine } from './viewCodecs.js';
 
 export type { ReconciliationLine } from './viewCodecs.js';
 
-type Accumulator = { readonly lines: ReconciliationLine[]; readonly ledger: LedgerDraft };
+/** How far the reconciliation has got: its lines so far, and each partner's tenant and counted usage ids. */
+type Working = {
+  readonly lines: ReconciliationLine[];
+  readonly ledger: Ledger;
+  /** The view last read out, while no event has changed the progress since. */
+  shown: readonly ReconciliationLine[] | undefined;
+};
 
-// Every view this projection has built (each deeply frozen), with what it needs to go on.
-const ledgers = new WeakMap<object, Ledger>();
-
-/** Whether a value is a view this projection built: frozen, so it is still exactly what was built. */
-export const isBuiltReconciliation = (u: unknown): boolean =>
-  typeof u === 'object' && u !== null && ledgers.has(u);
-
-function step({ lines, ledger }: Accumulator, event: DomainEvent): void {
-  if (event.type !== 'UsageRecorded') return noteTenant(ledger, event);
+function step(working: Working, event: DomainEvent): void {
+  const { lines, ledger } = working;
+  if (event.type !== 'UsageRecorded') {
+    // A view stands for one progress only: a tenant noted makes the next view a new one, even with the same lines.
+    if (event.type === 'SharedTenantCreated') working.shown = undefined;
+    return noteTenant(ledger, event);
+  }
   if (!countUsage(ledger, event)) return;
+  working.shown = undefined;
   const { data } = event;
   lines.push(
     Object.freeze({
@@ -44,17 +54,71 @@ function step({ lines, ledger }: Accumulator, event: DomainEvent): void {
   );
 }
 
-/** One line per usage record of every partner, in the order the log records them. */
-export const reconciliation: Projection<readonly ReconciliationLine[]> = batchProjection({
-  resume(view: unknown): Accumulator {
-    const ledger = typeof view === 'object' && view !== null ? ledgers.get(view) : undefined;
-    const lines = ledger === undefined ? [] : (view as readonly ReconciliationLine[]).slice();
-    return { lines, ledger: draftLedger(ledger) };
-  },
+const folding: Folding<Working, readonly ReconciliationLine[]> = {
+  name: 'reconciliation',
+  start: () => ({ lines: [], ledger: new Map(), shown: undefined }),
   step,
-  finish({ lines, ledger }: Accumulator): readonly ReconciliationLine[] {
-    const view = Object.freeze(lines);
-    ledgers.set(view, settle(ledger));
-    return view;
+  view(working) {
+    working.shown ??= Object.freeze(working.lines.slice());
+    return working.shown;
   },
+  copy: ({ lines, ledger, shown }) => ({ lines: lines.slice(), ledger: copyLedger(ledger), shown }),
+};
+
+/** One line per usage record of every partner, in the order the log records them. */
+export const reconciliation: Projection<readonly ReconciliationLine[]> = foldingProjection(folding);
+
+/** Whether a value is a view this projection built: frozen, so it is still exactly what was built. */
+export const isBuiltReconciliation = (u: unknown): boolean => isBuiltBy(reconciliation, u);
+
+const SavedReconciliation = struct('SavedReconciliation', {
+  projection: t.literal('reconciliation'),
+  version: t.literal(1),
+  lines: listOf('ReconciliationLines', ReconciliationLineCodec, 'reconciliation lines'),
+  /** The partners with a shared tenant: a tenant created before any usage is in no line yet. */
+  sharedTenants: listOf(
+    'SharedTenants',
+    struct('SharedTenant', { partnerId: Id, tenantId: Id }),
+    'shared tenants',
+  ),
 });
+type SavedReconciliation = t.TypeOf<typeof SavedReconciliation>;
+
+function rebuild(saved: SavedReconciliation): E.Either<ReturnType<typeof refuseAt>, Working> {
+  const ledger: Ledger = new Map();
+  for (const [i, { partnerId, tenantId }] of saved.sharedTenants.entries())
+    if (!noteSavedTenant(ledger, partnerId, tenantId))
+      return E.left(
+        refuseAt(`sharedTenants[${i}].partnerId`, `names a partner listed before (${partnerId})`),
+      );
+  for (const [i, line] of saved.lines.entries())
+    if (!countId(ledger, line.partnerId, line.usageId))
+      return E.left(
+        refuseAt(`lines[${i}].usageId`, `repeats a usage id of partner ${line.partnerId} (${line.usageId})`),
+      );
+  return E.right({ lines: saved.lines.map((line) => Object.freeze({ ...line })), ledger, shown: undefined });
+}
+
+/** The reconciliation's progress, opaque. */
+export type ReconciliationProgress = Progress<'reconciliation'>;
+
+/**
+ * The reconciliation's progress as a value of its own: `save` it with the position it stands at, and
+ * `load` it in another process to go on with the events after it.
+ */
+export const reconciliationProgress: ProjectionProgress<
+  ReconciliationProgress,
+  readonly ReconciliationLine[]
+> = progressOf(
+  folding,
+  SavedReconciliation,
+  ({ lines, ledger }) => ({
+    projection: 'reconciliation' as const,
+    version: 1 as const,
+    lines: lines.slice(),
+    sharedTenants: [...ledger]
+      .filter(([, entry]) => entry.sharedTenantId !== null)
+      .map(([partnerId, entry]) => ({ partnerId, tenantId: entry.sharedTenantId as string })),
+  }),
+  rebuild,
+);
