@@ -6,7 +6,7 @@ import { Id } from '../lib/ids.js';
 import { Exact, lineTotal, plainOf, ZERO } from './exact.js';
 import { copyLedger, countId, countUsage, type Ledger } from './ledger.js';
 import { foldingProjection, isBuiltBy, type Folding, type Projection } from './projection.js';
-import { progressOf, refuseAt, type Progress, type ProjectionProgress } from './progress.js';
+import { progressOf, refuseAt, savedForm, type Progress, type ProjectionProgress } from './progress.js';
 import { AZURE_LINE_ITEM, InvoiceLineCodec, listOf, type InvoiceLine } from './viewCodecs.js';
 
 export type { InvoiceLine } from './viewCodecs.js';
@@ -122,10 +122,7 @@ export const invoice: Projection<readonly InvoiceLine[]> = foldingProjection(fol
 /** Whether a value is a view this projection built: frozen, so it is still exactly what was built. */
 export const isBuiltInvoice = (u: unknown): boolean => isBuiltBy(invoice, u);
 
-const SavedInvoice = struct('SavedInvoice', {
-  projection: t.literal('invoice'),
-  version: t.literal(1),
-  lines: listOf('InvoiceLines', InvoiceLineCodec, 'invoice lines'),
+const SavedInvoice = savedForm('invoice', InvoiceLineCodec, {
   /** The usage ids already counted, per partner: a record delivered again is not billed again. */
   usage: listOf(
     'CountedUsage',

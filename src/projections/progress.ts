@@ -1,9 +1,9 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import type { DomainEvent } from '../events/codecs.js';
-import { problemsOf } from '../lib/codec.js';
+import { problemsOf, struct } from '../lib/codec.js';
 import type { Folding } from './projection.js';
-import { fieldPath } from './viewCodecs.js';
+import { fieldPath, listOf } from './viewCodecs.js';
 
 /** Why saved progress cannot be gone on from: the field paths at fault and what is wrong with each. */
 export type ProgressFailure = { code: 'MALFORMED_PROGRESS'; message: string; details: readonly string[] };
@@ -72,3 +72,19 @@ export function progressOf<Name extends string, P, V, S>(
   // The working value is the projection's own; users hold it only as the opaque `Progress`.
   return api as unknown as ProjectionProgress<Progress<Name>, V>;
 }
+
+/**
+ * The saved form of a projection's progress: which projection, the form's version, its lines, and what
+ * else it must remember to go on (`rest`).
+ */
+export const savedForm = <P extends string, L extends t.Mixed, R extends t.Props>(
+  projection: P,
+  lineCodec: L,
+  rest: R,
+) =>
+  struct(`Saved ${projection}`, {
+    projection: t.literal(projection),
+    version: t.literal(1),
+    lines: listOf(`${projection} lines`, lineCodec, `${projection} lines`),
+    ...rest,
+  });

@@ -14,7 +14,7 @@ import {
   type Ledger,
 } from './ledger.js';
 import { foldingProjection, isBuiltBy, type Folding, type Projection } from './projection.js';
-import { progressOf, refuseAt, type Progress, type ProjectionProgress } from './progress.js';
+import { progressOf, refuseAt, savedForm, type Progress, type ProjectionProgress } from './progress.js';
 import { listOf, ReconciliationLineCodec, type ReconciliationLine } from './viewCodecs.js';
 
 export type { ReconciliationLine } from './viewCodecs.js';
@@ -71,10 +71,7 @@ export const reconciliation: Projection<readonly ReconciliationLine[]> = folding
 /** Whether a value is a view this projection built: frozen, so it is still exactly what was built. */
 export const isBuiltReconciliation = (u: unknown): boolean => isBuiltBy(reconciliation, u);
 
-const SavedReconciliation = struct('SavedReconciliation', {
-  projection: t.literal('reconciliation'),
-  version: t.literal(1),
-  lines: listOf('ReconciliationLines', ReconciliationLineCodec, 'reconciliation lines'),
+const SavedReconciliation = savedForm('reconciliation', ReconciliationLineCodec, {
   /** The partners with a shared tenant: a tenant created before any usage is in no line yet. */
   sharedTenants: listOf(
     'SharedTenants',

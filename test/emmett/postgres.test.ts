@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
-import { isolatedSchema, postgresRequired, unreachableReason, where } from '../postgres/support.js';
+import { isolatedSchema, whenPostgres } from '../postgres/support.js';
 import { handlerSuite } from './handlerSuite.js';
 
 // emmett-postgresql names no schema of its own: its tables and functions go where the connection's
@@ -16,9 +16,7 @@ function connectionString(schema: string): string {
   return `postgres://${user}${password}@${env.PGHOST ?? 'localhost'}:${env.PGPORT ?? '5432'}/${database}?options=${options}`;
 }
 
-const unreachable = await unreachableReason();
-
-if (unreachable === undefined) {
+await whenPostgres('emmett-postgresql tests', () => {
   describe("emmett-postgresql's event store", () => {
     const schema = isolatedSchema('emmett');
     let store: PostgresEventStore | undefined;
@@ -36,19 +34,4 @@ if (unreachable === undefined) {
       return store;
     }, false);
   });
-} else if (postgresRequired) {
-  describe('PostgreSQL', () => {
-    it('is reachable for the Emmett tests, as APSS_REQUIRE_POSTGRES=1 demands', () => {
-      throw new Error(
-        `PostgreSQL at ${where()} is required (APSS_REQUIRE_POSTGRES=1) but unreachable: ${unreachable}`,
-      );
-    });
-  });
-} else {
-  console.log(
-    `emmett: skipping the emmett-postgresql tests, no server at ${where()} (${unreachable}); set PGHOST/PGPORT/PGUSER/PGDATABASE to run them`,
-  );
-  describe.skip('emmett-postgresql event store (no server)', () => {
-    it('needs a PostgreSQL server', () => undefined);
-  });
-}
+});

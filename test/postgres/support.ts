@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 
 // The PostgreSQL tests connect as pg does by default: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE.
 
@@ -22,6 +22,31 @@ export async function unreachableReason(): Promise<string | undefined> {
     return error instanceof Error ? error.message || error.name : String(error);
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Declares `suites` when PostgreSQL is reachable. Otherwise, under APSS_REQUIRE_POSTGRES=1 (CI), one
+ * failing test says why; elsewhere one line says the `what` tests are skipped.
+ */
+export async function whenPostgres(what: string, suites: () => void): Promise<void> {
+  const unreachable = await unreachableReason();
+  if (unreachable === undefined) suites();
+  else if (postgresRequired)
+    describe('PostgreSQL', () => {
+      it(`is reachable for the ${what}, as APSS_REQUIRE_POSTGRES=1 demands`, () => {
+        throw new Error(
+          `PostgreSQL at ${where()} is required (APSS_REQUIRE_POSTGRES=1) but unreachable: ${unreachable}`,
+        );
+      });
+    });
+  else {
+    console.log(
+      `postgres: skipping the ${what}, no server at ${where()} (${unreachable}); set PGHOST/PGPORT/PGUSER/PGDATABASE to run them`,
+    );
+    describe.skip(`${what} (no PostgreSQL server)`, () => {
+      it('needs a PostgreSQL server', () => undefined);
+    });
   }
 }
 
