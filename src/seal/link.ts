@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import * as t from 'io-ts';
+import { integerFrom, refined, struct } from '../lib/codec.js';
+
+/**
+ * A sealed log is a hash chain over the whole log, in global order. Each link is a stored event's
+ * record and its place in the log, plus the hash of the link before it (`prev`); its `hash` is the
+ * SHA-256 of the link's canonical JSON (RFC 8785) without the `hash` field. The first link's `prev`
+ * is GENESIS. Canonical JSON makes the hash independent of what a JSONB round trip does to key
+ * order and number spelling.
+ */
+
+/** The `prev` of the first link of a log. */
+export const GENESIS = '0'.repeat(64);
+
+const isHex64 = (u: unknown): u is string => typeof u === 'string' && /^[0-9a-f]{64}$/.test(u);
+
+/** A SHA-256 hash as 64 lower-case hexadecimal digits. */
+export const LinkHash = refined('LinkHash', isHex64, 'a SHA-256 hash as 64 lower-case hexadecimal digits');
+
+/** A global position in a link: a decimal string, since positions are bigints that JSON numbers cannot carry exactly. */
+export const LinkPosition = refined(
+  'LinkPosition',
+  (u): u is string => typeof u === 'string' && /^(0|[1-9][0-9]{0,18})$/.test(u),
+  'a global position as a decimal string without leading zeros',
+);
+
+/** The chain fields a sealed record carries beside `type`, `data` and `metadata`. */
+export const SealFields = struct(
+  'SealFields',
+  {
+    streamId: refined('SealStreamId', (u): u is string => typeof u === 'string', 'a string'),
+    streamPosition: integerFrom('SealStreamPosition', 1),
+    globalPosition: LinkPosition,
+    prev: LinkHash,
+    hash: LinkHash,
+  },
+  {},
+  'strip',
+);
+export type SealFields = t.TypeOf<typeof SealFields>;
+
+/** What a link's hash covers. */
+export type LinkContent = {
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: unknown;
+  readonly streamId: string;
+  readonly streamPosition: number;
+  readonly globalPosition: string;
+  readonly prev: string;
+};
+
+/** One record of a sealed log: what it covers and its hash. */
+export type SealedRecord = LinkContent & { readonly hash: string };
+
+/**
+ * The RFC 8785 canonical JSON of a JSON value. Values that JSON cannot carry (NaN, Infinity, lone
+ * surrogates, cycles) throw: callers hand it decoded JSON or stored events, which have none.
+ */
+export const canonicalJson = (value: unknown): string => canonicalize(value) ?? 'null';
+
+const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** The hash of a link. */
+export const linkHash = (content: LinkContent): string =>
+  sha256Hex(
+    canonicalJson({
+      type: content.type,
+      data: content.data,
+      metadata: content.metadata,
+      streamId: content.streamId,
+      streamPosition: content.streamPosition,
+      globalPosition: content.globalPosition,
+      prev: content.prev,
+    }),
+  );
+
+/** A record sealed after the link whose hash is `content.prev`. */
+export const seal = (content: LinkContent): SealedRecord => ({
+  type: content.type,
+  data: content.data,
+  metadata: content.metadata,
+  streamId: content.streamId,
+  streamPosition: content.streamPosition,
+  globalPosition: content.globalPosition,
+  prev: content.prev,
+  hash: linkHash(content),
+});
+
+/** A sealed record as one line of an exported log: its canonical JSON, hash included. */
+export const sealedLine = (record: SealedRecord): string => canonicalJson(record);
+
+/**
+ * Whether a sealed record's `hash` is the hash of its link. `line` is the text the record was
+ * parsed from, if there is one: a line written by sealedLine is the canonical JSON of the link with
+ * `"hash":"…",` inserted, so taking that out and hashing what is left checks it without
+ * re-serialising (if the bytes taken out were not the ones inserted, what is left hashes to
+ * something else, and the record is checked the long way).
+ */
+export function linkHolds(record: SealedRecord, line?: string): boolean {
+  if (line !== undefined) {
+    const field = `"hash":"${record.hash}",`;
+    const at = line.indexOf(field);
+    if (at >= 0 && sha256Hex(line.slice(0, at) + line.slice(at + field.length)) === record.hash) return true;
+  }
+  return linkHash(record) === record.hash;
+}
