@@ -107,3 +107,32 @@ export function linkHolds(record: SealedRecord, line?: string): boolean {
   }
   return linkHash(record) === record.hash;
 }
+
+/** A log's head: how many links it has and the hash of the last one (GENESIS when none). */
+export type ChainHead = { readonly length: number; readonly hash: string };
+
+/** The head of a log with no link yet. */
+export const emptyHead: ChainHead = { length: 0, hash: GENESIS };
+
+/**
+ * Seals records in the order they are given, each after the one before: the writer's side of a
+ * chain (a store's append, or sealing an existing log). It starts after `head`.
+ */
+export class ChainWriter {
+  #head: ChainHead;
+
+  constructor(head: ChainHead = emptyHead) {
+    this.#head = head;
+  }
+
+  /** The record sealed as the next link. */
+  next(content: Omit<LinkContent, 'prev'>): SealedRecord {
+    const record = seal({ ...content, prev: this.#head.hash });
+    this.#head = { length: this.#head.length + 1, hash: record.hash };
+    return record;
+  }
+
+  get head(): ChainHead {
+    return this.#head;
+  }
+}

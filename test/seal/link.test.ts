@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
+  ChainWriter,
   GENESIS,
   linkHolds,
   SealFields,
@@ -103,5 +104,23 @@ describe('a link: a record, its place in the log and the hash before it', () => 
     const moved = { ...rest, data: { a: 1, hash }, hash };
     expect(linkHolds(moved, canonicalJson(moved))).toBe(false);
     expect(linkHolds(record, line)).toBe(true);
+  });
+});
+
+describe('ChainWriter: the writer side of a chain', () => {
+  it('given records, when sealed one after the other, then each link names the hash of the one before', () => {
+    fc.assert(
+      fc.property(fc.array(anyEvent(), { maxLength: 8 }), (events) => {
+        const writer = new ChainWriter();
+        const sealed = events.map((event, i) =>
+          writer.next({ ...event, streamId: 's', streamPosition: i + 1, globalPosition: String(i + 1) }),
+        );
+        sealed.forEach((record, i) => {
+          expect(record.prev).toBe(i === 0 ? GENESIS : sealed[i - 1]?.hash);
+          expect(linkHolds(record, sealedLine(record))).toBe(true);
+        });
+        expect(writer.head).toStrictEqual({ length: events.length, hash: sealed.at(-1)?.hash ?? GENESIS });
+      }),
+    );
   });
 });
