@@ -26,6 +26,16 @@ function reordered(value: unknown): unknown {
   );
 }
 
+/** JSON text of a value with every number in exponent notation (1 as 1e+0), as another writer may spell it. */
+function exponentJson(value: unknown): string {
+  if (typeof value === 'number') return value.toExponential();
+  if (Array.isArray(value)) return `[${value.map(exponentJson).join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  return `{${Object.entries(value)
+    .map(([k, v]) => `${JSON.stringify(k)}:${exponentJson(v)}`)
+    .join(',')}}`;
+}
+
 const hash = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 
 const link = (event: { type: string; data: unknown; metadata: unknown }, prev = GENESIS): LinkContent => ({
@@ -46,7 +56,7 @@ describe('canonical JSON (RFC 8785): the bytes a link hash covers', () => {
   it('is the same for a value whatever the order of its keys and the spelling of its numbers', () => {
     fc.assert(
       fc.property(jsonValue, (value) => {
-        const spelledAgain = JSON.parse(JSON.stringify(value).replace(/(\d)e\+?(\d)/g, '$1E$2')) as unknown;
+        const spelledAgain = JSON.parse(exponentJson(value)) as unknown;
         expect(canonicalJson(reordered(value))).toBe(canonicalJson(value));
         expect(canonicalJson(spelledAgain)).toBe(canonicalJson(value));
       }),
