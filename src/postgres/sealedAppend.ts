@@ -54,13 +54,13 @@ export function sealSql(sql: TableSql) {
       SELECT stream.version,
         (SELECT hash FROM ${qualified} ORDER BY global_position DESC LIMIT 1) AS head,
         CASE WHEN ${expected === null ? 'true' : `stream.version = ${expected.toFixed(0)}`} THEN
-          ARRAY(SELECT nextval(pg_get_serial_sequence(${escapeLiteral(qualified)}, 'global_position'))::text
-            FROM generate_series(1, ${count.toFixed(0)}) ORDER BY 1)
+          ARRAY(SELECT nextval(pg_get_serial_sequence(${escapeLiteral(qualified)}, 'global_position'))
+            FROM generate_series(1, ${count.toFixed(0)}) ORDER BY 1)::text[]
         END AS positions
       FROM stream`,
     /** Inserts the sealed records at their drawn positions and commits, which lets go of the lock. */
     insert: (streamId: string, records: readonly SealedRecord[]): string => `INSERT INTO ${qualified}
-        OVERRIDING SYSTEM VALUE (global_position, stream_id, stream_position, type, data, metadata, prev, hash)
+        (global_position, stream_id, stream_position, type, data, metadata, prev, hash) OVERRIDING SYSTEM VALUE
       SELECT (r->>'globalPosition')::bigint, ${escapeLiteral(streamId)}, (r->>'streamPosition')::integer,
         r->>'type', r->'data', r->'metadata', r->>'prev', r->>'hash'
       FROM jsonb_array_elements(${escapeLiteral(JSON.stringify(records))}::jsonb) AS r;
