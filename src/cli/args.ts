@@ -129,9 +129,8 @@ const defaults: { readonly [K in Subcommand]: Record<string, unknown> } = {
 };
 
 /** The commands as messages list them: `audit, replay, ... or seal`. */
-const commandList = ((names: readonly string[]) => `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`)(
-  Object.keys(specs),
-);
+const commandList = ((names: readonly string[]) =>
+  `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`)(Object.keys(specs));
 
 const isSubcommand = (u: string): u is Subcommand => Object.prototype.hasOwnProperty.call(specs, u);
 
@@ -290,7 +289,8 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
     case 'seal': {
       const file = oneFile(name, operands);
       if (E.isLeft(file)) return file;
-      if (file.right === undefined) return fail(name, 'missing the log file to seal (a path, or - for stdin)');
+      if (file.right === undefined)
+        return fail(name, 'missing the log file to seal (a path, or - for stdin)');
       const args = decodeFields(name, SealArguments, { file: file.right });
       return E.map((decoded: SealArguments) => ({ command: name, args: decoded }) as const)(args);
     }

@@ -44,10 +44,7 @@ export async function describeTable(pool: Pool, sql: TableSql): Promise<TableSta
     position_key: string | null;
     followable: boolean;
     sealed: boolean;
-  }>(
-    sql.describe,
-    [sql.qualified],
-  );
+  }>(sql.describe, [sql.qualified]);
   const row = found.rows[0];
   if (row === undefined) return { exists: false };
   if (row.kind !== 'r' && row.kind !== 'p')

@@ -98,7 +98,9 @@ export async function appendSealed(pool: pg.Pool, seal: SealSql, request: Append
     const head = opened.head === null ? E.right(GENESIS) : LinkHash.decode(opened.head);
     if (E.isLeft(head))
       throw new Error(
-        `cannot seal after the last row of the table: its hash ${problemsOf(head.left).map((p) => p.reason).join('; ')}`,
+        `cannot seal after the last row of the table: its hash ${problemsOf(head.left)
+          .map((p) => p.reason)
+          .join('; ')}`,
       );
     // The chain's length is not needed to extend it: only the last hash is.
     const chain = new ChainWriter({ length: 0, hash: head.right });

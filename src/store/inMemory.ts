@@ -68,14 +68,13 @@ export class InMemoryEventStore implements EventStore, SealedLog {
     const chain = checked(this.#chain);
     const stream = this.#streams.get(request.streamId) ?? [];
     expectVersion(request, stream.length);
-    const stored = request.events.map(
-      (event, i): StoredEvent =>
-        deepFreeze({
-          streamId: request.streamId,
-          streamPosition: stream.length + i + 1,
-          globalPosition: BigInt(this.#log.length + i + 1),
-          event,
-        }),
+    const stored = request.events.map((event, i): StoredEvent =>
+      deepFreeze({
+        streamId: request.streamId,
+        streamPosition: stream.length + i + 1,
+        globalPosition: BigInt(this.#log.length + i + 1),
+        event,
+      }),
     );
     // The links are made before anything is written, so that the append stays all or nothing.
     if (chain !== undefined) {

@@ -10,7 +10,10 @@ await whenPostgres('sealed PostgreSQL store tests', () => {
   const schema = isolatedSchema('sealed');
   const stores: PostgresEventStore[] = [];
   let tables = 0;
-  const open = (options: PostgresEventStoreOptions = {}, table = `sealed_${++tables}`): PostgresEventStore => {
+  const open = (
+    options: PostgresEventStoreOptions = {},
+    table = `sealed_${++tables}`,
+  ): PostgresEventStore => {
     const store = new PostgresEventStore({ schema: schema.name, table, pageSize: 3, ...options });
     stores.push(store);
     return store;
@@ -24,7 +27,9 @@ await whenPostgres('sealed PostgreSQL store tests', () => {
     await Promise.all(stores.map((store) => store.close()));
   });
   const count = async (store: PostgresEventStore): Promise<number> =>
-    Number((await schema.admin().query<{ n: string }>(`SELECT count(*) AS n FROM ${store.table}`)).rows[0]?.n);
+    Number(
+      (await schema.admin().query<{ n: string }>(`SELECT count(*) AS n FROM ${store.table}`)).rows[0]?.n,
+    );
 
   eventStoreContract('PostgresEventStore with seal: true', { pageSize: 3, runs: 8, open: () => opened() });
   sealedStoreContract('PostgresEventStore', { runs: 8, open: () => opened() });
@@ -127,7 +132,9 @@ await whenPostgres('sealed PostgreSQL store tests', () => {
       const sealed = open({ pool: schema.admin(), seal: true }, name);
       const refused = sealed.appendToStream('s', usageEvents('p1', 1, 'x'), { expectedVersion: 1 });
       await expect(refused).rejects.toBeInstanceOf(EventStoreRequestError);
-      await expect(refused).rejects.toThrow(/options\.seal cannot seal .*: it holds events appended without seal/);
+      await expect(refused).rejects.toThrow(
+        /options\.seal cannot seal .*: it holds events appended without seal/,
+      );
       expect(await sealed.isSealed()).toBe(false);
       expect(await count(plain)).toBe(1);
       await expect(collect(sealed.readSealed())).rejects.toThrow(/not sealed/);

@@ -46,7 +46,9 @@ export function expectOneChain(records: readonly SealedRecord[]): void {
     const line = sealedLine(record);
     expect(linkHolds(record), `link ${i + 1} holds`).toBe(true);
     expect(linkHolds(JSON.parse(line) as SealedRecord, line), `line ${i + 1} holds`).toBe(true);
-    expect(record.prev, `link ${i + 1} follows the one before`).toBe(i === 0 ? GENESIS : records[i - 1]?.hash);
+    expect(record.prev, `link ${i + 1} follows the one before`).toBe(
+      i === 0 ? GENESIS : records[i - 1]?.hash,
+    );
   });
 }
 
@@ -77,7 +79,9 @@ export function sealedStoreContract(name: string, { open, runs = 40 }: SealedCon
       const store = await open();
       await play(
         store,
-        fc.sample(anyAppend, { numRuns: 4, seed: 15 }).map((a) => ({ ...a, stale: false, stream: 'partner-x' })),
+        fc
+          .sample(anyAppend, { numRuns: 4, seed: 15 })
+          .map((a) => ({ ...a, stale: false, stream: 'partner-x' })),
       );
       const whole = await collect(store.readSealed());
       expect(await collect(store.readSealed({ after: 2n }))).toEqual(whole.slice(2));

@@ -68,6 +68,9 @@ export async function sealCommand(args: SealArguments, io: CliIo): Promise<numbe
     await put(io.stderr, `apss seal: ${refused}\n`);
     return 2;
   }
-  await put(io.stderr, `apss seal: sealed ${sealer.sealed} records of ${label}; the last hash is ${sealer.head}\n`);
+  await put(
+    io.stderr,
+    `apss seal: sealed ${sealer.sealed} records of ${label}; the last hash is ${sealer.head}\n`,
+  );
   return 0;
 }
