@@ -24,7 +24,14 @@ import { decodeStoreOptions, type PostgresEventStoreOptions } from './options.js
 import { pages } from './pages.js';
 import { recordOf, storedEventOf, type EventRow } from './rows.js';
 import { describeTable, ensureTable } from './schema.js';
-import { appendSealed, sealedRecordOf, sealSql, type SealedRow, type SealSql } from './sealedAppend.js';
+import {
+  appendSealed,
+  sealedRecordOf,
+  sealSql,
+  type LogHead,
+  type SealedRow,
+  type SealSql,
+} from './sealedAppend.js';
 import { tableSql, type TableSql } from './sql.js';
 import type { SealedRecord } from '../seal/link.js';
 import type { PlacedRecord } from '../seal/log.js';
@@ -69,6 +76,8 @@ export class PostgresEventStore implements EventStore, SealedLog {
   /** Whether the table is known to exist with its transaction id column (then readAll follows global order). */
   #tableSeen = false;
   #creating: Promise<string> | undefined;
+  /** The last link this store appended, which is the head until another writer appends. */
+  #sealedHead: LogHead | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options?: PostgresEventStoreOptions) {
@@ -144,7 +153,11 @@ export class PostgresEventStore implements EventStore, SealedLog {
       expectVersion(request, actual);
       return { nextVersion: actual };
     }
-    if (seal !== undefined) return { nextVersion: await appendSealed(pool, seal, request) };
+    if (seal !== undefined) {
+      const { nextVersion, head } = await appendSealed(pool, seal, request, this.#sealedHead);
+      this.#sealedHead = head;
+      return { nextVersion };
+    }
     const nextVersion = await this.#insert(pool, sql, positionKey, request);
     if (nextVersion !== undefined) return { nextVersion };
     const actual = await this.#version(pool, sql, request.streamId);

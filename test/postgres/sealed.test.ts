@@ -86,6 +86,29 @@ await whenPostgres('sealed PostgreSQL store tests', () => {
       expect(sealed.map((r) => r.globalPosition)).toEqual(['1', '2', '3']);
     });
 
+    it('given two writers taking turns on one table, each links after the other: a writer that knows a head no longer the last one reads the new head, and a stale version is still a conflict', async () => {
+      const table = 'turns';
+      const [a, b] = [open({ seal: true, max: 1 }, table), open({ seal: true, max: 1 }, table)] as const;
+      await a.appendToStream('partner-a', usageEvents('a', 1), { expectedVersion: 0 });
+      await b.appendToStream('partner-b', usageEvents('b', 2), { expectedVersion: 0 });
+      await a.appendToStream('partner-a', usageEvents('a', 1, 'v'), { expectedVersion: 1 });
+      await b.appendToStream('partner-a', usageEvents('a', 1, 'w'), { expectedVersion: 2 });
+      await expect(
+        a.appendToStream('partner-a', usageEvents('a', 1, 'x'), { expectedVersion: 2 }),
+      ).rejects.toBeInstanceOf(ConcurrencyError);
+      await a.appendToStream('partner-a', usageEvents('a', 1, 'y'), { expectedVersion: 3 });
+      const sealed = await collect(a.readSealed());
+      expectOneChain(sealed);
+      expect(sealed.map((r) => `${r.globalPosition}:${r.streamId}:${r.streamPosition}`)).toEqual([
+        '1:partner-a:1',
+        '2:partner-b:1',
+        '3:partner-b:2',
+        '4:partner-a:2',
+        '5:partner-a:3',
+        '6:partner-a:4',
+      ]);
+    });
+
     it('given the same appends, a sealed PostgreSQL store and a sealed in-memory store give the same lines', async () => {
       const store = await opened();
       const memory = new InMemoryEventStore({ seal: true });
