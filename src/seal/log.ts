@@ -1,4 +1,4 @@
-import type { LinkContent, SealedRecord } from './link.js';
+import type { LinkContent } from './link.js';
 
 /**
  * A record of a log with its place in it, without a link: what an export of a store that is not
@@ -18,9 +18,3 @@ export const asStored = (record: EventRecord): EventRecord => {
   const { type, data, metadata } = JSON.parse(JSON.stringify(record)) as EventRecord;
   return { type, data, metadata };
 };
-
-/** The fields of a sealed record that the link adds to a placed one, in the order a reader meets them. */
-export const chainFieldsOf = (record: SealedRecord): { readonly prev: string; readonly hash: string } => ({
-  prev: record.prev,
-  hash: record.hash,
-});
