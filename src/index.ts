@@ -54,7 +54,9 @@ export {
   type ReadAllOptions,
 } from './store/eventStore.js';
 export { ConcurrencyError, EventStoreRequestError, StoredEventError } from './store/errors.js';
-export { InMemoryEventStore } from './store/inMemory.js';
+export { InMemoryEventStore, type InMemoryEventStoreOptions } from './store/inMemory.js';
+export type { SealedLog } from './store/sealedLog.js';
+export type { LinkContent, SealedRecord } from './seal/link.js';
 export { StateCache, type CachedState, type StateCacheStats } from './store/stateCache.js';
 export { handleCommand, type HandleCommandOptions, type CommandHandled } from './store/handleCommand.js';
 

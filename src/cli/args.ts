@@ -59,7 +59,17 @@ const GenerateArguments = struct('GenerateArguments', {
   violations: countFrom('Violations', 0, 1_000_000_000),
 });
 
+const ExportArguments = struct(
+  'ExportArguments',
+  { postgres: ConnectionString },
+  { schema: nonEmpty('Schema', 'a schema name'), table: nonEmpty('Table', 'a table name') },
+);
+
+const SealArguments = struct('SealArguments', { file: LogFile });
+
 export type AuditArguments = t.TypeOf<typeof AuditArguments>;
+export type ExportArguments = t.TypeOf<typeof ExportArguments>;
+export type SealArguments = t.TypeOf<typeof SealArguments>;
 export type ReplayArguments = t.TypeOf<typeof ReplayArguments>;
 export type GenerateArguments = t.TypeOf<typeof GenerateArguments>;
 
@@ -69,9 +79,11 @@ export type Invocation =
   | { readonly command: 'version' }
   | { readonly command: 'audit'; readonly args: AuditArguments }
   | { readonly command: 'replay'; readonly args: ReplayArguments }
-  | { readonly command: 'generate'; readonly args: GenerateArguments };
+  | { readonly command: 'generate'; readonly args: GenerateArguments }
+  | { readonly command: 'export'; readonly args: ExportArguments }
+  | { readonly command: 'seal'; readonly args: SealArguments };
 
-export type Subcommand = 'audit' | 'replay' | 'generate';
+export type Subcommand = 'audit' | 'replay' | 'generate' | 'export' | 'seal';
 
 /** A command line apss cannot act on: which command it was for (if any), and one line saying why. */
 export type UsageError = { readonly command?: Subcommand; readonly message: string };
@@ -100,13 +112,25 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
     seed: { type: 'string', field: 'seed' },
     violations: { type: 'string', field: 'violations' },
   },
+  export: {
+    postgres: { type: 'string', field: 'postgres' },
+    schema: { type: 'string', field: 'schema' },
+    table: { type: 'string', field: 'table' },
+  },
+  seal: {},
 };
 
 const defaults: { readonly [K in Subcommand]: Record<string, unknown> } = {
   audit: { rules: 'default', json: false, ndjson: false, exitZero: false },
   replay: { view: 'overview', json: false, csv: false },
   generate: { seed: 'apss', violations: '0' },
+  export: {},
+  seal: {},
 };
+
+/** The commands as messages list them: `audit, replay, ... or seal`. */
+const commandList = ((names: readonly string[]) =>
+  `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`)(Object.keys(specs));
 
 const isSubcommand = (u: string): u is Subcommand => Object.prototype.hasOwnProperty.call(specs, u);
 
@@ -190,22 +214,22 @@ function oneFile(command: Subcommand, operands: readonly string[]): E.Either<Usa
 /** Reads `apss <command> ...` (the arguments after the program name). Never throws. */
 export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, Invocation> {
   const [name, ...rest] = argv;
-  if (name === undefined) return fail(undefined, 'missing command: audit, replay or generate');
+  if (name === undefined) return fail(undefined, `missing command: ${commandList}`);
   if (name === '--version') return E.right({ command: 'version' });
   if (name === '--help' || name === '-h') return E.right({ command: 'help' });
   if (name === 'help') {
     const [topic, ...extra] = rest;
     if (topic === undefined) return E.right({ command: 'help' });
     if (!isSubcommand(topic) || extra.length > 0)
-      return fail(undefined, `no help on ${rest.join(' ')} (apss help audit, replay or generate)`);
+      return fail(undefined, `no help on ${rest.join(' ')} (apss help ${commandList})`);
     return E.right({ command: 'help', topic });
   }
   if (!isSubcommand(name))
     return fail(
       undefined,
       name.startsWith('-')
-        ? `unknown option ${name} (a command comes first: audit, replay or generate)`
-        : `unknown command ${name} (expected audit, replay or generate)`,
+        ? `unknown option ${name} (a command comes first: ${commandList})`
+        : `unknown command ${name} (expected ${commandList})`,
     );
   const read = readOptions(name, rest);
   if (E.isLeft(read)) return read;
@@ -254,6 +278,21 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
           `--events must be at least ${needed} for ${partners} partners and ${violations} violations (2 events to create each partner, 1 per violation)`,
         );
       return E.right({ command: name, args: args.right });
+    }
+    case 'export': {
+      if (operands.length > 0)
+        return fail(name, `takes no file (it writes to stdout), got: ${operands.join(' ')}`);
+      if (fields.postgres === undefined) return fail(name, 'missing --postgres <connection string>');
+      const args = decodeFields(name, ExportArguments, fields);
+      return E.map((decoded: ExportArguments) => ({ command: name, args: decoded }) as const)(args);
+    }
+    case 'seal': {
+      const file = oneFile(name, operands);
+      if (E.isLeft(file)) return file;
+      if (file.right === undefined)
+        return fail(name, 'missing the log file to seal (a path, or - for stdin)');
+      const args = decodeFields(name, SealArguments, { file: file.right });
+      return E.map((decoded: SealArguments) => ({ command: name, args: decoded }) as const)(args);
     }
   }
 }

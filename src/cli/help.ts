@@ -40,6 +40,25 @@ apss audit --postgres <connection string> [--rules default|2023] [--json | --ndj
   --seed S        any id (default: apss)
   --violations K  events that break a rule, each found by apss audit (default: 0)
   Exit status: 0 done, 2 unusable arguments.`,
+  export: `apss export --postgres <connection string> [--schema S] [--table T]
+  Writes a PostgreSQL event store's log to stdout as NDJSON, in global order, one record a line in
+  canonical JSON (RFC 8785). A sealed store's lines carry the chain: type, data, metadata, streamId,
+  streamPosition, globalPosition (a decimal string), prev and hash. A store that is not sealed gives
+  its records with their stream fields only, and says on stderr that nothing can show they are the
+  ones written. See docs/integrity.md.
+  --postgres  the database, as a connection string (postgres://user@localhost/apss)
+  --schema    the schema of the events table (default: apss)
+  --table     the events table (default: events)
+  Exit status: 0 done, 2 unusable arguments or a store that cannot be read.`,
+  seal: `apss seal <file.ndjson | ->
+  Seals a log of records as a sealed store would have: each record goes to stream
+  partner-<partnerId> at the next position there, takes global positions 1, 2, ... in the order of
+  the lines, and is linked to the one before by its hash. Writes the sealed log to stdout (one sealed
+  line a record, blank lines left out) and its last hash to stderr. A malformed event is sealed as it
+  is (the audit reports it); a line that is not a JSON object of exactly type, data and metadata,
+  with a partnerId in its data, stops the sealing: the line and why are on stderr.
+  <file.ndjson>  the log, one JSON event a line; - reads it from stdin
+  Exit status: 0 sealed, 2 a line that cannot be sealed, unusable input or arguments.`,
 };
 
 const general = `  apss help <command>   the help of one command (or apss <command> --help)
@@ -48,7 +67,7 @@ const general = `  apss help <command>   the help of one command (or apss <comma
 /** The help for one subcommand, or for all of them. */
 export const helpText = (topic?: Subcommand): string =>
   topic === undefined
-    ? `apss: audit, replay and generate Azure Partner Shared Services event logs (NDJSON, one event a line)
+    ? `apss: audit, replay, generate, export and seal Azure Partner Shared Services event logs (NDJSON, one event a line)
 
 ${Object.values(usage).join('\n\n')}
 

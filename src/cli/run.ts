@@ -32,6 +32,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await (await import('./commands/replay.js')).replayCommand(run.args, io);
       case 'generate':
         return await (await import('./commands/generate.js')).generateCommand(run.args, io);
+      case 'export':
+        return await (await import('./commands/export.js')).exportCommand(run.args, io);
+      case 'seal':
+        return await (await import('./commands/seal.js')).sealCommand(run.args, io);
     }
   } catch (error) {
     const reason = reasonOf(error);

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Pool, PoolConfig } from 'pg';
 import { integerFrom, isRecord, refined, struct, type FieldProblem } from '../lib/codec.js';
-import { optionProblems } from '../store/optionCodecs.js';
+import { optionProblems, SealOption } from '../store/optionCodecs.js';
 
 export const DEFAULT_SCHEMA = 'apss';
 export const DEFAULT_TABLE = 'events';
@@ -28,6 +28,11 @@ export type PostgresEventStoreOptions = PoolConfig & {
   readonly table?: string;
   /** Rows per read query (1000): a read holds at most two pages in memory. */
   readonly pageSize?: number;
+  /**
+   * Keep a hash chain over the log (false): each append links its events after the last one, in its
+   * transaction (docs/integrity.md). A sealed table takes sealed appends only.
+   */
+  readonly seal?: boolean;
 };
 
 /** A lower-case SQL identifier, so that it can be quoted as it is. */
@@ -47,7 +52,7 @@ const PoolLike = refined(
 const StoreOptions = struct(
   'PostgresEventStoreOptions',
   {},
-  { pool: PoolLike, schema: SqlName, table: SqlName, pageSize: PageSize },
+  { pool: PoolLike, schema: SqlName, table: SqlName, pageSize: PageSize, seal: SealOption },
   'strip',
 );
 
@@ -55,6 +60,7 @@ export type StoreSettings = {
   readonly schema: string;
   readonly table: string;
   readonly pageSize: number;
+  readonly seal: boolean;
   /** The caller's pool, or the settings for one of the store's own. */
   readonly connection: { readonly pool: Pool } | { readonly config: PoolConfig };
 };
@@ -67,14 +73,16 @@ export function decodeStoreOptions(options: unknown): E.Either<readonly FieldPro
     schema = DEFAULT_SCHEMA,
     table = DEFAULT_TABLE,
     pageSize = DEFAULT_PAGE_SIZE,
+    seal = false,
   } = decoded.right;
-  if (pool !== undefined) return E.right({ schema, table, pageSize, connection: { pool } });
+  if (pool !== undefined) return E.right({ schema, table, pageSize, seal, connection: { pool } });
   const {
     pool: _,
     schema: _s,
     table: _t,
     pageSize: _p,
+    seal: _seal,
     ...config
   } = (options ?? {}) as PostgresEventStoreOptions;
-  return E.right({ schema, table, pageSize, connection: { config } });
+  return E.right({ schema, table, pageSize, seal, connection: { config } });
 }

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { EventStoreRequestError } from '../store/errors.js';
 import type { TableSql } from './sql.js';
 import { withClient } from './clients.js';
+import type { SealSql } from './sealedAppend.js';
 
 /** What the events table's name stands for in the database: nothing yet, or a table ready for the store. */
 export type TableState =
@@ -12,6 +13,8 @@ export type TableState =
       readonly positionKey: string | null;
       /** Whether rows record their transaction id, which readAll needs to follow global order (an earlier version's table may not). */
       readonly followable: boolean;
+      /** Whether rows carry the chain columns: then every append must seal (sealedAppend.ts). */
+      readonly sealed: boolean;
     };
 
 /** pg_class relkinds, as a refusal names them. */
@@ -36,15 +39,17 @@ const tableProblem = (sql: TableSql, reason: string): EventStoreRequestError =>
  * the table `events`) is an EventStoreRequestError naming options.table, never read nor written.
  */
 export async function describeTable(pool: Pool, sql: TableSql): Promise<TableState> {
-  const found = await pool.query<{ kind: string; position_key: string | null; followable: boolean }>(
-    sql.describe,
-    [sql.qualified],
-  );
+  const found = await pool.query<{
+    kind: string;
+    position_key: string | null;
+    followable: boolean;
+    sealed: boolean;
+  }>(sql.describe, [sql.qualified]);
   const row = found.rows[0];
   if (row === undefined) return { exists: false };
   if (row.kind !== 'r' && row.kind !== 'p')
     throw tableProblem(sql, `which is ${kinds[row.kind] ?? `a relation of kind ${row.kind}`}, not a table`);
-  return { exists: true, positionKey: row.position_key, followable: row.followable };
+  return { exists: true, positionKey: row.position_key, followable: row.followable, sealed: row.sealed };
 }
 
 /**
@@ -54,8 +59,12 @@ export async function describeTable(pool: Pool, sql: TableSql): Promise<TableSta
  * table made beforehand (the check looks first, creates only if missing). A table without that
  * unique index is refused: appends could not detect a conflict. A table of an earlier version, without
  * the transaction id column, gets it (see TableSql.upgrade) before the first append.
+ *
+ * With `seal` the table gets the chain columns (SealSql.addChain) in the same transaction, if it
+ * holds no event yet; a table with events that is not sealed is refused (a chain starts at the first
+ * event). Without `seal`, a sealed table is refused: an append that does not seal would break its chain.
  */
-export async function ensureTable(pool: Pool, sql: TableSql): Promise<string> {
+export async function ensureTable(pool: Pool, sql: TableSql, seal: SealSql | undefined): Promise<string> {
   const positionKeyOf = (state: TableState): string => {
     if (!state.exists || state.positionKey === null)
       throw tableProblem(
@@ -65,14 +74,44 @@ export async function ensureTable(pool: Pool, sql: TableSql): Promise<string> {
     return state.positionKey;
   };
   const state = await describeTable(pool, sql);
-  if (state.exists && state.followable) return positionKeyOf(state);
   // A table that cannot be used is refused before anything is changed in it.
-  if (state.exists) positionKeyOf(state);
-  const statements = state.exists ? sql.upgrade : sql.create;
+  if (state.exists) {
+    positionKeyOf(state);
+    if (state.sealed && seal === undefined) throw sealedTableProblem(sql);
+    if (state.followable && state.sealed === (seal !== undefined)) return positionKeyOf(state);
+  }
+  const statements = [
+    ...(!state.exists ? sql.create : state.followable ? [] : sql.upgrade),
+    ...(seal === undefined || (state.exists && state.sealed) ? [] : seal.addChain),
+  ];
   await withClient(pool, async (client) => {
     await client.query('BEGIN');
-    for (const statement of statements) await client.query(statement);
+    for (const statement of statements)
+      await client.query(statement).catch((error: unknown) => {
+        throw isNotNullViolation(error) ? unsealedRowsProblem(sql) : error;
+      });
     await client.query('COMMIT');
   });
-  return positionKeyOf(await describeTable(pool, sql));
+  const after = await describeTable(pool, sql);
+  if (after.exists && after.sealed && seal === undefined) throw sealedTableProblem(sql);
+  return positionKeyOf(after);
 }
+
+const isNotNullViolation = (error: unknown): boolean =>
+  error instanceof Error && (error as { code?: unknown }).code === '23502';
+
+const sealedTableProblem = (sql: TableSql): EventStoreRequestError =>
+  new EventStoreRequestError('PostgresEventStore options', [
+    {
+      path: 'options.seal',
+      reason: `is not set, but ${sql.qualified} is sealed (its events are links of a hash chain): every append to it must seal`,
+    },
+  ]);
+
+const unsealedRowsProblem = (sql: TableSql): EventStoreRequestError =>
+  new EventStoreRequestError('PostgresEventStore options', [
+    {
+      path: 'options.seal',
+      reason: `cannot seal ${sql.qualified}: it holds events appended without seal, and a chain starts at the first event`,
+    },
+  ]);

@@ -5,7 +5,7 @@ import { fnv1a } from '../lib/hash.js';
 // but for the append script, which quotes them with pg's escapeLiteral.
 
 /** First key of every advisory lock this library takes (the two-key space does not overlap pg's one-key space). */
-const LOCK_SPACE = 0x61707373; // 'apss'
+export const LOCK_SPACE = 0x61707373; // 'apss'
 
 /** A stable 32-bit hash of a text, as a signed integer for pg's advisory lock keys. */
 const lockKey = (text: string): number => fnv1a(text) | 0;
@@ -23,6 +23,7 @@ export function tableSql(schema: string, table: string) {
      * What the name is (its pg_class relkind), and the name of its unique index on (stream_id,
      * stream_position): the one an append's conflict violates. The index is looked up by its
      * columns, not by the name it was given, which pg shortens to 63 bytes for a long table name.
+     * `sealed`: whether it has the chain columns (sealedAppend.ts).
      */
     describe: `SELECT c.relkind AS kind,
         (SELECT x.relname FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
@@ -33,7 +34,9 @@ export function tableSql(schema: string, table: string) {
                 ORDER BY a.attname) = ARRAY['stream_id', 'stream_position']
           ORDER BY x.relname LIMIT 1) AS position_key,
         EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'transaction_id'
-          AND NOT a.attisdropped) AS followable
+          AND NOT a.attisdropped) AS followable,
+        EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'hash'
+          AND NOT a.attisdropped) AS sealed
       FROM pg_class c WHERE c.oid = to_regclass($1)`,
     /**
      * DDL of all apss stores of a database is serialised, so concurrent first uses do not collide.

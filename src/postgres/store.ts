@@ -24,11 +24,24 @@ import { decodeStoreOptions, type PostgresEventStoreOptions } from './options.js
 import { pages } from './pages.js';
 import { recordOf, storedEventOf, type EventRow } from './rows.js';
 import { describeTable, ensureTable } from './schema.js';
+import {
+  appendSealed,
+  sealedRecordOf,
+  sealSql,
+  type LogHead,
+  type SealedRow,
+  type SealSql,
+} from './sealedAppend.js';
 import { tableSql, type TableSql } from './sql.js';
+import type { SealedRecord } from '../seal/link.js';
+import type { PlacedRecord } from '../seal/log.js';
+import type { SealedLog } from '../store/sealedLog.js';
 
 type Ready = {
   readonly pool: pg.Pool;
   readonly sql: TableSql;
+  /** The chain's SQL when the store seals its appends. */
+  readonly seal: SealSql | undefined;
   readonly pageSize: number;
   /** Takes the store's listener off a pool of the caller's. */
   readonly unguard: () => void;
@@ -53,7 +66,7 @@ const insertBase = (expected: ExpectedVersion): number | null =>
  * cannot be reached or a connection dies; the host process never sees them as an 'error' event,
  * as long as a pool passed in has a listener for its own 'error' event (see the `pool` option).
  */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements EventStore, SealedLog {
   /** The events table, schema-qualified and quoted, as SQL names it. */
   readonly table: string;
   readonly #setup: E.Either<Error, Ready>;
@@ -63,6 +76,8 @@ export class PostgresEventStore implements EventStore {
   /** Whether the table is known to exist with its transaction id column (then readAll follows global order). */
   #tableSeen = false;
   #creating: Promise<string> | undefined;
+  /** The last link this store appended, which is the head until another writer appends. */
+  #sealedHead: LogHead | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options?: PostgresEventStoreOptions) {
@@ -75,9 +90,10 @@ export class PostgresEventStore implements EventStore {
           () => {
             const { schema, table, pageSize, connection } = settings.right;
             const sql = tableSql(schema, table);
+            const seal = settings.right.seal ? sealSql(sql) : undefined;
             if ('pool' in connection)
-              return { pool: connection.pool, sql, pageSize, unguard: guardPool(connection.pool) };
-            return { pool: ownPool(connection.config), sql, pageSize, unguard: () => undefined };
+              return { pool: connection.pool, sql, seal, pageSize, unguard: guardPool(connection.pool) };
+            return { pool: ownPool(connection.config), sql, seal, pageSize, unguard: () => undefined };
           },
           (error) => (error instanceof Error ? error : new Error(String(error))),
         );
@@ -99,7 +115,7 @@ export class PostgresEventStore implements EventStore {
   async #writable(): Promise<Ready & { readonly positionKey: string }> {
     const setup = this.#usable();
     if (this.#positionKey === undefined) {
-      this.#creating ??= ensureTable(setup.pool, setup.sql).finally(() => {
+      this.#creating ??= ensureTable(setup.pool, setup.sql, setup.seal).finally(() => {
         this.#creating = undefined;
       });
       this.#positionKey = await this.#creating;
@@ -131,11 +147,16 @@ export class PostgresEventStore implements EventStore {
   }
 
   async #append(request: AppendRequest): Promise<{ nextVersion: number }> {
-    const { pool, sql, positionKey } = await this.#writable();
+    const { pool, sql, seal, positionKey } = await this.#writable();
     if (request.events.length === 0) {
       const actual = await this.#version(pool, sql, request.streamId);
       expectVersion(request, actual);
       return { nextVersion: actual };
+    }
+    if (seal !== undefined) {
+      const { nextVersion, head } = await appendSealed(pool, seal, request, this.#sealedHead);
+      this.#sealedHead = head;
+      return { nextVersion };
     }
     const nextVersion = await this.#insert(pool, sql, positionKey, request);
     if (nextVersion !== undefined) return { nextVersion };
@@ -196,6 +217,51 @@ export class PostgresEventStore implements EventStore {
    */
   async *readRecords(options?: ReadAllOptions): AsyncGenerator<unknown> {
     for await (const page of this.#pagesOfAll(options)) for (const row of page) yield recordOf(row);
+  }
+
+  /** Whether the table is sealed: it has the chain columns (false when there is no table yet). */
+  async isSealed(): Promise<boolean> {
+    const setup = this.#usable();
+    const state = await describeTable(setup.pool, setup.sql);
+    return state.exists && state.sealed;
+  }
+
+  /**
+   * The log's records with their links, in global order, as stored (not decoded: an export writes
+   * what was sealed). A table without the chain columns rejects with an EventStoreRequestError.
+   * Sealed appends commit one after the other, so the rows appear in global order without gaps
+   * to wait at.
+   */
+  async *readSealed(options?: ReadAllOptions): AsyncGenerator<SealedRecord> {
+    const { after } = checked(decodeReadAll(options));
+    const { pool, sql, pageSize } = this.#usable();
+    if (!(await this.isSealed()))
+      throw new EventStoreRequestError('readSealed', [
+        { path: 'options.table', reason: `names ${sql.qualified}, which is not sealed (no chain columns)` },
+      ]);
+    const query = sealSql(sql).readSealed;
+    const fetch = async (position: bigint): Promise<readonly SealedRow[]> =>
+      (await pool.query<SealedRow>({ ...query, values: [position.toString(), pageSize] })).rows;
+    for await (const page of pages(fetch, (row) => BigInt(row.global_position), after, pageSize))
+      for (const row of page) yield sealedRecordOf(row);
+  }
+
+  /**
+   * The log as raw records with their places (`streamId`, `streamPosition`, `globalPosition` as a
+   * decimal string), in global order, without decoding and without links: what an export of a table
+   * that is not sealed writes.
+   */
+  async *readPlaced(options?: ReadAllOptions): AsyncGenerator<PlacedRecord> {
+    for await (const page of this.#pagesOfAll(options))
+      for (const row of page)
+        yield {
+          type: row.type,
+          data: row.data,
+          metadata: row.metadata,
+          streamId: row.stream_id ?? '',
+          streamPosition: row.stream_position,
+          globalPosition: row.global_position,
+        };
   }
 
   async *#pagesOfAll(options: unknown): AsyncGenerator<readonly EventRow[]> {

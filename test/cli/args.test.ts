@@ -147,9 +147,9 @@ describe('apss itself', () => {
   });
 
   it.each([
-    [[], 'missing command: audit, replay or generate'],
-    [['check'], 'unknown command check (expected audit, replay or generate)'],
-    [['--json'], 'unknown option --json (a command comes first: audit, replay or generate)'],
+    [[], 'missing command: audit, replay, generate, export or seal'],
+    [['check'], 'unknown command check (expected audit, replay, generate, export or seal)'],
+    [['--json'], 'unknown option --json (a command comes first: audit, replay, generate, export or seal)'],
   ])('given apss %j, then it is refused: %s', (argv, message) => {
     expect(refused(...argv)).toBe(message);
   });

@@ -46,7 +46,7 @@ describe('apss help', () => {
     expect(await apss(['help', 'nope'])).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'apss: no help on nope (apss help audit, replay or generate) (see apss --help)\n',
+      stderr: 'apss: no help on nope (apss help audit, replay, generate, export or seal) (see apss --help)\n',
     });
   });
 });
