@@ -2,7 +2,9 @@
 // against the same onto a state with 1,000 (a command's cost should not grow with the partner).
 // Each state extends the one before, as a command handler's cached state does. Also `fold` of a few
 // events onto the large state. Target: evolve onto the large state <= 0.05 ms.
-// Then a cached `handleCommand` (RecordUsage) on the partner with 1,000,000 usage records, against the
+// Then `evolve` of a usage event that widens its subscription's days (a new last day) onto a partner
+// with 20,000 subscriptions, against the same with one: the other records are shared, not copied.
+// Target: <= 2x. Then a cached `handleCommand` (RecordUsage) on the partner with 1,000,000 usage records, against the
 // same on a partner with 10,000. Target: <= 2x.
 import { evolve, fold, handleCommand, StateCache } from '../dist/index.js';
 import { usageData } from './_usage.mjs';
@@ -58,6 +60,46 @@ const fmt = (n) => n.toLocaleString('en-US');
 const baseline = perEvent(small, STEPS, oneByOne);
 const measured = perEvent(large, STEPS, oneByOne);
 const folded = perEvent(large, STEPS, fewAtATime);
+
+const SUBSCRIPTIONS = 20_000;
+function* subscriptionHistory(count) {
+  yield event('SharedTenantCreated', { tenantId: 't1' }, 0);
+  for (let i = 1; i <= count; i++)
+    yield event(
+      'ApssSubscriptionPurchased',
+      { tenantId: 't1', subscriptionId: `s${i}`, subscriptionName: 'Dev' },
+      i,
+    );
+}
+const dayAfter = (days) => new Date(Date.UTC(2019, 0, 1) + days * 86_400_000).toISOString().slice(0, 10);
+/** Milliseconds per usage event on s1, each on a later day than the one before (best of the rounds). */
+function perWideningEvent(initial) {
+  let state = initial;
+  let day = 0;
+  let fastest = Infinity;
+  for (let round = 0; round < ROUNDS; round++) {
+    const events = Array.from({ length: STEPS }, (_, i) =>
+      event('UsageRecorded', { ...usageData('s1', `wide-${round}-${i}`), usageDate: dayAfter(day++) }, 0),
+    );
+    globalThis.gc?.();
+    const began = process.hrtime.bigint();
+    state = events.reduce(evolve, state);
+    fastest = Math.min(fastest, Number(process.hrtime.bigint() - began) / 1e6 / STEPS);
+  }
+  if (state.subscriptions.get('s1').lastUsageDay !== dayAfter(day - 1))
+    throw new Error('a day was not widened');
+  return fastest;
+}
+const wideningOne = perWideningEvent(fold(subscriptionHistory(1)));
+const wideningMany = perWideningEvent(fold(subscriptionHistory(SUBSCRIPTIONS)));
+const wideningOk = wideningMany <= 2 * wideningOne;
+console.log(
+  `evolve of usage on a new day, ${fmt(SUBSCRIPTIONS)} subscriptions: ${wideningMany.toFixed(4)} ms per event (best of ${ROUNDS} x ${fmt(STEPS)})`,
+);
+console.log(`baseline, 1 subscription: ${wideningOne.toFixed(4)} ms per event`);
+console.log(
+  `ratio:    ${(wideningMany / wideningOne).toFixed(2)} (cost; target <= 2) ${wideningOk ? 'ok' : 'MISSED'}`,
+);
 
 /**
  * A store holding each stream's events after a given version only: the state up to it is in the
@@ -149,4 +191,4 @@ console.log(
 console.log(
   `ratio:    ${(measured / baseline).toFixed(2)} (cost; target <= ${TARGET_MS} ms) ${ok ? 'ok' : 'MISSED'}`,
 );
-process.exit(ok && commandOk ? 0 : 1);
+process.exit(ok && commandOk && wideningOk ? 0 : 1);
