@@ -68,8 +68,10 @@ export function tableSql(schema: string, table: string) {
       text: `SELECT coalesce(max(stream_position), 0) AS version FROM ${qualified} WHERE stream_id = $1`,
     },
     /**
-     * One append as one statement, prepared once per connection and sent with its values in one
-     * round trip; it runs in a transaction of its own, committed as the statement ends.
+     * One append as one statement, sent with its values in one round trip; it runs in a transaction
+     * of its own, committed as the statement ends. It is planned on each call, not prepared once per
+     * connection: a plan kept from when the table was small scans the table whole, and then each
+     * append costs more as the table grows, until an ANALYZE makes the server plan it again.
      *
      * The statement takes the table's append lock, a session lock, before it draws anything, and
      * lets go of it once its rows are in, before the commit: the lock is taken by `base`, which
@@ -91,7 +93,6 @@ export function tableSql(schema: string, table: string) {
      * Answers one row: `version`, the stream's last position after the insert, null if it inserted nothing.
      */
     append: {
-      name: statement('append'),
       text: `WITH base AS MATERIALIZED (
           SELECT coalesce($2::integer,
             (SELECT max(stream_position) FROM ${qualified} WHERE stream_id = $1::text), 0) AS version
