@@ -73,6 +73,8 @@ type Store = {
   /** How many ids the pages hold, and the slot value (place plus one) of the last. */
   count: number;
   last: number;
+  /** The bytes of the pages, kept as they are added: a cache weighs a state by them on every command. */
+  pageBytes: number;
 };
 
 const emptyStore = (): Store => ({
@@ -82,11 +84,15 @@ const emptyStore = (): Store => ({
   used: [],
   count: 0,
   last: EMPTY,
+  pageBytes: 0,
 });
+
+/** The store of every set that has no ids of its own yet: never written (the first add gives a set a store of its own). */
+const NO_STORE: Store = Object.freeze(emptyStore());
 
 export class IdSet implements Iterable<string> {
   #size = 0;
-  #store: Store = emptyStore();
+  #store: Store = NO_STORE;
   /** The slot value of this set's last id (EMPTY for none): the ids of the store up to it are this set's. */
   #last = EMPTY;
   /** Anything that is not an id of at most 128 characters (fold takes what it is given). */
@@ -113,10 +119,14 @@ export class IdSet implements Iterable<string> {
    * counted as a Set entry of a short string.
    */
   get byteLength(): number {
-    const { pages, places, tags, used } = this.#store;
-    let bytes = places.byteLength + tags.byteLength + 8 * used.length;
-    for (const page of pages) bytes += page.length;
-    return bytes + OTHER_BYTES * (this.#others?.size ?? 0);
+    const { pageBytes, places, tags, used } = this.#store;
+    return (
+      pageBytes +
+      places.byteLength +
+      tags.byteLength +
+      8 * used.length +
+      OTHER_BYTES * (this.#others?.size ?? 0)
+    );
   }
 
   /** Adds an id; false if it was there already. Throws on a frozen set, as a frozen Set does. */
@@ -129,7 +139,7 @@ export class IdSet implements Iterable<string> {
     }
     const hash = hashOf(id);
     if (this.#slotOf(id, hash) >= 0) return false;
-    if (this.#store.last !== this.#last) this.#store = this.#ownStore();
+    if (this.#store.last !== this.#last || this.#store === NO_STORE) this.#store = this.#ownStore();
     const store = this.#store;
     if ((store.count + 1) / store.places.length > MAX_LOAD) rehash(store, store.places.length * 2);
     // The first empty slot of the id's chain: slots of ids this set does not see are passed over too.
@@ -175,10 +185,12 @@ export class IdSet implements Iterable<string> {
     for (let index = 0; index < lastPage; index++) {
       store.pages.push(pages[index] as Uint8Array);
       store.used.push(used[index] as number);
+      store.pageBytes += (pages[index] as Uint8Array).length;
     }
     const page = pages[lastPage] as Uint8Array;
     const end = (place % PAGE_SPAN) + bytesAt(page, place % PAGE_SPAN);
     store.pages.push(page.slice());
+    store.pageBytes += page.length;
     store.used.push(end);
     store.count = this.#size;
     store.last = this.#last;
@@ -249,8 +261,10 @@ function append(store: Store, id: string): number {
   let index = pages.length - 1;
   const last = pages[index];
   if (last === undefined || (used[index] as number) + bytes > last.length) {
-    pages.push(new Uint8Array(last === undefined ? FIRST_PAGE_BYTES : Math.min(last.length * 2, PAGE_SPAN)));
+    const page = new Uint8Array(last === undefined ? FIRST_PAGE_BYTES : Math.min(last.length * 2, PAGE_SPAN));
+    pages.push(page);
     used.push(0);
+    store.pageBytes += page.length;
     index += 1;
   }
   const page = pages[index] as Uint8Array;

@@ -81,9 +81,13 @@ export function ownPool(config: pg.PoolConfig): pg.Pool {
 
 /**
  * Runs work on a client of the pool. An open transaction that the work leaves behind (it failed)
- * is rolled back; a client whose connection broke meanwhile is destroyed, not returned to the pool.
+ * is rolled back; a client whose connection broke meanwhile, or that the work discards (it could
+ * not undo what the session holds), is destroyed, not returned to the pool.
  */
-export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient, discard: () => void) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   const onError = (): void => {
@@ -91,7 +95,7 @@ export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient)
   };
   client.on('error', onError);
   try {
-    return await work(client);
+    return await work(client, onError);
   } catch (error) {
     if (!broken)
       await client.query('ROLLBACK').catch(() => {

@@ -1,8 +1,6 @@
-import { escapeLiteral } from 'pg';
 import { fnv1a } from '../lib/hash.js';
 
-// The SQL of one events table. Names are checked SqlNames (options.ts) and quoted; values are parameters,
-// but for the append script, which quotes them with pg's escapeLiteral.
+// The SQL of one events table. Names are checked SqlNames (options.ts) and quoted; values are parameters.
 
 /** First key of every advisory lock this library takes (the two-key space does not overlap pg's one-key space). */
 export const LOCK_SPACE = 0x61707373; // 'apss'
@@ -73,44 +71,51 @@ export function tableSql(schema: string, table: string) {
       text: `SELECT coalesce(max(stream_position), 0) AS version FROM ${qualified} WHERE stream_id = $1`,
     },
     /**
-     * One append as one script, sent in one round trip. The values are quoted by pg's escapeLiteral
-     * (a script cannot take parameters).
+     * One append as one statement, sent with its values in one round trip; it runs in a transaction
+     * of its own, committed as the statement ends. It is planned on each call, not prepared once per
+     * connection: a plan kept from when the table was small scans the table whole, and then each
+     * append costs more as the table grows, until an ANALYZE makes the server plan it again.
      *
-     * The lock is a session lock, taken for the INSERT alone and let go before the COMMIT: inside it
-     * the transaction draws its global positions and its transaction id (the column's default), so
-     * among the appends to this table a lower transaction id always goes with lower positions. That
-     * is what lets readAll stop below the oldest transaction in flight (see readAll) and still
-     * follow global order. The commits, where the time goes, run in parallel. Sending the script
-     * whole keeps the lock held for the server's work alone, never across a round trip to the client.
-     * When the script fails, `abandon` rolls back and lets go of the lock.
+     * The statement takes the table's append lock, a session lock, before it draws anything, and
+     * lets go of it once its rows are in, before the commit: the lock is taken by `base`, which
+     * every row of the insert is joined with, and let go in the outer SELECT, which reads `max`
+     * over every row the insert returned. Inside the lock the transaction draws its global positions
+     * and its transaction id (the column's default), so among the appends to this table a lower
+     * transaction id always goes with lower positions. That is what lets readAll stop below the
+     * oldest transaction in flight (see readAll) and still follow global order. The commits, where
+     * the time goes, run in parallel, and the lock is never held across a round trip to the client.
+     * When the statement fails after taking the lock, the lock stays with the session: `unlock`
+     * lets go of it.
      *
      * The insert puts the events at positions expected+1...: the unique (stream_id, stream_position)
      * constraint refuses them when the stream has grown past `expected` in a transaction not yet
      * committed; the NOT EXISTS inserts nothing when it has grown past it before, and the EXISTS
      * when it has not reached it yet. Inserting nothing draws no global position: readAll waits at
      * the gaps that failed appends leave. `expected` null means 'any': after the last position.
+     * Values: $1 the stream id, $2 the expected version or null, $3 the events as a JSON array.
+     * Answers one row: `version`, the stream's last position after the insert, null if it inserted nothing.
      */
-    append: (streamId: string, expected: number | null, events: readonly unknown[]): string => {
-      const stream = escapeLiteral(streamId);
-      return `BEGIN;
-        SELECT pg_advisory_lock(${appendLock});
-        WITH base AS (
-          SELECT coalesce(${expected === null ? 'NULL' : expected.toFixed(0)}::integer,
-            (SELECT max(stream_position) FROM ${qualified} WHERE stream_id = ${stream}), 0) AS version
-        )
-        INSERT INTO ${qualified} (stream_id, stream_position, type, data, metadata)
-        SELECT ${stream}, base.version + e.ordinality, e.value->>'type', e.value->'data', e.value->'metadata'
-        FROM base, jsonb_array_elements(${escapeLiteral(JSON.stringify(events))}::jsonb) WITH ORDINALITY AS e
-        WHERE (base.version = 0
-            OR EXISTS (SELECT 1 FROM ${qualified} WHERE stream_id = ${stream} AND stream_position = base.version))
-          AND NOT EXISTS (SELECT 1 FROM ${qualified} WHERE stream_id = ${stream} AND stream_position = base.version + 1)
-        ORDER BY e.ordinality
-        RETURNING stream_position;
-        SELECT pg_advisory_unlock(${appendLock});
-        COMMIT`;
+    append: {
+      text: `WITH base AS MATERIALIZED (
+          SELECT coalesce($2::integer,
+            (SELECT max(stream_position) FROM ${qualified} WHERE stream_id = $1::text), 0) AS version
+          FROM (SELECT pg_advisory_lock(${appendLock})) AS locked
+        ),
+        inserted AS (
+          INSERT INTO ${qualified} (stream_id, stream_position, type, data, metadata)
+          SELECT $1::text, base.version + e.ordinality, e.value->>'type', e.value->'data', e.value->'metadata'
+          FROM base, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e
+          WHERE (base.version = 0
+              OR EXISTS (SELECT 1 FROM ${qualified} WHERE stream_id = $1::text AND stream_position = base.version))
+            AND NOT EXISTS (SELECT 1 FROM ${qualified} WHERE stream_id = $1::text AND stream_position = base.version + 1)
+          ORDER BY e.ordinality
+          RETURNING stream_position
+        ),
+        appended AS MATERIALIZED (SELECT max(stream_position) AS version FROM inserted)
+        SELECT appended.version, pg_advisory_unlock(${appendLock}) AS unlocked FROM appended`,
     },
-    /** After a failed append script: its transaction rolled back and its lock let go (pg warns, harmlessly, when it had not got that far). */
-    abandon: `ROLLBACK; SELECT pg_advisory_unlock(${appendLock})`,
+    /** After a failed append: its lock let go (pg warns, harmlessly, when it had not got that far). */
+    unlock: `SELECT pg_advisory_unlock(${appendLock})`,
     readStream: {
       name: statement('read_stream'),
       text: `SELECT global_position, stream_position, type, data, metadata FROM ${qualified}

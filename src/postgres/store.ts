@@ -171,18 +171,16 @@ export class PostgresEventStore implements EventStore, SealedLog {
     positionKey: string,
     request: AppendRequest,
   ): Promise<number | undefined> {
-    const script = sql.append(request.streamId, insertBase(request.expectedVersion), request.events);
+    const values = [request.streamId, insertBase(request.expectedVersion), JSON.stringify(request.events)];
     try {
-      // A script of several statements answers with one result per statement.
-      const results = (await withClient(pool, (client) =>
-        client.query(script).catch(async (error: unknown) => {
-          await client.query(sql.abandon).catch(() => undefined);
+      const result = await withClient(pool, (client, discard) =>
+        client.query<{ version: number | null }>({ ...sql.append, values }).catch(async (error: unknown) => {
+          // A session that may still hold the append lock must not serve anyone else.
+          await client.query(sql.unlock).catch(discard);
           throw error;
         }),
-      )) as unknown as pg.QueryResult[];
-      const inserted = results.find((result) => result.command === 'INSERT')?.rows as
-        { stream_position: number }[] | undefined;
-      return inserted?.[request.events.length - 1]?.stream_position;
+      );
+      return result.rows[0]?.version ?? undefined;
     } catch (error) {
       if (isUniqueViolation(error, positionKey)) return undefined;
       throw error;

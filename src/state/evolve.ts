@@ -48,7 +48,7 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     if (draft.subscriptions.has(data.subscriptionId)) return;
     writableMap(draft, 'subscriptions').set(
       data.subscriptionId,
-      newSubscription({
+      newSubscription(draft, {
         subscriptionId: data.subscriptionId,
         tenantId: data.tenantId === draft.sharedTenantId ? draft.sharedTenantId : data.tenantId,
         subscriptionName: data.subscriptionName,

@@ -2,8 +2,8 @@ import type * as t from 'io-ts';
 import type { EventData, EventType } from '../events/codecs.js';
 import type { SubscriptionStatus } from '../events/data.js';
 import { isRecord } from '../lib/codec.js';
-import { freezeMap } from '../lib/freeze.js';
 import { IdSet, type ReadonlyIdSet } from '../lib/idSet.js';
+import { RecordMap } from '../lib/recordMap.js';
 
 export type SubscriptionRecord = {
   readonly subscriptionId: string;
@@ -60,7 +60,7 @@ type RecordIn<K extends MapKey> = PartnerState[K] extends ReadonlyMap<string, in
  * weighed several times what the rest of their state does. A recipe that adds the first record puts a
  * collection of the state's own in its place (see `writableMap`).
  */
-const EMPTY_MAP: ReadonlyMap<string, never> = freezeMap(new Map<string, never>());
+const EMPTY_MAP: ReadonlyMap<string, never> = new RecordMap<never>().freeze();
 const EMPTY_ID_SET: ReadonlyIdSet = Object.freeze(new IdSet());
 
 /**
@@ -83,14 +83,36 @@ const own = <T extends object>(value: T): T => {
   return value;
 };
 
-/** A draft's collection to add to: its own, or a copy that becomes its own. */
-export function writableMap<K extends MapKey>(draft: MutablePartnerState, key: K): Map<string, RecordIn<K>> {
+/**
+ * A draft's collection to add to: its own, or a copy that becomes its own. A copy of a state's
+ * RecordMap shares its records and copies one chunk of them as it writes; a Map of a caller's is
+ * copied whole, once.
+ */
+export function writableMap<K extends MapKey>(draft: MutablePartnerState, key: K): RecordMap<RecordIn<K>> {
   const current = draft[key] as ReadonlyMap<string, RecordIn<K>>;
-  if (owned.has(current)) return current as Map<string, RecordIn<K>>;
-  const copy = own(new Map(current));
+  if (owned.has(current)) return current as RecordMap<RecordIn<K>>;
+  const copy = own(
+    current instanceof RecordMap ? (current.copy() as RecordMap<RecordIn<K>>) : new RecordMap(current),
+  );
   (draft as Record<MapKey, ReadonlyMap<string, unknown>>)[key] = copy;
   return copy;
 }
+
+/**
+ * The subscription records a draft made or copied and has not frozen yet: freezing a draft freezes
+ * these, not every record its map holds.
+ */
+const unfrozenRecords = new WeakMap<MutablePartnerState, MutableSubscriptionRecord[]>();
+const ownRecord = (
+  draft: MutablePartnerState,
+  record: MutableSubscriptionRecord,
+): MutableSubscriptionRecord => {
+  own(record);
+  const records = unfrozenRecords.get(draft);
+  if (records === undefined) unfrozenRecords.set(draft, [record]);
+  else records.push(record);
+  return record;
+};
 
 /** A subscription's record (one the draft holds) to change in place, made the draft's own first. */
 export function writableSubscription(
@@ -98,13 +120,16 @@ export function writableSubscription(
   record: SubscriptionRecord,
 ): MutableSubscriptionRecord {
   if (owned.has(record)) return record as MutableSubscriptionRecord;
-  const copy = own({ ...record });
+  const copy = ownRecord(draft, { ...record });
   writableMap(draft, 'subscriptions').set(record.subscriptionId, copy);
   return copy;
 }
 
 /** A new subscription record, the draft's own until the draft is frozen. */
-export const newSubscription = (record: MutableSubscriptionRecord): MutableSubscriptionRecord => own(record);
+export const newSubscription = (
+  draft: MutablePartnerState,
+  record: MutableSubscriptionRecord,
+): MutableSubscriptionRecord => ownRecord(draft, record);
 
 /** The usage ids to add to: the draft's own, or a copy that becomes its own. */
 export function writableUsage(draft: MutablePartnerState): IdSet {
@@ -119,7 +144,9 @@ export const draftOf = (state: PartnerState): MutablePartnerState => ({ ...state
 
 /** A draft's own copy of a map, or the shared empty map, which the first write replaces. */
 const ownCopy = <V>(map: ReadonlyMap<string, V>): ReadonlyMap<string, V> =>
-  map.size === 0 ? EMPTY_MAP : own(new Map(map));
+  map.size === 0
+    ? EMPTY_MAP
+    : own(map instanceof RecordMap ? (map.copy() as RecordMap<V>) : new RecordMap(map));
 
 /** A draft that owns its collections, to apply many events to (subscription records are copied as they are changed). */
 export const thaw = (state: PartnerState): MutablePartnerState => ({
@@ -150,9 +177,12 @@ export const emptyState = (): MutablePartnerState => ({
  * shares is frozen already, or a caller's own, and left as it is.
  */
 export function freezeState(draft: MutablePartnerState): PartnerState {
-  if (owned.has(draft.subscriptions))
-    for (const record of draft.subscriptions.values()) if (owned.delete(record)) Object.freeze(record);
-  for (const key of maps) if (owned.delete(draft[key])) freezeMap(draft[key]);
+  const records = unfrozenRecords.get(draft);
+  if (records !== undefined) {
+    unfrozenRecords.delete(draft);
+    for (const record of records) if (owned.delete(record)) Object.freeze(record);
+  }
+  for (const key of maps) if (owned.delete(draft[key])) (draft[key] as RecordMap<unknown>).freeze();
   if (owned.delete(draft.usage)) Object.freeze(draft.usage);
   return Object.freeze(draft) as PartnerState;
 }
@@ -165,5 +195,5 @@ export const isPartnerState = (u: unknown): u is PartnerState =>
   isRecord(u) &&
   typeof u.version === 'number' &&
   typeof u.unattributedUsage === 'number' &&
-  maps.every((key) => u[key] instanceof Map) &&
+  maps.every((key) => u[key] instanceof RecordMap || u[key] instanceof Map) &&
   u.usage instanceof IdSet;

@@ -57,13 +57,22 @@ describe('fold and evolve', () => {
   });
   it('hands out deeply frozen states and leaves the state it started from as it was', () => {
     const before = fold(scripted.slice(0, 2));
-    const snapshot = structuredClone({ ...before, subscriptions: [...before.subscriptions] });
+    // Collections as arrays: a structured clone keeps a Map's entries, not a RecordMap's or an IdSet's.
+    const plain = (state: PartnerState) => ({
+      ...state,
+      subscriptions: [...state.subscriptions],
+      reservations: [...state.reservations],
+      deployments: [...state.deployments],
+      services: [...state.services],
+      usage: [...state.usage],
+    });
+    const snapshot = structuredClone(plain(before));
     const after = fold(scripted.slice(2), before);
     expectDeeplyFrozen(initialState);
     expectDeeplyFrozen(before);
     expectDeeplyFrozen(after);
     for (const event of scripted.slice(0, 1)) expectDeeplyFrozen(evolve(after, event));
-    expect({ ...before, subscriptions: [...before.subscriptions] }).toEqual(snapshot);
+    expect(plain(before)).toEqual(snapshot);
   });
 });
 
@@ -196,6 +205,27 @@ describe('a state that events extend shares what they do not change', () => {
       expect(after.usage.size).toBe(before.usage.size + (after.version - before.version));
       expectDeeplyFrozen(after);
     }
+  });
+
+  it('given a partner with 200 subscriptions, when a usage event widens the days of one, then the new state shares every other record and the state before still has the old days', () => {
+    const many = history([
+      createTenant('t1', 's1', { at: '2018-06-01T00:00:00Z' }),
+      ...Array.from({ length: 199 }, (_, i) => purchase(`s${i + 2}`)),
+      usage('s1', '2018-06-02', 'u1'),
+      usage('s1', '2018-06-05', 'u2'),
+    ]);
+    const start = fold(many.slice(0, -1));
+    const widened = evolve(start, many.at(-1) as DomainEvent);
+    expect([
+      start.subscriptions.get('s1')?.lastUsageDay,
+      widened.subscriptions.get('s1')?.lastUsageDay,
+    ]).toEqual(['2018-06-02', '2018-06-05']);
+    const others = [...start.subscriptions].filter(([id]) => id !== 's1');
+    expect(others).toHaveLength(199);
+    expect(others.every(([id, record]) => widened.subscriptions.get(id) === record)).toBe(true);
+    expect([...widened.subscriptions.keys()]).toEqual([...start.subscriptions.keys()]);
+    expectDeeplyFrozen(start);
+    expectDeeplyFrozen(widened);
   });
 
   it('given two states extending the same one, then each sees its own usage ids and the one before sees neither', () => {
