@@ -64,7 +64,7 @@ ${fact('well-formed events', number.format(summary.events), 'events', summary.ev
 ${fact('partners', number.format(summary.partners), 'partners', summary.partners)}
 ${fact('rule set', esc(data.rules === 'default' ? 'default (the Partner Center page of 11/11/2020)' : '2023 (the later page)'), 'rules')}
 ${fact('made', `<time datetime="${esc(data.madeAt)}">${esc(data.madeAt)}</time>`, 'made-at')}
-${fact('verdict', verdict, 'findings', summary.findings)}
+${fact('verdict', verdict, 'findings-count', summary.findings)}
 </dl>
 </header>`;
 }
