@@ -4,7 +4,7 @@ import { describeProblems, isIterable, oneOf, problemsOf, refined, struct } from
 import { reasonOf } from '../lib/reason.js';
 import { Instant } from '../lib/time.js';
 import { RejectionCode } from '../policies/rejection.js';
-import { Count, InvoiceLineCodec, listOf, OverviewViewCodec } from '../projections/viewCodecs.js';
+import { Count, fieldPath, InvoiceLineCodec, listOf, OverviewViewCodec } from '../projections/viewCodecs.js';
 import { chartRenderer } from './charts.js';
 import { readForReport } from './build.js';
 import { renderPage } from './page.js';
@@ -81,7 +81,10 @@ export async function chartLibraries(): Promise<E.Either<string, true>> {
 export async function auditReportHtml(input: unknown): Promise<E.Either<string, string>> {
   try {
     const decoded = AuditHtmlInputCodec.decode(input);
-    if (E.isLeft(decoded)) return E.left(`invalid input: ${describeProblems(problemsOf(decoded.left))}`);
+    if (E.isLeft(decoded))
+      return E.left(
+        `invalid input: ${describeProblems(problemsOf(decoded.left).map(({ path, reason }) => ({ path: fieldPath(path), reason })))}`,
+      );
     const libraries = await chartLibraries();
     if (E.isLeft(libraries)) return libraries;
     const {

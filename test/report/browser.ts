@@ -42,10 +42,17 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
 }
 
 /** What a page said while it was open: console errors and warnings, uncaught errors, requests it made. */
-export type Watched = { readonly problems: string[]; readonly requests: string[]; readonly dialogs: string[] };
+export type Watched = {
+  readonly problems: string[];
+  readonly requests: string[];
+  readonly dialogs: string[];
+};
 
 /** Opens a file in a new page, watching the console, uncaught errors, dialogs and requests. */
-export async function openWatched(context: BrowserContext, file: string): Promise<{ page: Page; watched: Watched }> {
+export async function openWatched(
+  context: BrowserContext,
+  file: string,
+): Promise<{ page: Page; watched: Watched }> {
   const page = await context.newPage();
   const watched: Watched = { problems: [], requests: [], dialogs: [] };
   page.on('console', (message) => {
@@ -84,7 +91,9 @@ export function whenBrowser(what: string, suites: (browser: () => BrowserContext
   } else if (browserRequired)
     describe('chromium', () => {
       it(`is installed for the ${what}, as APSS_REQUIRE_BROWSER=1 demands`, () => {
-        throw new Error(`chromium is required (APSS_REQUIRE_BROWSER=1) but ${CHROMIUM} is missing: apt-get install -y chromium`);
+        throw new Error(
+          `chromium is required (APSS_REQUIRE_BROWSER=1) but ${CHROMIUM} is missing: apt-get install -y chromium`,
+        );
       });
     });
   else {

@@ -6,13 +6,21 @@ export const QUOTED_DEPLOYMENT = `dep" onmouseover="alert(2)' x='`;
 export const IMG_ACTOR = '"><img src=x onerror=alert(3)>';
 
 const at = (day: string) => `${day}T10:00:00.000Z`;
-const meta = (role: string, day: string, id = 'admin@example') => ({ actor: { id, role }, at: at(day), schemaVersion: 1 });
+const meta = (role: string, day: string, id = 'admin@example') => ({
+  actor: { id, role },
+  at: at(day),
+  schemaVersion: 1,
+});
 
 /** Seven records: a tenant, another created by a helpdesk agent, a subscription, usage, a deployment after the cutoff, a cancel by a helpdesk agent, and a line that is not JSON. */
 export function hostileLog(): string {
   const partnerId = SCRIPT_PARTNER;
   const records = [
-    { type: 'SharedTenantCreated', data: { partnerId, tenantId: 'tenant' }, metadata: meta('AdminAgent', '2018-05-01') },
+    {
+      type: 'SharedTenantCreated',
+      data: { partnerId, tenantId: 'tenant' },
+      metadata: meta('AdminAgent', '2018-05-01'),
+    },
     {
       type: 'SharedTenantCreated',
       data: { partnerId: STYLE_PARTNER, tenantId: STYLE_PARTNER },

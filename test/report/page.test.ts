@@ -16,7 +16,9 @@ async function reportOf(log: string, name: string, flags: readonly string[] = []
   const html = join(dir.dir, `${name}.html`);
   const made = await apss(['audit', log, '--html', html, '--exit-zero', ...flags]);
   expect(made.code, made.stderr).toBe(0);
-  const json = JSON.parse((await apss(['audit', log, '--json', '--exit-zero', ...flags])).stdout) as AuditReport;
+  const json = JSON.parse(
+    (await apss(['audit', log, '--json', '--exit-zero', ...flags])).stdout,
+  ) as AuditReport;
   return { html, json };
 }
 
@@ -44,7 +46,10 @@ async function checkAgainstJson(page: Page, report: AuditReport): Promise<void> 
   });
   const byCode = await page.$$eval('#by-code tbody tr', (rows) =>
     Object.fromEntries(
-      rows.map((row) => [row.querySelector('td')?.textContent, Number((row.cells[2] as HTMLElement).dataset.value)]),
+      rows.map((row) => [
+        row.querySelector('td')?.textContent,
+        Number((row.cells[2] as HTMLElement).dataset.value),
+      ]),
     ),
   );
   expect(byCode).toEqual(countsByCode(report));
@@ -57,13 +62,17 @@ async function checkAgainstJson(page: Page, report: AuditReport): Promise<void> 
 /** Every chart is an SVG with marks in it: bars, points, lines or rules that Vega drew from data. */
 async function chartMarks(page: Page): Promise<number[]> {
   return page.$$eval('figure.chart svg', (svgs) =>
-    svgs.map((svg) => svg.querySelectorAll('.role-mark > path, .role-mark > line, .role-mark > g > path').length),
+    svgs.map(
+      (svg) => svg.querySelectorAll('.role-mark > path, .role-mark > line, .role-mark > g > path').length,
+    ),
   );
 }
 
 async function filterByCode(page: Page, code: string): Promise<string[]> {
   await page.selectOption('#filter-code', code);
-  return page.$$eval('#findings tbody tr:not([hidden])', (rows) => rows.map((row) => (row as HTMLElement).dataset.code ?? ''));
+  return page.$$eval('#findings tbody tr:not([hidden])', (rows) =>
+    rows.map((row) => (row as HTMLElement).dataset.code ?? ''),
+  );
 }
 
 whenBrowser('HTML report tests in chromium', (browser) => {
@@ -85,15 +94,22 @@ whenBrowser('HTML report tests in chromium', (browser) => {
       expect(await filterByCode(page, 'MARKETPLACE_CUTOFF')).toEqual(['MARKETPLACE_CUTOFF']);
       await page.selectOption('#filter-code', '');
       await page.selectOption('#filter-partner', 'northwind');
-      const northwind = await page.$$eval('#findings tbody tr:not([hidden])', (rows) => rows.map((row) => (row as HTMLElement).dataset.partner));
-      expect(northwind).toEqual(json.findings.filter((f) => f.partnerId === 'northwind').map(() => 'northwind'));
+      const northwind = await page.$$eval('#findings tbody tr:not([hidden])', (rows) =>
+        rows.map((row) => (row as HTMLElement).dataset.partner),
+      );
+      expect(northwind).toEqual(
+        json.findings.filter((f) => f.partnerId === 'northwind').map(() => 'northwind'),
+      );
       await page.close();
     });
 
     it('given a click on the position heading, then the findings are sorted by position, descending on a second click', async () => {
       const { html } = await reportOf('examples/apss-log.ndjson', 'example-sort');
       const { page } = await openWatched(browser(), html);
-      const positions = () => page.$$eval('#findings tbody tr', (rows) => rows.map((row) => Number((row.cells[0] as HTMLElement).dataset.value)));
+      const positions = () =>
+        page.$$eval('#findings tbody tr', (rows) =>
+          rows.map((row) => Number((row.cells[0] as HTMLElement).dataset.value)),
+        );
       await page.click('#findings th:nth-child(1) button');
       await page.click('#findings th:nth-child(1) button');
       expect(await positions()).toEqual([34, 28, 18, 15, 13]);
@@ -107,7 +123,9 @@ whenBrowser('HTML report tests in chromium', (browser) => {
       const marked = await page.$$eval('#findings tbody tr', (rows) =>
         rows.map((row) => [Number((row.cells[0] as HTMLElement).dataset.value), row.cells[6]?.textContent]),
       );
-      expect(marked.filter(([, mark]) => mark === 'new under 2023').map(([position]) => position)).toEqual([1, 2, 30, 31]);
+      expect(marked.filter(([, mark]) => mark === 'new under 2023').map(([position]) => position)).toEqual([
+        1, 2, 30, 31,
+      ]);
       expect(watched.problems).toEqual([]);
       await page.close();
     });
@@ -116,7 +134,17 @@ whenBrowser('HTML report tests in chromium', (browser) => {
   describe('the report of a generated log', () => {
     it('given a generated log with injected violations, then the page shows the JSON report, with marks in every chart and no error', async () => {
       const log = join(dir.dir, 'generated.ndjson');
-      const generated = await apss(['generate', '--partners', '30', '--events', '6000', '--violations', '40', '--seed', 'page']);
+      const generated = await apss([
+        'generate',
+        '--partners',
+        '30',
+        '--events',
+        '6000',
+        '--violations',
+        '40',
+        '--seed',
+        'page',
+      ]);
       expect(generated.code).toBe(0);
       dir.file('generated.ndjson', generated.stdout);
       const { html, json } = await reportOf(log, 'generated');
@@ -143,9 +171,12 @@ whenBrowser('HTML report tests in chromium', (browser) => {
       expect(await page.evaluate(() => document.scripts.length)).toBe(1);
       expect(await page.$$eval('img, iframe, object, embed', (found) => found.length)).toBe(0);
       const text = await page.evaluate(() => document.body.innerText);
-      for (const written of [SCRIPT_PARTNER, STYLE_PARTNER, IMG_ACTOR, QUOTED_DEPLOYMENT]) expect(text).toContain(written);
+      for (const written of [SCRIPT_PARTNER, STYLE_PARTNER, IMG_ACTOR, QUOTED_DEPLOYMENT])
+        expect(text).toContain(written);
       expect(await page.$eval('h1', (h1) => h1.textContent)).toContain('hostile.ndjson');
-      const partnerLabels = await page.$$eval('figure.chart svg text', (texts) => texts.map((t) => t.textContent));
+      const partnerLabels = await page.$$eval('figure.chart svg text', (texts) =>
+        texts.map((t) => t.textContent),
+      );
       // Vega cuts a long label with an ellipsis; what it keeps is text.
       expect(partnerLabels.some((label) => label?.startsWith('<script>alert(1)'))).toBe(true);
       expect(readFileSync(html, 'utf8')).not.toContain(SCRIPT_PARTNER);
