@@ -20,12 +20,12 @@ export function countsChart(
   noun: string,
 ): ChartSpec {
   return {
-    width: WIDTH - 200,
+    width: 300,
     data: { values: counts.map(({ name, count }) => ({ name, count })) },
     mark: { type: 'bar', color: '#b03a2e' },
     encoding: {
-      y: { field: 'name', type: 'nominal', sort: '-x', title: noun, axis: { labelLimit: 180 } },
-      x: { field: 'count', type: 'quantitative', title: 'findings', axis: { tickMinStep: 1 } },
+      y: { field: 'name', type: 'nominal', sort: '-x', title: noun, axis: { labelLimit: 260 } },
+      x: { field: 'count', type: 'quantitative', title: 'findings', axis: { tickMinStep: 1, format: 'd' } },
     },
     config,
   };
@@ -86,7 +86,12 @@ export function timelineChart(timeline: Timeline, domain: readonly [string, stri
         encoding: {
           x: x('start'),
           x2: { field: 'end' },
-          y: { field: 'events', type: 'quantitative', title: 'events a month' },
+          y: {
+            field: 'events',
+            type: 'quantitative',
+            title: 'events a month',
+            axis: { tickMinStep: 1, format: 'd' },
+          },
           y2: { datum: 0 },
         },
       },
