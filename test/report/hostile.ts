@@ -3,7 +3,8 @@ export const SCRIPT_PARTNER = '<script>alert(1)</script>';
 export const STYLE_PARTNER = '</style><b>bold</b>';
 /** Quotes in an id, so that the `why` that names it holds them. */
 export const QUOTED_DEPLOYMENT = `dep" onmouseover="alert(2)' x='`;
-export const IMG_ACTOR = '"><img src=x onerror=alert(3)>';
+/** Would set a flag on the window, were it ever markup. */
+export const IMG_ACTOR = '"><img src=x onerror="window.pwned=true">';
 
 const at = (day: string) => `${day}T10:00:00.000Z`;
 const meta = (role: string, day: string, id = 'admin@example') => ({

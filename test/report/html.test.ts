@@ -2,15 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  audit,
-  auditReportHtml,
-  invoice,
-  overview,
-  project,
-  decodeEvent,
-  type DomainEvent,
-} from '../../src/index.js';
+import { audit, invoice, overview, project, decodeEvent, type DomainEvent } from 'apss-domain';
+import { auditReportHtml } from 'apss-domain/report';
 import { apss, scratch } from '../cli/run.js';
 import { hostileLog, SCRIPT_PARTNER, STYLE_PARTNER } from './hostile.js';
 
