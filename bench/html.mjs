@@ -98,7 +98,9 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     const tab = await context.newPage();
     await tab.goto(`file://${page}`, { waitUntil: 'load' });
-    loads.push(await tab.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventEnd));
+    loads.push(
+      await tab.evaluate(() => globalThis.performance.getEntriesByType('navigation')[0].loadEventEnd),
+    );
     await tab.close();
   }
   await context.close();
