@@ -245,13 +245,19 @@ export async function renderPage(data: ReportData): Promise<string> {
 ${data.summary.findings === 0 ? '<p class="note">No rule is broken.</p>' : `<div class="pair">${figure(codesSvg ?? '', 'findings by code')}${codesTable(data)}</div>`}
 <h2>Findings by partner</h2>
 ${withFindings === 0 ? '<p class="note">No partner has findings.</p>' : `${figure(partnersSvg ?? '', 'findings by partner')}${partnersTable(data)}`}
+<section class="deferred">
 <h2>Timelines</h2>
 <p class="note">Events a month (bars), each finding where it happened (red triangles), and the Marketplace cutoff of R11, ${MARKETPLACE_CUTOFF} (dashed line)${withFindings > data.timelines.length ? `, for the ${number.format(data.timelines.length)} partners with the most findings of ${number.format(withFindings)} with findings` : ''}.</p>
 ${timelines || '<p class="note">No partner has findings.</p>'}
+</section>
+<section class="deferred">
 <h2>Monthly consumption</h2>
 <p class="note">From the invoice view: the totals are its exact decimals, as it wrote them.</p>
 ${consumption.length === 0 ? '<p class="note">The log records no usage.</p>' : `${figure(consumptionSvg ?? '', 'monthly consumption')}${consumptionTables(data.invoice, chosen)}`}
+</section>
+<section class="deferred">
 ${findingsSection(data)}
+</section>
 </main>`;
   const csp = [
     "default-src 'none'",

@@ -76,6 +76,8 @@ td.record { min-width: 22rem; max-width: 30rem; font: 0.8rem/1.3 ui-monospace, m
 .note { color: #555; }
 .controls { display: flex; gap: 1rem; margin: 0.5rem 0; }
 .only-default { background: #fff7e0; }
+/* Laid out only when scrolled to: a page of a thousand findings opens as fast as a short one. */
+section.deferred { content-visibility: auto; contain-intrinsic-size: auto 1200px; }
 @media print {
   :root { font-size: 11px; }
   body { margin: 0; max-width: none; }
