@@ -76,9 +76,10 @@ export class LogPass {
     keys: Set<string>;
   };
   private readonly lastListed: number;
-  private current: { position: number; at?: string | undefined; record: unknown } = {
+  /** The record being read: its position, its instant, and its text as the page shows it. */
+  private current: { position: number; at?: string | undefined; text: () => string } = {
     position: 0,
-    record: undefined,
+    text: () => '',
   };
 
   constructor(
@@ -121,18 +122,19 @@ export class LogPass {
 
   private remember(position: number): void {
     if (this.seen.has(position) || position !== this.current.position) return;
-    const { at, record } = this.current;
-    this.seen.set(position, {
-      ...(at === undefined ? {} : { at }),
-      record: cut(JSON.stringify(record) ?? String(record)),
-    });
+    const { at, text } = this.current;
+    this.seen.set(position, { ...(at === undefined ? {} : { at }), record: cut(text()) });
   }
 
   /** The parsed record at this position. */
   value(position: number, record: unknown): void {
     const decoded = decodeEvent(record);
     const event: DomainEvent | undefined = E.isRight(decoded) ? decoded.right : undefined;
-    this.current = { position, at: event?.metadata.at ?? claimedAt(record), record };
+    this.current = {
+      position,
+      at: event?.metadata.at ?? claimedAt(record),
+      text: () => JSON.stringify(record) ?? String(record),
+    };
     if (this.wanted.has(position)) this.remember(position);
     const partnerId = event?.data.partnerId ?? claimedPartner(record);
     const trail = partnerId === undefined ? undefined : this.trails.get(partnerId);
@@ -153,8 +155,8 @@ export class LogPass {
 
   /** A line at this position that holds no JSON value, and why. */
   problem(position: number, problem: string): void {
-    this.current = { position, record: problem };
-    if (this.wanted.has(position)) this.seen.set(position, { record: cut(problem) });
+    this.current = { position, text: () => problem };
+    if (this.wanted.has(position)) this.remember(position);
     this.compared?.auditor.unreadable(position, problem);
   }
 
