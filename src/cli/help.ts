@@ -25,7 +25,7 @@ apss audit --postgres <connection string> [--rules default|2023] [--json | --ndj
                findings by rule and by partner, timelines, monthly consumption, the findings
                (the first 1,000; with more, every one goes to F's name .findings.csv beside it).
                Reads the log once more after the audit; needs a file or --postgres, and the
-               packages vega and vega-lite
+               packages vega, vega-lite and vega-interpreter
   Exit status: 0 no findings, 1 findings, 2 unusable input or arguments.`,
   replay: `apss replay <file.ndjson | -> [--view overview|reconciliation|invoice] [--as-of <instant>] [--json | --csv]
   Folds the log's events into a view and prints it. Lines that are not well-formed events are

@@ -149,17 +149,26 @@ let renderer: Promise<Renderer> | undefined;
 
 /** Compiles Vega-Lite to Vega and draws it as SVG text, in Node, with no browser and no canvas. */
 export function chartRenderer(): Promise<Renderer> {
-  renderer ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vegaLite]) => async (spec) => {
-    // Quiet: a warning of theirs is no message of apss's; errors still throw.
-    const logger = vega.logger(vega.Error);
-    const compiled = vegaLite.compile(spec as never, { logger }).spec;
-    const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
-    try {
-      return await view.toSVG();
-    } finally {
-      view.finalize();
-    }
-  });
+  renderer ??= Promise.all([import('vega'), import('vega-lite'), import('vega-interpreter')]).then(
+    ([vega, vegaLite, { expressionInterpreter }]) =>
+      async (spec) => {
+        // Quiet: a warning of theirs is no message of apss's; errors still throw.
+        const logger = vega.logger(vega.Error);
+        const compiled = vegaLite.compile(spec as never, { logger }).spec;
+        // Expressions interpreted from their syntax tree, not compiled with Function: the report works
+        // where code generation from strings is forbidden, as the rest of apss-domain does.
+        const view = new vega.View(vega.parse(compiled, undefined, { ast: true }), {
+          renderer: 'none',
+          logLevel: vega.Error,
+          expr: expressionInterpreter,
+        });
+        try {
+          return await view.toSVG();
+        } finally {
+          view.finalize();
+        }
+      },
+  );
   renderer.catch(() => (renderer = undefined));
   return renderer;
 }

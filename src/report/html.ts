@@ -60,7 +60,7 @@ export type AuditHtmlInput = t.TypeOf<typeof AuditHtmlInputCodec>;
 
 /** Why the page cannot be drawn without Vega, in one line. */
 export const CHART_LIBRARIES_MISSING =
-  'the HTML report draws its charts with vega and vega-lite, which are not installed: npm install vega vega-lite';
+  'the HTML report draws its charts with vega, vega-lite and vega-interpreter, which are not installed: npm install vega vega-lite vega-interpreter';
 
 /** Whether Vega and Vega-Lite can be loaded, or why not. */
 export async function chartLibraries(): Promise<E.Either<string, true>> {

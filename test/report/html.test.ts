@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { audit, invoice, overview, project, decodeEvent, type DomainEvent } from 'apss-domain';
 import { auditReportHtml } from 'apss-domain/report';
@@ -8,6 +10,7 @@ import { apss, scratch } from '../cli/run.js';
 import { hostileLog, SCRIPT_PARTNER, STYLE_PARTNER } from './hostile.js';
 
 const dir = scratch();
+const run = promisify(execFile);
 const exampleRecords = readFileSync('examples/apss-log.ndjson', 'utf8')
   .trimEnd()
   .split('\n')
@@ -206,5 +209,27 @@ describe('apss audit --html', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toContain('5 findings');
     expect(run.stderr).toMatch(/^apss audit: cannot write .*dir\.html: /);
+  });
+});
+
+describe('apss audit --html where code generation from strings is forbidden', () => {
+  it('given node --disallow-code-generation-from-strings, then the page is made, the same as elsewhere', async () => {
+    const cli = join('dist', 'cli', 'main.js');
+    const made = async (name: string, flags: readonly string[]) => {
+      const html = join(dir.dir, name);
+      await run(process.execPath, [
+        ...flags,
+        cli,
+        'audit',
+        'examples/apss-log.ndjson',
+        '--exit-zero',
+        '--html',
+        html,
+      ]);
+      return readFileSync(html, 'utf8').replace(/<time[^<]*<\/time>/, '');
+    };
+    const strict = await made('strict.html', ['--disallow-code-generation-from-strings']);
+    expect(strict).toContain('class="mark-rect role-mark');
+    expect(strict).toBe(await made('usual.html', []));
   });
 });
