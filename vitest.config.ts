@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^apss-domain\/testing$/, replacement: source('./src/testing/index.ts') },
       { find: /^apss-domain\/postgres$/, replacement: source('./src/postgres/index.ts') },
+      { find: /^apss-domain\/report$/, replacement: source('./src/report/index.ts') },
       { find: /^apss-domain$/, replacement: source('./src/index.ts') },
     ],
   },

@@ -75,3 +75,5 @@ export {
 export { invoice, invoiceProgress, type InvoiceLine, type InvoiceProgress } from './projections/invoice.js';
 export { overview, type PartnerOverview, type SubscriptionOverview } from './projections/overview.js';
 export { reconciliationCsv, invoiceCsv, overviewCsv } from './projections/csv.js';
+
+export { auditReportHtml, type AuditHtmlInput } from './report/html.js';

@@ -24,6 +24,7 @@ const nonEmpty = (name: string, expectation: string) =>
   refined(name, (u): u is string => typeof u === 'string' && u.length > 0, expectation);
 
 const LogFile = nonEmpty('LogFile', 'a file path, or - for stdin');
+const HtmlFile = nonEmpty('HtmlFile', 'a file path to write the HTML report to');
 const ConnectionString = nonEmpty(
   'ConnectionString',
   'a PostgreSQL connection string, like postgres://user@localhost/apss',
@@ -43,7 +44,7 @@ const AuditArguments = struct(
     ndjson: t.boolean,
     exitZero: t.boolean,
   },
-  { file: LogFile, postgres: ConnectionString, jobs: countFrom('Jobs', 1, 64) },
+  { file: LogFile, postgres: ConnectionString, jobs: countFrom('Jobs', 1, 64), html: HtmlFile },
 );
 
 const ReplayArguments = struct(
@@ -99,6 +100,7 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
     'exit-zero': { type: 'boolean', field: 'exitZero' },
     postgres: { type: 'string', field: 'postgres' },
     jobs: { type: 'string', field: 'jobs' },
+    html: { type: 'string', field: 'html' },
   },
   replay: {
     view: { type: 'string', field: 'view' },
@@ -248,6 +250,8 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
         return fail(name, 'give either a log file or --postgres, not both');
       if (fields.json === true && fields.ndjson === true)
         return fail(name, 'choose one of --json and --ndjson');
+      if (fields.html !== undefined && file.right === '-')
+        return fail(name, '--html needs a log file or --postgres: stdin can be read only once');
       const args = decodeFields(name, AuditArguments, {
         ...fields,
         ...(file.right === undefined ? {} : { file: file.right }),

@@ -2,7 +2,9 @@ import type { Subcommand } from './args.js';
 
 const usage: { readonly [K in Subcommand]: string } = {
   audit: `apss audit <file.ndjson | -> [--rules default|2023] [--json | --ndjson] [--exit-zero] [--jobs N]
+           [--html <report.html>]
 apss audit --postgres <connection string> [--rules default|2023] [--json | --ndjson] [--exit-zero]
+           [--html <report.html>]
   Judges every event of a log by the rules, against its partner's state just before it, and lists
   each breach: where (line), whose, which rule, and why. A line that is not a well-formed event is
   a MALFORMED_EVENT finding and is skipped.
@@ -19,6 +21,11 @@ apss audit --postgres <connection string> [--rules default|2023] [--json | --ndj
                is the same (default: one per CPU, at most 4, for a file of 128 MiB or more; else 1).
                When the log cannot be split, a line on stderr says why and one thread audits it.
   --postgres   audit a PostgreSQL event store in global order (positions count its records)
+  --html F     also write the report as one HTML page to F, to open offline and send on: the
+               findings by rule and by partner, timelines, monthly consumption, the findings
+               (the first 1,000; with more, every one goes to F's name .findings.csv beside it).
+               Reads the log once more after the audit; needs a file or --postgres, and the
+               packages vega, vega-lite and vega-interpreter
   Exit status: 0 no findings, 1 findings, 2 unusable input or arguments.`,
   replay: `apss replay <file.ndjson | -> [--view overview|reconciliation|invoice] [--as-of <instant>] [--json | --csv]
   Folds the log's events into a view and prints it. Lines that are not well-formed events are

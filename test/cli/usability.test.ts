@@ -26,7 +26,10 @@ describe('apss help', () => {
   );
 
   it.each([
-    ['audit', ['--rules', '--json', '--ndjson', '--exit-zero', '--jobs', '--postgres', 'Exit status']],
+    [
+      'audit',
+      ['--rules', '--json', '--ndjson', '--exit-zero', '--jobs', '--postgres', '--html', 'Exit status'],
+    ],
     ['replay', ['--view', '--as-of', '--json', '--csv', 'Exit status']],
     ['generate', ['--partners', '--events', '--seed', '--violations', 'Exit status']],
   ])(

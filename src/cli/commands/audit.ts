@@ -83,7 +83,15 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
     await put(io.stderr, `apss audit: APSS_MIN_BYTES_PER_THREAD ${why.join('; ')}\n`);
     return 2;
   }
-  const output = outputFor(args, io);
+  const html =
+    args.html === undefined
+      ? undefined
+      : await (await import('../html.js')).htmlReport({ ...args, html: args.html }, io);
+  if (html !== undefined && E.isLeft(html)) {
+    await put(io.stderr, `apss audit: ${html.left}\n`);
+    return 2;
+  }
+  const output = html === undefined ? outputFor(args, io) : html.right.wrap(outputFor(args, io));
   const audited =
     args.postgres === undefined
       ? await auditFile(
@@ -104,5 +112,10 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
     rules: args.rules,
     unit: args.postgres === undefined ? 'line' : 'record',
   });
+  if (html !== undefined) {
+    const written = await html.right.write(summary, source);
+    await put(io.stderr, `apss audit: ${E.isLeft(written) ? written.left : written.right}\n`);
+    if (E.isLeft(written)) return 2;
+  }
   return summary.findings > 0 && !args.exitZero ? 1 : 0;
 }

@@ -1,0 +1,133 @@
+// bench/html: `apss audit --json --html` on a generated log of 1,000,000 lines with 10,000 injected
+// violations (a finding each), against `apss audit --json` of the same log as the user runs it (the
+// baseline), alternately, best of ROUNDS each; then the page opened in Debian's chromium (headless,
+// offline), timed to its load event. Targets: the audit with its HTML report in <= 1.2x the audit's
+// time, and the page loaded in < 3 s.
+//   npm run bench -- html
+//   APSS_BENCH_LINES=200000 npm run bench -- html      a smaller log (the targets are for 1,000,000 lines)
+//   APSS_BENCH_ROUNDS=1 ...                            one round each instead of two
+//   APSS_BENCH_KEEP=1 ...                              keep the generated log in bench/.data/
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { mb, runNode } from './_child.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'dist', 'cli', 'main.js');
+const LINES = Number(process.env.APSS_BENCH_LINES ?? 1_000_000);
+const PARTNERS = Math.max(10, Math.round(LINES / 1000));
+const VIOLATIONS = Math.round(LINES / 100);
+const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? 2);
+const TARGET_RATIO = 1.2;
+const TARGET_LOAD_MS = 3000;
+const TARGETED_LINES = 1_000_000;
+const CHROMIUM = process.env.APSS_CHROMIUM ?? '/usr/bin/chromium';
+
+const data = join(here, '.data');
+const log = join(data, `html-${LINES}.ndjson`);
+const out = mkdtempSync(join(tmpdir(), 'apss-bench-html-'));
+const page = join(out, 'report.html');
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+mkdirSync(data, { recursive: true });
+if (!existsSync(log)) {
+  const fd = openSync(log, 'w');
+  const args = [
+    'generate',
+    '--partners',
+    `${PARTNERS}`,
+    '--events',
+    `${LINES}`,
+    '--violations',
+    `${VIOLATIONS}`,
+  ];
+  const generated = await runNode([cli, ...args, '--seed', 'bench'], { stdout: fd });
+  closeSync(fd);
+  if (generated.code !== 0) {
+    rmSync(log, { force: true });
+    console.error(`bench/html: apss generate failed with exit code ${generated.code}`);
+    process.exit(1);
+  }
+  console.log(
+    `generated ${LINES.toLocaleString('en-US')} lines, ${PARTNERS} partners, ${VIOLATIONS} violations`,
+  );
+}
+const size = statSync(log).size;
+console.log(`log: ${log} (${mb(size)})`);
+
+/** The audit as JSON, with or without the page; checks that it saw every line and every finding. */
+async function audit(flags) {
+  const run = await runNode([cli, 'audit', log, '--json', ...flags], { stderr: 'pipe' });
+  const report = JSON.parse(run.stdout);
+  if (run.code !== 1 || report.records !== LINES || report.findings.length < VIOLATIONS)
+    throw new Error(
+      `apss audit ${flags.join(' ')}: exit ${run.code}, ${report.records} records, ${report.findings.length} findings`,
+    );
+  return { ...run, findings: report.findings.length };
+}
+
+let baseline;
+let withHtml;
+try {
+  for (let round = 1; round <= ROUNDS; round++) {
+    const bare = await audit([]);
+    const html = await audit(['--html', page]);
+    if (baseline === undefined || bare.ms < baseline.ms) baseline = bare;
+    if (withHtml === undefined || html.ms < withHtml.ms) withHtml = html;
+    console.log(`round ${round}: apss audit --json ${seconds(bare.ms)}; with --html ${seconds(html.ms)}`);
+  }
+  const pageSize = statSync(page).size;
+  const context = await chromium.launchPersistentContext(join(out, 'profile'), {
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    headless: true,
+    offline: true,
+  });
+  const loads = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const tab = await context.newPage();
+    await tab.goto(`file://${page}`, { waitUntil: 'load' });
+    loads.push(
+      await tab.evaluate(() => globalThis.performance.getEntriesByType('navigation')[0].loadEventEnd),
+    );
+    await tab.close();
+  }
+  await context.close();
+  const load = Math.min(...loads);
+  const ratio = withHtml.ms / baseline.ms;
+  console.log(
+    `apss audit --json (baseline):  ${seconds(baseline.ms)}, peak RSS ${mb(baseline.rss)}, ${withHtml.findings.toLocaleString('en-US')} findings`,
+  );
+  console.log(
+    `apss audit --json --html:      ${seconds(withHtml.ms)}, peak RSS ${mb(withHtml.rss)}: ${ratio.toFixed(2)}x the baseline; the page ${mb(pageSize)}`,
+  );
+  console.log(
+    `the page in chromium: load event at ${Math.round(load)} ms (best of ${loads.map(Math.round).join(', ')} ms)`,
+  );
+  const missed = [];
+  if (ratio > TARGET_RATIO) missed.push(`${ratio.toFixed(2)}x > ${TARGET_RATIO}x the audit's time`);
+  if (load >= TARGET_LOAD_MS) missed.push(`load ${Math.round(load)} ms >= ${TARGET_LOAD_MS} ms`);
+  if (LINES !== TARGETED_LINES)
+    console.log(
+      `bench/html: the targets are for ${TARGETED_LINES.toLocaleString('en-US')} lines; at this size it ${missed.length > 0 ? `would miss them: ${missed.join('; ')}` : 'would meet them'}`,
+    );
+  else if (missed.length > 0) {
+    console.log(`bench/html: MISSED: ${missed.join('; ')}`);
+    process.exitCode = 1;
+  } else
+    console.log(`bench/html: within ${TARGET_RATIO}x the audit's time, loaded in under ${TARGET_LOAD_MS} ms`);
+} finally {
+  rmSync(out, { recursive: true, force: true });
+  if (process.env.APSS_BENCH_KEEP !== '1') rmSync(log, { force: true });
+}

@@ -1,0 +1,175 @@
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import type { AuditSummary, Finding } from '../audit/auditor.js';
+import { fileChunks } from '../audit/chunks.js';
+import { readNdjson } from '../audit/ndjson.js';
+import { csvField } from '../projections/csv.js';
+import { readForReport, type Reading } from '../report/build.js';
+import { INLINE_FINDINGS } from '../report/data.js';
+import { chartLibraries } from '../report/html.js';
+import { renderPage } from '../report/page.js';
+import { FindingsTally } from '../report/tally.js';
+import type { AuditArguments } from './args.js';
+import type { CliIo } from './io.js';
+import type { FindingsOutput } from './output.js';
+import { Progress } from './progress.js';
+import { postgresConnectionString, reasonOf } from './source.js';
+
+/** The file beside the page that holds every finding: `report.html` keeps them in `report.findings.csv`. */
+export const findingsFileOf = (html: string): string => `${html.replace(/\.html?$/i, '')}.findings.csv`;
+
+const csvLine = (fields: readonly string[]): string => `${fields.map(csvField).join(',')}\r\n`;
+const findingLine = ({ position, partnerId, eventType, code, message }: Finding): string =>
+  csvLine([String(position), partnerId ?? '', eventType ?? '', code, message]);
+
+/**
+ * Every finding as CSV, written only once there are more than the page lists: the first ones are
+ * held until then, so that a small audit leaves one file.
+ */
+class FindingsFile {
+  private held: Finding[] | undefined = [];
+  private stream: WriteStream | undefined;
+  private failed: unknown;
+
+  constructor(readonly path: string) {}
+
+  add(finding: Finding): void {
+    if (this.held !== undefined) {
+      this.held.push(finding);
+      if (this.held.length <= INLINE_FINDINGS) return;
+      this.stream = createWriteStream(this.path);
+      this.stream.on('error', (error) => (this.failed ??= error));
+      this.stream.write(
+        csvLine(['position', 'partner', 'event', 'code', 'why']) + this.held.map(findingLine).join(''),
+      );
+      this.held = undefined;
+      return;
+    }
+    this.stream?.write(findingLine(finding));
+  }
+
+  async ready(): Promise<void> {
+    if (this.stream?.writableNeedDrain === true) await once(this.stream, 'drain');
+  }
+
+  get written(): boolean {
+    return this.stream !== undefined;
+  }
+
+  /** Ends the file, or says why it could not be written. */
+  async end(): Promise<E.Either<string, void>> {
+    if (this.stream !== undefined && this.failed === undefined) {
+      this.stream.end();
+      await once(this.stream, 'close').catch(() => undefined);
+    }
+    return this.failed === undefined
+      ? E.right(undefined)
+      : E.left(`cannot write ${this.path}: ${reasonOf(this.failed)}`);
+  }
+}
+
+/** Gives every record of the audited source to the reading, at the audit's positions. */
+async function readAgain(args: AuditArguments, reading: Reading, progress: Progress): Promise<void> {
+  if (args.postgres !== undefined) {
+    const { PostgresEventStore } = await import('../postgres/index.js');
+    const store = new PostgresEventStore({ connectionString: postgresConnectionString(args.postgres) });
+    try {
+      let position = 0;
+      for await (const record of store.readRecords()) {
+        reading.value(++position, record);
+        progress.update(position);
+      }
+    } finally {
+      await store.close().catch(() => undefined);
+    }
+    return;
+  }
+  let bytes = 0;
+  const chunks = fileChunks(args.file ?? '-');
+  await readNdjson(
+    (async function* () {
+      for await (const chunk of chunks) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+    })(),
+    reading,
+    { afterChunk: (lines) => progress.update(lines, bytes) },
+  );
+}
+
+/** `apss audit --html`: the findings tallied as the audit gives them, then the page written once it is done. */
+export type HtmlReport = {
+  /** The audit's output, which also tallies each finding for the page. */
+  readonly wrap: (output: FindingsOutput) => FindingsOutput;
+  /** Reads the log once more, and writes the page (and the file of every finding, when there are many). */
+  readonly write: (summary: AuditSummary, source: string) => Promise<E.Either<string, string>>;
+};
+
+/** Prepares the page of `args.html`, or says why it cannot be made (Vega is missing). */
+export async function htmlReport(
+  args: AuditArguments & { readonly html: string },
+  io: CliIo,
+): Promise<E.Either<string, HtmlReport>> {
+  const libraries = await chartLibraries();
+  if (E.isLeft(libraries)) return libraries;
+  const tally = new FindingsTally();
+  const everyFinding = new FindingsFile(findingsFileOf(args.html));
+  return E.right({
+    wrap: (output) => ({
+      add: (finding) => {
+        output.add(finding);
+        tally.add(finding);
+        everyFinding.add(finding);
+      },
+      ready: async () => {
+        await Promise.all([output.ready(), everyFinding.ready()]);
+      },
+      finish: output.finish,
+    }),
+    write: async (summary, source) => {
+      const ended = await everyFinding.end();
+      if (E.isLeft(ended)) return ended;
+      const bytes =
+        args.file === undefined
+          ? undefined
+          : await stat(args.file).then(
+              ({ size }) => size,
+              () => undefined,
+            );
+      const reading = readForReport(tally, {
+        log: { name: args.file ?? source, bytes },
+        rules: args.rules,
+        madeAt: new Date().toISOString(),
+        summary,
+        findingsFile: everyFinding.written ? basename(everyFinding.path) : undefined,
+      });
+      const progress = new Progress(
+        io,
+        `reading ${args.file ?? 'PostgreSQL'} again for the HTML report`,
+        bytes,
+      );
+      try {
+        await readAgain(args, reading, progress);
+      } catch (error) {
+        return E.left(`cannot read ${source} again for the HTML report: ${reasonOf(error)}`);
+      } finally {
+        progress.done();
+      }
+      const page = await renderPage(reading.finish());
+      try {
+        await writeFile(args.html, page);
+      } catch (error) {
+        return E.left(`cannot write ${args.html}: ${reasonOf(error)}`);
+      }
+      return E.right(
+        everyFinding.written
+          ? `wrote the HTML report to ${args.html}, and every finding to ${everyFinding.path}`
+          : `wrote the HTML report to ${args.html}`,
+      );
+    },
+  });
+}

@@ -1,0 +1,113 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { describeProblems, isIterable, oneOf, problemsOf, refined, struct } from '../lib/codec.js';
+import { reasonOf } from '../lib/reason.js';
+import { Instant } from '../lib/time.js';
+import { RejectionCode } from '../policies/rejection.js';
+import { Count, fieldPath, InvoiceLineCodec, listOf, OverviewViewCodec } from '../projections/viewCodecs.js';
+import { chartRenderer } from './charts.js';
+import { readForReport } from './build.js';
+import { renderPage } from './page.js';
+import { FindingsTally } from './tally.js';
+
+const FindingCodec = struct(
+  'Finding',
+  {
+    position: Count,
+    code: oneOf('FindingCode', [...RejectionCode.values, 'MALFORMED_EVENT']),
+    message: t.string,
+  },
+  { partnerId: t.string, eventType: t.string },
+);
+
+const Records = refined(
+  'Records',
+  (u): u is Iterable<unknown> => isIterable(u),
+  'an iterable of parsed JSON records',
+);
+
+const AuditHtmlInputCodec = struct(
+  'AuditHtmlInput',
+  {
+    report: struct('AuditReport', {
+      records: Count,
+      events: Count,
+      partners: Count,
+      findings: listOf('Findings', FindingCodec, 'findings'),
+    }),
+    views: struct('Views', {
+      overview: OverviewViewCodec,
+      invoice: listOf('Invoice', InvoiceLineCodec, 'invoice lines'),
+    }),
+    log: struct('Log', { name: t.string }, { bytes: Count }),
+  },
+  {
+    rules: oneOf('RulesName', ['default', '2023']),
+    madeAt: Instant,
+    records: Records,
+    findingsFile: t.string,
+  },
+);
+
+/**
+ * What `auditReportHtml` takes: the audit's report and the views of the same log (`overview` and
+ * `invoice`, as `project` builds them), the log's name (and size in bytes), the rule set it was
+ * audited under (default unless given), when the report is made (now unless given), and optionally
+ * the log's records, from which the page draws each partner's timeline and shows each finding's
+ * record. `findingsFile` names where every finding is kept when there are more than the page lists.
+ */
+export type AuditHtmlInput = t.TypeOf<typeof AuditHtmlInputCodec>;
+
+/** Why the page cannot be drawn without Vega, in one line. */
+export const CHART_LIBRARIES_MISSING =
+  'the HTML report draws its charts with vega, vega-lite and vega-interpreter, which are not installed: npm install vega vega-lite vega-interpreter';
+
+/** Whether Vega and Vega-Lite can be loaded, or why not. */
+export async function chartLibraries(): Promise<E.Either<string, true>> {
+  try {
+    await chartRenderer();
+    return E.right(true);
+  } catch {
+    return E.left(CHART_LIBRARIES_MISSING);
+  }
+}
+
+/**
+ * The audit report as one self-contained HTML page: a header, the findings by rule and by partner,
+ * timelines, the monthly consumption of the invoice view, and the findings themselves, sortable and
+ * filterable. Nothing in it loads anything; every string from the log is escaped. Never rejects:
+ * input that is not valid, records that cannot be read, or Vega missing come back as a Left naming why.
+ */
+export async function auditReportHtml(input: unknown): Promise<E.Either<string, string>> {
+  try {
+    const decoded = AuditHtmlInputCodec.decode(input);
+    if (E.isLeft(decoded))
+      return E.left(
+        `invalid input: ${describeProblems(problemsOf(decoded.left).map(({ path, reason }) => ({ path: fieldPath(path), reason })))}`,
+      );
+    const libraries = await chartLibraries();
+    if (E.isLeft(libraries)) return libraries;
+    const {
+      report,
+      views,
+      log,
+      rules = 'default',
+      madeAt = new Date().toISOString(),
+      records,
+      findingsFile,
+    } = decoded.right;
+    const tally = new FindingsTally();
+    for (const finding of report.findings) tally.add(finding);
+    const { findings, ...summary } = report;
+    const reading = readForReport(
+      tally,
+      { log, rules, madeAt, summary: { ...summary, findings: findings.length }, findingsFile },
+      views,
+    );
+    let position = 0;
+    if (records !== undefined) for (const record of records) reading.value(++position, record);
+    return E.right(await renderPage(reading.finish()));
+  } catch (error) {
+    return E.left(`cannot make the report: ${reasonOf(error)}`);
+  }
+}

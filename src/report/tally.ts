@@ -1,0 +1,39 @@
+import type { Finding } from '../audit/auditor.js';
+import { INLINE_FINDINGS } from './data.js';
+
+const bump = (counts: Map<string, number>, key: string): void => {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+};
+
+/**
+ * The findings of an audit as they come: each counted by code and by partner, and only the first
+ * `inline` kept, so that it holds as little for ten million findings as for a thousand.
+ */
+export class FindingsTally {
+  readonly byCode = new Map<string, number>();
+  readonly byPartner = new Map<string, number>();
+  readonly first: Finding[] = [];
+  private counted = 0;
+
+  constructor(private readonly inline = INLINE_FINDINGS) {}
+
+  readonly add = (finding: Finding): void => {
+    this.counted += 1;
+    bump(this.byCode, finding.code);
+    if (finding.partnerId !== undefined) bump(this.byPartner, finding.partnerId);
+    if (this.first.length < this.inline) this.first.push(finding);
+  };
+
+  /** Whether every finding is among the first kept. */
+  get complete(): boolean {
+    return this.counted === this.first.length;
+  }
+
+  /** The `n` partners with the most findings, most first, ties by partner id. */
+  mostAffected(n: number): readonly string[] {
+    return [...this.byPartner]
+      .sort(([a, m], [b, k]) => k - m || (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, n)
+      .map(([partnerId]) => partnerId);
+  }
+}
