@@ -203,7 +203,7 @@ const SavedOverview = savedForm('overview', SavedPartner, {});
 type SavedOverview = t.TypeOf<typeof SavedOverview>;
 
 /** A partner's progress in its saved form (one line of the saved overview). */
-export const savedPartnerOf = (partner: PartnerProgress): SavedPartnerOverview => ({
+const savedPartnerOf = (partner: PartnerProgress): SavedPartnerOverview => ({
   partnerId: partner.partnerId,
   sharedTenantId: partner.sharedTenantId,
   subscriptions: [...partner.subscriptions].map(([subscriptionId, status]) => ({ subscriptionId, status })),
@@ -216,6 +216,18 @@ export const savedPartnerOf = (partner: PartnerProgress): SavedPartnerOverview =
     subscriptionId,
   })),
 });
+
+/**
+ * The saved lines of some partners of the overview's progress, for a store that keeps a row per
+ * partner and writes only the partners an event changed (the PostgreSQL projection runner).
+ */
+export const savedPartners = (
+  progress: OverviewProgress,
+  partnerIds: Iterable<string>,
+): SavedPartnerOverview[] =>
+  [...partnerIds].map((id) =>
+    savedPartnerOf((progress as unknown as Working).partners.get(id) as PartnerProgress),
+  );
 
 function rebuild(saved: SavedOverview): E.Either<ReturnType<typeof refuseAt>, Working> {
   const working = start();
