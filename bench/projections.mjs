@@ -14,7 +14,8 @@ const USAGE = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const PARTNERS = 50;
 const TARGET = 0.5;
 const APPLY_TARGET = 0.25;
-const APPLY_SMALL = 8_000;
+const APPLY_SMALL = 10_000;
+const SCALE_TARGET = 2;
 const ROUNDS = 3;
 const MAX_ROUNDS = 15;
 
@@ -183,12 +184,13 @@ for (const [name, projection, loop, size] of cases) {
 // The partners' setup events, then the first `usage` usage records.
 const prefix = (usage) => events.slice(0, events.length - USAGE + usage);
 const applyCases = [
-  ['reconciliation', reconciliation, [APPLY_SMALL]],
-  ['invoice', invoice, [APPLY_SMALL, USAGE]],
-  ['overview', overview, [APPLY_SMALL, USAGE]],
+  ['reconciliation', reconciliation],
+  ['invoice', invoice],
+  ['overview', overview],
 ];
-for (const [name, projection, sizes] of applyCases)
-  for (const usage of sizes) {
+for (const [name, projection] of applyCases) {
+  const perEvent = [];
+  for (const usage of [...new Set([Math.min(APPLY_SMALL, USAGE), USAGE])]) {
     const log = prefix(usage);
     const { baseline, measured } = compare(
       () => project(projection, log),
@@ -203,5 +205,16 @@ for (const [name, projection, sizes] of applyCases)
         `project ${baseline.seconds.toFixed(3)} s | ratio ${ratio.toFixed(2)}x (target >= ${APPLY_TARGET.toFixed(2)}x) ` +
         `${ratio >= APPLY_TARGET ? 'ok' : 'MISSED'}`,
     );
+    perEvent.push({ events: log.length, seconds: measured.seconds / log.length });
   }
+  const [small, large] = perEvent;
+  if (large === undefined) continue;
+  const growth = large.seconds / small.seconds;
+  if (growth > SCALE_TARGET) missed += 1;
+  console.log(
+    `${`${name} apply`.padEnd(21)} per event: ${(large.seconds * 1e6).toFixed(2)} us at ${fmt(large.events)} events | ` +
+      `${(small.seconds * 1e6).toFixed(2)} us at ${fmt(small.events)} | ratio ${growth.toFixed(2)}x (target <= ${SCALE_TARGET}x) ` +
+      `${growth <= SCALE_TARGET ? 'ok' : 'MISSED'}`,
+  );
+}
 process.exit(missed > 0 ? 1 : 0);

@@ -74,10 +74,11 @@ export function viewSql(schema: string, prefix: string) {
       ON CONFLICT (partner_id) DO UPDATE SET shared_tenant_id = EXCLUDED.shared_tenant_id,
         subscriptions = EXCLUDED.subscriptions, progress = EXCLUDED.progress`,
     /** Numbers as text: pg hands bigint and numeric over as strings, and the codecs read them so. */
-    readLines: `SELECT line::text, partner_id, customer_id, subscription_id, usage_id, usage_date,
-        meter_category, meter_name, quantity, unit_price, currency, total::text
-      FROM ${reconciliation} WHERE line > $1 ORDER BY line LIMIT $2`,
-    readInvoice: `SELECT partner_id, month, currency, total::text FROM ${invoice}`,
+    // Ordered by the table's bigint column (r.line), not by the text it is selected as.
+    readLines: `SELECT r.line::text AS line, partner_id, customer_id, subscription_id, usage_id, usage_date,
+        meter_category, meter_name, quantity, unit_price, currency, total::text AS total
+      FROM ${reconciliation} AS r WHERE r.line > $1 ORDER BY r.line LIMIT $2`,
+    readInvoice: `SELECT partner_id, month, currency, total::text AS total FROM ${invoice}`,
     readOverview: `SELECT place, partner_id, shared_tenant_id, subscriptions, progress
       FROM ${overview} WHERE place > $1 ORDER BY place LIMIT $2`,
     clear: [`TRUNCATE ${reconciliation}, ${invoice}, ${overview}`, `UPDATE ${checkpoint} SET position = 0`],

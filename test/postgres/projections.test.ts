@@ -74,6 +74,17 @@ await whenPostgres('PostgreSQL projection runner tests', () => {
       expect(await first.catchUp()).toEqual({ checkpoint: await lastPosition(store), events: 0 });
     });
 
+    it('given more lines than fit in one digit, then the stored lines keep the log order', async () => {
+      const { store, runner } = fresh(7);
+      const many = [
+        ...onboarded(),
+        ...Array.from({ length: 25 }, (_, i) => usageRecorded({ usageId: `u-${i}` })),
+      ];
+      await append(store, many);
+      await runner().catchUp();
+      expect(await stored(runner())).toEqual(projected(many));
+    });
+
     it('given a runner stopped after k events, when a new runner goes on, then no event is lost or repeated', async () => {
       const { store, runner } = fresh(2);
       const k = 4;
