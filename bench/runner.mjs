@@ -95,7 +95,7 @@ try {
 
   const read = await timed(async () => {
     let n = 0;
-    for await (const _ of store.readAll()) n += 1;
+    for await (const stored of store.readAll()) if (stored.event !== undefined) n += 1;
     return n;
   });
   if (read.result !== total) throw new Error(`read ${read.result} events, appended ${total}`);

@@ -228,7 +228,8 @@ export class PostgresProjectionRunner {
       const checkpoint = await readCheckpoint(client, sql);
       const overview = new Map<string, PartnerOverview>();
       for await (const page of overviewPages(client, sql))
-        for (const row of page) overview.set(row.partner_id, decodeOverview(sql.tables.overview, row));
+        for (const row of page)
+          overview.set(row.partner_id, deepFreeze(decodeOverview(sql.tables.overview, row)));
       const reconciliation: ReconciliationLine[] = [];
       for await (const page of linePages(client, sql))
         for (const row of page) reconciliation.push(decodeLine(sql.tables.reconciliation, row));
@@ -238,7 +239,7 @@ export class PostgresProjectionRunner {
       await client.query('COMMIT');
       return Object.freeze({
         checkpoint,
-        overview: freezeMap(deepFreeze(overview)),
+        overview: freezeMap(overview),
         reconciliation: deepFreeze(reconciliation),
         invoice: deepFreeze(invoice),
       });

@@ -74,6 +74,18 @@ await whenPostgres('PostgreSQL projection runner tests', () => {
       expect(await first.catchUp()).toEqual({ checkpoint: await lastPosition(store), events: 0 });
     });
 
+    it('given the views read back, then they are frozen as the views project gives are', async () => {
+      const { store, runner } = fresh();
+      await append(store, log);
+      const first = runner();
+      await first.catchUp();
+      const views = await first.views();
+      expect(() => (views.overview as Map<string, unknown>).set('p9', {})).toThrow(TypeError);
+      expect(Object.isFrozen(views.overview.get('p1')?.subscriptions[0])).toBe(true);
+      expect(Object.isFrozen(views.reconciliation) && Object.isFrozen(views.reconciliation[0])).toBe(true);
+      expect(Object.isFrozen(views.invoice) && Object.isFrozen(views)).toBe(true);
+    });
+
     it('given more lines than fit in one digit, then the stored lines keep the log order', async () => {
       const { store, runner } = fresh(7);
       const many = [
