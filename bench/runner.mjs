@@ -110,7 +110,7 @@ try {
   report('restart (progress read back, nothing new)', restart.ms, read.ms, RESTART_TARGET);
 } finally {
   await store.close();
-  if (process.env.KEEP !== "1") await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  if (process.env.KEEP !== '1') await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   else console.log(schema);
   await admin.end();
 }
