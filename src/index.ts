@@ -73,7 +73,13 @@ export {
   type ReconciliationProgress,
 } from './projections/reconciliation.js';
 export { invoice, invoiceProgress, type InvoiceLine, type InvoiceProgress } from './projections/invoice.js';
-export { overview, type PartnerOverview, type SubscriptionOverview } from './projections/overview.js';
+export {
+  overview,
+  overviewProgress,
+  type OverviewProgress,
+  type PartnerOverview,
+  type SubscriptionOverview,
+} from './projections/overview.js';
 export { reconciliationCsv, invoiceCsv, overviewCsv } from './projections/csv.js';
 
 export { auditReportHtml, type AuditHtmlInput } from './report/html.js';

@@ -1,4 +1,4 @@
-// apss-domain/postgres: the PostgreSQL event store.
+// apss-domain/postgres: the PostgreSQL event store, and the runner that keeps the views beside it.
 export { PostgresEventStore } from './store.js';
 export {
   DEFAULT_SCHEMA,
@@ -6,3 +6,11 @@ export {
   DEFAULT_PAGE_SIZE,
   type PostgresEventStoreOptions,
 } from './options.js';
+export {
+  PostgresProjectionRunner,
+  StoredViewError,
+  DEFAULT_VIEW_PREFIX,
+  DEFAULT_BATCH_SIZE,
+  type PostgresProjectionRunnerOptions,
+  type StoredViews,
+} from './projections.js';

@@ -36,13 +36,13 @@ export type PostgresEventStoreOptions = PoolConfig & {
 };
 
 /** A lower-case SQL identifier, so that it can be quoted as it is. */
-const SqlName = refined(
+export const SqlName = refined(
   'SqlName',
   (u): u is string => typeof u === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(u),
   'a lower-case SQL name: a letter or _, then letters, digits or _, at most 63 in all',
 );
 const PageSize = integerFrom('PageSize', 1, MAX_PAGE_SIZE);
-const PoolLike = refined(
+export const PoolLike = refined(
   'Pool',
   (u): u is Pool => isRecord(u) && typeof u.query === 'function' && typeof u.connect === 'function',
   'a pg Pool',

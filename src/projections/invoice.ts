@@ -44,7 +44,8 @@ function step(working: Working, event: DomainEvent): void {
   if (entry === undefined) working.added = true;
 }
 
-const before = (a: Key, b: Key): number =>
+/** The order of the invoice's lines: by partner, month and currency, as strings compare. */
+export const invoiceOrder = (a: Key, b: Key): number =>
   a.partnerId !== b.partnerId
     ? a.partnerId < b.partnerId
       ? -1
@@ -76,7 +77,7 @@ function view(working: Working): readonly InvoiceLine[] {
   const { sums, dirty } = working;
   if (working.shown !== undefined && dirty.size === 0) return working.shown;
   if (working.added) {
-    const ordered = [...sums].sort(([, a], [, b]) => before(a.key, b.key));
+    const ordered = [...sums].sort(([, a], [, b]) => invoiceOrder(a.key, b.key));
     working.lines = ordered.map(([, entry]) => lineOf(entry));
     working.positions = new Map(ordered.map(([id], at) => [id, at]));
     working.added = false;

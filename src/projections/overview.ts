@@ -1,101 +1,287 @@
-import { applyEvent } from '../state/evolve.js';
-import { freezeMap } from '../lib/freeze.js';
-import {
-  emptyState,
-  freezeState,
-  thaw,
-  type MutablePartnerState,
-  type PartnerState,
-} from '../state/state.js';
+import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
 import type { DomainEvent } from '../events/codecs.js';
-import { foldingProjection, type Projection } from './projection.js';
-import type { PartnerOverview } from './viewCodecs.js';
+import { SubscriptionStatus } from '../events/data.js';
+import { struct } from '../lib/codec.js';
+import { freezeMap } from '../lib/freeze.js';
+import { Id } from '../lib/ids.js';
+import { foldingProjection, type Folding, type Projection } from './projection.js';
+import { progressOf, refuseAt, savedForm, type Progress, type ProjectionProgress } from './progress.js';
+import { listOf, type PartnerOverview } from './viewCodecs.js';
 
 export type { PartnerOverview, SubscriptionOverview } from './viewCodecs.js';
 
-/** How far the overview has got: each partner's state, and the partners changed since the last view. */
-type OverviewProgress = {
+type Status = t.TypeOf<typeof SubscriptionStatus>;
+
+/**
+ * What the overview remembers of a partner, and no more: the rules of `evolve` for these records
+ * (the first tenant stays, a subscription ends once, a reservation or deployment id counts once,
+ * against the subscription it named, bought yet or not) need nothing else.
+ */
+type PartnerProgress = {
+  readonly partnerId: string;
+  sharedTenantId: string | null;
+  /** In the order they were bought. */
+  readonly subscriptions: Map<string, Status>;
+  /** Reservation and deployment id to the subscription it names. */
+  readonly reservations: Map<string, string>;
+  readonly deployments: Map<string, string>;
+  /** How many of each a subscription id has. */
+  readonly reservationCounts: Map<string, number>;
+  readonly deploymentCounts: Map<string, number>;
+};
+
+/** How far the overview has got: each partner's progress and overview, and the partners changed since the last view. */
+type Working = {
+  /** In the order partners first appear. */
+  readonly partners: Map<string, PartnerProgress>;
   readonly overviews: Map<string, PartnerOverview>;
-  readonly states: Map<string, PartnerState>;
-  /** The partners changed since the last view, as private mutable copies of their states. */
-  readonly drafts: Map<string, MutablePartnerState>;
-  /** The view last read out: events that change no partner (usage) leave it as it was. */
+  readonly changed: Set<string>;
+  /** The view last read out: events that change no partner (usage of a known one) leave it as it was. */
   shown: ReadonlyMap<string, PartnerOverview> | undefined;
 };
 
-const countBy = (records: Iterable<{ readonly subscriptionId: string }>): Map<string, number> => {
-  const counts = new Map<string, number>();
-  for (const { subscriptionId } of records) counts.set(subscriptionId, (counts.get(subscriptionId) ?? 0) + 1);
-  return counts;
+const newPartner = (partnerId: string): PartnerProgress => ({
+  partnerId,
+  sharedTenantId: null,
+  subscriptions: new Map(),
+  reservations: new Map(),
+  deployments: new Map(),
+  reservationCounts: new Map(),
+  deploymentCounts: new Map(),
+});
+
+/** Notes a record's id against its subscription; false when the id was noted before. */
+function count(
+  ids: Map<string, string>,
+  counts: Map<string, number>,
+  id: string,
+  subscriptionId: string,
+): boolean {
+  if (ids.has(id)) return false;
+  ids.set(id, subscriptionId);
+  counts.set(subscriptionId, (counts.get(subscriptionId) ?? 0) + 1);
+  return true;
+}
+
+const end = (partner: PartnerProgress, subscriptionId: string, status: Status): boolean => {
+  if (partner.subscriptions.get(subscriptionId) !== 'active') return false;
+  partner.subscriptions.set(subscriptionId, status);
+  return true;
 };
 
-function overviewOf(partnerId: string, state: PartnerState): PartnerOverview {
-  const reservations = countBy(state.reservations.values());
-  const deployments = countBy(state.deployments.values());
-  const subscriptions = [...state.subscriptions.values()].map(({ subscriptionId, status }) =>
-    Object.freeze({
-      subscriptionId,
-      status,
-      reservations: reservations.get(subscriptionId) ?? 0,
-      deployments: deployments.get(subscriptionId) ?? 0,
-    }),
-  );
-  return Object.freeze({
-    partnerId,
-    sharedTenantId: state.sharedTenantId,
-    subscriptions: Object.freeze(subscriptions),
-  });
+/** Whether the event changed what the partner's overview shows. */
+function changes(partner: PartnerProgress, event: DomainEvent): boolean {
+  switch (event.type) {
+    case 'SharedTenantCreated':
+      if (partner.sharedTenantId !== null) return false;
+      partner.sharedTenantId = event.data.tenantId;
+      return true;
+    case 'ApssSubscriptionPurchased':
+      if (partner.subscriptions.has(event.data.subscriptionId)) return false;
+      partner.subscriptions.set(event.data.subscriptionId, 'active');
+      return true;
+    case 'SubscriptionCancelled':
+      return end(partner, event.data.subscriptionId, 'cancelled');
+    case 'SubscriptionMigratedToWebDirect':
+      return end(partner, event.data.subscriptionId, 'migrated');
+    case 'ReservedInstancePurchased':
+      return count(
+        partner.reservations,
+        partner.reservationCounts,
+        event.data.reservationId,
+        event.data.subscriptionId,
+      );
+    case 'MarketplaceOfferDeployed':
+      return count(
+        partner.deployments,
+        partner.deploymentCounts,
+        event.data.deploymentId,
+        event.data.subscriptionId,
+      );
+    case 'ServiceProvisioned':
+    case 'UsageRecorded':
+      return false;
+  }
 }
 
-function step({ states, drafts }: OverviewProgress, event: DomainEvent): void {
+function step(working: Working, event: DomainEvent): void {
   const { partnerId } = event.data;
-  // The overview shows no usage: leaving it out of the state spares a record per usage line.
-  if (event.type === 'UsageRecorded' && (states.has(partnerId) || drafts.has(partnerId))) return;
-  let draft = drafts.get(partnerId);
-  if (draft === undefined) {
-    const state = states.get(partnerId);
-    draft = state === undefined ? { ...emptyState(), partnerId } : thaw(state);
-    drafts.set(partnerId, draft);
-  }
-  if (event.type !== 'UsageRecorded') applyEvent(draft, event);
+  let partner = working.partners.get(partnerId);
+  // Any event of a partner not seen before shows it, if only with nothing.
+  const appears = partner === undefined;
+  if (partner === undefined) working.partners.set(partnerId, (partner = newPartner(partnerId)));
+  if (changes(partner, event) || appears) working.changed.add(partnerId);
 }
 
-function view(progress: OverviewProgress): ReadonlyMap<string, PartnerOverview> {
-  const { overviews, states, drafts } = progress;
-  if (progress.shown !== undefined && drafts.size === 0) return progress.shown;
-  for (const [partnerId, draft] of drafts) {
-    const state = freezeState(draft);
-    states.set(partnerId, state);
-    overviews.set(partnerId, overviewOf(partnerId, state));
-  }
-  drafts.clear();
-  progress.shown = freezeMap(new Map(overviews)) as ReadonlyMap<string, PartnerOverview>;
-  return progress.shown;
+const overviewOf = (partner: PartnerProgress): PartnerOverview =>
+  Object.freeze({
+    partnerId: partner.partnerId,
+    sharedTenantId: partner.sharedTenantId,
+    subscriptions: Object.freeze(
+      [...partner.subscriptions].map(([subscriptionId, status]) =>
+        Object.freeze({
+          subscriptionId,
+          status,
+          reservations: partner.reservationCounts.get(subscriptionId) ?? 0,
+          deployments: partner.deploymentCounts.get(subscriptionId) ?? 0,
+        }),
+      ),
+    ),
+  });
+
+function view(working: Working): ReadonlyMap<string, PartnerOverview> {
+  const { partners, overviews, changed } = working;
+  if (working.shown !== undefined && changed.size === 0) return working.shown;
+  for (const partnerId of changed)
+    overviews.set(partnerId, overviewOf(partners.get(partnerId) as PartnerProgress));
+  changed.clear();
+  working.shown = freezeMap(new Map(overviews)) as ReadonlyMap<string, PartnerOverview>;
+  return working.shown;
 }
+
+const start = (): Working => ({
+  partners: new Map(),
+  overviews: new Map(),
+  changed: new Set(),
+  shown: undefined,
+});
+
+const copyPartner = (partner: PartnerProgress): PartnerProgress => ({
+  partnerId: partner.partnerId,
+  sharedTenantId: partner.sharedTenantId,
+  subscriptions: new Map(partner.subscriptions),
+  reservations: new Map(partner.reservations),
+  deployments: new Map(partner.deployments),
+  reservationCounts: new Map(partner.reservationCounts),
+  deploymentCounts: new Map(partner.deploymentCounts),
+});
+
+const folding: Folding<Working, ReadonlyMap<string, PartnerOverview>> = {
+  name: 'overview',
+  start,
+  step,
+  view,
+  copy: (working) => ({
+    partners: new Map([...working.partners].map(([id, partner]) => [id, copyPartner(partner)])),
+    overviews: new Map(working.overviews),
+    changed: new Set(working.changed),
+    shown: working.shown,
+  }),
+};
 
 /**
  * Per partner (in the order they first appear), its shared tenant and its APSS subscriptions with
- * their status and how many reservations and deployments each has. Events change the partner's
- * state exactly as `evolve` does.
+ * their status and how many reservations and deployments each has. Events change these exactly as
+ * `evolve` changes the partner's state.
  */
-export const overview: Projection<ReadonlyMap<string, PartnerOverview>> = foldingProjection({
-  name: 'overview',
-  start: (): OverviewProgress => ({
-    overviews: new Map(),
-    states: new Map(),
-    drafts: new Map(),
-    shown: undefined,
-  }),
-  step,
-  view,
-  // Read out first: the drafts are then part of the frozen states, which the copy can share.
-  copy: (progress: OverviewProgress): OverviewProgress => {
-    const shown = view(progress);
-    return {
-      overviews: new Map(progress.overviews),
-      states: new Map(progress.states),
-      drafts: new Map(),
-      shown,
-    };
-  },
+export const overview: Projection<ReadonlyMap<string, PartnerOverview>> = foldingProjection(folding);
+
+/** A partner's progress as saved: its overview's facts, and the ids of what it counted. */
+const SavedPartner = struct('SavedPartnerOverview', {
+  partnerId: Id,
+  sharedTenantId: t.union([Id, t.null]),
+  subscriptions: listOf(
+    'SavedSubscriptions',
+    struct('SavedSubscription', { subscriptionId: Id, status: SubscriptionStatus }),
+    'subscriptions',
+  ),
+  reservations: listOf(
+    'SavedReservations',
+    struct('SavedReservation', { reservationId: Id, subscriptionId: Id }),
+    'reservations',
+  ),
+  deployments: listOf(
+    'SavedDeployments',
+    struct('SavedDeployment', { deploymentId: Id, subscriptionId: Id }),
+    'deployments',
+  ),
 });
+export type SavedPartnerOverview = t.TypeOf<typeof SavedPartner>;
+
+const SavedOverview = savedForm('overview', SavedPartner, {});
+type SavedOverview = t.TypeOf<typeof SavedOverview>;
+
+/** A partner's progress in its saved form (one line of the saved overview). */
+const savedPartnerOf = (partner: PartnerProgress): SavedPartnerOverview => ({
+  partnerId: partner.partnerId,
+  sharedTenantId: partner.sharedTenantId,
+  subscriptions: [...partner.subscriptions].map(([subscriptionId, status]) => ({ subscriptionId, status })),
+  reservations: [...partner.reservations].map(([reservationId, subscriptionId]) => ({
+    reservationId,
+    subscriptionId,
+  })),
+  deployments: [...partner.deployments].map(([deploymentId, subscriptionId]) => ({
+    deploymentId,
+    subscriptionId,
+  })),
+});
+
+/**
+ * The saved lines of some partners of the overview's progress, for a store that keeps a row per
+ * partner and writes only the partners an event changed (the PostgreSQL projection runner).
+ */
+export const savedPartners = (
+  progress: OverviewProgress,
+  partnerIds: Iterable<string>,
+): SavedPartnerOverview[] =>
+  [...partnerIds].map((id) =>
+    savedPartnerOf((progress as unknown as Working).partners.get(id) as PartnerProgress),
+  );
+
+function rebuild(saved: SavedOverview): E.Either<ReturnType<typeof refuseAt>, Working> {
+  const working = start();
+  for (const [i, line] of saved.lines.entries()) {
+    if (working.partners.has(line.partnerId))
+      return E.left(refuseAt(`lines[${i}].partnerId`, `names a partner listed before (${line.partnerId})`));
+    const partner = newPartner(line.partnerId);
+    partner.sharedTenantId = line.sharedTenantId;
+    for (const [j, { subscriptionId, status }] of line.subscriptions.entries()) {
+      if (partner.subscriptions.has(subscriptionId))
+        return E.left(
+          refuseAt(
+            `lines[${i}].subscriptions[${j}].subscriptionId`,
+            `repeats a subscription (${subscriptionId})`,
+          ),
+        );
+      partner.subscriptions.set(subscriptionId, status);
+    }
+    for (const [j, { reservationId, subscriptionId }] of line.reservations.entries())
+      if (!count(partner.reservations, partner.reservationCounts, reservationId, subscriptionId))
+        return E.left(
+          refuseAt(
+            `lines[${i}].reservations[${j}].reservationId`,
+            `repeats a reservation (${reservationId})`,
+          ),
+        );
+    for (const [j, { deploymentId, subscriptionId }] of line.deployments.entries())
+      if (!count(partner.deployments, partner.deploymentCounts, deploymentId, subscriptionId))
+        return E.left(
+          refuseAt(`lines[${i}].deployments[${j}].deploymentId`, `repeats a deployment (${deploymentId})`),
+        );
+    working.partners.set(line.partnerId, partner);
+    working.changed.add(line.partnerId);
+  }
+  return E.right(working);
+}
+
+/** The overview's progress, opaque. */
+export type OverviewProgress = Progress<'overview'>;
+
+/**
+ * The overview's progress as a value of its own: `save` it with the position it stands at, and
+ * `load` it in another process to go on with the events after it.
+ */
+export const overviewProgress: ProjectionProgress<
+  OverviewProgress,
+  ReadonlyMap<string, PartnerOverview>
+> = progressOf(
+  folding,
+  SavedOverview,
+  ({ partners }) => ({
+    projection: 'overview' as const,
+    version: 1 as const,
+    lines: [...partners.values()].map(savedPartnerOf),
+  }),
+  rebuild,
+);

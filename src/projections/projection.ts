@@ -73,7 +73,7 @@ export function foldingProjection<P, V extends object>(folding: Folding<P, V>): 
       throw new TypeError(
         `${folding.name}: this view was not built by ${folding.name} in this process (a view parsed from JSON, say), ` +
           'so what it needs to go on from is not known: keep the saved progress instead ' +
-          '(reconciliationProgress and invoiceProgress save and load it), or project the log again',
+          '(overviewProgress, reconciliationProgress and invoiceProgress save and load it), or project the log again',
       );
     const { line: from, at } = entry;
     if (at === from.length) return from;

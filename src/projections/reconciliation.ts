@@ -3,6 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
+import { prefixView } from '../lib/prefixView.js';
 import { lineTotal, plainOf } from './exact.js';
 import {
   copyLedger,
@@ -19,16 +20,23 @@ import { listOf, ReconciliationLineCodec, type ReconciliationLine } from './view
 
 export type { ReconciliationLine } from './viewCodecs.js';
 
-/** How far the reconciliation has got: its lines so far, and each partner's tenant and counted usage ids. */
+/**
+ * How far the reconciliation has got: its first `length` lines, and each partner's tenant and counted
+ * usage ids. The lines are a list only ever appended to, which copies of the progress share: each
+ * sees it up to its own length, and a view is a frozen view of that prefix (see `prefixView`), so a
+ * new view costs the same however many lines came before. A progress whose list another has appended
+ * to since (the second of two that went on from one) takes a list of its own, once.
+ */
 type Working = {
-  readonly lines: ReconciliationLine[];
+  lines: ReconciliationLine[];
+  length: number;
   readonly ledger: Ledger;
   /** The view last read out, while no event has changed the progress since. */
   shown: readonly ReconciliationLine[] | undefined;
 };
 
 function step(working: Working, event: DomainEvent): void {
-  const { lines, ledger } = working;
+  const { ledger } = working;
   if (event.type !== 'UsageRecorded') {
     // A view stands for one progress only: a tenant noted makes the next view a new one, even with the same lines.
     if (event.type === 'SharedTenantCreated') working.shown = undefined;
@@ -37,7 +45,9 @@ function step(working: Working, event: DomainEvent): void {
   if (!countUsage(ledger, event)) return;
   working.shown = undefined;
   const { data } = event;
-  lines.push(
+  if (working.lines.length !== working.length) working.lines = working.lines.slice(0, working.length);
+  working.length += 1;
+  working.lines.push(
     Object.freeze({
       partnerId: data.partnerId,
       customerId: sharedTenantOf(ledger, data.partnerId) ?? '',
@@ -56,13 +66,13 @@ function step(working: Working, event: DomainEvent): void {
 
 const folding: Folding<Working, readonly ReconciliationLine[]> = {
   name: 'reconciliation',
-  start: () => ({ lines: [], ledger: new Map(), shown: undefined }),
+  start: () => ({ lines: [], length: 0, ledger: new Map(), shown: undefined }),
   step,
   view(working) {
-    working.shown ??= Object.freeze(working.lines.slice());
+    working.shown ??= prefixView(working.lines, working.length);
     return working.shown;
   },
-  copy: ({ lines, ledger, shown }) => ({ lines: lines.slice(), ledger: copyLedger(ledger), shown }),
+  copy: ({ lines, length, ledger, shown }) => ({ lines, length, ledger: copyLedger(ledger), shown }),
 };
 
 /** One line per usage record of every partner, in the order the log records them. */
@@ -93,7 +103,8 @@ function rebuild(saved: SavedReconciliation): E.Either<ReturnType<typeof refuseA
       return E.left(
         refuseAt(`lines[${i}].usageId`, `repeats a usage id of partner ${line.partnerId} (${line.usageId})`),
       );
-  return E.right({ lines: saved.lines.map((line) => Object.freeze({ ...line })), ledger, shown: undefined });
+  const lines = saved.lines.map((line) => Object.freeze({ ...line }));
+  return E.right({ lines, length: lines.length, ledger, shown: undefined });
 }
 
 /** The reconciliation's progress, opaque. */
@@ -109,10 +120,10 @@ export const reconciliationProgress: ProjectionProgress<
 > = progressOf(
   folding,
   SavedReconciliation,
-  ({ lines, ledger }) => ({
+  ({ lines, length, ledger }) => ({
     projection: 'reconciliation' as const,
     version: 1 as const,
-    lines: lines.slice(),
+    lines: lines.slice(0, length),
     sharedTenants: [...ledger]
       .filter(([, entry]) => entry.sharedTenantId !== null)
       .map(([partnerId, entry]) => ({ partnerId, tenantId: entry.sharedTenantId as string })),

@@ -4,19 +4,24 @@ import { describe, expect, it } from 'vitest';
 import {
   invoice,
   invoiceProgress,
+  overview,
+  overviewProgress,
   project,
   reconciliation,
   reconciliationProgress,
   type DomainEvent,
+  type PartnerOverview,
   type Projection,
   type ProjectionProgress,
 } from 'apss-domain';
-import { anyLog, onboarded, tenantCreated, usageRecorded } from '../builders.js';
+import { anyEvent, validHistory } from 'apss-domain/testing';
+import { anyLog, onboarded, purchased, reserved, tenantCreated, usageRecorded } from '../builders.js';
 
 type Saved = ProjectionProgress<unknown, unknown>;
 const cases: [string, Projection<unknown>, Saved][] = [
   ['reconciliation', reconciliation as Projection<unknown>, reconciliationProgress as unknown as Saved],
   ['invoice', invoice as Projection<unknown>, invoiceProgress as unknown as Saved],
+  ['overview', overview as Projection<unknown>, overviewProgress as unknown as Saved],
 ];
 
 /** The progress after `events`, saved and written out as JSON text, as another process would get it. */
@@ -116,6 +121,67 @@ describe('the invoice goes on from saved progress', () => {
       usageRecorded({ usageId: 'u-2', quantity: 0.2, unitPrice: 0.1 }),
     ]);
     expect(view).toMatchObject([{ total: '0.04' }]);
+  });
+});
+
+describe('the overview goes on from saved progress', () => {
+  const progress = overviewProgress as unknown as Saved;
+
+  it('property: for partners with valid histories, interleaved, resuming from the saved progress of a prefix equals project', () => {
+    fc.assert(
+      fc.property(fc.array(validHistory(), { maxLength: 3 }), fc.nat(), (histories, cut) => {
+        const log = histories.flat();
+        const at = log.length === 0 ? 0 : cut % (log.length + 1);
+        expect(resumed(progress, savedAfter(progress, log.slice(0, at)), log.slice(at))).toEqual(
+          project(overview, log),
+        );
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('property: any events, even ones the rules refuse, go on from saved progress as project does', () => {
+    fc.assert(
+      fc.property(fc.array(anyEvent(), { maxLength: 30 }), fc.nat(), (log, cut) => {
+        const at = log.length === 0 ? 0 : cut % (log.length + 1);
+        expect(resumed(progress, savedAfter(progress, log.slice(0, at)), log.slice(at))).toEqual(
+          project(overview, log),
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('given a reservation saved before its subscription is bought, then the subscription counts it once bought', () => {
+    const saved = savedAfter(progress, [...onboarded(), reserved('s2', 'r1')]);
+    const view = resumed(progress, saved, [purchased('s2', 't-p1'), reserved('s2', 'r1')]) as ReadonlyMap<
+      string,
+      PartnerOverview
+    >;
+    expect(view.get('p1')?.subscriptions.map((s) => s.reservations)).toEqual([0, 1]);
+  });
+
+  it('given saved partners repeating a reservation id, then load refuses it naming the field', () => {
+    const saved = JSON.parse(savedAfter(progress, [...onboarded(), reserved('s1', 'r1')])) as {
+      lines: { reservations: unknown[] }[];
+    };
+    saved.lines[0]?.reservations.push({ reservationId: 'r1', subscriptionId: 's1' });
+    expect(overviewProgress.load(saved)).toEqual(
+      E.left(
+        expect.objectContaining({
+          code: 'MALFORMED_PROGRESS',
+          details: ['lines[0].reservations[1].reservationId'],
+        }),
+      ),
+    );
+  });
+
+  it('given a saved subscription with an unknown status, then load refuses it naming the field', () => {
+    const saved = JSON.parse(savedAfter(progress, onboarded())) as { lines: { subscriptions: object[] }[] };
+    saved.lines[0]?.subscriptions.splice(0, 1, { subscriptionId: 's1', status: 'paused' });
+    expect(overviewProgress.load(saved)).toEqual(
+      E.left(expect.objectContaining({ details: ['lines[0].subscriptions[0].status'] })),
+    );
   });
 });
 

@@ -1,0 +1,218 @@
+import fc from 'fast-check';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  EventStoreRequestError,
+  invoice,
+  overview,
+  project,
+  reconciliation,
+  type DomainEvent,
+} from 'apss-domain';
+import { PostgresEventStore, PostgresProjectionRunner, StoredViewError } from 'apss-domain/postgres';
+import { anyEvent, validHistory } from 'apss-domain/testing';
+import { anyLog, onboarded, usageRecorded } from '../builders.js';
+import { eventually, isolatedSchema, whenPostgres } from './support.js';
+
+await whenPostgres('PostgreSQL projection runner tests', () => {
+  describe('PostgresProjectionRunner: the views kept in PostgreSQL, with their checkpoint', () => {
+    const schema = isolatedSchema('views');
+    const pool = new pg.Pool({ max: 4 });
+    pool.on('error', () => undefined);
+    const stores: PostgresEventStore[] = [];
+    let tables = 0;
+    /** A store on a table of its own, and a runner factory on view tables of their own. */
+    const fresh = (batchSize = 1_000) => {
+      tables += 1;
+      const store = new PostgresEventStore({ pool, schema: schema.name, table: `events_${tables}` });
+      stores.push(store);
+      const prefix = `views_${tables}`;
+      const runner = (size = batchSize) =>
+        new PostgresProjectionRunner({ store, pool, schema: schema.name, prefix, batchSize: size });
+      return { store, runner, prefix };
+    };
+    afterAll(async () => {
+      await Promise.all(stores.map((store) => store.close()));
+      await pool.end();
+    });
+
+    /** Appends each event on its partner's stream, in order: the global order is the log's. */
+    const append = async (store: PostgresEventStore, events: readonly DomainEvent[]): Promise<void> => {
+      for (const event of events)
+        await store.appendToStream(`partner-${event.data.partnerId}`, [event], { expectedVersion: 'any' });
+    };
+    const projected = (events: readonly DomainEvent[]) => ({
+      overview: project(overview, events),
+      reconciliation: project(reconciliation, events),
+      invoice: project(invoice, events),
+    });
+    const stored = async (runner: PostgresProjectionRunner) => {
+      const { overview: o, reconciliation: r, invoice: i } = await runner.views();
+      return { overview: o, reconciliation: r, invoice: i };
+    };
+    const lastPosition = async (store: PostgresEventStore): Promise<bigint> => {
+      let last = 0n;
+      for await (const { globalPosition } of store.readAll()) last = globalPosition;
+      return last;
+    };
+
+    const log = [
+      ...onboarded(),
+      usageRecorded({ usageId: 'u-1', quantity: 0.1, unitPrice: 0.2 }),
+      usageRecorded({ usageId: 'u-2', quantity: 0.2, unitPrice: 0.1 }),
+      usageRecorded({ usageId: 'u-1', quantity: 0.1, unitPrice: 0.2 }),
+      usageRecorded({ usageId: 'u-3', usageDate: '2024-04-01' }),
+    ];
+
+    it('given a log, when the runner catches up, then the stored views equal project and the checkpoint is the last position', async () => {
+      const { store, runner } = fresh(2);
+      await append(store, log);
+      const first = runner();
+      expect(await first.catchUp()).toEqual({ checkpoint: await lastPosition(store), events: log.length });
+      expect(await stored(first)).toEqual(projected(log));
+      expect((await first.views()).checkpoint).toBe(await lastPosition(store));
+      expect(await first.catchUp()).toEqual({ checkpoint: await lastPosition(store), events: 0 });
+    });
+
+    it('given the views read back, then they are frozen as the views project gives are', async () => {
+      const { store, runner } = fresh();
+      await append(store, log);
+      const first = runner();
+      await first.catchUp();
+      const views = await first.views();
+      expect(() => (views.overview as Map<string, unknown>).set('p9', {})).toThrow(TypeError);
+      expect(Object.isFrozen(views.overview.get('p1')?.subscriptions[0])).toBe(true);
+      expect(Object.isFrozen(views.reconciliation) && Object.isFrozen(views.reconciliation[0])).toBe(true);
+      expect(Object.isFrozen(views.invoice) && Object.isFrozen(views)).toBe(true);
+    });
+
+    it('given more lines than fit in one digit, then the stored lines keep the log order', async () => {
+      const { store, runner } = fresh(7);
+      const many = [
+        ...onboarded(),
+        ...Array.from({ length: 25 }, (_, i) => usageRecorded({ usageId: `u-${i}` })),
+      ];
+      await append(store, many);
+      await runner().catchUp();
+      expect(await stored(runner())).toEqual(projected(many));
+    });
+
+    it('given a runner stopped after k events, when a new runner goes on, then no event is lost or repeated', async () => {
+      const { store, runner } = fresh(2);
+      const k = 4;
+      await append(store, log.slice(0, k));
+      expect((await runner().catchUp()).events).toBe(k);
+      await append(store, log.slice(k));
+      const second = runner(3);
+      expect((await second.catchUp()).events).toBe(log.length - k);
+      expect(await stored(second)).toEqual(projected(log));
+    });
+
+    it('given run() following the store, when events arrive and it is stopped, then a new runner finds nothing left to do', async () => {
+      const { store, runner } = fresh(1);
+      const stop = new AbortController();
+      const first = runner();
+      const running = first.run({ signal: stop.signal, pollMs: 20 });
+      await append(store, log.slice(0, 3));
+      await append(store, log.slice(3));
+      const last = await lastPosition(store);
+      await eventually(
+        async () => ((await first.checkpoint()) === last ? true : undefined),
+        'the runner to catch up',
+      );
+      stop.abort();
+      await running;
+      const second = runner();
+      expect(await second.catchUp()).toEqual({ checkpoint: last, events: 0 });
+      expect(await stored(second)).toEqual(projected(log));
+    });
+
+    it('given a batch whose view rows the database refuses, then nothing of that batch is visible, and the runner goes on once they are accepted', async () => {
+      const { store, runner, prefix } = fresh(100);
+      const table = `"${schema.name}"."${prefix}_reconciliation"`;
+      const first = runner();
+      await append(store, log.slice(0, 3));
+      await first.catchUp();
+      const before = await first.views();
+      await schema
+        .admin()
+        .query(`ALTER TABLE ${table} ADD CONSTRAINT no_poison CHECK (usage_id <> 'poison')`);
+      const poisoned = [usageRecorded({ usageId: 'u-9' }), usageRecorded({ usageId: 'poison' })];
+      await append(store, poisoned);
+      await expect(first.catchUp()).rejects.toThrow(/no_poison/);
+      expect(await first.views()).toEqual(before);
+      await schema.admin().query(`ALTER TABLE ${table} DROP CONSTRAINT no_poison`);
+      expect((await first.catchUp()).events).toBe(poisoned.length);
+      expect(await stored(first)).toEqual(projected([...log.slice(0, 3), ...poisoned]));
+    });
+
+    it('given views written over, when rebuilt, then they equal a fresh runner’s, in one call', async () => {
+      const { store, runner, prefix } = fresh(2);
+      await append(store, log);
+      const first = runner();
+      await first.catchUp();
+      await schema.admin().query(`UPDATE "${schema.name}"."${prefix}_invoice" SET total = 1`);
+      expect(await first.rebuild()).toEqual({ checkpoint: await lastPosition(store), events: log.length });
+      expect(await stored(first)).toEqual(projected(log));
+      expect(await stored(runner())).toEqual(projected(log));
+    });
+
+    it('given two runners on the same tables at once, then each event is in the views once', async () => {
+      const { store, runner } = fresh(1);
+      await append(store, log);
+      await Promise.all([runner().catchUp(), runner().catchUp()]);
+      expect(await stored(runner())).toEqual(projected(log));
+    });
+
+    it('given a row written over with something that is not a line, then reading the views names the row', async () => {
+      const { store, runner, prefix } = fresh();
+      await append(store, log);
+      const first = runner();
+      await first.catchUp();
+      await schema
+        .admin()
+        .query(
+          `UPDATE "${schema.name}"."${prefix}_reconciliation" SET usage_date = 'yesterday' WHERE line = 1`,
+        );
+      const read = first.views();
+      await expect(read).rejects.toThrow(StoredViewError);
+      await expect(read).rejects.toThrow(/_reconciliation", line 1: usageDate/);
+    });
+
+    it('given options it cannot use, then the constructor does not throw and every call names the field', async () => {
+      const bad = new PostgresProjectionRunner({
+        store: fresh().store,
+        pool,
+        prefix: 'Views',
+        batchSize: 0,
+      });
+      const refused = bad.catchUp();
+      await expect(refused).rejects.toThrow(EventStoreRequestError);
+      await expect(refused).rejects.toThrow(
+        /options\.prefix.*options\.batchSize|options\.batchSize.*options\.prefix/,
+      );
+      await expect(bad.views()).rejects.toThrow(/options\.prefix/);
+    });
+
+    it('property: for arbitrary logs cut anywhere, a runner and then a new one store the views project gives', async () => {
+      const logs = fc.oneof(
+        anyLog(30),
+        fc.array(validHistory(), { maxLength: 3 }).map((histories) => histories.flat()),
+        fc.array(anyEvent(), { maxLength: 20 }),
+      );
+      await fc.assert(
+        fc.asyncProperty(logs, fc.nat(), fc.integer({ min: 1, max: 7 }), async (events, cut, batchSize) => {
+          const at = events.length === 0 ? 0 : cut % (events.length + 1);
+          const { store, runner } = fresh(batchSize);
+          await append(store, events.slice(0, at));
+          await runner().catchUp();
+          await append(store, events.slice(at));
+          const second = runner();
+          await second.catchUp();
+          expect(await stored(second)).toEqual(projected(events));
+        }),
+        { numRuns: 8 },
+      );
+    });
+  });
+});
