@@ -1,12 +1,15 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Pool, PoolConfig } from 'pg';
 import { integerFrom, isRecord, refined, struct, type FieldProblem } from '../lib/codec.js';
+import { MAX_STREAM_VERSION } from '../store/eventStore.js';
 import { optionProblems } from '../store/optionCodecs.js';
 
 export const DEFAULT_SCHEMA = 'apss';
 export const DEFAULT_TABLE = 'events';
 export const DEFAULT_PAGE_SIZE = 1_000;
 export const MAX_PAGE_SIZE = 100_000;
+/** The snapshots table is the events table's name with this after it, unless named. */
+export const SNAPSHOT_TABLE_SUFFIX = '_snapshots';
 
 /**
  * Where and how to keep the events: pg's own connection settings (`connectionString`, `host`, `max`,
@@ -28,6 +31,13 @@ export type PostgresEventStoreOptions = PoolConfig & {
   readonly table?: string;
   /** Rows per read query (1000): a read holds at most two pages in memory. */
   readonly pageSize?: number;
+  /**
+   * Takes a snapshot of a stream after each append that brings it past a multiple of this many
+   * events (none unless given): a cold handleCommand then reads the snapshot and the events after it.
+   */
+  readonly snapshotEvery?: number;
+  /** The snapshots table, in the same schema (`<table>_snapshots`). */
+  readonly snapshotTable?: string;
 };
 
 /** A lower-case SQL identifier, so that it can be quoted as it is. */
@@ -47,7 +57,14 @@ const PoolLike = refined(
 const StoreOptions = struct(
   'PostgresEventStoreOptions',
   {},
-  { pool: PoolLike, schema: SqlName, table: SqlName, pageSize: PageSize },
+  {
+    pool: PoolLike,
+    schema: SqlName,
+    table: SqlName,
+    pageSize: PageSize,
+    snapshotEvery: integerFrom('SnapshotEvery', 1, MAX_STREAM_VERSION),
+    snapshotTable: SqlName,
+  },
   'strip',
 );
 
@@ -55,6 +72,7 @@ export type StoreSettings = {
   readonly schema: string;
   readonly table: string;
   readonly pageSize: number;
+  readonly snapshots: { readonly table: string; readonly every: number | undefined };
   /** The caller's pool, or the settings for one of the store's own. */
   readonly connection: { readonly pool: Pool } | { readonly config: PoolConfig };
 };
@@ -67,14 +85,26 @@ export function decodeStoreOptions(options: unknown): E.Either<readonly FieldPro
     schema = DEFAULT_SCHEMA,
     table = DEFAULT_TABLE,
     pageSize = DEFAULT_PAGE_SIZE,
+    snapshotEvery,
+    snapshotTable = `${table}${SNAPSHOT_TABLE_SUFFIX}`,
   } = decoded.right;
-  if (pool !== undefined) return E.right({ schema, table, pageSize, connection: { pool } });
+  if (!SqlName.is(snapshotTable))
+    return E.left([
+      {
+        path: 'options.snapshotTable',
+        reason: `is needed: the default, ${snapshotTable}, is longer than the 63 characters of an SQL name`,
+      },
+    ]);
+  const snapshots = { table: snapshotTable, every: snapshotEvery };
+  if (pool !== undefined) return E.right({ schema, table, pageSize, snapshots, connection: { pool } });
   const {
     pool: _,
     schema: _s,
     table: _t,
     pageSize: _p,
+    snapshotEvery: _e,
+    snapshotTable: _n,
     ...config
   } = (options ?? {}) as PostgresEventStoreOptions;
-  return E.right({ schema, table, pageSize, connection: { config } });
+  return E.right({ schema, table, pageSize, snapshots, connection: { config } });
 }

@@ -16,13 +16,16 @@ import {
   expectVersion,
   type AppendRequest,
 } from './requests.js';
+import { checkSnapshotWrite, type Snapshot, type SnapshotStore, type StoredSnapshot } from './snapshots.js';
 
 /**
  * An EventStore in this process's memory, for tests and single-process tools. An append checks and
  * writes without yielding to the event loop, so concurrent appends in one process cannot interleave.
  */
-export class InMemoryEventStore implements EventStore {
+export class InMemoryEventStore implements EventStore, SnapshotStore {
   readonly #streams = new Map<string, StoredEvent[]>();
+  /** Each stream's latest snapshot, kept as the JSON text a database would keep. */
+  readonly #snapshots = new Map<string, { readonly streamVersion: number; readonly json: string }>();
   /** Every event in the order appended; an event's global position is its index + 1. */
   readonly #log: StoredEvent[] = [];
 
@@ -66,5 +69,17 @@ export class InMemoryEventStore implements EventStore {
     const { after } = checked(decodeReadAll(options));
     const start = after > BigInt(this.#log.length) ? this.#log.length : Number(after);
     for (let index = start; index < this.#log.length; index++) yield this.#log[index] as StoredEvent;
+  }
+
+  async readSnapshot(streamId: string): Promise<StoredSnapshot | undefined> {
+    const { streamId: id } = checked(decodeReadStream(streamId, {}));
+    const kept = this.#snapshots.get(id);
+    return kept && { streamVersion: kept.streamVersion, snapshot: JSON.parse(kept.json) as unknown };
+  }
+
+  async writeSnapshot(streamId: string, streamVersion: number, snapshot: Snapshot): Promise<void> {
+    checkSnapshotWrite(streamId, streamVersion);
+    if ((this.#snapshots.get(streamId)?.streamVersion ?? -1) >= streamVersion) return;
+    this.#snapshots.set(streamId, { streamVersion, json: JSON.stringify(snapshot) });
   }
 }
