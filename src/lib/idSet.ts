@@ -224,16 +224,30 @@ export class IdSet implements Iterable<string> {
    * (the ids of a state are storable text, see isStorableText), or an id given twice.
    */
   static unpack(bytes: Uint8Array): IdSet | string {
-    const set = new IdSet();
-    const store = set.#store;
     let count = 0;
-    for (let at = 0; at < bytes.length;) {
+    for (let at = 0; at < bytes.length; at += bytesAt(bytes, at)) {
       const problem = storedIdProblem(bytes, at);
       if (problem !== undefined) return `id ${count + 1} (byte ${at}) ${problem}`;
-      const length = 1 + (((bytes[at] as number) & WIDE) !== 0 ? 2 : 1) * lengthAt(bytes, at);
-      store.last = appendBytes(store, bytes.subarray(at, at + length)) + 1;
       count += 1;
-      at += length;
+    }
+    const set = new IdSet();
+    const store = set.#store;
+    // Whole ids to a page, each page copied at once.
+    for (let start = 0; start < bytes.length;) {
+      let end = start;
+      let last = start;
+      while (end < bytes.length && end - start + bytesAt(bytes, end) <= PAGE_SPAN) {
+        last = end;
+        end += bytesAt(bytes, end);
+      }
+      let size = FIRST_PAGE_BYTES;
+      while (size < end - start) size *= 2;
+      const page = new Uint8Array(Math.min(size, PAGE_SPAN));
+      page.set(bytes.subarray(start, end));
+      store.pages.push(page);
+      store.used.push(end - start);
+      store.last = (store.pages.length - 1) * PAGE_SPAN + (last - start) + 1;
+      start = end;
     }
     store.count = count;
     let slots = INITIAL_SLOTS;
@@ -362,15 +376,6 @@ function pageFor(store: Store, bytes: number): number {
   pages.push(new Uint8Array(last === undefined ? FIRST_PAGE_BYTES : Math.min(last.length * 2, PAGE_SPAN)));
   used.push(0);
   return index + 1;
-}
-
-/** Writes an id's stored text after the store's last, in a new page if it does not fit; answers its place. */
-function appendBytes(store: Store, text: Uint8Array): number {
-  const index = pageFor(store, text.length);
-  const at = store.used[index] as number;
-  (store.pages[index] as Uint8Array).set(text, at);
-  store.used[index] = at + text.length;
-  return index * PAGE_SPAN + at;
 }
 
 /**
