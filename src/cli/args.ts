@@ -43,7 +43,12 @@ const AuditArguments = struct(
     ndjson: t.boolean,
     exitZero: t.boolean,
   },
-  { file: LogFile, postgres: ConnectionString, jobs: countFrom('Jobs', 1, 64) },
+  {
+    file: LogFile,
+    postgres: ConnectionString,
+    jobs: countFrom('Jobs', 1, 64),
+    resume: nonEmpty('ResumeFile', 'a file path'),
+  },
 );
 
 const ReplayArguments = struct(
@@ -87,6 +92,7 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
     'exit-zero': { type: 'boolean', field: 'exitZero' },
     postgres: { type: 'string', field: 'postgres' },
     jobs: { type: 'string', field: 'jobs' },
+    resume: { type: 'string', field: 'resume' },
   },
   replay: {
     view: { type: 'string', field: 'view' },
@@ -224,6 +230,8 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
         return fail(name, 'give either a log file or --postgres, not both');
       if (fields.json === true && fields.ndjson === true)
         return fail(name, 'choose one of --json and --ndjson');
+      if (fields.resume !== undefined && (file.right === undefined || file.right === '-'))
+        return fail(name, '--resume needs a log file: it reads the log again from a saved byte offset');
       const args = decodeFields(name, AuditArguments, {
         ...fields,
         ...(file.right === undefined ? {} : { file: file.right }),

@@ -2,6 +2,7 @@ import type { Subcommand } from './args.js';
 
 const usage: { readonly [K in Subcommand]: string } = {
   audit: `apss audit <file.ndjson | -> [--rules default|2023] [--json | --ndjson] [--exit-zero] [--jobs N]
+apss audit <file.ndjson> --resume FILE [--rules default|2023] [--json | --ndjson] [--exit-zero]
 apss audit --postgres <connection string> [--rules default|2023] [--json | --ndjson] [--exit-zero]
   Judges every event of a log by the rules, against its partner's state just before it, and lists
   each breach: where (line), whose, which rule, and why. A line that is not a well-formed event is
@@ -19,6 +20,10 @@ apss audit --postgres <connection string> [--rules default|2023] [--json | --ndj
                is the same (default: one per CPU, at most 4, for a file of 128 MiB or more; else 1).
                When the log cannot be split, a line on stderr says why and one thread audits it.
   --postgres   audit a PostgreSQL event store in global order (positions count its records)
+  --resume FILE  keep what the audit learnt in FILE, and next time read only the lines added since:
+               without FILE, a full audit that writes it; with it, the lines after the saved position
+               (findings of those lines, counts of the whole log), FILE brought up to date. A FILE of
+               other rules, another or rewritten log, or another format: exit 2, FILE left as it is.
   Exit status: 0 no findings, 1 findings, 2 unusable input or arguments.`,
   replay: `apss replay <file.ndjson | -> [--view overview|reconciliation|invoice] [--as-of <instant>] [--json | --csv]
   Folds the log's events into a view and prints it. Lines that are not well-formed events are
