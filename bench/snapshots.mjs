@@ -33,7 +33,9 @@ admin.on('error', () => undefined);
 try {
   await admin.query('SELECT 1');
 } catch (error) {
-  console.log(`snapshots: skipped, no PostgreSQL server (${error.message}); set PGHOST/PGPORT/PGUSER/PGDATABASE`);
+  console.log(
+    `snapshots: skipped, no PostgreSQL server (${error.message}); set PGHOST/PGPORT/PGUSER/PGDATABASE`,
+  );
   await admin.end();
   process.exit(process.env.APSS_REQUIRE_POSTGRES === '1' ? 1 : 0);
 }
@@ -87,7 +89,9 @@ try {
     ),
   );
   await admin.query(`ANALYZE ${table}`);
-  console.log(`wrote ${fmt(EVENTS)} events of one partner in ${seconds(bulk.ms)} (INSERT ... SELECT generate_series)`);
+  console.log(
+    `wrote ${fmt(EVENTS)} events of one partner in ${seconds(bulk.ms)} (INSERT ... SELECT generate_series)`,
+  );
 
   const read = await timed(async () => {
     let n = 0;
@@ -98,7 +102,9 @@ try {
   console.log(`reading the whole stream (readStream, decoded): ${seconds(read.ms)}`);
 
   const taken = await timed(() => open().takeSnapshot(streamId));
-  const size = await admin.query(`SELECT octet_length(snapshot::text) AS bytes FROM "${schema}"."events_snapshots"`);
+  const size = await admin.query(
+    `SELECT octet_length(snapshot::text) AS bytes FROM "${schema}"."events_snapshots"`,
+  );
   console.log(
     `takeSnapshot at version ${fmt(taken.result)}: ${seconds(taken.ms)} (reads the stream once), ${fmt(Number(size.rows[0].bytes))} bytes of JSON`,
   );
