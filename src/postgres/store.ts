@@ -20,6 +20,7 @@ import {
   type AppendRequest,
 } from '../store/requests.js';
 import {
+  checkSnapshotRead,
   checkSnapshotWrite,
   takeSnapshot,
   type Snapshot,
@@ -196,8 +197,8 @@ export class PostgresEventStore implements EventStore, SnapshotStore {
 
   /** The latest snapshot kept of a stream, of the format this version reads (see SnapshotStore). */
   async readSnapshot(streamId: string): Promise<StoredSnapshot | undefined> {
-    const { streamId: id } = checked(decodeReadStream(streamId, {}));
-    return this.#usable().snapshots.read(id);
+    checkSnapshotRead(streamId);
+    return this.#usable().snapshots.read(streamId);
   }
 
   /** Keeps a snapshot of a stream at a version, unless one at that version or later is kept; creates the snapshots table if missing. */
@@ -208,7 +209,7 @@ export class PostgresEventStore implements EventStore, SnapshotStore {
 
   /** Takes a snapshot of a stream now (see takeSnapshot); resolves to the version it was taken at (0: an empty stream, none). */
   async takeSnapshot(streamId: string): Promise<number> {
-    checked(decodeReadStream(streamId, {}));
+    checkSnapshotRead(streamId);
     return takeSnapshot(this, streamId);
   }
 

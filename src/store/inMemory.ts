@@ -16,7 +16,13 @@ import {
   expectVersion,
   type AppendRequest,
 } from './requests.js';
-import { checkSnapshotWrite, type Snapshot, type SnapshotStore, type StoredSnapshot } from './snapshots.js';
+import {
+  checkSnapshotRead,
+  checkSnapshotWrite,
+  type Snapshot,
+  type SnapshotStore,
+  type StoredSnapshot,
+} from './snapshots.js';
 
 /**
  * An EventStore in this process's memory, for tests and single-process tools. An append checks and
@@ -72,8 +78,8 @@ export class InMemoryEventStore implements EventStore, SnapshotStore {
   }
 
   async readSnapshot(streamId: string): Promise<StoredSnapshot | undefined> {
-    const { streamId: id } = checked(decodeReadStream(streamId, {}));
-    const kept = this.#snapshots.get(id);
+    checkSnapshotRead(streamId);
+    const kept = this.#snapshots.get(streamId);
     return kept && { streamVersion: kept.streamVersion, snapshot: JSON.parse(kept.json) as unknown };
   }
 

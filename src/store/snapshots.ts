@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { struct } from '../lib/codec.js';
+import type * as t from 'io-ts';
+import { problemsOf, struct } from '../lib/codec.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from '../state/snapshot.js';
 import { applyEvent } from '../state/evolve.js';
 import {
@@ -11,7 +12,6 @@ import {
 } from '../state/state.js';
 import { EventStoreRequestError } from './errors.js';
 import { StreamId, StreamVersion, type EventStore } from './eventStore.js';
-import { optionProblems } from './optionCodecs.js';
 
 export { SNAPSHOT_FORMAT, type Snapshot } from '../state/snapshot.js';
 
@@ -36,16 +36,20 @@ export const offersSnapshots = <S extends EventStore>(store: S): store is S & Sn
   typeof (store as Partial<SnapshotStore>).writeSnapshot === 'function';
 
 const WriteSnapshotRequest = struct('WriteSnapshot', { streamId: StreamId, streamVersion: StreamVersion });
+const ReadSnapshotRequest = struct('ReadSnapshot', { streamId: StreamId });
 
-/** Checks a writeSnapshot call's stream id and version, as every store does before it writes. */
-export function checkSnapshotWrite(streamId: unknown, streamVersion: unknown): void {
-  const decoded = WriteSnapshotRequest.decode({ streamId, streamVersion });
-  if (E.isLeft(decoded))
-    throw new EventStoreRequestError(
-      'writeSnapshot',
-      optionProblems(decoded.left).map((p) => ({ ...p, path: p.path.replace(/^options\./, '') })),
-    );
+function check(operation: string, codec: t.Decoder<unknown, unknown>, request: object): void {
+  const decoded = codec.decode(request);
+  if (E.isLeft(decoded)) throw new EventStoreRequestError(operation, problemsOf(decoded.left));
 }
+
+/** Checks a writeSnapshot call's stream id and version, as every store does before it writes: an EventStoreRequestError naming the field. */
+export const checkSnapshotWrite = (streamId: unknown, streamVersion: unknown): void =>
+  check('writeSnapshot', WriteSnapshotRequest, { streamId, streamVersion });
+
+/** Checks a readSnapshot call's stream id. */
+export const checkSnapshotRead = (streamId: unknown): void =>
+  check('readSnapshot', ReadSnapshotRequest, { streamId });
 
 /** A stream's state at a version, as a snapshot and the events after it gave it. */
 export type RestoredState = { readonly version: number; readonly state: PartnerState };

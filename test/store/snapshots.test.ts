@@ -121,5 +121,6 @@ describe('handleCommand on a store that keeps snapshots', () => {
     expect((await store.readSnapshot(stream))?.streamVersion).toBe(5);
     await expect(store.writeSnapshot('', 3, older)).rejects.toThrow('invalid writeSnapshot: streamId');
     await expect(store.writeSnapshot(stream, -1, older)).rejects.toThrow('streamVersion');
+    await expect(store.readSnapshot('')).rejects.toThrow('invalid readSnapshot: streamId must be');
   });
 });
