@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Pool, PoolConfig } from 'pg';
 import { integerFrom, isRecord, refined, struct, type FieldProblem } from '../lib/codec.js';
+import { fnv1a } from '../lib/hash.js';
 import { MAX_STREAM_VERSION } from '../store/eventStore.js';
 import { optionProblems } from '../store/optionCodecs.js';
 
@@ -10,6 +11,19 @@ export const DEFAULT_PAGE_SIZE = 1_000;
 export const MAX_PAGE_SIZE = 100_000;
 /** The snapshots table is the events table's name with this after it, unless named. */
 export const SNAPSHOT_TABLE_SUFFIX = '_snapshots';
+const MAX_SQL_NAME = 63;
+
+/**
+ * `<table>_snapshots`, or, where that is longer than an SQL name may be, the table's name cut short
+ * with a hash of the whole of it, so that two long names that differ only at their end still get
+ * two tables.
+ */
+export function defaultSnapshotTable(table: string): string {
+  const name = `${table}${SNAPSHOT_TABLE_SUFFIX}`;
+  if (name.length <= MAX_SQL_NAME) return name;
+  const hash = fnv1a(table).toString(36).padStart(7, '0');
+  return `${table.slice(0, MAX_SQL_NAME - SNAPSHOT_TABLE_SUFFIX.length - hash.length - 1)}_${hash}${SNAPSHOT_TABLE_SUFFIX}`;
+}
 
 /**
  * Where and how to keep the events: pg's own connection settings (`connectionString`, `host`, `max`,
@@ -36,7 +50,7 @@ export type PostgresEventStoreOptions = PoolConfig & {
    * events (none unless given): a cold handleCommand then reads the snapshot and the events after it.
    */
   readonly snapshotEvery?: number;
-  /** The snapshots table, in the same schema (`<table>_snapshots`). */
+  /** The snapshots table, in the same schema (`<table>_snapshots`, see defaultSnapshotTable). */
   readonly snapshotTable?: string;
 };
 
@@ -86,15 +100,8 @@ export function decodeStoreOptions(options: unknown): E.Either<readonly FieldPro
     table = DEFAULT_TABLE,
     pageSize = DEFAULT_PAGE_SIZE,
     snapshotEvery,
-    snapshotTable = `${table}${SNAPSHOT_TABLE_SUFFIX}`,
+    snapshotTable = defaultSnapshotTable(table),
   } = decoded.right;
-  if (!SqlName.is(snapshotTable))
-    return E.left([
-      {
-        path: 'options.snapshotTable',
-        reason: `is needed: the default, ${snapshotTable}, is longer than the 63 characters of an SQL name`,
-      },
-    ]);
   const snapshots = { table: snapshotTable, every: snapshotEvery };
   if (pool !== undefined) return E.right({ schema, table, pageSize, snapshots, connection: { pool } });
   const {
