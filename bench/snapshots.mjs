@@ -95,7 +95,7 @@ try {
 
   const read = await timed(async () => {
     let n = 0;
-    for await (const _ of open().readStream(streamId)) n += 1;
+    for await (const stored of open().readStream(streamId)) n = stored.streamPosition;
     return n;
   });
   if (read.result !== EVENTS) throw new Error(`read ${read.result} events, expected ${EVENTS}`);
