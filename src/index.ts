@@ -59,6 +59,17 @@ export type { SealedLog } from './store/sealedLog.js';
 export type { LinkContent, SealedRecord } from './seal/link.js';
 export { StateCache, type CachedState, type StateCacheStats } from './store/stateCache.js';
 export { handleCommand, type HandleCommandOptions, type CommandHandled } from './store/handleCommand.js';
+export {
+  SNAPSHOT_FORMAT,
+  offersSnapshots,
+  restoreState,
+  takeSnapshot,
+  type Snapshot,
+  type SnapshotStore,
+  type StoredSnapshot,
+  type RestoredState,
+} from './store/snapshots.js';
+export { encodeSnapshot, decodeSnapshot, type SnapshotProblem } from './state/snapshot.js';
 
 export { audit, auditTo, type AuditOptions } from './audit/audit.js';
 export type { AuditReport, AuditSummary, Finding, FindingSink } from './audit/auditor.js';

@@ -3,7 +3,7 @@ import { isRecord } from '../lib/codec.js';
 import { applyEvent } from '../state/evolve.js';
 import { Id } from '../lib/ids.js';
 import type { RejectionCode } from '../policies/rejection.js';
-import { emptyState, type MutablePartnerState } from '../state/state.js';
+import { emptyState, type MutablePartnerState, type PartnerState } from '../state/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { decodeEvent, isEventType, type DecodeFailure } from '../events/decode.js';
 import { allViolations } from '../policies/admissibility.js';
@@ -29,6 +29,14 @@ export type AuditReport = {
 /** What an audit read and how many findings it sent on, for an audit whose findings go to a sink. */
 export type AuditSummary = Omit<AuditReport, 'findings'> & {
   /** How many findings were found (each was given to the sink, in log order). */
+  readonly findings: number;
+};
+
+/** What an audit has done so far: its partners' states and its counts (findings counted). */
+export type AuditProgress = {
+  readonly states: ReadonlyMap<string, MutablePartnerState>;
+  readonly records: number;
+  readonly events: number;
   readonly findings: number;
 };
 
@@ -115,6 +123,22 @@ export class Auditor {
   unreadable(position: number, problem: string): void {
     this.records += 1;
     this.add({ position, code: 'MALFORMED_EVENT', message: problem });
+  }
+
+  /**
+   * Goes on from where an earlier audit of the same log stopped (see resume.ts): its partners' states,
+   * each a draft of this auditor's own from now on, and its counts. Called before any record.
+   */
+  resumeFrom(saved: AuditProgress): void {
+    for (const [partnerId, state] of saved.states) this.states.set(partnerId, state);
+    this.records = saved.records;
+    this.events = saved.events;
+    this.found = saved.findings;
+  }
+
+  /** Each partner's state so far, as the rules see it. */
+  get partnerStates(): ReadonlyMap<string, PartnerState> {
+    return this.states;
   }
 
   /** How many records have been read so far. */

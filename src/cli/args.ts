@@ -44,7 +44,13 @@ const AuditArguments = struct(
     ndjson: t.boolean,
     exitZero: t.boolean,
   },
-  { file: LogFile, postgres: ConnectionString, jobs: countFrom('Jobs', 1, 64), html: HtmlFile },
+  {
+    file: LogFile,
+    postgres: ConnectionString,
+    jobs: countFrom('Jobs', 1, 64),
+    html: HtmlFile,
+    resume: nonEmpty('ResumeFile', 'a file path'),
+  },
 );
 
 const ReplayArguments = struct(
@@ -101,6 +107,7 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
     postgres: { type: 'string', field: 'postgres' },
     jobs: { type: 'string', field: 'jobs' },
     html: { type: 'string', field: 'html' },
+    resume: { type: 'string', field: 'resume' },
   },
   replay: {
     view: { type: 'string', field: 'view' },
@@ -252,6 +259,10 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
         return fail(name, 'choose one of --json and --ndjson');
       if (fields.html !== undefined && file.right === '-')
         return fail(name, '--html needs a log file or --postgres: stdin can be read only once');
+      if (fields.resume !== undefined && (file.right === undefined || file.right === '-'))
+        return fail(name, '--resume needs a log file: it reads the log again from a saved byte offset');
+      if (fields.resume !== undefined && fields.html !== undefined)
+        return fail(name, 'choose one of --resume and --html: a resumed run reads only the new lines, a page shows the whole log');
       const args = decodeFields(name, AuditArguments, {
         ...fields,
         ...(file.right === undefined ? {} : { file: file.right }),

@@ -3,6 +3,7 @@ import type { Subcommand } from './args.js';
 const usage: { readonly [K in Subcommand]: string } = {
   audit: `apss audit <file.ndjson | -> [--rules default|2023] [--json | --ndjson] [--exit-zero] [--jobs N]
            [--html <report.html>]
+apss audit <file.ndjson> --resume FILE [--rules default|2023] [--json | --ndjson] [--exit-zero]
 apss audit --postgres <connection string> [--rules default|2023] [--json | --ndjson] [--exit-zero]
            [--html <report.html>]
   Judges every event of a log by the rules, against its partner's state just before it, and lists
@@ -26,6 +27,10 @@ apss audit --postgres <connection string> [--rules default|2023] [--json | --ndj
                (the first 1,000; with more, every one goes to F's name .findings.csv beside it).
                Reads the log once more after the audit; needs a file or --postgres, and the
                packages vega, vega-lite and vega-interpreter
+  --resume FILE  keep what the audit learnt in FILE, and next time read only the lines added since:
+               without FILE, a full audit that writes it; with it, the lines after the saved position
+               (findings of those lines, counts of the whole log), FILE brought up to date. A FILE of
+               other rules, another or rewritten log, or another format: exit 2, FILE left as it is.
   Exit status: 0 no findings, 1 findings, 2 unusable input or arguments.`,
   replay: `apss replay <file.ndjson | -> [--view overview|reconciliation|invoice] [--as-of <instant>] [--json | --csv]
   Folds the log's events into a view and prints it. Lines that are not well-formed events are

@@ -200,6 +200,78 @@ export class IdSet implements Iterable<string> {
     return store;
   }
 
+  /**
+   * Its ordinary ids (strings of 1 to 128 characters) as their stored text, one after the other in
+   * the order they were added: per id a header byte (its length - 1, plus 0x80 when it is kept as
+   * UTF-16 code units, little-endian, which it is when one of its units is above 0xff), then one byte
+   * or two per unit. What `unpack` takes back; the ids that are not ordinary ones are not in it.
+   */
+  packed(): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    const { pages, used } = this.#store;
+    const last = this.#last;
+    for (let index = 0; index < pages.length && index * PAGE_SPAN < last; index++) {
+      const page = pages[index] as Uint8Array;
+      let end = used[index] as number;
+      if ((index + 1) * PAGE_SPAN >= last) {
+        const at = (last - 1) % PAGE_SPAN;
+        end = at + bytesAt(page, at);
+      }
+      parts.push(page.subarray(0, end));
+      total += end;
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+
+  /**
+   * The set of the ids `packed` wrote, or why the bytes are not such ids: a header past the end, an id
+   * kept wide whose units all fit a byte, a unit that is a control character or half a surrogate pair
+   * (the ids of a state are storable text, see isStorableText), or an id given twice.
+   */
+  static unpack(bytes: Uint8Array): IdSet | string {
+    let count = 0;
+    for (let at = 0; at < bytes.length; at += bytesAt(bytes, at)) {
+      const problem = storedIdProblem(bytes, at);
+      if (problem !== undefined) return `id ${count + 1} (byte ${at}) ${problem}`;
+      count += 1;
+    }
+    const set = new IdSet();
+    const store = set.#store;
+    // Whole ids to a page, each page copied at once.
+    for (let start = 0; start < bytes.length;) {
+      let end = start;
+      let last = start;
+      while (end < bytes.length && end - start + bytesAt(bytes, end) <= PAGE_SPAN) {
+        last = end;
+        end += bytesAt(bytes, end);
+      }
+      let size = FIRST_PAGE_BYTES;
+      while (size < end - start) size *= 2;
+      const page = new Uint8Array(Math.min(size, PAGE_SPAN));
+      page.set(bytes.subarray(start, end));
+      store.pages.push(page);
+      store.pageBytes += page.length;
+      store.used.push(end - start);
+      store.last = (store.pages.length - 1) * PAGE_SPAN + (last - start) + 1;
+      start = end;
+    }
+    store.count = count;
+    let slots = INITIAL_SLOTS;
+    while (count / slots > MAX_LOAD) slots *= 2;
+    const duplicate = rehash(store, slots, true);
+    if (duplicate !== undefined) return `id ${duplicate} is given twice`;
+    set.#last = store.last;
+    set.#size = count;
+    return set;
+  }
+
   /** The ids in the order they were added (any that are not ordinary ids come last). */
   *keys(): IterableIterator<string> {
     for (const [page, at] of entries(this.#store, this.#last)) {
@@ -253,20 +325,47 @@ function textEquals(pages: readonly Uint8Array[], place: number, id: string): bo
   return true;
 }
 
+const isControl = (unit: number): boolean => unit < 0x20 || (unit >= 0x7f && unit <= 0x9f);
+const isHigh = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
+const isLow = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
+
+/** What is wrong with the stored id at `at` of packed bytes (the rule of isStorableText, on its units), if anything. */
+function storedIdProblem(bytes: Uint8Array, at: number): string | undefined {
+  const length = lengthAt(bytes, at);
+  const wide = isWideAt(bytes, at);
+  if (at + bytesAt(bytes, at) > bytes.length) return 'runs past the end of the bytes';
+  let widest = 0;
+  for (let i = 0; i < length; i++) {
+    const unit = unitAt(bytes, at, wide, i);
+    widest = Math.max(widest, unit);
+    if (isControl(unit)) return 'holds a control character';
+    if (isLow(unit) && !(i > 0 && isHigh(unitAt(bytes, at, wide, i - 1))))
+      return 'holds half a surrogate pair';
+    if (isHigh(unit) && !(i + 1 < length && isLow(unitAt(bytes, at, wide, i + 1))))
+      return 'holds half a surrogate pair';
+  }
+  if (wide && widest <= 0xff) return 'is kept as UTF-16 though every unit fits a byte';
+  return undefined;
+}
+
+/** Whether the ids stored at two places are the same (one id has one stored form). */
+function storedEqual(pages: readonly Uint8Array[], a: number, b: number): boolean {
+  const pageA = pages[Math.floor(a / PAGE_SPAN)] as Uint8Array;
+  const pageB = pages[Math.floor(b / PAGE_SPAN)] as Uint8Array;
+  const atA = a % PAGE_SPAN;
+  const atB = b % PAGE_SPAN;
+  const length = bytesAt(pageA, atA);
+  if (bytesAt(pageB, atB) !== length) return false;
+  for (let i = 0; i < length; i++) if (pageA[atA + i] !== pageB[atB + i]) return false;
+  return true;
+}
+
 /** Writes an id after the store's last, in a new page if it does not fit; answers its place. */
 function append(store: Store, id: string): number {
   const { pages, used } = store;
   const wide = !isLatin1(id);
   const bytes = 1 + (wide ? 2 : 1) * id.length;
-  let index = pages.length - 1;
-  const last = pages[index];
-  if (last === undefined || (used[index] as number) + bytes > last.length) {
-    const page = new Uint8Array(last === undefined ? FIRST_PAGE_BYTES : Math.min(last.length * 2, PAGE_SPAN));
-    pages.push(page);
-    used.push(0);
-    store.pageBytes += page.length;
-    index += 1;
-  }
+  const index = pageFor(store, bytes);
   const page = pages[index] as Uint8Array;
   const at = used[index] as number;
   page[at] = (id.length - 1) | (wide ? WIDE : 0);
@@ -281,28 +380,52 @@ function append(store: Store, id: string): number {
   return index * PAGE_SPAN + at;
 }
 
+/** The index of the page the next id of `bytes` goes in: the last, or a new one if it does not fit. */
+function pageFor(store: Store, bytes: number): number {
+  const { pages, used } = store;
+  const index = pages.length - 1;
+  const last = pages[index];
+  if (last !== undefined && (used[index] as number) + bytes <= last.length) return index;
+  const page = new Uint8Array(last === undefined ? FIRST_PAGE_BYTES : Math.min(last.length * 2, PAGE_SPAN));
+  pages.push(page);
+  used.push(0);
+  store.pageBytes += page.length;
+  return index + 1;
+}
+
 /**
  * Places every id of the store again, in a table of `slots`, in the order they were added: the text
- * is read in order, each id's hash computed anew. A set that sees only the ids up to some one finds
+ * is read in order, each id's hash computed anew. With `checkDuplicates`, answers the count of the
+ * first id equal to one before it (the table is then left as it was). A set that sees only the ids up to some one finds
  * them where a table of those alone would have them, as an id's slot depends only on the ids before it.
  */
-function rehash(store: Store, slots: number): void {
+function rehash(store: Store, slots: number, checkDuplicates = false): number | undefined {
   const places = new Uint32Array(slots);
   const tags = new Uint8Array(slots);
   const mask = slots - 1;
+  let count = 0;
   for (const [page, at, value] of entries(store, store.last)) {
+    count += 1;
     const wide = isWideAt(page, at);
     let hash = FNV_OFFSET;
     for (let i = 0, length = lengthAt(page, at); i < length; i++)
       hash = fnvStep(hash, unitAt(page, at, wide, i));
     hash = mixed(hash);
+    const tag = tagOf(hash);
     let slot = hash & mask;
-    while (places[slot] !== EMPTY) slot = (slot + 1) & mask;
+    for (; places[slot] !== EMPTY; slot = (slot + 1) & mask)
+      if (
+        checkDuplicates &&
+        tags[slot] === tag &&
+        storedEqual(store.pages, (places[slot] as number) - 1, value - 1)
+      )
+        return count;
     places[slot] = value;
-    tags[slot] = tagOf(hash);
+    tags[slot] = tag;
   }
   store.places = places;
   store.tags = tags;
+  return undefined;
 }
 
 /** What a state hands out: an IdSet to read (and copy), not to add to. */

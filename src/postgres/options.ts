@@ -1,12 +1,29 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Pool, PoolConfig } from 'pg';
 import { integerFrom, isRecord, refined, struct, type FieldProblem } from '../lib/codec.js';
+import { fnv1a } from '../lib/hash.js';
+import { MAX_STREAM_VERSION } from '../store/eventStore.js';
 import { optionProblems, SealOption } from '../store/optionCodecs.js';
 
 export const DEFAULT_SCHEMA = 'apss';
 export const DEFAULT_TABLE = 'events';
 export const DEFAULT_PAGE_SIZE = 1_000;
 export const MAX_PAGE_SIZE = 100_000;
+/** The snapshots table is the events table's name with this after it, unless named. */
+export const SNAPSHOT_TABLE_SUFFIX = '_snapshots';
+const MAX_SQL_NAME = 63;
+
+/**
+ * `<table>_snapshots`, or, where that is longer than an SQL name may be, the table's name cut short
+ * with a hash of the whole of it, so that two long names that differ only at their end still get
+ * two tables.
+ */
+export function defaultSnapshotTable(table: string): string {
+  const name = `${table}${SNAPSHOT_TABLE_SUFFIX}`;
+  if (name.length <= MAX_SQL_NAME) return name;
+  const hash = fnv1a(table).toString(36).padStart(7, '0');
+  return `${table.slice(0, MAX_SQL_NAME - SNAPSHOT_TABLE_SUFFIX.length - hash.length - 1)}_${hash}${SNAPSHOT_TABLE_SUFFIX}`;
+}
 
 /**
  * Where and how to keep the events: pg's own connection settings (`connectionString`, `host`, `max`,
@@ -33,6 +50,13 @@ export type PostgresEventStoreOptions = PoolConfig & {
    * transaction (docs/integrity.md). A sealed table takes sealed appends only.
    */
   readonly seal?: boolean;
+  /**
+   * Takes a snapshot of a stream after each append that brings it past a multiple of this many
+   * events (none unless given): a cold handleCommand then reads the snapshot and the events after it.
+   */
+  readonly snapshotEvery?: number;
+  /** The snapshots table, in the same schema (`<table>_snapshots`, see defaultSnapshotTable). */
+  readonly snapshotTable?: string;
 };
 
 /** A lower-case SQL identifier, so that it can be quoted as it is. */
@@ -52,7 +76,15 @@ export const PoolLike = refined(
 const StoreOptions = struct(
   'PostgresEventStoreOptions',
   {},
-  { pool: PoolLike, schema: SqlName, table: SqlName, pageSize: PageSize, seal: SealOption },
+  {
+    pool: PoolLike,
+    schema: SqlName,
+    table: SqlName,
+    pageSize: PageSize,
+    seal: SealOption,
+    snapshotEvery: integerFrom('SnapshotEvery', 1, MAX_STREAM_VERSION),
+    snapshotTable: SqlName,
+  },
   'strip',
 );
 
@@ -61,6 +93,7 @@ export type StoreSettings = {
   readonly table: string;
   readonly pageSize: number;
   readonly seal: boolean;
+  readonly snapshots: { readonly table: string; readonly every: number | undefined };
   /** The caller's pool, or the settings for one of the store's own. */
   readonly connection: { readonly pool: Pool } | { readonly config: PoolConfig };
 };
@@ -74,15 +107,20 @@ export function decodeStoreOptions(options: unknown): E.Either<readonly FieldPro
     table = DEFAULT_TABLE,
     pageSize = DEFAULT_PAGE_SIZE,
     seal = false,
+    snapshotEvery,
+    snapshotTable = defaultSnapshotTable(table),
   } = decoded.right;
-  if (pool !== undefined) return E.right({ schema, table, pageSize, seal, connection: { pool } });
+  const snapshots = { table: snapshotTable, every: snapshotEvery };
+  if (pool !== undefined) return E.right({ schema, table, pageSize, seal, snapshots, connection: { pool } });
   const {
     pool: _,
     schema: _s,
     table: _t,
     pageSize: _p,
     seal: _seal,
+    snapshotEvery: _e,
+    snapshotTable: _n,
     ...config
   } = (options ?? {}) as PostgresEventStoreOptions;
-  return E.right({ schema, table, pageSize, seal, connection: { config } });
+  return E.right({ schema, table, pageSize, seal, snapshots, connection: { config } });
 }

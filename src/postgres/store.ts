@@ -19,6 +19,14 @@ import {
   expectVersion,
   type AppendRequest,
 } from '../store/requests.js';
+import {
+  checkSnapshotRead,
+  checkSnapshotWrite,
+  takeSnapshot,
+  type Snapshot,
+  type SnapshotStore,
+  type StoredSnapshot,
+} from '../store/snapshots.js';
 import { guardPool, ownPool, withClient } from './clients.js';
 import { decodeStoreOptions, type PostgresEventStoreOptions } from './options.js';
 import { pages } from './pages.js';
@@ -32,6 +40,7 @@ import {
   type SealedRow,
   type SealSql,
 } from './sealedAppend.js';
+import { PostgresSnapshots, snapshotSql } from './snapshots.js';
 import { tableSql, type TableSql } from './sql.js';
 import type { SealedRecord } from '../seal/link.js';
 import type { PlacedRecord } from '../seal/log.js';
@@ -43,6 +52,9 @@ type Ready = {
   /** The chain's SQL when the store seals its appends. */
   readonly seal: SealSql | undefined;
   readonly pageSize: number;
+  readonly snapshots: PostgresSnapshots;
+  /** Every how many events of a stream a snapshot is taken after an append (never when undefined). */
+  readonly snapshotEvery: number | undefined;
   /** Takes the store's listener off a pool of the caller's. */
   readonly unguard: () => void;
 };
@@ -66,7 +78,7 @@ const insertBase = (expected: ExpectedVersion): number | null =>
  * cannot be reached or a connection dies; the host process never sees them as an 'error' event,
  * as long as a pool passed in has a listener for its own 'error' event (see the `pool` option).
  */
-export class PostgresEventStore implements EventStore, SealedLog {
+export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore {
   /** The events table, schema-qualified and quoted, as SQL names it. */
   readonly table: string;
   readonly #setup: E.Either<Error, Ready>;
@@ -88,12 +100,13 @@ export class PostgresEventStore implements EventStore, SealedLog {
       ? E.left(new EventStoreRequestError('PostgresEventStore options', settings.left))
       : E.tryCatch(
           () => {
-            const { schema, table, pageSize, connection } = settings.right;
+            const { schema, table, pageSize, connection, snapshots } = settings.right;
             const sql = tableSql(schema, table);
             const seal = settings.right.seal ? sealSql(sql) : undefined;
-            if ('pool' in connection)
-              return { pool: connection.pool, sql, seal, pageSize, unguard: guardPool(connection.pool) };
-            return { pool: ownPool(connection.config), sql, seal, pageSize, unguard: () => undefined };
+            const pool = 'pool' in connection ? connection.pool : ownPool(connection.config);
+            const unguard = 'pool' in connection ? guardPool(connection.pool) : () => undefined;
+            const kept = new PostgresSnapshots(pool, snapshotSql(schema, snapshots.table));
+            return { pool, sql, seal, pageSize, unguard, snapshots: kept, snapshotEvery: snapshots.every };
           },
           (error) => (error instanceof Error ? error : new Error(String(error))),
         );
@@ -159,7 +172,10 @@ export class PostgresEventStore implements EventStore, SealedLog {
       return { nextVersion };
     }
     const nextVersion = await this.#insert(pool, sql, positionKey, request);
-    if (nextVersion !== undefined) return { nextVersion };
+    if (nextVersion !== undefined) {
+      await this.#snapshotAfter(request.streamId, nextVersion - request.events.length, nextVersion);
+      return { nextVersion };
+    }
     const actual = await this.#version(pool, sql, request.streamId);
     throw new ConcurrencyError(request.streamId, request.expectedVersion, actual);
   }
@@ -185,6 +201,35 @@ export class PostgresEventStore implements EventStore, SealedLog {
       if (isUniqueViolation(error, positionKey)) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * After an append that took the stream past a multiple of `snapshotEvery`: a snapshot at its new
+   * version (from the last snapshot and the events after it). The append has committed whatever
+   * happens here: a snapshot that cannot be taken fails nothing, and the next multiple tries again.
+   */
+  async #snapshotAfter(streamId: string, before: number, after: number): Promise<void> {
+    const every = this.#usable().snapshotEvery;
+    if (every === undefined || Math.floor(before / every) === Math.floor(after / every)) return;
+    await takeSnapshot(this, streamId).catch(() => undefined);
+  }
+
+  /** The latest snapshot kept of a stream, of the format this version reads (see SnapshotStore). */
+  async readSnapshot(streamId: string): Promise<StoredSnapshot | undefined> {
+    checkSnapshotRead(streamId);
+    return this.#usable().snapshots.read(streamId);
+  }
+
+  /** Keeps a snapshot of a stream at a version, unless one at that version or later is kept; creates the snapshots table if missing. */
+  async writeSnapshot(streamId: string, streamVersion: number, snapshot: Snapshot): Promise<void> {
+    checkSnapshotWrite(streamId, streamVersion);
+    await this.#usable().snapshots.write(streamId, streamVersion, snapshot);
+  }
+
+  /** Takes a snapshot of a stream now (see takeSnapshot); resolves to the version it was taken at (0: an empty stream, none). */
+  async takeSnapshot(streamId: string): Promise<number> {
+    checkSnapshotRead(streamId);
+    return takeSnapshot(this, streamId);
   }
 
   async #version(pool: pg.Pool, sql: TableSql, streamId: string): Promise<number> {

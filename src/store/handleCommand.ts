@@ -5,13 +5,20 @@ import { decodeCommand, type Command } from '../domain/commands.js';
 import { apssDecider, DeciderOption, type Decider } from '../domain/decider.js';
 import { applyEvent, evolve } from '../state/evolve.js';
 import type { Rejection } from '../policies/rejection.js';
-import { draftOf, freezeState, type MutablePartnerState, type PartnerState } from '../state/state.js';
+import {
+  draftOf,
+  freezeState,
+  initialState,
+  type MutablePartnerState,
+  type PartnerState,
+} from '../state/state.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { ConcurrencyError } from './errors.js';
 import { isEventStore, partnerStreamId, type EventStore } from './eventStore.js';
 import { optionProblems } from './optionCodecs.js';
 import { appendDecided } from './requests.js';
+import { offersSnapshots, restoreState } from './snapshots.js';
 import { StateCache } from './stateCache.js';
 
 export const DEFAULT_RETRIES = 5;
@@ -129,8 +136,11 @@ class Folding {
     readonly decider: Decider,
     public version: number,
     state: PartnerState,
+    /** Whether the state is not kept yet (one restored from a snapshot). */
+    unkept = false,
   ) {
     this.#state = state;
+    this.#changed = unkept;
   }
 
   /** The state to decide on: the draft itself, which nothing changes while decide reads it. */
@@ -163,6 +173,24 @@ const startingState = (decider: Decider, cache: StateCache | undefined, streamId
   const known = cache?.get(streamId);
   return new Folding(decider, known?.version ?? 0, known?.state ?? decider.initialState);
 };
+
+/**
+ * On a cold start (nothing cached), a store that keeps snapshots gives the state from its snapshot
+ * and the events after it (see restoreState); a snapshot holds the library's state, so only a
+ * decider that folds with the library's evolve starts from one.
+ */
+async function coldStart(
+  store: EventStore,
+  decider: Decider,
+  cache: StateCache | undefined,
+  streamId: string,
+): Promise<Folding> {
+  const folding = startingState(decider, cache, streamId);
+  const libraryFold = decider.evolve === evolve && decider.initialState === initialState;
+  if (folding.version > 0 || !libraryFold || !offersSnapshots(store)) return folding;
+  const { version, state } = await restoreState(store, streamId);
+  return version === 0 ? folding : new Folding(decider, version, state, true);
+}
 
 /** Applies the events appended after the state's version (the tail): the store decodes them as it reads them. */
 async function catchUp(store: EventStore, streamId: string, folding: Folding): Promise<void> {
@@ -214,7 +242,7 @@ async function decideAndAppend(
 ): Promise<E.Either<Rejection, CommandHandled>> {
   // A partner id is storable text of at most 128 characters, so its stream id is a valid one.
   const streamId = partnerStreamId(command.data.partnerId);
-  let folding = startingState(decider, cache, streamId);
+  let folding = await coldStart(store, decider, cache, streamId);
   for (let attempt = 0; ; attempt++) {
     await catchUp(store, streamId, folding);
     const decision = decider.decide(command, folding.state);

@@ -23,6 +23,13 @@ import {
   type AppendRequest,
 } from './requests.js';
 import type { SealedLog } from './sealedLog.js';
+import {
+  checkSnapshotRead,
+  checkSnapshotWrite,
+  type Snapshot,
+  type SnapshotStore,
+  type StoredSnapshot,
+} from './snapshots.js';
 
 export type InMemoryEventStoreOptions = {
   /** Keep a hash chain over the log, as a sealed PostgreSQL store does (false). */
@@ -39,8 +46,10 @@ const StoreOptions = struct('InMemoryEventStoreOptions', {}, { seal: SealOption 
  * sealed PostgreSQL store computes for the same appends. The constructor never throws: options it
  * cannot use make every call reject with an EventStoreRequestError naming the field.
  */
-export class InMemoryEventStore implements EventStore, SealedLog {
+export class InMemoryEventStore implements EventStore, SealedLog, SnapshotStore {
   readonly #streams = new Map<string, StoredEvent[]>();
+  /** Each stream's latest snapshot, kept as the JSON text a database would keep. */
+  readonly #snapshots = new Map<string, { readonly streamVersion: number; readonly json: string }>();
   /** Every event in the order appended; an event's global position is its index + 1. */
   readonly #log: StoredEvent[] = [];
   /** The link of each event of #log when sealed, at the same index. */
@@ -124,5 +133,17 @@ export class InMemoryEventStore implements EventStore, SealedLog {
     const { after } = checked(decodeReadAll(options));
     const start = after > BigInt(this.#log.length) ? this.#log.length : Number(after);
     for (let index = start; index < this.#log.length; index++) yield index;
+  }
+
+  async readSnapshot(streamId: string): Promise<StoredSnapshot | undefined> {
+    checkSnapshotRead(streamId);
+    const kept = this.#snapshots.get(streamId);
+    return kept && { streamVersion: kept.streamVersion, snapshot: JSON.parse(kept.json) as unknown };
+  }
+
+  async writeSnapshot(streamId: string, streamVersion: number, snapshot: Snapshot): Promise<void> {
+    checkSnapshotWrite(streamId, streamVersion);
+    if ((this.#snapshots.get(streamId)?.streamVersion ?? -1) >= streamVersion) return;
+    this.#snapshots.set(streamId, { streamVersion, json: JSON.stringify(snapshot) });
   }
 }

@@ -7,6 +7,7 @@ import { MinBytesPerThread, type AuditArguments } from '../args.js';
 import { put, type CliIo } from '../io.js';
 import { jsonOutput, ndjsonOutput, textOutput, type FindingsOutput } from '../output.js';
 import { Progress } from '../progress.js';
+import { auditResuming } from '../resume.js';
 import { firstLine, postgresConnectionString, reasonOf } from '../source.js';
 
 /** An audit's counts and how its source is named, or why the source could not be read. */
@@ -93,15 +94,17 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
   }
   const output = html === undefined ? outputFor(args, io) : html.right.wrap(outputFor(args, io));
   const audited =
-    args.postgres === undefined
-      ? await auditFile(
-          args.file ?? '-',
-          rules.right,
-          { jobs: args.jobs, minBytesPerThread: minBytes.right },
-          output,
-          io,
-        )
-      : await auditStore(args.postgres, rules.right, output, io);
+    args.resume !== undefined && args.file !== undefined
+      ? await auditResuming(args.file, args.resume, rules.right, args.jobs, output, io)
+      : args.postgres === undefined
+        ? await auditFile(
+            args.file ?? '-',
+            rules.right,
+            { jobs: args.jobs, minBytesPerThread: minBytes.right },
+            output,
+            io,
+          )
+        : await auditStore(args.postgres, rules.right, output, io);
   if (E.isLeft(audited)) {
     await put(io.stderr, `apss audit: ${audited.left}\n`);
     return 2;

@@ -1,0 +1,114 @@
+// bench/resume: `apss audit --resume FILE` over a generated log that grew by 1% since FILE was saved,
+// against `apss audit` of the whole grown log as a user runs it (a log this large is audited in one
+// thread per CPU, at most 4). Child processes, taking turns, best of ROUNDS each; every resumed run
+// starts from a copy of the same FILE. Target: the resumed run costs <= 0.05x the full audit.
+// The findings of the first run followed by those of the resumed one must be the full audit's.
+//   npm run bench -- resume                              1,000,000 lines
+//   APSS_BENCH_LINES=100000 npm run bench -- resume      another size
+//   APSS_BENCH_KEEP=1 ...                                keep the logs in bench/.data/
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mb, runNode } from './_child.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'dist', 'cli', 'main.js');
+const LINES = Number(process.env.APSS_BENCH_LINES ?? 1_000_000);
+const PARTNERS = Math.max(10, Math.round(LINES / 1000));
+const VIOLATIONS = 100;
+const GROWTH = 0.01;
+const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? 2);
+const TARGET = 0.05;
+
+const data = join(here, '.data');
+const log = join(data, `audit-${LINES}.ndjson`);
+const grown = join(data, `resume-${LINES}.ndjson`);
+const saved = join(data, `resume-${LINES}.json`);
+const working = join(data, `resume-${LINES}.work.json`);
+const run = (args, stdout = 'pipe') => runNode(args, { stdout });
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+mkdirSync(data, { recursive: true });
+if (!existsSync(log)) {
+  const fd = openSync(log, 'w');
+  const generated = await run(
+    [
+      cli,
+      'generate',
+      '--partners',
+      `${PARTNERS}`,
+      '--events',
+      `${LINES}`,
+      '--violations',
+      `${VIOLATIONS}`,
+      '--seed',
+      'bench',
+    ],
+    fd,
+  );
+  closeSync(fd);
+  if (generated.code !== 0) {
+    rmSync(log, { force: true });
+    console.error(`bench/resume: apss generate failed with exit code ${generated.code}`);
+    process.exit(1);
+  }
+  console.log(`generated ${LINES.toLocaleString('en-US')} lines in ${seconds(generated.ms)}`);
+}
+
+// The log as it was when FILE was saved: its first 99% of lines.
+const bytes = readFileSync(log);
+const kept = Math.round(LINES * (1 - GROWTH));
+let cut = 0;
+for (let line = 0; line < kept; line++) cut = bytes.indexOf(0x0a, cut) + 1;
+writeFileSync(grown, bytes.subarray(0, cut));
+rmSync(saved, { force: true });
+const first = await run([cli, 'audit', grown, '--resume', saved, '--json']);
+const firstFindings = JSON.parse(first.stdout).findings;
+console.log(
+  `first run, ${kept.toLocaleString('en-US')} lines (a full audit in one thread that writes FILE): ${seconds(first.ms)}, peak RSS ${mb(first.rss)}; FILE ${mb(statSync(saved).size)}`,
+);
+writeFileSync(grown, bytes);
+
+const best = new Map();
+const keep = (name, result) => {
+  if (!best.has(name) || result.ms < best.get(name).ms) best.set(name, result);
+};
+for (let round = 1; round <= ROUNDS; round++) {
+  const full = await run([cli, 'audit', grown, '--json']);
+  const report = JSON.parse(full.stdout);
+  if (full.code !== 1 || report.records !== LINES)
+    throw new Error(`full audit: exit ${full.code}, ${report.records} records`);
+  keep('full', full);
+  copyFileSync(saved, working);
+  const resumed = await run([cli, 'audit', grown, '--resume', working, '--json']);
+  const tail = JSON.parse(resumed.stdout);
+  if (
+    tail.records !== LINES ||
+    JSON.stringify([...firstFindings, ...tail.findings]) !== JSON.stringify(report.findings)
+  )
+    throw new Error(`resumed audit: ${tail.records} records, findings differ from the full audit's`);
+  keep('resumed', resumed);
+  console.log(
+    `round ${round}: full audit ${seconds(full.ms)} (peak RSS ${mb(full.rss)}); resumed over the last ${(LINES - kept).toLocaleString('en-US')} lines ${seconds(resumed.ms)} (peak RSS ${mb(resumed.rss)})`,
+  );
+}
+if (process.env.APSS_BENCH_KEEP !== '1')
+  for (const file of [log, grown, saved, working]) rmSync(file, { force: true });
+else rmSync(working, { force: true });
+
+const ratio = best.get('resumed').ms / best.get('full').ms;
+const ok = ratio <= TARGET;
+console.log(
+  `apss audit --resume over a log grown by ${GROWTH * 100}%: ${seconds(best.get('resumed').ms)}; baseline full audit ${seconds(best.get('full').ms)}; ratio ${ratio.toFixed(3)} (target <= ${TARGET}) ${ok ? 'ok' : 'MISSED'}`,
+);
+process.exit(ok ? 0 : 1);

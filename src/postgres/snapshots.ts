@@ -1,0 +1,104 @@
+import type pg from 'pg';
+import { fnv1a } from '../lib/hash.js';
+import { SNAPSHOT_FORMAT, type Snapshot, type StoredSnapshot } from '../store/snapshots.js';
+import { withClient } from './clients.js';
+
+/**
+ * The lock every apss DDL of a database takes (sql.ts's create and upgrade take it too), so that
+ * stores starting at once do not collide.
+ */
+const DDL_LOCK = `SELECT pg_advisory_xact_lock(${0x61707373}, 0)`;
+
+/** pg's code for a relation that does not exist. */
+const UNDEFINED_TABLE = '42P01';
+
+export type SnapshotSql = ReturnType<typeof snapshotSql>;
+
+/**
+ * The SQL of a snapshots table: one row per stream, its latest snapshot, with the stream version it
+ * was taken at and its format. Names are checked SqlNames (options.ts), quoted; values are parameters.
+ */
+export function snapshotSql(schema: string, table: string) {
+  const qualified = `"${schema}"."${table}"`;
+  const statement = (name: string): string => `apss_${fnv1a(qualified).toString(36)}_${name}`;
+  return {
+    qualified,
+    create: [
+      DDL_LOCK,
+      `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
+      `CREATE TABLE IF NOT EXISTS ${qualified} (
+        stream_id text PRIMARY KEY,
+        stream_version integer NOT NULL CHECK (stream_version >= 1),
+        format integer NOT NULL,
+        snapshot json NOT NULL,
+        taken_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+    /** The snapshot of a format this version reads: one of another is never sent over. */
+    read: {
+      name: statement('read_snapshot'),
+      text: `SELECT stream_version, snapshot FROM ${qualified} WHERE stream_id = $1 AND format = $2`,
+    },
+    /** Replaces the stream's snapshot only with one of a later version: concurrent writers keep the latest. */
+    write: {
+      name: statement('write_snapshot'),
+      text: `INSERT INTO ${qualified} AS kept (stream_id, stream_version, format, snapshot)
+        VALUES ($1, $2, $3, $4::json)
+        ON CONFLICT (stream_id) DO UPDATE
+          SET stream_version = excluded.stream_version, format = excluded.format,
+            snapshot = excluded.snapshot, taken_at = now()
+          WHERE kept.stream_version < excluded.stream_version`,
+    },
+  };
+}
+
+const isUndefinedTable = (error: unknown): boolean =>
+  error instanceof Error && (error as { code?: unknown }).code === UNDEFINED_TABLE;
+
+/**
+ * The snapshots of a PostgresEventStore, in their own table beside the events. Reading creates
+ * nothing (a table that is not there holds no snapshot); the first write creates the table.
+ */
+export class PostgresSnapshots {
+  #created: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly sql: SnapshotSql,
+  ) {}
+
+  async read(streamId: string): Promise<StoredSnapshot | undefined> {
+    try {
+      const found = await this.pool.query<{ stream_version: number; snapshot: unknown }>({
+        ...this.sql.read,
+        values: [streamId, SNAPSHOT_FORMAT],
+      });
+      const row = found.rows[0];
+      return row && { streamVersion: row.stream_version, snapshot: row.snapshot };
+    } catch (error) {
+      if (isUndefinedTable(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async write(streamId: string, streamVersion: number, snapshot: Snapshot): Promise<void> {
+    await (this.#created ??= this.#create().catch((error: unknown) => {
+      this.#created = undefined;
+      throw error;
+    }));
+    await this.pool.query({
+      ...this.sql.write,
+      values: [streamId, streamVersion, snapshot.version, JSON.stringify(snapshot)],
+    });
+  }
+
+  async #create(): Promise<void> {
+    const exists = await this.pool.query('SELECT to_regclass($1) IS NOT NULL AS found', [this.sql.qualified]);
+    if ((exists.rows[0] as { found: boolean } | undefined)?.found === true) return;
+    await withClient(this.pool, async (client) => {
+      await client.query('BEGIN');
+      for (const statement of this.sql.create) await client.query(statement);
+      await client.query('COMMIT');
+    });
+  }
+}

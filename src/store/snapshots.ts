@@ -1,0 +1,114 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { problemsOf, struct } from '../lib/codec.js';
+import { decodeSnapshot, encodeSnapshot, type Snapshot } from '../state/snapshot.js';
+import { applyEvent } from '../state/evolve.js';
+import {
+  draftOf,
+  freezeState,
+  initialState,
+  type MutablePartnerState,
+  type PartnerState,
+} from '../state/state.js';
+import { EventStoreRequestError } from './errors.js';
+import { StreamId, StreamVersion, type EventStore } from './eventStore.js';
+
+export { SNAPSHOT_FORMAT, type Snapshot } from '../state/snapshot.js';
+
+/** A snapshot as a store keeps it: the stream version it was taken at, and the snapshot as JSON gave it back. */
+export type StoredSnapshot = { readonly streamVersion: number; readonly snapshot: unknown };
+
+/**
+ * What a store that keeps snapshots beside its streams offers: the latest snapshot of a stream, and
+ * a place to put one. A snapshot is an optimisation the library checks before it trusts it (see
+ * restoreState): a store may lose them, keep an old one, or hand back one of a format it does not know.
+ */
+export interface SnapshotStore {
+  /** The snapshot of the stream at the highest version kept, if any (one of format SNAPSHOT_FORMAT, for a store that can tell). */
+  readSnapshot(streamId: string): Promise<StoredSnapshot | undefined>;
+  /** Keeps a snapshot of the stream at `streamVersion`, unless one at that version or a later one is kept. */
+  writeSnapshot(streamId: string, streamVersion: number, snapshot: Snapshot): Promise<void>;
+}
+
+/** Whether a store keeps snapshots. */
+export const offersSnapshots = <S extends EventStore>(store: S): store is S & SnapshotStore =>
+  typeof (store as Partial<SnapshotStore>).readSnapshot === 'function' &&
+  typeof (store as Partial<SnapshotStore>).writeSnapshot === 'function';
+
+const WriteSnapshotRequest = struct('WriteSnapshot', { streamId: StreamId, streamVersion: StreamVersion });
+const ReadSnapshotRequest = struct('ReadSnapshot', { streamId: StreamId });
+
+function check(operation: string, codec: t.Decoder<unknown, unknown>, request: object): void {
+  const decoded = codec.decode(request);
+  if (E.isLeft(decoded)) throw new EventStoreRequestError(operation, problemsOf(decoded.left));
+}
+
+/** Checks a writeSnapshot call's stream id and version, as every store does before it writes: an EventStoreRequestError naming the field. */
+export const checkSnapshotWrite = (streamId: unknown, streamVersion: unknown): void =>
+  check('writeSnapshot', WriteSnapshotRequest, { streamId, streamVersion });
+
+/** Checks a readSnapshot call's stream id. */
+export const checkSnapshotRead = (streamId: unknown): void =>
+  check('readSnapshot', ReadSnapshotRequest, { streamId });
+
+/** A stream's state at a version, as a snapshot and the events after it gave it. */
+export type RestoredState = { readonly version: number; readonly state: PartnerState };
+
+/**
+ * The state a usable snapshot holds, if the store has one: of this format, decoding to a state of as
+ * many events as the version it was stored at, and at a version the stream has reached (its event
+ * at that position is there). Anything else is ignored, and the caller folds the stream from its start.
+ */
+async function fromSnapshot(
+  store: EventStore & SnapshotStore,
+  streamId: string,
+): Promise<{ readonly version: number; readonly draft: MutablePartnerState } | undefined> {
+  const stored = await store.readSnapshot(streamId);
+  if (stored === undefined || !StreamVersion.is(stored.streamVersion) || stored.streamVersion === 0)
+    return undefined;
+  const decoded = decodeSnapshot(stored.snapshot);
+  if (E.isLeft(decoded) || decoded.right.version !== stored.streamVersion) return undefined;
+  return { version: stored.streamVersion, draft: draftOf(decoded.right) };
+}
+
+/**
+ * A stream's state read as cheaply as the store allows: its snapshot (when the store keeps them and
+ * one is usable, see fromSnapshot), then only the events after it; else the whole stream. Folded by
+ * the library's evolve, into one draft frozen once. Rejects when the store does.
+ */
+export async function restoreState(store: EventStore, streamId: string): Promise<RestoredState> {
+  const snapshot = offersSnapshots(store) ? await fromSnapshot(store, streamId) : undefined;
+  let version = snapshot?.version ?? 0;
+  let draft = snapshot?.draft;
+  let confirmed = snapshot === undefined;
+  // From the snapshot's own last event: that it is there shows the stream has reached the snapshot.
+  for await (const stored of store.readStream(streamId, { after: Math.max(0, version - 1) })) {
+    if (!confirmed) {
+      if (stored.streamPosition !== version) break;
+      confirmed = true;
+      continue;
+    }
+    if (stored.streamPosition <= version) continue;
+    applyEvent((draft ??= draftOf(initialState)), stored.event);
+    version = stored.streamPosition;
+  }
+  if (!confirmed) return restoreState(withoutSnapshots(store), streamId);
+  return { version, state: draft === undefined ? initialState : freezeState(draft) };
+}
+
+/** The store's streams without its snapshots. */
+const withoutSnapshots = (store: EventStore): EventStore => ({
+  readStream: (streamId, options) => store.readStream(streamId, options),
+  readAll: (options) => store.readAll(options),
+  appendToStream: (streamId, events, options) => store.appendToStream(streamId, events, options),
+});
+
+/**
+ * Takes a snapshot of a stream now: its state read as restoreState reads it, written at its version
+ * (an empty stream gets none). Resolves to the version the snapshot was taken at (0 for none).
+ */
+export async function takeSnapshot(store: EventStore & SnapshotStore, streamId: string): Promise<number> {
+  const { version, state } = await restoreState(store, streamId);
+  if (version > 0) await store.writeSnapshot(streamId, version, encodeSnapshot(state));
+  return version;
+}

@@ -1,0 +1,126 @@
+import fc from 'fast-check';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { anyCommand, validHistory } from 'apss-domain/testing';
+import {
+  encodeSnapshot,
+  fold,
+  handleCommand,
+  InMemoryEventStore,
+  partnerStreamId,
+  restoreState,
+  SNAPSHOT_FORMAT,
+  takeSnapshot,
+  type DomainEvent,
+  type ReadStreamOptions,
+  type StoredEvent,
+} from 'apss-domain';
+import { createTenant, history, purchase, usage } from '../builders.js';
+
+const stream = partnerStreamId('p1');
+
+/** An in-memory store that counts the events its streams hand out. */
+class Counting extends InMemoryEventStore {
+  eventsRead = 0;
+  override async *readStream(streamId: string, options?: ReadStreamOptions): AsyncGenerator<StoredEvent> {
+    for await (const stored of super.readStream(streamId, options)) {
+      this.eventsRead += 1;
+      yield stored;
+    }
+  }
+}
+
+const storeWith = async (events: readonly DomainEvent[]): Promise<Counting> => {
+  const store = new Counting();
+  if (events.length > 0) await store.appendToStream(stream, events, { expectedVersion: 'no_stream' });
+  return store;
+};
+
+const onboarding = history([createTenant('t1', 's1'), purchase('s2')]);
+const usages = (from: number, count: number) =>
+  history([
+    createTenant('t1', 's1'),
+    ...Array.from({ length: from + count }, (_, i) => usage('s1', '2022-01-01', `u${i}`)),
+  ]).slice(2 + from);
+
+describe('handleCommand on a store that keeps snapshots', () => {
+  it('given a snapshot at version 52 of 55 events, when a cold command comes, then it reads the snapshot and only the tail', async () => {
+    const events = history([
+      createTenant('t1', 's1'),
+      ...Array.from({ length: 53 }, (_, i) => usage('s1', '2022-01-01', `u${i}`)),
+    ]);
+    const store = await storeWith(events.slice(0, 52));
+    expect(await takeSnapshot(store, stream)).toBe(52);
+    await store.appendToStream(stream, events.slice(52), { expectedVersion: 52 });
+    store.eventsRead = 0;
+    const handled = await handleCommand(store, usage('s1', '2022-01-01', 'u-new'), { cache: false });
+    expect(E.isRight(handled) && handled.right.nextVersion).toBe(56);
+    // The snapshot's own last event (to see the stream reached it), then 53, 54 and 55.
+    expect(store.eventsRead).toBe(4);
+    const refused = await handleCommand(store, usage('s1', '2022-01-01', 'u7'), { cache: false });
+    expect(E.isLeft(refused) && refused.left.code).toBe('DUPLICATE_ID');
+  });
+
+  it('given a snapshot that claims more events than the stream has, then it is ignored and the stream read from its start', async () => {
+    const longer = await storeWith([...onboarding, ...usages(0, 5)]);
+    await takeSnapshot(longer, stream);
+    const claimed = await longer.readSnapshot(stream);
+    if (claimed === undefined) throw new Error('no snapshot was taken');
+    const store = await storeWith(onboarding);
+    await store.writeSnapshot(stream, claimed.streamVersion, claimed.snapshot as never);
+    store.eventsRead = 0;
+    const restored = await restoreState(store, stream);
+    expect(restored).toEqual({ version: 3, state: fold(onboarding) });
+    // It used u0, which the snapshot holds and the stream does not: a rule would wrongly refuse it.
+    const handled = await handleCommand(store, usage('s1', '2022-01-01', 'u0'), { cache: false });
+    expect(E.isRight(handled) && handled.right.nextVersion).toBe(4);
+  });
+
+  it('given a snapshot of a newer format, or one that does not decode, or of another length than its version, then it is ignored', async () => {
+    const events = [...onboarding, ...usages(0, 3)];
+    const { state } = encodeSnapshot(fold(events));
+    for (const snapshot of [
+      { version: SNAPSHOT_FORMAT + 1, state },
+      { version: SNAPSHOT_FORMAT, state: { ...state, usage: 'AAAA' } },
+      { version: SNAPSHOT_FORMAT, state: { ...state, version: 5 } },
+    ]) {
+      const store = await storeWith(events);
+      await store.writeSnapshot(stream, 5, snapshot as never);
+      expect(await restoreState(store, stream)).toEqual({ version: 6, state: fold(events) });
+    }
+  });
+
+  it('property: a cold command decides the same with a snapshot taken at any point of the history as without one', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        validHistory({ partnerId: 'p1', maxCommands: 30 }),
+        fc.nat(),
+        fc.array(anyCommand({ partnerIds: ['p1'] }), { minLength: 1, maxLength: 4 }),
+        async (events, cut, commands) => {
+          const at = events.length === 0 ? 0 : cut % (events.length + 1);
+          const plain = await storeWith(events);
+          const snapshotted = await storeWith(events.slice(0, at));
+          await takeSnapshot(snapshotted, stream);
+          if (events.length > at)
+            await snapshotted.appendToStream(stream, events.slice(at), { expectedVersion: at });
+          for (const command of commands)
+            expect(await handleCommand(snapshotted, command, { cache: false })).toEqual(
+              await handleCommand(plain, command, { cache: false }),
+            );
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a snapshot is kept only over an earlier one: writing an older version changes nothing', async () => {
+    const store = await storeWith([...onboarding, ...usages(0, 2)]);
+    await takeSnapshot(store, stream);
+    const older = encodeSnapshot(fold(onboarding));
+    await store.writeSnapshot(stream, 3, older);
+    expect((await store.readSnapshot(stream))?.streamVersion).toBe(5);
+    await expect(store.writeSnapshot('', 3, older)).rejects.toThrow('invalid writeSnapshot: streamId');
+    await expect(store.writeSnapshot(stream, -1, older)).rejects.toThrow('streamVersion');
+    await expect(store.readSnapshot('')).rejects.toThrow('invalid readSnapshot: streamId must be');
+  });
+});
