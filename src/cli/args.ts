@@ -262,7 +262,10 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
       if (fields.resume !== undefined && (file.right === undefined || file.right === '-'))
         return fail(name, '--resume needs a log file: it reads the log again from a saved byte offset');
       if (fields.resume !== undefined && fields.html !== undefined)
-        return fail(name, 'choose one of --resume and --html: a resumed run reads only the new lines, a page shows the whole log');
+        return fail(
+          name,
+          'choose one of --resume and --html: a resumed run reads only the new lines, a page shows the whole log',
+        );
       const args = decodeFields(name, AuditArguments, {
         ...fields,
         ...(file.right === undefined ? {} : { file: file.right }),
