@@ -243,7 +243,8 @@ export class IdSet implements Iterable<string> {
       count += 1;
     }
     const set = new IdSet();
-    const store = set.#store;
+    const store = emptyStore();
+    set.#store = store;
     // Whole ids to a page, each page copied at once.
     for (let start = 0; start < bytes.length;) {
       let end = start;

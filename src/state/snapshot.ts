@@ -10,7 +10,7 @@ import {
   refined,
   struct,
 } from '../lib/codec.js';
-import { freezeMap } from '../lib/freeze.js';
+import { RecordMap } from '../lib/recordMap.js';
 import { IdSet } from '../lib/idSet.js';
 import { Id } from '../lib/ids.js';
 import { PositiveInteger } from '../lib/money.js';
@@ -188,13 +188,13 @@ function mapOf<R extends object>(
   field: string,
 ): E.Either<string, ReadonlyMap<string, R>> {
   if (records.length === 0) return E.right(initialState.subscriptions as unknown as ReadonlyMap<string, R>);
-  const map = new Map<string, R>();
+  const map = new RecordMap<R>();
   for (const [index, record] of records.entries()) {
     const id = idOf(record);
     if (map.has(id)) return E.left(`state.${field}.${index}`);
     map.set(id, Object.freeze(record));
   }
-  return E.right(freezeMap(map));
+  return E.right(map.freeze());
 }
 
 /**
