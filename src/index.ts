@@ -93,4 +93,3 @@ export {
 } from './projections/overview.js';
 export { reconciliationCsv, invoiceCsv, overviewCsv } from './projections/csv.js';
 
-export { auditReportHtml, type AuditHtmlInput } from './report/html.js';

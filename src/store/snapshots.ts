@@ -30,8 +30,10 @@ export interface SnapshotStore {
   writeSnapshot(streamId: string, streamVersion: number, snapshot: Snapshot): Promise<void>;
 }
 
-/** Whether a store keeps snapshots. */
+/** Whether a store keeps snapshots (anything that is not an object does not). */
 export const offersSnapshots = <S extends EventStore>(store: S): store is S & SnapshotStore =>
+  typeof store === 'object' &&
+  store !== null &&
   typeof (store as Partial<SnapshotStore>).readSnapshot === 'function' &&
   typeof (store as Partial<SnapshotStore>).writeSnapshot === 'function';
 

@@ -17,11 +17,22 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 
 /**
- * The typed functions trust their types (API.md): they are given decoded commands and events and the
- * states the library made, and are not tried with anything else. Every other function takes what may
+ * The typed functions trust their types (API.md): they are given decoded commands and events, the
+ * states the library made and the stores the service built, and are not tried with anything else. Every other function takes what may
  * come from outside.
  */
-const typed: ReadonlySet<string> = new Set(['decide', 'evolve', 'fold', 'propose', 'project', 'projectAsOf']);
+const typed: ReadonlySet<string> = new Set([
+  'decide',
+  'evolve',
+  'fold',
+  'propose',
+  'project',
+  'projectAsOf',
+  // A state the library made, and a store the service built: the store's own calls check the stream id.
+  'encodeSnapshot',
+  'restoreState',
+  'takeSnapshot',
+]);
 const exported = Object.entries(api as Record<string, unknown>);
 const functions = exported.filter(
   ([name, value]) => typeof value === 'function' && !isClass(value) && !typed.has(name),
