@@ -92,4 +92,3 @@ export {
   type SubscriptionOverview,
 } from './projections/overview.js';
 export { reconciliationCsv, invoiceCsv, overviewCsv } from './projections/csv.js';
-
