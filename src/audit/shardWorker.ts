@@ -5,6 +5,7 @@ import { compileRules } from '../policies/ruleSet.js';
 import type { Finding } from './auditor.js';
 import { fileChunks, PACED_BYTES, slicesOf } from './chunks.js';
 import { auditShard } from './shard.js';
+import type { LinkEntry } from '../seal/verify.js';
 import { BATCHES_IN_FLIGHT, type ShardMessage, type ShardReply, type ShardTask } from './parallel.js';
 import { reasonOf } from '../lib/reason.js';
 
@@ -24,11 +25,19 @@ async function run(task: ShardTask): Promise<ShardMessage> {
   if (E.isLeft(rules)) return { kind: 'failed', reason: rules.left };
   let last = 0;
   let batch: Finding[] = [];
+  let entries: LinkEntry[] = [];
   const send = async (through: number): Promise<void> => {
     const findings = batch;
+    const linked = entries;
     batch = [];
-    parentPort?.postMessage({ kind: 'findings', findings, through } satisfies ShardMessage);
-    if (findings.length > 0) inFlight += 1;
+    entries = [];
+    parentPort?.postMessage({
+      kind: 'findings',
+      findings,
+      through,
+      ...(task.verify ? { entries: linked } : {}),
+    } satisfies ShardMessage);
+    if (findings.length > 0 || linked.length > 0) inFlight += 1;
     while (inFlight >= BATCHES_IN_FLIGHT) await new Promise<void>((resolve) => (taken = resolve));
   };
   const outcome = await auditShard(
@@ -37,6 +46,7 @@ async function run(task: ShardTask): Promise<ShardMessage> {
     { shard: task.shard, shards: task.shards, rules: rules.right },
     {
       found: (finding) => batch.push(finding),
+      ...(task.verify ? { linked: (entry: LinkEntry) => entries.push(entry) } : {}),
       afterChunk: (lines, bytes) => {
         const now = Date.now();
         if (now - last >= PROGRESS_EVERY_MS) {
