@@ -5,6 +5,7 @@ import { integerFrom, oneOf, preview, problemsOf, refined, struct } from '../lib
 import { Id } from '../lib/ids.js';
 import { Instant } from '../lib/time.js';
 import { minimumEvents } from './generate/size.js';
+import { verifyFlagsProblem } from './verifyFlags.js';
 
 /** A whole number written in decimal digits, from `min` to `max`. */
 const countFrom = (name: string, min: number, max: number) =>
@@ -24,6 +25,7 @@ const nonEmpty = (name: string, expectation: string) =>
   refined(name, (u): u is string => typeof u === 'string' && u.length > 0, expectation);
 
 const LogFile = nonEmpty('LogFile', 'a file path, or - for stdin');
+const FilePath = nonEmpty('FilePath', 'a file path');
 const ConnectionString = nonEmpty(
   'ConnectionString',
   'a PostgreSQL connection string, like postgres://user@localhost/apss',
@@ -42,9 +44,23 @@ const AuditArguments = struct(
     json: t.boolean,
     ndjson: t.boolean,
     exitZero: t.boolean,
+    verify: t.boolean,
   },
-  { file: LogFile, postgres: ConnectionString, jobs: countFrom('Jobs', 1, 64) },
+  {
+    file: LogFile,
+    postgres: ConnectionString,
+    jobs: countFrom('Jobs', 1, 64),
+    checkpoint: FilePath,
+    publicKey: FilePath,
+  },
 );
+
+const CheckpointArguments = struct(
+  'CheckpointArguments',
+  { file: LogFile, key: FilePath },
+  { out: FilePath },
+);
+const KeygenArguments = struct('KeygenArguments', { outDir: FilePath });
 
 const ReplayArguments = struct(
   'ReplayArguments',
@@ -62,6 +78,8 @@ const GenerateArguments = struct('GenerateArguments', {
 export type AuditArguments = t.TypeOf<typeof AuditArguments>;
 export type ReplayArguments = t.TypeOf<typeof ReplayArguments>;
 export type GenerateArguments = t.TypeOf<typeof GenerateArguments>;
+export type CheckpointArguments = t.TypeOf<typeof CheckpointArguments>;
+export type KeygenArguments = t.TypeOf<typeof KeygenArguments>;
 
 /** What the command line asks for. */
 export type Invocation =
@@ -69,9 +87,11 @@ export type Invocation =
   | { readonly command: 'version' }
   | { readonly command: 'audit'; readonly args: AuditArguments }
   | { readonly command: 'replay'; readonly args: ReplayArguments }
-  | { readonly command: 'generate'; readonly args: GenerateArguments };
+  | { readonly command: 'generate'; readonly args: GenerateArguments }
+  | { readonly command: 'checkpoint'; readonly args: CheckpointArguments }
+  | { readonly command: 'keygen'; readonly args: KeygenArguments };
 
-export type Subcommand = 'audit' | 'replay' | 'generate';
+export type Subcommand = 'audit' | 'replay' | 'generate' | 'checkpoint' | 'keygen';
 
 /** A command line apss cannot act on: which command it was for (if any), and one line saying why. */
 export type UsageError = { readonly command?: Subcommand; readonly message: string };
@@ -87,6 +107,9 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
     'exit-zero': { type: 'boolean', field: 'exitZero' },
     postgres: { type: 'string', field: 'postgres' },
     jobs: { type: 'string', field: 'jobs' },
+    verify: { type: 'boolean', field: 'verify' },
+    checkpoint: { type: 'string', field: 'checkpoint' },
+    'public-key': { type: 'string', field: 'publicKey' },
   },
   replay: {
     view: { type: 'string', field: 'view' },
@@ -100,12 +123,16 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
     seed: { type: 'string', field: 'seed' },
     violations: { type: 'string', field: 'violations' },
   },
+  checkpoint: { key: { type: 'string', field: 'key' }, out: { type: 'string', field: 'out' } },
+  keygen: { 'out-dir': { type: 'string', field: 'outDir' } },
 };
 
 const defaults: { readonly [K in Subcommand]: Record<string, unknown> } = {
-  audit: { rules: 'default', json: false, ndjson: false, exitZero: false },
+  audit: { rules: 'default', json: false, ndjson: false, exitZero: false, verify: false },
   replay: { view: 'overview', json: false, csv: false },
   generate: { seed: 'apss', violations: '0' },
+  checkpoint: {},
+  keygen: {},
 };
 
 const isSubcommand = (u: string): u is Subcommand => Object.prototype.hasOwnProperty.call(specs, u);
@@ -224,6 +251,8 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
         return fail(name, 'give either a log file or --postgres, not both');
       if (fields.json === true && fields.ndjson === true)
         return fail(name, 'choose one of --json and --ndjson');
+      const verifyProblem = verifyFlagsProblem(fields);
+      if (verifyProblem !== undefined) return fail(name, verifyProblem);
       const args = decodeFields(name, AuditArguments, {
         ...fields,
         ...(file.right === undefined ? {} : { file: file.right }),
@@ -254,6 +283,20 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
           `--events must be at least ${needed} for ${partners} partners and ${violations} violations (2 events to create each partner, 1 per violation)`,
         );
       return E.right({ command: name, args: args.right });
+    }
+    case 'checkpoint': {
+      const file = oneFile(name, operands);
+      if (E.isLeft(file)) return file;
+      if (file.right === undefined) return fail(name, 'missing the sealed log file to sign the head of');
+      if (fields.key === undefined) return fail(name, 'missing --key <private.pem>');
+      const args = decodeFields(name, CheckpointArguments, { ...fields, file: file.right });
+      return E.map((decoded: CheckpointArguments) => ({ command: name, args: decoded }) as const)(args);
+    }
+    case 'keygen': {
+      if (operands.length > 0) return fail(name, `takes no operand, got: ${operands.join(' ')}`);
+      if (fields.outDir === undefined) return fail(name, 'missing --out-dir <directory>');
+      const args = decodeFields(name, KeygenArguments, fields);
+      return E.map((decoded: KeygenArguments) => ({ command: name, args: decoded }) as const)(args);
     }
   }
 }

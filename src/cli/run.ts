@@ -32,6 +32,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await (await import('./commands/replay.js')).replayCommand(run.args, io);
       case 'generate':
         return await (await import('./commands/generate.js')).generateCommand(run.args, io);
+      case 'checkpoint':
+        return await (await import('./commands/checkpoint.js')).checkpointCommand(run.args, io);
+      case 'keygen':
+        return await (await import('./commands/keygen.js')).keygenCommand(run.args, io);
     }
   } catch (error) {
     const reason = reasonOf(error);
