@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describeProblems, isRecord, problemsOf } from '../lib/codec.js';
 import { reasonOf } from '../lib/reason.js';
-import { GENESIS, linkHash, linkHolds, SealFields, type SealedRecord } from './link.js';
+import { GENESIS, linkHash, linkHolds, LinkPosition, SealFields, type SealedRecord } from './link.js';
 
 /**
  * Verifying a sealed log is two checks. Each record's link must hold (its hash is the hash of its
@@ -40,15 +40,31 @@ export function linkEntryOf(position: number, value: unknown, line?: string): Li
   if (!isRecord(value)) return { kind: 'unreadable', position };
   try {
     if (!hasOwn(value, 'hash') && !hasOwn(value, 'prev')) return { kind: 'plain', position };
+    const { hash, prev, globalPosition, type } = value;
+    // A record whose link holds is as its writer sealed it, and its hash is a SHA-256 by construction:
+    // only what the check itself compares is looked at. The codec says what is wrong with any other.
+    if (
+      typeof hash === 'string' &&
+      typeof prev === 'string' &&
+      typeof type === 'string' &&
+      LinkPosition.is(globalPosition) &&
+      linkHolds(value as unknown as SealedRecord, line)
+    )
+      return { kind: 'link', position, prev, hash, globalPosition };
     const fields = SealFields.decode(value);
     if (E.isLeft(fields))
       return { kind: 'altered', position, problem: describeProblems(problemsOf(fields.left)) };
-    if (typeof value.type !== 'string')
-      return { kind: 'altered', position, problem: 'type must be a string' };
-    const { prev, hash, globalPosition } = fields.right;
+    if (typeof type !== 'string') return { kind: 'altered', position, problem: 'type must be a string' };
     const record = value as unknown as SealedRecord;
-    if (linkHolds(record, line)) return { kind: 'link', position, prev, hash, globalPosition };
-    return { kind: 'link', position, prev, hash, globalPosition, actual: linkHash(record) };
+    const actual = linkHash(record);
+    const link = {
+      kind: 'link',
+      position,
+      prev: record.prev,
+      hash: record.hash,
+      globalPosition: record.globalPosition,
+    } as const;
+    return actual === record.hash ? link : { ...link, actual };
   } catch (error) {
     return { kind: 'altered', position, problem: `the record could not be read: ${reasonOf(error)}` };
   }
