@@ -60,6 +60,18 @@ export { handleCommand, type HandleCommandOptions, type CommandHandled } from '.
 
 export { audit, auditTo, type AuditOptions } from './audit/audit.js';
 export type { AuditReport, AuditSummary, Finding, FindingSink } from './audit/auditor.js';
+export { verifyChain, verifyConsistency, type ChainVerification } from './audit/verifyLog.js';
+export { ChainWriter, GENESIS, sealedLine, type SealedRecord } from './seal/link.js';
+export {
+  Checkpoint,
+  keyIdOf,
+  privateKeyOf,
+  publicKeyOf,
+  signCheckpoint,
+  verifyCheckpoint,
+  type VerifyOptions,
+} from './seal/checkpoint.js';
+export type { ChainFinding, ChainReport, LogHead } from './seal/verify.js';
 
 export { project, type Projection } from './projections/projection.js';
 export { asOf, projectAsOf } from './projections/asOf.js';

@@ -5,7 +5,8 @@ import type { AuditReport, AuditSummary, Finding, FindingSink } from './auditor.
 import { FindingsMerge } from './findingsMerge.js';
 import type { ShardOutcome } from './shard.js';
 import { SinkFailure } from './sinkFailure.js';
-import { ChainCheck, type ChainFinding, type LinkEntry } from '../seal/verify.js';
+import { ChainCheck, type ChainFinding } from '../seal/verify.js';
+import { unpackLinks } from './linkBatch.js';
 import type { VerifyOptions } from '../seal/checkpoint.js';
 import { ChainMerge } from './chainMerge.js';
 
@@ -22,12 +23,12 @@ export type ShardTask = {
 export type ShardMessage =
   | ShardOutcome
   | { readonly kind: 'progress'; readonly lines: number; readonly bytes: number }
-  /** The shard's next findings, all those of its lines up to `through`, and its records' link entries when verifying. */
+  /** The shard's next findings, all those of its lines up to `through`, and its records' link entries (packed) when verifying. */
   | {
       readonly kind: 'findings';
       readonly findings: readonly Finding[];
       readonly through: number;
-      readonly entries?: readonly LinkEntry[];
+      readonly links?: string;
     }
   | { readonly kind: 'failed'; readonly reason: string };
 
@@ -208,11 +209,11 @@ export async function auditInShards(
               case 'findings':
                 // Messages already sent still come while the threads are stopped: the sink gets none.
                 if (sinkFailed) return;
-                if (message.findings.length > 0 || (message.entries?.length ?? 0) > 0)
+                if (message.findings.length > 0 || (message.links?.length ?? 0) > 0)
                   waiting[shard] = (waiting[shard] ?? 0) + 1;
                 try {
                   if (chain !== undefined) {
-                    const checked = chain.add(shard, message.entries ?? [], message.through);
+                    const checked = chain.add(shard, unpackLinks(message.links ?? ''), message.through);
                     merge.add(0, broken.splice(0), checked);
                   }
                   merge.add(shard + first, message.findings, message.through);

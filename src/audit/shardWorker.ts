@@ -6,6 +6,7 @@ import type { Finding } from './auditor.js';
 import { fileChunks, PACED_BYTES, slicesOf } from './chunks.js';
 import { auditShard } from './shard.js';
 import type { LinkEntry } from '../seal/verify.js';
+import { packLinks } from './linkBatch.js';
 import { BATCHES_IN_FLIGHT, type ShardMessage, type ShardReply, type ShardTask } from './parallel.js';
 import { reasonOf } from '../lib/reason.js';
 
@@ -35,7 +36,7 @@ async function run(task: ShardTask): Promise<ShardMessage> {
       kind: 'findings',
       findings,
       through,
-      ...(task.verify ? { entries: linked } : {}),
+      ...(task.verify ? { links: packLinks(linked) } : {}),
     } satisfies ShardMessage);
     if (findings.length > 0 || linked.length > 0) inFlight += 1;
     while (inFlight >= BATCHES_IN_FLIGHT) await new Promise<void>((resolve) => (taken = resolve));

@@ -1,7 +1,15 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describeProblems, isRecord, problemsOf } from '../lib/codec.js';
 import { reasonOf } from '../lib/reason.js';
-import { GENESIS, linkHash, linkHolds, LinkPosition, SealFields, type SealedRecord } from './link.js';
+import {
+  GENESIS,
+  linkHash,
+  LinkHash,
+  linkHolds,
+  LinkPosition,
+  SealFields,
+  type SealedRecord,
+} from './link.js';
 
 /**
  * Verifying a sealed log is two checks. Each record's link must hold (its hash is the hash of its
@@ -43,9 +51,10 @@ export function linkEntryOf(position: number, value: unknown, line?: string): Li
     const { hash, prev, globalPosition, type } = value;
     // A record whose link holds is as its writer sealed it, and its hash is a SHA-256 by construction:
     // only what the check itself compares is looked at. The codec says what is wrong with any other.
+    // (So every link entry's prev, hash and actual are 64 hexadecimal digits: see packLinks.)
     if (
       typeof hash === 'string' &&
-      typeof prev === 'string' &&
+      LinkHash.is(prev) &&
       typeof type === 'string' &&
       LinkPosition.is(globalPosition) &&
       linkHolds(value as unknown as SealedRecord, line)
