@@ -8,6 +8,7 @@
 //   APSS_BENCH_KEEP=1 ...                                keep the sealed log in bench/.data/
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
