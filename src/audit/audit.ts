@@ -21,8 +21,9 @@ export type AuditOptions = {
   readonly rules?: RuleSet;
   /**
    * Verify the log's chain while auditing it (see docs/integrity.md): each break is a CHAIN_BROKEN
-   * finding, and a log that does not pass through the checkpoint's head (one whose signature was
-   * checked: see verifyCheckpoint) a CHECKPOINT_MISMATCH. `true` is `{}`.
+   * finding, and a log that does not pass through each of `checkpoints` (heads whose signatures
+   * were checked: see verifyCheckpoint) a CHECKPOINT_MISMATCH. `true` is `{}`. The report's `chain`
+   * says whether the log was sealed, and its head.
    */
   readonly verify?: boolean | VerifyOptions;
 };
