@@ -6,6 +6,7 @@ import type { Finding } from '../../src/audit/auditor.js';
 import { generateLog } from '../../src/cli/generate/log.js';
 import { compileRules, defaultRules } from '../../src/policies/ruleSet.js';
 import { ChainWriter, GENESIS, sealedLine } from '../../src/seal/link.js';
+import type { LogHead } from '../../src/seal/verify.js';
 import { anyAttack, attacked, expectedBreaks, fields, type Attack } from './attacks.js';
 import { exampleLines, sealLines } from './sealedLog.js';
 
@@ -203,6 +204,43 @@ describe('every attack on a sealed log is found where it is, and once', () => {
         message: 'its global position 2 does not come after 2 of record 2: records were reordered',
       },
     ]);
+  });
+});
+
+describe('truncation, which only a checkpoint shows', () => {
+  const head = async (lines: readonly string[]): Promise<LogHead> => {
+    const { chain } = await audit(
+      lines.map((l) => JSON.parse(l) as unknown),
+      { verify: true },
+    );
+    if (chain?.sealed !== true) throw new Error('not sealed');
+    return chain.head;
+  };
+
+  it("given the log cut after any record, then without a checkpoint no break, and with the whole log's checkpoint CHECKPOINT_MISMATCH just after its end", async () => {
+    const checkpoint = await head(example);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: example.length - 1 }), async (kept) => {
+        const cut = example.slice(0, kept).map((l) => JSON.parse(l) as unknown);
+        expect(chainFindings((await audit(cut, { verify: true })).findings)).toEqual([]);
+        const against = chainFindings((await audit(cut, { verify: { checkpoints: [checkpoint] } })).findings);
+        expect(against.map((f) => [f.position, f.code])).toEqual([[kept + 1, 'CHECKPOINT_MISMATCH']]);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('given a checkpoint of another log, then the log does not pass through it, at its position', async () => {
+    const other = await head(generated('elsewhere').slice(0, 20));
+    const found = chainFindings(
+      (
+        await audit(
+          example.map((l) => JSON.parse(l) as unknown),
+          { verify: { checkpoints: [other] } },
+        )
+      ).findings,
+    );
+    expect(found.map((f) => [f.position, f.code])).toEqual([[20, 'CHECKPOINT_MISMATCH']]);
   });
 });
 
