@@ -7,7 +7,13 @@ import { fileChunks, PACED_BYTES, slicesOf } from './chunks.js';
 import { auditShard } from './shard.js';
 import type { LinkEntry } from '../seal/verify.js';
 import { packLinks } from './linkBatch.js';
-import { BATCHES_IN_FLIGHT, LINK_BATCHES_IN_FLIGHT, type ShardMessage, type ShardReply, type ShardTask } from './parallel.js';
+import {
+  BATCHES_IN_FLIGHT,
+  LINK_BATCHES_IN_FLIGHT,
+  type ShardMessage,
+  type ShardReply,
+  type ShardTask,
+} from './parallel.js';
 import { reasonOf } from '../lib/reason.js';
 
 const PROGRESS_EVERY_MS = 100;
