@@ -64,7 +64,6 @@ export { verifyChain, verifyConsistency, type ChainVerification } from './audit/
 export { ChainWriter, GENESIS, sealedLine, type SealedRecord } from './seal/link.js';
 export {
   Checkpoint,
-  keyIdOf,
   privateKeyOf,
   publicKeyOf,
   signCheckpoint,

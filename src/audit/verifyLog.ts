@@ -9,6 +9,7 @@ import {
   type LogHead,
 } from '../seal/verify.js';
 import { readNdjson } from './ndjson.js';
+import { reasonOf } from '../lib/reason.js';
 
 /** What following a log's chain found: what the log is, how many findings, and the first of them. */
 export type ChainVerification = {
@@ -19,12 +20,23 @@ export type ChainVerification = {
 
 /**
  * Follows the chain of an NDJSON log, without judging its events: whether it is sealed, its head,
- * and its breaks (and mismatches with the checkpoints' heads), counted, the first kept. Rejects with
- * what reading the chunks throws.
+ * and its breaks (and mismatches with the checkpoints' heads), counted, the first kept. Left: the
+ * log could not be read (what reading it threw). Never rejects.
  */
 export async function verifyChain(
   chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   checkpoints: readonly LogHead[] = [],
+): Promise<E.Either<string, ChainVerification>> {
+  try {
+    return E.right(await followChain(chunks, checkpoints));
+  } catch (error) {
+    return E.left(reasonOf(error));
+  }
+}
+
+async function followChain(
+  chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  checkpoints: readonly LogHead[],
 ): Promise<ChainVerification> {
   let findings = 0;
   let first: ChainFinding | undefined;
@@ -44,8 +56,7 @@ export async function verifyChain(
  * Whether a log extends the log an earlier checkpoint signed, up to a later checkpoint: both
  * signatures verify under the public key, the earlier is not after the later, and the log, read
  * once, is one unbroken chain through both heads. With a hash chain this is a re-read of the log up
- * to the later head (see docs/integrity.md). Right: the two heads; Left: why not. Rejects with what
- * reading the chunks throws.
+ * to the later head (see docs/integrity.md). Right: the two heads; Left: why not. Never rejects.
  */
 export async function verifyConsistency(
   chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
@@ -61,7 +72,9 @@ export async function verifyConsistency(
     return E.left(
       `the earlier checkpoint (record ${first.right.position}) comes after the later one (record ${second.right.position})`,
     );
-  const { chain, first: broken } = await verifyChain(chunks, [first.right, second.right]);
+  const verified = await verifyChain(chunks, [first.right, second.right]);
+  if (E.isLeft(verified)) return E.left(`the log could not be read: ${verified.left}`);
+  const { chain, first: broken } = verified.right;
   if (!chain.sealed) return E.left('the log has no chain fields');
   if (broken !== undefined) return E.left(`at position ${broken.position}: ${broken.message}`);
   return E.right({ earlier: first.right, later: second.right });

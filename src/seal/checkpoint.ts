@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, KeyObject, sign, verify } from 'node:crypto';
 import { describeProblems, integerFrom, oneOf, problemsOf, refined, struct } from '../lib/codec.js';
 import { reasonOf } from '../lib/reason.js';
 import { canonicalJson, LinkHash, LinkPosition } from './link.js';
@@ -51,7 +51,7 @@ const signedBytes = (head: LogHead): Buffer =>
   );
 
 /** The SHA-256 of a public key's DER (SPKI) form, in hex: how a checkpoint names its key. */
-export const keyIdOf = (publicKey: KeyObject): string =>
+const keyIdOf = (publicKey: KeyObject): string =>
   createHash('sha256')
     .update(publicKey.export({ type: 'spki', format: 'der' }))
     .digest('hex');
@@ -79,14 +79,24 @@ export function publicKeyOf(pem: string | Buffer): E.Either<string, KeyObject> {
   }
 }
 
-/** The checkpoint of a log's head, signed with the private key. */
-export function signCheckpoint(head: LogHead, privateKey: KeyObject): Checkpoint {
-  return {
-    head: { position: head.position, globalPosition: head.globalPosition, hash: head.hash },
-    algorithm: 'Ed25519',
-    key: keyIdOf(createPublicKey(privateKey)),
-    signature: sign(null, signedBytes(head), privateKey).toString('base64'),
-  };
+/** The checkpoint of a log's head, signed with the private key (see privateKeyOf); else why not. Never throws. */
+export function signCheckpoint(head: LogHead, privateKey: KeyObject): E.Either<string, Checkpoint> {
+  const decoded = CheckpointHead.decode(head);
+  if (E.isLeft(decoded)) return E.left(`not a log head: ${describeProblems(problemsOf(decoded.left))}`);
+  try {
+    if (!(privateKey instanceof KeyObject) || privateKey.type !== 'private')
+      return E.left('the private key must be a private KeyObject (see privateKeyOf)');
+    const key = ed25519(privateKey, 'the private key');
+    if (E.isLeft(key)) return key;
+    return E.right({
+      head: decoded.right,
+      algorithm: 'Ed25519',
+      key: keyIdOf(createPublicKey(key.right)),
+      signature: sign(null, signedBytes(decoded.right), key.right).toString('base64'),
+    });
+  } catch (error) {
+    return E.left(`the private key cannot sign: ${reasonOf(error)}`);
+  }
 }
 
 /**

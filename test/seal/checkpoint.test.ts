@@ -13,13 +13,16 @@ const log = sealLines([...exampleLines(), ...exampleLines()]);
 const chunks = (lines: readonly string[]): string[] => [`${lines.join('\n')}\n`];
 
 async function headAt(lines: readonly string[]): Promise<LogHead> {
-  const { chain } = await verifyChain(chunks(lines));
-  if (!chain.sealed) throw new Error('not sealed');
-  return chain.head;
+  const verified = await verifyChain(chunks(lines));
+  if (E.isLeft(verified) || !verified.right.chain.sealed) throw new Error('not sealed');
+  return verified.right.chain.head;
 }
 /** A checkpoint as a file holds it: JSON parsed back. */
-const signedAt = async (lines: readonly string[], key = keys.privateKey): Promise<unknown> =>
-  JSON.parse(JSON.stringify(signCheckpoint(await headAt(lines), key))) as unknown;
+const signedAt = async (lines: readonly string[], key = keys.privateKey): Promise<unknown> => {
+  const signed = signCheckpoint(await headAt(lines), key);
+  if (E.isLeft(signed)) throw new Error(signed.left);
+  return JSON.parse(JSON.stringify(signed.right)) as unknown;
+};
 
 describe('a checkpoint: a log head signed with Ed25519', () => {
   it('given a checkpoint, when verified under its public key, then it gives back the head it signed', async () => {
@@ -66,6 +69,26 @@ describe('a checkpoint: a log head signed with Ed25519', () => {
     expect(publicKeyOf('not a key')).toEqual(
       E.left(expect.stringMatching(/^the public key is not a PEM public key/)),
     );
+  });
+});
+
+describe('signing and reading a log, given what is not a head, a key or a log', () => {
+  it('given a head that is not one, or a key that is not a private Ed25519 one, then signCheckpoint says why', async () => {
+    const head = await headAt(log);
+    expect(signCheckpoint({ ...head, position: 0 }, keys.privateKey)).toEqual(
+      E.left(expect.stringMatching(/^not a log head: .*position/)),
+    );
+    expect(signCheckpoint(head, keys.publicKey)).toEqual(
+      E.left('the private key must be a private KeyObject (see privateKeyOf)'),
+    );
+  });
+
+  it('given chunks that fail while read, then verifyChain resolves with why', async () => {
+    async function* failing(): AsyncGenerator<string> {
+      yield `${log[0]}\n`;
+      throw new Error('disk gone');
+    }
+    expect(await verifyChain(failing())).toEqual(E.left('disk gone'));
   });
 });
 

@@ -25,10 +25,8 @@ export async function checkpointCommand({ file, key, out }: CheckpointArguments,
   if (E.isLeft(privateKey)) return refuse(`${key}: ${privateKey.left}`);
   const opened = await openFile(file);
   if (E.isLeft(opened)) return refuse(`cannot read ${file}: ${reasonOf(opened.left)}`);
-  const verified = await verifyChain(chunksOf(opened.right.handle)).then(E.right, (error: unknown) =>
-    E.left(`cannot read ${file}: ${reasonOf(error)}`),
-  );
-  if (E.isLeft(verified)) return refuse(verified.left);
+  const verified = await verifyChain(chunksOf(opened.right.handle));
+  if (E.isLeft(verified)) return refuse(`cannot read ${file}: ${verified.left}`);
   const { chain, first, findings } = verified.right;
   if (!chain.sealed) return refuse(`${file} has no chain fields: only a sealed log has a head to sign`);
   if (first !== undefined)
@@ -36,7 +34,9 @@ export async function checkpointCommand({ file, key, out }: CheckpointArguments,
       `${file} is not signed: its chain is broken (${findings} ${findings === 1 ? 'break' : 'breaks'}), first at line ${first.position}: ${first.message}`,
     );
   if (chain.head.position === 0) return refuse(`${file} has no record: there is no head to sign`);
-  const checkpoint = `${JSON.stringify(signCheckpoint(chain.head, privateKey.right), null, 2)}\n`;
+  const signed = signCheckpoint(chain.head, privateKey.right);
+  if (E.isLeft(signed)) return refuse(signed.left);
+  const checkpoint = `${JSON.stringify(signed.right, null, 2)}\n`;
   if (out === undefined) await put(io.stdout, checkpoint);
   else
     try {
