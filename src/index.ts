@@ -73,6 +73,17 @@ export { encodeSnapshot, decodeSnapshot, type SnapshotProblem } from './state/sn
 
 export { audit, auditTo, type AuditOptions } from './audit/audit.js';
 export type { AuditReport, AuditSummary, Finding, FindingSink } from './audit/auditor.js';
+export { verifyChain, verifyConsistency, type ChainVerification } from './audit/verifyLog.js';
+export { ChainWriter, GENESIS, sealedLine, type SealedRecord } from './seal/link.js';
+export {
+  Checkpoint,
+  privateKeyOf,
+  publicKeyOf,
+  signCheckpoint,
+  verifyCheckpoint,
+  type VerifyOptions,
+} from './seal/checkpoint.js';
+export type { ChainFinding, ChainReport, LogHead } from './seal/verify.js';
 
 export { project, type Projection } from './projections/projection.js';
 export { asOf, projectAsOf } from './projections/asOf.js';

@@ -14,11 +14,30 @@ import {
 import { counting, paced } from './chunks.js';
 import { readNdjson } from './ndjson.js';
 import { SinkFailure } from './sinkFailure.js';
+import { ChainCheck, linkEntryOf } from '../seal/verify.js';
+import { VerifyOptions } from '../seal/checkpoint.js';
 
-export type AuditOptions = { readonly rules?: RuleSet };
+export type AuditOptions = {
+  readonly rules?: RuleSet;
+  /**
+   * Verify the log's chain while auditing it (see docs/integrity.md): each break is a CHAIN_BROKEN
+   * finding, and a log that does not pass through each of `checkpoints` (heads whose signatures
+   * were checked: see verifyCheckpoint) a CHECKPOINT_MISMATCH. `true` is `{}`. The report's `chain`
+   * says whether the log was sealed, and its head.
+   */
+  readonly verify?: boolean | VerifyOptions;
+};
 
 /** The options as given; the rule set itself is checked (and cached) by compileRules. */
-const AuditOptionsCodec = struct('AuditOptions', {}, { rules: t.unknown }, 'strip');
+const AuditOptionsCodec = struct(
+  'AuditOptions',
+  {},
+  { rules: t.unknown, verify: t.union([t.boolean, VerifyOptions]) },
+  'strip',
+);
+
+/** What an audit is to do, its options decoded. */
+type AuditPlan = { readonly rules: CompiledRules; readonly verify: VerifyOptions | undefined };
 
 /** The one finding of an audit that reads no record; position 0 is the audit itself. */
 const refusal = (code: 'INVALID_COMMAND' | 'MALFORMED_EVENT', message: string): Finding => ({
@@ -52,12 +71,16 @@ function sourceKind(records: unknown): 'async' | 'sync' | 'neither' {
 }
 
 /** The options decoded and the rule set compiled, or why not; reading options may run the caller's code. */
-function rulesOf(options: unknown): E.Either<string, CompiledRules> {
+function planOf(options: unknown): E.Either<string, AuditPlan> {
   try {
     const decodedOptions = AuditOptionsCodec.decode(options ?? {});
     if (E.isLeft(decodedOptions))
       return E.left(`invalid options: ${describeProblems(problemsOf(decodedOptions.left))}`);
-    return compileRules(decodedOptions.right.rules ?? defaultRules);
+    const { verify } = decodedOptions.right;
+    return E.map((rules: CompiledRules) => ({
+      rules,
+      verify: verify === true ? {} : verify === false ? undefined : verify,
+    }))(compileRules(decodedOptions.right.rules ?? defaultRules));
   } catch (error) {
     return E.left(`invalid options: they could not be read: ${reasonOf(error)}`);
   }
@@ -73,6 +96,8 @@ export type OneThreadOptions = {
   readonly ready?: () => Promise<void>;
   /** The records (or lines) read so far, and the bytes of a byte source; called often, cheaply. */
   readonly progress?: (records: number, bytes?: number) => void;
+  /** Verify the log's chain as it is read (see AuditOptions.verify). */
+  readonly verify?: VerifyOptions | undefined;
 };
 
 /** Where a source failed: the position it could not deliver, and what it threw. */
@@ -94,8 +119,8 @@ export type Records =
 async function inThisThread(
   rules: CompiledRules,
   sink: FindingSink,
-  after: number,
-  read: (auditor: Auditor) => Promise<void>,
+  { after, verify }: { after: number; verify: VerifyOptions | undefined },
+  read: (auditor: Auditor, check: ChainCheck | undefined) => Promise<void>,
   next: () => number,
 ): Promise<OneThread> {
   const auditor = new Auditor(rules, (finding) => {
@@ -106,13 +131,20 @@ async function inThisThread(
       throw new SinkFailure(error);
     }
   });
+  const check =
+    verify === undefined
+      ? undefined
+      : new ChainCheck((finding) => auditor.chainBreak(finding), verify.checkpoints);
+  const summary = (): AuditSummary =>
+    check === undefined ? auditor.summary() : { ...auditor.summary(), chain: check.result() };
   try {
-    await read(auditor);
+    await read(auditor, check);
+    check?.end();
   } catch (error) {
     if (error instanceof SinkFailure) throw error.error;
-    return { summary: auditor.summary(), failure: { position: next(), error } };
+    return { summary: summary(), failure: { position: next(), error } };
   }
-  return { summary: auditor.summary() };
+  return { summary: summary() };
 }
 
 /**
@@ -123,18 +155,23 @@ export async function auditRecords(
   rules: CompiledRules,
   { kind, records }: Records,
   sink: FindingSink,
-  { after = 0, ready, progress }: OneThreadOptions = {},
+  { after = 0, ready, progress, verify }: OneThreadOptions = {},
 ): Promise<OneThread> {
   let position = 0;
   return inThisThread(
     rules,
     sink,
-    after,
-    async (auditor) => {
-      if (kind === 'sync') for (const record of records) judge(auditor, ++position, record);
+    { after, verify },
+    async (auditor, check) => {
+      const take = (record: unknown): void => {
+        position += 1;
+        check?.entry(linkEntryOf(position, record));
+        judge(auditor, position, record);
+      };
+      if (kind === 'sync') for (const record of records) take(record);
       else
         for await (const record of records) {
-          judge(auditor, ++position, record);
+          take(record);
           progress?.(position);
           if (ready !== undefined && position % RECORDS_BETWEEN_WAITS === 0) await ready();
         }
@@ -152,7 +189,7 @@ export async function auditBytes(
   rules: CompiledRules,
   chunks: AsyncIterable<Uint8Array | string>,
   sink: FindingSink,
-  { after = 0, ready, progress }: OneThreadOptions = {},
+  { after = 0, ready, progress, verify }: OneThreadOptions = {},
 ): Promise<OneThread> {
   let lines = 0;
   let bytes = 0;
@@ -160,13 +197,19 @@ export async function auditBytes(
   return inThisThread(
     rules,
     sink,
-    after,
-    (auditor) =>
+    { after, verify },
+    (auditor, check) =>
       readNdjson(
         ready === undefined ? counted : paced(counted, ready),
         {
-          value: (position, value) => judge(auditor, position, value),
-          problem: (position, problem) => auditor.unreadable(position, problem),
+          value: (position, value, _, line) => {
+            check?.entry(linkEntryOf(position, value, line));
+            judge(auditor, position, value);
+          },
+          problem: (position, problem) => {
+            check?.entry({ kind: 'unreadable', position });
+            auditor.unreadable(position, problem);
+          },
         },
         {
           afterChunk: (read) => {
@@ -201,8 +244,9 @@ export async function audit(
     records: read,
     events,
     partners,
+    chain,
   } = await auditTo(records, (finding) => findings.push(finding), options);
-  return { records: read, events, partners, findings };
+  return { records: read, events, partners, findings, ...(chain === undefined ? {} : { chain }) };
 }
 
 /**
@@ -219,9 +263,9 @@ export async function auditTo(
 ): Promise<AuditSummary> {
   const refused = { records: 0, events: 0, partners: 0, findings: 1 };
   if (typeof sink !== 'function') return refused;
-  const rules = rulesOf(options);
-  if (E.isLeft(rules)) {
-    sink(refusal('INVALID_COMMAND', rules.left));
+  const plan = planOf(options);
+  if (E.isLeft(plan)) {
+    sink(refusal('INVALID_COMMAND', plan.left));
     return refused;
   }
   const kind = sourceKind(records);
@@ -235,11 +279,12 @@ export async function auditTo(
     return refused;
   }
   const { summary, failure } = await auditRecords(
-    rules.right,
+    plan.right.rules,
     kind === 'sync'
       ? { kind, records: records as Iterable<unknown> }
       : { kind, records: records as AsyncIterable<unknown> },
     sink,
+    { verify: plan.right.verify },
   );
   if (failure === undefined) return summary;
   sink(stopped(failure.position, summary.records, reasonOf(failure.error)));

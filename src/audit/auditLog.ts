@@ -4,6 +4,7 @@ import type { CompiledRules } from '../policies/ruleSet.js';
 import type { AuditSummary, FindingSink } from './auditor.js';
 import { chunksOf, openFile } from './chunks.js';
 import { auditInShards, MIN_BYTES_PER_SHARD, planShards, type ShardPlan } from './parallel.js';
+import type { VerifyOptions } from '../seal/checkpoint.js';
 
 /** A log of NDJSON lines: a file, which threads can each read, or a stream (stdin), which one reader can. */
 export type LogSource =
@@ -27,6 +28,11 @@ export type LogAuditOptions = {
   readonly ready?: () => Promise<void>;
   /** Lines and bytes read so far (by every thread), and the size of the file, when it is one. */
   readonly progress?: (lines: number, bytes: number, size: number | undefined) => void;
+  /**
+   * Verify the log's chain in the same pass (see AuditOptions.verify): each thread checks the links
+   * of the records it judges, and the merge checks that they follow one another.
+   */
+  readonly verify?: VerifyOptions | undefined;
 };
 
 /**
@@ -93,10 +99,11 @@ export async function auditLog(
   const plan = planFor(size, options);
   if (!plan.threads)
     return inOneThread(chunksOf(handle), sink, options, { size, after: 0, because: plan.reason });
-  const { ready, progress } = options;
+  const { ready, progress, verify } = options;
   const sharded = await auditInShards(source.file, plan, {
     rules: options.rules.source,
     found: sink,
+    verify,
     ready,
     progress: progress && ((lines, bytes) => progress(lines, bytes, size)),
   }).catch(async (error: unknown) => {
@@ -118,13 +125,14 @@ export async function auditLog(
 async function inOneThread(
   chunks: AsyncIterable<Uint8Array | string>,
   sink: FindingSink,
-  { rules, ready, progress }: LogAuditOptions,
+  { rules, ready, progress, verify }: LogAuditOptions,
   { size, after, because }: { size: number | undefined; after: number; because: string | undefined },
 ): Promise<LogAudit> {
   // Loaded only here: while threads audit a log, this one holds no more than it needs to wait for them.
   const { auditBytes } = await import('./audit.js');
   const { summary, failure } = await auditBytes(rules, chunks, sink, {
     after,
+    verify,
     ...(ready === undefined ? {} : { ready }),
     ...(progress === undefined ? {} : { progress: (lines, bytes = 0) => progress(lines, bytes, size) }),
   });

@@ -8,11 +8,12 @@ import type { DomainEvent } from '../events/codecs.js';
 import { decodeEvent, isEventType, type DecodeFailure } from '../events/decode.js';
 import { allViolations } from '../policies/admissibility.js';
 import type { CompiledRules } from '../policies/ruleSet.js';
+import type { ChainFinding, ChainReport } from '../seal/verify.js';
 
 /** One breach found in a log: where (the record's 1-based position), whose, which rule, and why. */
 export type Finding = {
   readonly position: number;
-  readonly code: RejectionCode | 'MALFORMED_EVENT';
+  readonly code: RejectionCode | 'MALFORMED_EVENT' | ChainFinding['code'];
   readonly partnerId?: string;
   readonly eventType?: string;
   readonly message: string;
@@ -24,6 +25,8 @@ export type AuditReport = {
   readonly events: number;
   readonly partners: number;
   readonly findings: readonly Finding[];
+  /** With `verify`: whether the log was sealed, and its head; a log that was not could not be verified. */
+  readonly chain?: ChainReport;
 };
 
 /** What an audit read and how many findings it sent on, for an audit whose findings go to a sink. */
@@ -117,6 +120,11 @@ export class Auditor {
         message: violation.message,
       });
     applyEvent(state, event);
+  }
+
+  /** A break of a sealed log's chain (or of a checkpoint), found while reading it. */
+  chainBreak(finding: ChainFinding): void {
+    this.add(finding);
   }
 
   /** A record that could not even be read (a line that is not JSON), at its position. */

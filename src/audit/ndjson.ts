@@ -8,7 +8,8 @@ import { reasonOf } from '../lib/reason.js';
  * reading and judging.
  */
 export type NdjsonSink<Route = true> = {
-  value(position: number, value: unknown, route: Route): void;
+  /** `line` is the text the value was parsed from (without a byte-order mark). */
+  value(position: number, value: unknown, route: Route, line: string): void;
   problem(position: number, problem: string, route: Route): void;
 };
 
@@ -186,7 +187,7 @@ export class NdjsonSplitter<Route = true> {
       return;
     }
     // Outside the try: an exception of the sink's is its own, not a parse error of the line's.
-    this.sink.value(this.position, value, route);
+    this.sink.value(this.position, value, route, text);
   }
 }
 

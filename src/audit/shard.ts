@@ -5,6 +5,7 @@ import type { CompiledRules } from '../policies/ruleSet.js';
 import { Auditor, type AuditReport, type FindingSink } from './auditor.js';
 import { NdjsonSplitter } from './ndjson.js';
 import { lineRouter, reports, shardOf, type LineRoute } from './shards.js';
+import { linkEntryOf, type LinkEntry } from '../seal/verify.js';
 
 export type ShardOfLog = { readonly shard: number; readonly shards: number; readonly rules: CompiledRules };
 
@@ -35,6 +36,11 @@ export type ShardHooks = {
   readonly afterChunk?: (lines: number, bytes: number) => void | Promise<void>;
   /** Where the shard's findings go as they are found, in log order; without it, they are kept. */
   readonly found?: FindingSink;
+  /**
+   * With it, the links of the records the shard reads are checked (each record is this shard's: the
+   * one that judges its event, or reports it malformed), and their entries go here, in log order.
+   */
+  readonly linked?: (entry: LinkEntry) => void;
 };
 
 /**
@@ -46,24 +52,30 @@ export type ShardHooks = {
 export async function auditShard(
   chunks: AsyncIterable<Uint8Array>,
   { shard, shards, rules }: ShardOfLog,
-  { afterChunk, found }: ShardHooks = {},
+  { afterChunk, found, linked }: ShardHooks = {},
 ): Promise<ShardOutcome> {
   const auditor = new Auditor(rules, found);
   let misrouted: number | undefined;
   const splitter = new NdjsonSplitter<LineRoute>(
     {
-      value: (position, value, route) => {
+      value: (position, value, route, line) => {
         const decoded = decodeEvent(value);
         if (E.isLeft(decoded)) {
-          if (reports(route, shard)) auditor.malformed(position, value, decoded.left);
+          if (!reports(route, shard)) return;
+          linked?.(linkEntryOf(position, value, line));
+          auditor.malformed(position, value, decoded.left);
           return;
         }
         const event = decoded.right;
-        if (shardOf(event.data.partnerId, shards) === shard) auditor.event(position, event);
-        else if (route === 'named') misrouted ??= position;
+        if (shardOf(event.data.partnerId, shards) === shard) {
+          linked?.(linkEntryOf(position, value, line));
+          auditor.event(position, event);
+        } else if (route === 'named') misrouted ??= position;
       },
       problem: (position, problem, route) => {
-        if (reports(route, shard)) auditor.unreadable(position, problem);
+        if (!reports(route, shard)) return;
+        linked?.({ kind: 'unreadable', position });
+        auditor.unreadable(position, problem);
       },
     },
     lineRouter(shard, shards),

@@ -5,7 +5,15 @@ import { compileRules } from '../policies/ruleSet.js';
 import type { Finding } from './auditor.js';
 import { fileChunks, PACED_BYTES, slicesOf } from './chunks.js';
 import { auditShard } from './shard.js';
-import { BATCHES_IN_FLIGHT, type ShardMessage, type ShardReply, type ShardTask } from './parallel.js';
+import type { LinkEntry } from '../seal/verify.js';
+import { packLinks } from './linkBatch.js';
+import {
+  BATCHES_IN_FLIGHT,
+  LINK_BATCHES_IN_FLIGHT,
+  type ShardMessage,
+  type ShardReply,
+  type ShardTask,
+} from './parallel.js';
 import { reasonOf } from '../lib/reason.js';
 
 const PROGRESS_EVERY_MS = 100;
@@ -23,13 +31,22 @@ async function run(task: ShardTask): Promise<ShardMessage> {
   const rules = compileRules(task.rules);
   if (E.isLeft(rules)) return { kind: 'failed', reason: rules.left };
   let last = 0;
+  const inFlightBound = task.verify ? LINK_BATCHES_IN_FLIGHT : BATCHES_IN_FLIGHT;
   let batch: Finding[] = [];
+  let entries: LinkEntry[] = [];
   const send = async (through: number): Promise<void> => {
     const findings = batch;
+    const linked = entries;
     batch = [];
-    parentPort?.postMessage({ kind: 'findings', findings, through } satisfies ShardMessage);
-    if (findings.length > 0) inFlight += 1;
-    while (inFlight >= BATCHES_IN_FLIGHT) await new Promise<void>((resolve) => (taken = resolve));
+    entries = [];
+    parentPort?.postMessage({
+      kind: 'findings',
+      findings,
+      through,
+      ...(task.verify ? { links: packLinks(linked) } : {}),
+    } satisfies ShardMessage);
+    if (findings.length > 0 || linked.length > 0) inFlight += 1;
+    while (inFlight >= inFlightBound) await new Promise<void>((resolve) => (taken = resolve));
   };
   const outcome = await auditShard(
     // In small pieces: a batch of findings is what the lines of one piece produce.
@@ -37,6 +54,7 @@ async function run(task: ShardTask): Promise<ShardMessage> {
     { shard: task.shard, shards: task.shards, rules: rules.right },
     {
       found: (finding) => batch.push(finding),
+      ...(task.verify ? { linked: (entry: LinkEntry) => entries.push(entry) } : {}),
       afterChunk: (lines, bytes) => {
         const now = Date.now();
         if (now - last >= PROGRESS_EVERY_MS) {

@@ -5,6 +5,7 @@ import { integerFrom, oneOf, preview, problemsOf, refined, struct } from '../lib
 import { Id } from '../lib/ids.js';
 import { Instant } from '../lib/time.js';
 import { minimumEvents } from './generate/size.js';
+import { verifyFlagsProblem } from './verifyFlags.js';
 
 /** A whole number written in decimal digits, from `min` to `max`. */
 const countFrom = (name: string, min: number, max: number) =>
@@ -25,6 +26,7 @@ const nonEmpty = (name: string, expectation: string) =>
 
 const LogFile = nonEmpty('LogFile', 'a file path, or - for stdin');
 const HtmlFile = nonEmpty('HtmlFile', 'a file path to write the HTML report to');
+const FilePath = nonEmpty('FilePath', 'a file path');
 const ConnectionString = nonEmpty(
   'ConnectionString',
   'a PostgreSQL connection string, like postgres://user@localhost/apss',
@@ -43,15 +45,25 @@ const AuditArguments = struct(
     json: t.boolean,
     ndjson: t.boolean,
     exitZero: t.boolean,
+    verify: t.boolean,
   },
   {
     file: LogFile,
     postgres: ConnectionString,
     jobs: countFrom('Jobs', 1, 64),
+    checkpoint: FilePath,
+    publicKey: FilePath,
     html: HtmlFile,
-    resume: nonEmpty('ResumeFile', 'a file path'),
+    resume: FilePath,
   },
 );
+
+const CheckpointArguments = struct(
+  'CheckpointArguments',
+  { file: LogFile, key: FilePath },
+  { out: FilePath },
+);
+const KeygenArguments = struct('KeygenArguments', { outDir: FilePath });
 
 const ReplayArguments = struct(
   'ReplayArguments',
@@ -79,6 +91,8 @@ export type ExportArguments = t.TypeOf<typeof ExportArguments>;
 export type SealArguments = t.TypeOf<typeof SealArguments>;
 export type ReplayArguments = t.TypeOf<typeof ReplayArguments>;
 export type GenerateArguments = t.TypeOf<typeof GenerateArguments>;
+export type CheckpointArguments = t.TypeOf<typeof CheckpointArguments>;
+export type KeygenArguments = t.TypeOf<typeof KeygenArguments>;
 
 /** What the command line asks for. */
 export type Invocation =
@@ -88,9 +102,11 @@ export type Invocation =
   | { readonly command: 'replay'; readonly args: ReplayArguments }
   | { readonly command: 'generate'; readonly args: GenerateArguments }
   | { readonly command: 'export'; readonly args: ExportArguments }
-  | { readonly command: 'seal'; readonly args: SealArguments };
+  | { readonly command: 'seal'; readonly args: SealArguments }
+  | { readonly command: 'checkpoint'; readonly args: CheckpointArguments }
+  | { readonly command: 'keygen'; readonly args: KeygenArguments };
 
-export type Subcommand = 'audit' | 'replay' | 'generate' | 'export' | 'seal';
+export type Subcommand = 'audit' | 'replay' | 'generate' | 'export' | 'seal' | 'checkpoint' | 'keygen';
 
 /** A command line apss cannot act on: which command it was for (if any), and one line saying why. */
 export type UsageError = { readonly command?: Subcommand; readonly message: string };
@@ -108,6 +124,9 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
     jobs: { type: 'string', field: 'jobs' },
     html: { type: 'string', field: 'html' },
     resume: { type: 'string', field: 'resume' },
+    verify: { type: 'boolean', field: 'verify' },
+    checkpoint: { type: 'string', field: 'checkpoint' },
+    'public-key': { type: 'string', field: 'publicKey' },
   },
   replay: {
     view: { type: 'string', field: 'view' },
@@ -127,14 +146,18 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
     table: { type: 'string', field: 'table' },
   },
   seal: {},
+  checkpoint: { key: { type: 'string', field: 'key' }, out: { type: 'string', field: 'out' } },
+  keygen: { 'out-dir': { type: 'string', field: 'outDir' } },
 };
 
 const defaults: { readonly [K in Subcommand]: Record<string, unknown> } = {
-  audit: { rules: 'default', json: false, ndjson: false, exitZero: false },
+  audit: { rules: 'default', json: false, ndjson: false, exitZero: false, verify: false },
   replay: { view: 'overview', json: false, csv: false },
   generate: { seed: 'apss', violations: '0' },
   export: {},
   seal: {},
+  checkpoint: {},
+  keygen: {},
 };
 
 /** The commands as messages list them: `audit, replay, ... or seal`. */
@@ -266,6 +289,13 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
           name,
           'choose one of --resume and --html: a resumed run reads only the new lines, a page shows the whole log',
         );
+      if (fields.resume !== undefined && fields.verify === true)
+        return fail(
+          name,
+          'choose one of --resume and --verify: a resumed run does not follow the chain of the lines before',
+        );
+      const verifyProblem = verifyFlagsProblem(fields);
+      if (verifyProblem !== undefined) return fail(name, verifyProblem);
       const args = decodeFields(name, AuditArguments, {
         ...fields,
         ...(file.right === undefined ? {} : { file: file.right }),
@@ -311,6 +341,20 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
         return fail(name, 'missing the log file to seal (a path, or - for stdin)');
       const args = decodeFields(name, SealArguments, { file: file.right });
       return E.map((decoded: SealArguments) => ({ command: name, args: decoded }) as const)(args);
+    }
+    case 'checkpoint': {
+      const file = oneFile(name, operands);
+      if (E.isLeft(file)) return file;
+      if (file.right === undefined) return fail(name, 'missing the sealed log file to sign the head of');
+      if (fields.key === undefined) return fail(name, 'missing --key <private.pem>');
+      const args = decodeFields(name, CheckpointArguments, { ...fields, file: file.right });
+      return E.map((decoded: CheckpointArguments) => ({ command: name, args: decoded }) as const)(args);
+    }
+    case 'keygen': {
+      if (operands.length > 0) return fail(name, `takes no operand, got: ${operands.join(' ')}`);
+      if (fields.outDir === undefined) return fail(name, 'missing --out-dir <directory>');
+      const args = decodeFields(name, KeygenArguments, fields);
+      return E.map((decoded: KeygenArguments) => ({ command: name, args: decoded }) as const)(args);
     }
   }
 }

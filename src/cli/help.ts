@@ -2,7 +2,7 @@ import type { Subcommand } from './args.js';
 
 const usage: { readonly [K in Subcommand]: string } = {
   audit: `apss audit <file.ndjson | -> [--rules default|2023] [--json | --ndjson] [--exit-zero] [--jobs N]
-           [--html <report.html>]
+           [--html <report.html>] [--verify [--checkpoint cp.json --public-key public.pem]]
 apss audit <file.ndjson> --resume FILE [--rules default|2023] [--json | --ndjson] [--exit-zero]
 apss audit --postgres <connection string> [--rules default|2023] [--json | --ndjson] [--exit-zero]
            [--html <report.html>]
@@ -31,6 +31,11 @@ apss audit --postgres <connection string> [--rules default|2023] [--json | --ndj
                without FILE, a full audit that writes it; with it, the lines after the saved position
                (findings of those lines, counts of the whole log), FILE brought up to date. A FILE of
                other rules, another or rewritten log, or another format: exit 2, FILE left as it is.
+  --verify     also follow the chain of a sealed log (see docs/integrity.md), in the same pass: each
+               record altered, deleted, inserted or moved is a CHAIN_BROKEN finding where it is.
+               A log without chain fields is audited all the same, and a line on stderr says so.
+  --checkpoint a checkpoint (apss checkpoint) the log must pass through, else CHECKPOINT_MISMATCH;
+               refused (status 2) unless its signature verifies under --public-key
   Exit status: 0 no findings, 1 findings, 2 unusable input or arguments.`,
   replay: `apss replay <file.ndjson | -> [--view overview|reconciliation|invoice] [--as-of <instant>] [--json | --csv]
   Folds the log's events into a view and prints it. Lines that are not well-formed events are
@@ -71,6 +76,17 @@ apss audit --postgres <connection string> [--rules default|2023] [--json | --ndj
   with a partnerId in its data, stops the sealing: the line and why are on stderr.
   <file.ndjson>  the log, one JSON event a line; - reads it from stdin
   Exit status: 0 sealed, 2 a line that cannot be sealed, unusable input or arguments.`,
+  checkpoint: `apss checkpoint <sealed.ndjson> --key private.pem [--out cp.json]
+  Follows the chain of a sealed log and signs its head (records, last global position, last hash)
+  with an Ed25519 key: a checkpoint, which apss audit --verify --checkpoint checks a log against.
+  A log whose chain is broken, or that is not sealed, is not signed.
+  --key   the Ed25519 private key, PEM (apss keygen writes one)
+  --out   write the checkpoint there (default: stdout)
+  Exit status: 0 signed, 2 unusable input or arguments, or a log that cannot be signed.`,
+  keygen: `apss keygen --out-dir DIR
+  Writes a new Ed25519 key pair for checkpoints: DIR/private.pem (readable by you only; keep it
+  secret) and DIR/public.pem (hand it to auditors). Never overwrites a key.
+  Exit status: 0 written, 2 unusable arguments, or a key already there.`,
 };
 
 const general = `  apss help <command>   the help of one command (or apss <command> --help)

@@ -61,9 +61,10 @@ export function jsonOutput(stream: Writable): FindingsOutput {
       first = false;
     },
     ready: () => writer.ready(),
-    finish: async ({ records, events, partners }) => {
+    finish: async ({ records, events, partners, chain }) => {
+      const verified = chain === undefined ? '' : `,\n  "chain": ${JSON.stringify(chain)}`;
       writer.add(
-        `${first ? '{\n  "findings": [' : '\n  '}],\n  "records": ${records},\n  "events": ${events},\n  "partners": ${partners}\n}\n`,
+        `${first ? '{\n  "findings": [' : '\n  '}],\n  "records": ${records},\n  "events": ${events},\n  "partners": ${partners}${verified}\n}\n`,
       );
       await writer.end();
     },

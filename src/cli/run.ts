@@ -36,6 +36,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await (await import('./commands/export.js')).exportCommand(run.args, io);
       case 'seal':
         return await (await import('./commands/seal.js')).sealCommand(run.args, io);
+      case 'checkpoint':
+        return await (await import('./commands/checkpoint.js')).checkpointCommand(run.args, io);
+      case 'keygen':
+        return await (await import('./commands/keygen.js')).keygenCommand(run.args, io);
     }
   } catch (error) {
     const reason = reasonOf(error);

@@ -14,7 +14,12 @@ const FindingCodec = struct(
   'Finding',
   {
     position: Count,
-    code: oneOf('FindingCode', [...RejectionCode.values, 'MALFORMED_EVENT']),
+    code: oneOf('FindingCode', [
+      ...RejectionCode.values,
+      'MALFORMED_EVENT',
+      'CHAIN_BROKEN',
+      'CHECKPOINT_MISMATCH',
+    ]),
     message: t.string,
   },
   { partnerId: t.string, eventType: t.string },

@@ -21,10 +21,12 @@ const plural = (n: number, one: string, many = `${one}s`): string =>
 const cell = (text: string | undefined, className?: string): string =>
   `<td${className === undefined ? '' : ` class="${className}"`}>${esc(text ?? '-')}</td>`;
 
-/** The rule each code belongs to: R1..R12, and none for a malformed record (judged before any rule). */
-const ruleOf: ReadonlyMap<string, string> = new Map(
-  ruleTable.flatMap(({ id, codes }) => codes.map((code) => [code, id] as const)),
-);
+/** The rule each code belongs to: R1..R12; a malformed record and a break of a sealed log's chain belong to none. */
+const ruleOf: ReadonlyMap<string, string> = new Map([
+  ...ruleTable.flatMap(({ id, codes }) => codes.map((code) => [code, id] as const)),
+  ['CHAIN_BROKEN', '(chain)'],
+  ['CHECKPOINT_MISMATCH', '(chain)'],
+]);
 
 const sha256 = (text: string): string =>
   `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;

@@ -17,26 +17,57 @@ describe('apss audit arguments', () => {
   it('given only a file, then the default rules, human output and exit status on findings', () => {
     expect(parsed('audit', 'log.ndjson')).toEqual({
       command: 'audit',
-      args: { file: 'log.ndjson', rules: 'default', json: false, ndjson: false, exitZero: false },
+      args: {
+        file: 'log.ndjson',
+        rules: 'default',
+        json: false,
+        ndjson: false,
+        exitZero: false,
+        verify: false,
+      },
     });
   });
 
   it('given every flag, in any order, then each is read', () => {
     expect(parsed('audit', '--json', '--rules=2023', '-', '--exit-zero')).toEqual({
       command: 'audit',
-      args: { file: '-', rules: '2023', json: true, ndjson: false, exitZero: true },
+      args: { file: '-', rules: '2023', json: true, ndjson: false, exitZero: true, verify: false },
     });
     expect(parsed('audit', '--rules', '2023', 'log.ndjson').command).toBe('audit');
+    expect(
+      parsed('audit', 'log.ndjson', '--public-key', 'k.pem', '--verify', '--checkpoint', 'cp.json'),
+    ).toEqual({
+      command: 'audit',
+      args: {
+        ...{ file: 'log.ndjson', rules: 'default', json: false, ndjson: false, exitZero: false },
+        ...{ verify: true, checkpoint: 'cp.json', publicKey: 'k.pem' },
+      },
+    });
     expect(parsed('audit', 'log.ndjson', '--jobs', '3')).toEqual({
       command: 'audit',
-      args: { file: 'log.ndjson', rules: 'default', json: false, ndjson: false, exitZero: false, jobs: 3 },
+      args: {
+        file: 'log.ndjson',
+        rules: 'default',
+        json: false,
+        ndjson: false,
+        exitZero: false,
+        verify: false,
+        jobs: 3,
+      },
     });
   });
 
   it('given --postgres instead of a file, then the store is the source', () => {
     expect(parsed('audit', '--postgres', 'postgres://u@h/db')).toEqual({
       command: 'audit',
-      args: { postgres: 'postgres://u@h/db', rules: 'default', json: false, ndjson: false, exitZero: false },
+      args: {
+        postgres: 'postgres://u@h/db',
+        rules: 'default',
+        json: false,
+        ndjson: false,
+        exitZero: false,
+        verify: false,
+      },
     });
   });
 

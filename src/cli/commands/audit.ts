@@ -9,6 +9,8 @@ import { jsonOutput, ndjsonOutput, textOutput, type FindingsOutput } from '../ou
 import { Progress } from '../progress.js';
 import { auditResuming } from '../resume.js';
 import { firstLine, postgresConnectionString, reasonOf } from '../source.js';
+import type { VerifyOptions } from '../../seal/checkpoint.js';
+import { verifyOptionsOf } from '../verifyFlags.js';
 
 /** An audit's counts and how its source is named, or why the source could not be read. */
 type Audited = E.Either<string, { readonly summary: AuditSummary; readonly source: string }>;
@@ -17,7 +19,11 @@ type Audited = E.Either<string, { readonly summary: AuditSummary; readonly sourc
 async function auditFile(
   file: string,
   rules: CompiledRules,
-  { jobs, minBytesPerThread }: { jobs: number | undefined; minBytesPerThread: number | undefined },
+  {
+    jobs,
+    minBytesPerThread,
+    verify,
+  }: { jobs: number | undefined; minBytesPerThread: number | undefined; verify: VerifyOptions | undefined },
   output: FindingsOutput,
   io: CliIo,
 ): Promise<Audited> {
@@ -27,12 +33,18 @@ async function auditFile(
     rules,
     jobs,
     minBytesPerShard: minBytesPerThread,
+    verify,
     ready: output.ready,
     progress: (lines, bytes, size) =>
       (progress ??= new Progress(io, `auditing ${label}`, size)).update(lines, bytes),
   }).finally(() => progress?.done());
   if (audited.oneThreadBecause !== undefined)
     await put(io.stderr, `apss audit: auditing in one thread: ${audited.oneThreadBecause}\n`);
+  if (audited.kind === 'audited' && audited.summary.chain?.sealed === false)
+    await put(
+      io.stderr,
+      `apss audit: ${label} has no chain fields: it was audited, but could not be verified\n`,
+    );
   return audited.kind === 'audited'
     ? E.right({ summary: audited.summary, source: label })
     : E.left(`cannot read ${label}: ${reasonOf(audited.error)}`);
@@ -84,6 +96,11 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
     await put(io.stderr, `apss audit: APSS_MIN_BYTES_PER_THREAD ${why.join('; ')}\n`);
     return 2;
   }
+  const verify = await verifyOptionsOf(args);
+  if (E.isLeft(verify)) {
+    await put(io.stderr, `apss audit: ${verify.left}\n`);
+    return 2;
+  }
   const html =
     args.html === undefined
       ? undefined
@@ -100,7 +117,7 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
         ? await auditFile(
             args.file ?? '-',
             rules.right,
-            { jobs: args.jobs, minBytesPerThread: minBytes.right },
+            { jobs: args.jobs, minBytesPerThread: minBytes.right, verify: verify.right },
             output,
             io,
           )
