@@ -56,7 +56,6 @@ export {
 export { ConcurrencyError, EventStoreRequestError, StoredEventError } from './store/errors.js';
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './store/inMemory.js';
 export type { SealedLog } from './store/sealedLog.js';
-export type { LinkContent, SealedRecord } from './seal/link.js';
 export { StateCache, type CachedState, type StateCacheStats } from './store/stateCache.js';
 export { handleCommand, type HandleCommandOptions, type CommandHandled } from './store/handleCommand.js';
 export {
@@ -74,7 +73,7 @@ export { encodeSnapshot, decodeSnapshot, type SnapshotProblem } from './state/sn
 export { audit, auditTo, type AuditOptions } from './audit/audit.js';
 export type { AuditReport, AuditSummary, Finding, FindingSink } from './audit/auditor.js';
 export { verifyChain, verifyConsistency, type ChainVerification } from './audit/verifyLog.js';
-export { ChainWriter, GENESIS, sealedLine, type SealedRecord } from './seal/link.js';
+export { ChainWriter, GENESIS, sealedLine, type LinkContent, type SealedRecord } from './seal/link.js';
 export {
   Checkpoint,
   privateKeyOf,

@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -51,11 +52,21 @@ const skipped = sessions.filter(({ steps }) => steps.some(({ command }) => comma
 if (!hasJq && skipped > 0)
   console.log(`docs: not running ${skipped} apss sessions that need jq, which is not installed`);
 
-/** Runs one command line in sh, with `apss` the built CLI, stderr merged into stdout. */
-async function shell(command: string): Promise<string> {
+/**
+ * A directory of a session's own, where `examples/` is the project's: what a session writes (a
+ * sealed log, keys, a report) stays there, and the next step of the same session finds it.
+ */
+function sessionDirectory(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'apss-docs-'));
+  symlinkSync(join(root, 'examples'), join(dir, 'examples'));
+  return dir;
+}
+
+/** Runs one command line in sh, in `cwd`, with `apss` the built CLI, stderr merged into stdout. */
+async function shell(command: string, cwd: string): Promise<string> {
   const script = `apss() { node "${join(root, 'dist/cli/main.js')}" "$@"; }\n{ ${command}; } 2>&1`;
   try {
-    return (await run('sh', ['-c', script], { cwd: root, maxBuffer: 64 * 1024 * 1024 })).stdout;
+    return (await run('sh', ['-c', script], { cwd, maxBuffer: 64 * 1024 * 1024 })).stdout;
   } catch (error) {
     // `apss audit` exits 1 on findings: what it printed is still what the docs show.
     return (error as { stdout?: string }).stdout ?? String(error);
@@ -88,8 +99,9 @@ describe('the apss sessions of the docs', () => {
     (_, { steps }) => {
       const needsJq = steps.some(({ command }) => command.includes('jq'));
       it.skipIf(needsJq && !hasJq)('prints what the docs show', async () => {
+        const cwd = sessionDirectory();
         for (const { command, output } of steps)
-          expect(`$ ${command}\n${trimmed(await shell(command))}`).toBe(`$ ${command}\n${output}`);
+          expect(`$ ${command}\n${trimmed(await shell(command, cwd))}`).toBe(`$ ${command}\n${output}`);
       });
     },
   );

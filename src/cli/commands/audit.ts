@@ -45,6 +45,15 @@ async function auditFile(
       io.stderr,
       `apss audit: ${label} has no chain fields: it was audited, but could not be verified\n`,
     );
+  if (audited.kind === 'audited' && audited.summary.chain?.sealed === true) {
+    const { breaks, head } = audited.summary.chain;
+    await put(
+      io.stderr,
+      breaks === 0
+        ? `apss audit: the chain of ${label} holds, from its first record to record ${head.position} (hash ${head.hash.slice(0, 16)}…)\n`
+        : `apss audit: the chain of ${label} is broken in ${breaks} ${breaks === 1 ? 'place' : 'places'}: see the CHAIN_BROKEN findings\n`,
+    );
+  }
   return audited.kind === 'audited'
     ? E.right({ summary: audited.summary, source: label })
     : E.left(`cannot read ${label}: ${reasonOf(audited.error)}`);
