@@ -112,7 +112,7 @@ async function mismatch(handle: FileHandle, size: number, log: LogPosition): Pro
 
 /**
  * Audits an NDJSON log file and keeps, in `resumeFile`, what lets a later run over the grown log read
- * only the lines added since: every partner's state (as snapshots), the counts, the rule set, and
+ * only the lines added since: every partner's state (as a snapshot each), the counts, the rule set, and
  * the position (lines and bytes read) with a fingerprint of the log's bytes before it (see resumeFile.ts).
  *
  * Without a resume file, the whole log is audited (in this thread: the states are needed here) and
@@ -124,8 +124,8 @@ async function mismatch(handle: FileHandle, size: number, log: LogPosition): Pro
  * A resume file of another rule set or log, of a log that was cut, of another format, or that does
  * not decode, is refused (nothing is audited, and the file is left as it is). A partner's saved
  * state is decoded only when the partner is met in the new lines, and the entries of the others are
- * written back as they were: a partner's entry that does not decode refuses the file then. Rejects only with what
- * the sink throws, or when the resume file cannot be written.
+ * written back as they were: a partner's entry that does not decode refuses the file then. Rejects
+ * only with what the sink throws, or when the resume file cannot be written.
  */
 export async function auditLogResuming(
   file: string,

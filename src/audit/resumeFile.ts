@@ -61,12 +61,18 @@ const lengthPrefixed = (bytes: Buffer): Buffer[] => {
   return [length, bytes];
 };
 
-/** The entry of a partner's state: its id and its snapshot, each after its length. */
-export const entryOf = (partnerId: string, state: PartnerState): Buffer =>
-  Buffer.concat([
-    ...lengthPrefixed(Buffer.from(partnerId, 'utf8')),
-    ...lengthPrefixed(Buffer.from(JSON.stringify(encodeSnapshot(state)), 'utf8')),
-  ]);
+/** The entry of a partner's state: its id and its snapshot, each after its length, written into one buffer. */
+export function entryOf(partnerId: string, state: PartnerState): Buffer {
+  const snapshot = JSON.stringify(encodeSnapshot(state));
+  const idBytes = Buffer.byteLength(partnerId, 'utf8');
+  const snapshotAt = 2 * LENGTH_BYTES + idBytes;
+  const entry = Buffer.allocUnsafe(snapshotAt + Buffer.byteLength(snapshot, 'utf8'));
+  entry.writeUInt32LE(idBytes, 0);
+  entry.write(partnerId, LENGTH_BYTES, 'utf8');
+  entry.writeUInt32LE(entry.length - snapshotAt, LENGTH_BYTES + idBytes);
+  entry.write(snapshot, snapshotAt, 'utf8');
+  return entry;
+}
 
 /** The entries of a file, checked to hold exactly the partners its header counts, each once; or why not. */
 function entriesOf(bytes: Buffer, from: number, partners: number): E.Either<string, Map<string, SavedEntry>> {
