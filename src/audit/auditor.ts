@@ -35,9 +35,17 @@ export type AuditSummary = Omit<AuditReport, 'findings'> & {
   readonly findings: number;
 };
 
+/** The partners' states an audit goes on from, each taken as its partner is first seen (see resume.ts). */
+export type SavedStates = {
+  /** The saved state of a partner not seen yet, a draft of the taker's own; undefined for one not saved. */
+  take(partnerId: string): MutablePartnerState | undefined;
+  /** How many saved partners have not been taken yet. */
+  readonly untaken: number;
+};
+
 /** What an audit has done so far: its partners' states and its counts (findings counted). */
 export type AuditProgress = {
-  readonly states: ReadonlyMap<string, MutablePartnerState>;
+  readonly saved: SavedStates;
   readonly records: number;
   readonly events: number;
   readonly findings: number;
@@ -72,6 +80,7 @@ function claimsOf(record: unknown): Pick<Finding, 'partnerId' | 'eventType'> {
 export class Auditor {
   private readonly states = new Map<string, MutablePartnerState>();
   private readonly findings: Finding[] = [];
+  private saved: SavedStates | undefined;
   private found = 0;
   private records = 0;
   private events = 0;
@@ -108,7 +117,7 @@ export class Auditor {
     const { partnerId } = event.data;
     let state = this.states.get(partnerId);
     if (state === undefined) {
-      state = emptyState();
+      state = this.saved?.take(partnerId) ?? emptyState();
       this.states.set(partnerId, state);
     }
     for (const violation of allViolations(state, event, this.rules))
@@ -135,16 +144,17 @@ export class Auditor {
 
   /**
    * Goes on from where an earlier audit of the same log stopped (see resume.ts): its partners' states,
-   * each a draft of this auditor's own from now on, and its counts. Called before any record.
+   * each taken when its partner is first seen (a draft of this auditor's own from then on), and its
+   * counts. Called before any record.
    */
   resumeFrom(saved: AuditProgress): void {
-    for (const [partnerId, state] of saved.states) this.states.set(partnerId, state);
+    this.saved = saved.saved;
     this.records = saved.records;
     this.events = saved.events;
     this.found = saved.findings;
   }
 
-  /** Each partner's state so far, as the rules see it. */
+  /** Each partner's state so far, as the rules see it (of a resumed audit: those seen in this run). */
   get partnerStates(): ReadonlyMap<string, PartnerState> {
     return this.states;
   }
@@ -154,9 +164,13 @@ export class Auditor {
     return this.records;
   }
 
+  private get partners(): number {
+    return this.states.size + (this.saved?.untaken ?? 0);
+  }
+
   /** The counts so far; `findings` counts those found, whether kept or given to the sink. */
   summary(): AuditSummary {
-    return { records: this.records, events: this.events, partners: this.states.size, findings: this.found };
+    return { records: this.records, events: this.events, partners: this.partners, findings: this.found };
   }
 
   /** The report with the findings kept (none when they went to a sink). */
@@ -164,7 +178,7 @@ export class Auditor {
     return {
       records: this.records,
       events: this.events,
-      partners: this.states.size,
+      partners: this.partners,
       findings: [...this.findings],
     };
   }

@@ -1,61 +1,33 @@
 import * as E from 'fp-ts/lib/Either.js';
-import * as t from 'io-ts';
 import { createHash } from 'node:crypto';
-import { open, rename, readFile, writeFile, type FileHandle } from 'node:fs/promises';
-import { describeProblems, integerFrom, problemsOf, refined, struct } from '../lib/codec.js';
-import { Id } from '../lib/ids.js';
-import { reasonOf } from '../lib/reason.js';
-import { RuleSet, type CompiledRules } from '../policies/ruleSet.js';
-import { decodeSnapshot, encodeSnapshot } from '../state/snapshot.js';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { CompiledRules, RuleSet } from '../policies/ruleSet.js';
 import { thaw, type MutablePartnerState } from '../state/state.js';
-import { Auditor, type AuditSummary, type FindingSink } from './auditor.js';
+import { Auditor, type AuditSummary, type FindingSink, type SavedStates } from './auditor.js';
+import {
+  decodeEntry,
+  entryOf,
+  readResumeFile,
+  saveResumeFile,
+  type LogPosition,
+  type SavedEntry,
+} from './resumeFile.js';
 import { paced } from './chunks.js';
 import { everyLine, NdjsonSplitter } from './ndjson.js';
 import { SinkFailure } from './sinkFailure.js';
 
-/** The format of the resume files this version writes; it reads no other. */
-export const RESUME_FORMAT = 1;
+export { RESUME_FORMAT } from './resumeFile.js';
 
 /** The bytes of the log the resume file fingerprints: its first ones, and the last ones before the saved position. */
 export const WINDOW_BYTES = 64 * 1024;
-
-const Count = integerFrom('Count', 0);
-const Sha256 = refined(
-  'Sha256',
-  (u): u is string => typeof u === 'string' && /^[A-Za-z0-9+/]{43}=$/.test(u),
-  'a SHA-256 digest in base64',
-);
-
-/** Where the audit stopped in the log, and what the log's bytes were there. */
-const LogPosition = struct('LogPosition', {
-  /** Lines read (the last finding's position is at most this). */
-  lines: Count,
-  /** Bytes read: the saved position, where a resumed run starts reading. */
-  bytes: Count,
-  /** Whether the last byte read was a newline (or none was read): else a line may be continued. */
-  ended: t.boolean,
-  /** SHA-256 of the first WINDOW_BYTES bytes (fewer if the log was shorter) and of the WINDOW_BYTES before `bytes`. */
-  head: Sha256,
-  tail: Sha256,
-});
-
-const ResumeFile = struct('ResumeFile', {
-  format: t.literal(RESUME_FORMAT),
-  rules: RuleSet,
-  log: LogPosition,
-  counts: struct('Counts', { records: Count, events: Count, findings: Count }),
-  /** Each partner's state, as a snapshot (see encodeSnapshot). */
-  partners: t.readonlyArray(t.tuple([Id, t.unknown])),
-});
-type ResumeFile = t.TypeOf<typeof ResumeFile>;
-type LogPosition = t.TypeOf<typeof LogPosition>;
 
 /**
  * How a resumable audit ended. `audited`: the findings of the lines read were given to the sink, and
  * `summary` counts the whole log (`found` the findings of this run alone; `after` is the line it
  * started after, 0 for a full audit). `refused`: the resume file does not belong to this log or these
- * rules, or cannot be read; nothing was audited and the file is left as it was. `unreadable`: the log
- * could not be read.
+ * rules, or cannot be read; the file is left as it was, and nothing was audited, except when a
+ * partner's entry is found not to decode as the partner is met again (findings of the lines before
+ * may then have gone to the sink). `unreadable`: the log could not be read.
  */
 export type ResumedAudit =
   | {
@@ -102,43 +74,27 @@ const fingerprint = async (handle: FileHandle, bytes: number) => ({
   tail: await digestOf(handle, Math.max(0, bytes - WINDOW_BYTES), bytes),
 });
 
-/** The resume file read and checked, `undefined` when there is none yet, or why it cannot be used. */
-async function readResumeFile(path: string): Promise<E.Either<string, ResumeFile | undefined>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return E.right(undefined);
-    return E.left(`cannot read it: ${reasonOf(error)}`);
+/** A run's way to the saved states: each partner's entry decoded when the partner is first seen. */
+class SavedPartners implements SavedStates {
+  #taken = 0;
+  constructor(private readonly entries: ReadonlyMap<string, SavedEntry>) {}
+
+  take(partnerId: string): MutablePartnerState | undefined {
+    const entry = this.entries.get(partnerId);
+    if (entry === undefined) return undefined;
+    const state = decodeEntry(partnerId, entry);
+    if (E.isLeft(state)) throw new CorruptEntry(state.left);
+    this.#taken += 1;
+    return thaw(state.right);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return E.left(`it is not JSON (${reasonOf(error)})`);
+
+  get untaken(): number {
+    return this.entries.size - this.#taken;
   }
-  const format = (value as { format?: unknown } | null)?.format;
-  if (format !== RESUME_FORMAT)
-    return E.left(
-      `it is of format ${JSON.stringify(format) ?? 'none'}, and this version reads format ${RESUME_FORMAT} only`,
-    );
-  const decoded = ResumeFile.decode(value);
-  if (E.isLeft(decoded))
-    return E.left(`it is not a resume file: ${describeProblems(problemsOf(decoded.left))}`);
-  return E.right(decoded.right);
 }
 
-/** The saved partners' states, as drafts to go on from, or why not. */
-function statesOf(saved: ResumeFile): E.Either<string, Map<string, MutablePartnerState>> {
-  const states = new Map<string, MutablePartnerState>();
-  for (const [index, [partnerId, snapshot]] of saved.partners.entries()) {
-    if (states.has(partnerId)) return E.left(`it holds partner ${partnerId} twice (partners.${index})`);
-    const state = decodeSnapshot(snapshot);
-    if (E.isLeft(state)) return E.left(`partners.${index}.1 is ${state.left.message}`);
-    states.set(partnerId, thaw(state.right));
-  }
-  return E.right(states);
-}
+/** Ends a run that met a partner whose saved entry does not decode (thrown through the auditor). */
+class CorruptEntry extends Error {}
 
 const sameRules = (a: RuleSet, b: RuleSet): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -154,17 +110,10 @@ async function mismatch(handle: FileHandle, size: number, log: LogPosition): Pro
   return undefined;
 }
 
-/** Writes the resume file whole, then puts it in place: a run that stops halfway leaves the earlier one. */
-async function saveResumeFile(path: string, saved: ResumeFile): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(saved));
-  await rename(temporary, path);
-}
-
 /**
  * Audits an NDJSON log file and keeps, in `resumeFile`, what lets a later run over the grown log read
- * only the lines added since: every partner's state (as snapshots), the counts, the rule set, and
- * the position (lines and bytes read) with a fingerprint of the log's bytes before it.
+ * only the lines added since: every partner's state (as a snapshot each), the counts, the rule set, and
+ * the position (lines and bytes read) with a fingerprint of the log's bytes before it (see resumeFile.ts).
  *
  * Without a resume file, the whole log is audited (in this thread: the states are needed here) and
  * the file written. With one that fits the log (see mismatch) and the rules, only the bytes after the
@@ -173,8 +122,10 @@ async function saveResumeFile(path: string, saved: ResumeFile): Promise<void> {
  * a full audit of the log are those of the first run followed by those of each resumed run.
  *
  * A resume file of another rule set or log, of a log that was cut, of another format, or that does
- * not decode, is refused (nothing is audited, and the file is left as it is). Rejects only with what
- * the sink throws, or when the resume file cannot be written.
+ * not decode, is refused (nothing is audited, and the file is left as it is). A partner's saved
+ * state is decoded only when the partner is met in the new lines, and the entries of the others are
+ * written back as they were: a partner's entry that does not decode refuses the file then. Rejects
+ * only with what the sink throws, or when the resume file cannot be written.
  */
 export async function auditLogResuming(
   file: string,
@@ -184,14 +135,13 @@ export async function auditLogResuming(
 ): Promise<ResumedAudit> {
   const saved = await readResumeFile(resumeFile);
   if (E.isLeft(saved)) return { kind: 'refused', reason: `${resumeFile}: ${saved.left}` };
-  const from = saved.right;
+  const from = saved.right?.header;
+  const entries = saved.right?.entries ?? new Map<string, SavedEntry>();
   if (from !== undefined && !sameRules(from.rules, rules.source))
     return {
       kind: 'refused',
       reason: `${resumeFile} was saved under the ${from.rules.name} rules, not these (${rules.source.name})`,
     };
-  const states = from === undefined ? E.right(new Map<string, MutablePartnerState>()) : statesOf(from);
-  if (E.isLeft(states)) return { kind: 'refused', reason: `${resumeFile}: ${states.left}` };
   let handle: FileHandle;
   let size: number;
   try {
@@ -214,7 +164,7 @@ export async function auditLogResuming(
         throw new SinkFailure(error);
       }
     });
-    if (from !== undefined) auditor.resumeFrom({ states: states.right, ...from.counts });
+    if (from !== undefined) auditor.resumeFrom({ saved: new SavedPartners(entries), ...from.counts });
     const before = auditor.summary().findings;
     const splitter = new NdjsonSplitter(
       {
@@ -235,6 +185,8 @@ export async function auditLogResuming(
       splitter.end();
     } catch (error) {
       if (error instanceof SinkFailure) throw error.error;
+      if (error instanceof CorruptEntry)
+        return { kind: 'refused', reason: `${resumeFile}: ${error.message}` };
       return { kind: 'unreadable', error };
     }
     const summary = auditor.summary();
@@ -244,13 +196,25 @@ export async function auditLogResuming(
       ended: last === -1 ? start.ended : last === 0x0a,
       ...(await fingerprint(handle, bytes)),
     };
-    await saveResumeFile(resumeFile, {
-      format: RESUME_FORMAT,
-      rules: rules.source,
-      log: position,
-      counts: { records: summary.records, events: summary.events, findings: summary.findings },
-      partners: [...auditor.partnerStates].map(([partnerId, state]) => [partnerId, encodeSnapshot(state)]),
-    });
+    // The partners in the file's order, each met in this run encoded anew, the others copied; then the new ones.
+    const seen = auditor.partnerStates;
+    const written: Buffer[] = [];
+    for (const [partnerId, entry] of entries) {
+      const state = seen.get(partnerId);
+      written.push(state === undefined ? entry.bytes : entryOf(partnerId, state));
+    }
+    for (const [partnerId, state] of seen)
+      if (!entries.has(partnerId)) written.push(entryOf(partnerId, state));
+    await saveResumeFile(
+      resumeFile,
+      {
+        rules: rules.source,
+        log: position,
+        counts: { records: summary.records, events: summary.events, findings: summary.findings },
+        partners: written.length,
+      },
+      written,
+    );
     return { kind: 'audited', summary, found: summary.findings - before, after: start.lines };
   } finally {
     await handle.close();

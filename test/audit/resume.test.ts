@@ -57,6 +57,20 @@ const anyLog = fc
     return lines;
   });
 
+/** A resume file's parts, as its format says (see src/audit/resumeFile.ts), to check it and to break it. */
+function partsOf(bytes: Buffer) {
+  const headerEnd = 20 + bytes.readUInt32LE(16);
+  const header = JSON.parse(bytes.toString('utf8', 20, headerEnd)) as { partners: number; counts: object };
+  const entries: { start: number; id: string; snapshot: number; end: number }[] = [];
+  for (let at = headerEnd; at < bytes.length;) {
+    const idEnd = at + 4 + bytes.readUInt32LE(at);
+    const end = idEnd + 4 + bytes.readUInt32LE(idEnd);
+    entries.push({ start: at, id: bytes.toString('utf8', at + 4, idEnd), snapshot: idEnd + 4, end });
+    at = end;
+  }
+  return { format: bytes.readUInt32LE(12), header, entries };
+}
+
 let runs = 0;
 const fresh = (name: string) => join(files.dir, `${name}-${(runs += 1)}`);
 
@@ -125,10 +139,42 @@ describe('auditLogResuming', () => {
     }
     const full = await fullAudit(log, 1);
     expect(found).toEqual(full.found);
-    expect(JSON.parse(readFileSync(saved, 'utf8'))).toMatchObject({
+    expect(partsOf(readFileSync(saved))).toMatchObject({
       format: RESUME_FORMAT,
-      counts: { records: 400, findings: full.found.length },
+      header: { partners: 3, counts: { records: 400, findings: full.found.length } },
     });
+  });
+
+  it('given new lines that name one partner, then only its entry is written anew: the others are copied byte for byte', async () => {
+    const lines = [...generateLog({ partners: 3, events: 300, violations: 3, seed: 'verbatim' })];
+    const log = fresh('verbatim.ndjson');
+    writeFileSync(
+      log,
+      lines
+        .slice(0, 200)
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
+    const saved = fresh('verbatim.resume');
+    await resumed(log, saved);
+    const before = readFileSync(saved);
+    const entries = partsOf(before).entries;
+    const met = (entries[1] as { id: string }).id;
+    const ofMet = lines.slice(200).filter((line) => line.includes(`"partnerId":${JSON.stringify(met)}`));
+    expect(ofMet.length).toBeGreaterThan(0);
+    appendFileSync(log, ['not json', ...ofMet].map((line) => `${line}\n`).join(''));
+    expect((await resumed(log, saved)).audited).toMatchObject({
+      kind: 'audited',
+      summary: { records: 201 + ofMet.length, partners: 3 },
+    });
+    const after = readFileSync(saved);
+    const bytesOf = (file: Buffer, entry: { start: number; end: number }) =>
+      file.subarray(entry.start, entry.end);
+    const now = partsOf(after).entries;
+    expect(now.map((entry) => entry.id)).toEqual(entries.map((entry) => entry.id));
+    for (const index of [0, 2])
+      expect(bytesOf(after, now[index] as never).equals(bytesOf(before, entries[index] as never))).toBe(true);
+    expect(bytesOf(after, now[1] as never).equals(bytesOf(before, entries[1] as never))).toBe(false);
   });
 
   it('refuses a resume file of another rule set, another log, a log cut short or a newer format, and says why; the file stays as it was', async () => {
@@ -138,11 +184,11 @@ describe('auditLogResuming', () => {
     writeFileSync(log, text);
     const saved = fresh('saved.json');
     await resumed(log, saved);
-    const kept = readFileSync(saved, 'utf8');
+    const kept = readFileSync(saved);
     const refusal = async (file: string, ruleSet = rules) => {
       const run = await resumed(file, saved, ruleSet);
       expect(run.found).toEqual([]);
-      expect(readFileSync(saved, 'utf8')).toBe(kept);
+      expect(readFileSync(saved).equals(kept)).toBe(true);
       return run.audited.kind === 'refused' ? run.audited.reason : `not refused: ${run.audited.kind}`;
     };
     expect(await refusal(log, compiled(rules2023))).toBe(
@@ -155,19 +201,92 @@ describe('auditLogResuming', () => {
     writeFileSync(cut, text.slice(0, text.length - 10));
     expect(await refusal(cut)).toContain('fewer than the');
     const newer = fresh('newer.json');
-    writeFileSync(newer, JSON.stringify({ ...JSON.parse(kept), format: RESUME_FORMAT + 1 }));
-    const run = await resumed(log, newer);
-    expect(run.audited).toEqual({
+    const bytes = readFileSync(saved);
+    const newerBytes = Buffer.from(bytes);
+    newerBytes.writeUInt32LE(RESUME_FORMAT + 1, 12);
+    writeFileSync(newer, newerBytes);
+    expect((await resumed(log, newer)).audited).toEqual({
       kind: 'refused',
-      reason: `${newer}: it is of format 2, and this version reads format 1 only`,
+      reason: `${newer}: it is of format ${RESUME_FORMAT + 1}, and this version reads format ${RESUME_FORMAT} only`,
     });
-    const broken = fresh('broken.json');
-    const parsed = JSON.parse(kept) as { partners: [string, { state: { version: number } }][] };
-    (parsed.partners[0] as [string, { state: { version: number } }])[1].state.version = -1;
-    writeFileSync(broken, JSON.stringify(parsed));
-    expect((await resumed(log, broken)).audited).toMatchObject({
-      kind: 'refused',
-      reason: expect.stringContaining('partners.0.1 is not a snapshot'),
+  });
+
+  describe('given a resume file whose bytes were damaged, then it is refused, saying where, and left as it was', () => {
+    const lines = [...generateLog({ partners: 2, events: 300, violations: 2, seed: 'damaged' })];
+    const text = (from: number, to: number) =>
+      lines
+        .slice(from, to)
+        .map((line) => `${line}\n`)
+        .join('');
+    const damaged = async (damage: (bytes: Buffer) => Buffer, grow = false) => {
+      const log = fresh('log.ndjson');
+      writeFileSync(log, text(0, 200));
+      const saved = fresh('saved.resume');
+      await resumed(log, saved);
+      const broken = damage(readFileSync(saved));
+      writeFileSync(saved, broken);
+      if (grow) appendFileSync(log, text(200, 300));
+      const run = await resumed(log, saved);
+      expect(readFileSync(saved).equals(broken)).toBe(true);
+      return run.audited.kind === 'refused' ? run.audited.reason : `not refused: ${run.audited.kind}`;
+    };
+
+    it('a file cut short, inside an entry or before its last', async () => {
+      expect(await damaged((bytes) => bytes.subarray(0, bytes.length - 10))).toContain(
+        'entry 2 runs past the end of the file',
+      );
+      expect(
+        await damaged((bytes) => bytes.subarray(0, (partsOf(bytes).entries[1] as { start: number }).start)),
+      ).toContain('its header counts 2 partners, and it holds 1');
+      expect(await damaged((bytes) => bytes.subarray(0, 30))).toContain(
+        'it was cut short, inside its header',
+      );
+    });
+
+    it('an index whose lengths are wrong', async () => {
+      const longer = (bytes: Buffer) => {
+        const copy = Buffer.from(bytes);
+        const last = partsOf(bytes).entries[1] as { snapshot: number };
+        copy.writeUInt32LE(copy.readUInt32LE(last.snapshot - 4) + 1, last.snapshot - 4);
+        return copy;
+      };
+      expect(await damaged(longer)).toContain('entry 2 runs past the end of the file');
+      const shorter = (bytes: Buffer) => {
+        const copy = Buffer.from(bytes);
+        const first = partsOf(bytes).entries[0] as { start: number };
+        copy.writeUInt32LE(copy.readUInt32LE(first.start) + 3, first.start);
+        return copy;
+      };
+      expect(await damaged(shorter)).toMatch(/entry 1 (runs past the end|does not begin with a partner id)/);
+    });
+
+    it('an entry whose snapshot does not decode: found when its partner is met again in the new lines', async () => {
+      const corrupt = (bytes: Buffer) => {
+        const copy = Buffer.from(bytes);
+        const first = partsOf(bytes).entries[0] as { snapshot: number; end: number; id: string };
+        const at = copy.indexOf('"lastEventAt":"', first.snapshot) + '"lastEventAt":"'.length;
+        copy.write('x', at, 'latin1');
+        return copy;
+      };
+      expect(await damaged(corrupt)).toEqual('not refused: audited');
+      expect(await damaged(corrupt, true)).toMatch(
+        /: entry 1 \(partner [^)]+\) is not a snapshot of a partner's state: .*state\.lastEventAt/,
+      );
+      const notJson = (bytes: Buffer) => {
+        const copy = Buffer.from(bytes);
+        copy.write('}', (partsOf(bytes).entries[1] as { snapshot: number }).snapshot, 'latin1');
+        return copy;
+      };
+      expect(await damaged(notJson, true)).toMatch(/: entry 2 \(partner [^)]+\) is not JSON/);
+    });
+
+    it("a file of no resume format: another file, or an earlier version's JSON", async () => {
+      expect(await damaged(() => Buffer.from('hello'))).toContain(
+        'it is not a resume file (it does not begin with APSS-RESUME)',
+      );
+      expect(await damaged(() => Buffer.from('{"format":1}'))).toContain(
+        "it is an earlier version's resume file (JSON, format 1), and this version reads format 2 only",
+      );
     });
   });
 

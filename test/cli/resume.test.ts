@@ -57,7 +57,7 @@ describe('apss audit --resume FILE', () => {
     const garbage = fresh('garbage.json');
     writeFileSync(garbage, '{"format":1}');
     expect((await apss(['audit', log, '--resume', garbage])).stderr).toMatch(
-      /^apss audit: cannot resume: .*garbage\.json: it is not a resume file: rules is required/,
+      /^apss audit: cannot resume: .*garbage\.json: it is an earlier version's resume file \(JSON, format 1\)/,
     );
     expect(readFileSync(saved, 'utf8')).toBe(kept);
   });
