@@ -178,9 +178,15 @@ describe('apss itself', () => {
   });
 
   it.each([
-    [[], 'missing command: audit, replay, generate, export or seal'],
-    [['check'], 'unknown command check (expected audit, replay, generate, export or seal)'],
-    [['--json'], 'unknown option --json (a command comes first: audit, replay, generate, export or seal)'],
+    [[], 'missing command: audit, replay, generate, export, seal, checkpoint or keygen'],
+    [
+      ['check'],
+      'unknown command check (expected audit, replay, generate, export, seal, checkpoint or keygen)',
+    ],
+    [
+      ['--json'],
+      'unknown option --json (a command comes first: audit, replay, generate, export, seal, checkpoint or keygen)',
+    ],
   ])('given apss %j, then it is refused: %s', (argv, message) => {
     expect(refused(...argv)).toBe(message);
   });

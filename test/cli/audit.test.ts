@@ -88,7 +88,7 @@ describe('apss audit: exit status', () => {
     [['audit', 'x.ndjson', '--quiet'], 'apss audit: unknown option --quiet (see apss audit --help)\n'],
     [
       ['frobnicate'],
-      'apss: unknown command frobnicate (expected audit, replay, generate, export or seal) (see apss --help)\n',
+      'apss: unknown command frobnicate (expected audit, replay, generate, export, seal, checkpoint or keygen) (see apss --help)\n',
     ],
   ])('given bad arguments %j, then 2 and one clear line', async (argv, line) => {
     const run = await apss(argv);

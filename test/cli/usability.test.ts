@@ -49,7 +49,8 @@ describe('apss help', () => {
     expect(await apss(['help', 'nope'])).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'apss: no help on nope (apss help audit, replay, generate, export or seal) (see apss --help)\n',
+      stderr:
+        'apss: no help on nope (apss help audit, replay, generate, export, seal, checkpoint or keygen) (see apss --help)\n',
     });
   });
 });
