@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mb, runNode } from './_child.mjs';
+import { generateLog } from './_generate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist');
@@ -31,25 +32,7 @@ const rate = (ms) => `${Math.round((LINES / ms) * 1000).toLocaleString('en-US')}
 
 mkdirSync(data, { recursive: true });
 if (!existsSync(sealed)) {
-  const out = createWriteStream(plain);
-  const generated = await runNode(
-    [
-      cli,
-      'generate',
-      '--partners',
-      `${PARTNERS}`,
-      '--events',
-      `${LINES}`,
-      '--violations',
-      `${VIOLATIONS}`,
-      '--seed',
-      'bench',
-    ],
-    { stdout: (chunk) => out.write(chunk) },
-  );
-  out.end();
-  await once(out, 'close');
-  if (generated.code !== 0) throw new Error(`apss generate failed with exit code ${generated.code}`);
+  await generateLog(cli, plain, { partners: PARTNERS, events: LINES, violations: VIOLATIONS });
   // Sealed as a store seals its appends: each event in its partner's stream, global positions from 1.
   const { ChainWriter, sealedLine } = await import(join(dist, 'seal', 'link.js'));
   const writer = new ChainWriter();
