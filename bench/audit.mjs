@@ -7,7 +7,7 @@
 //   APSS_BENCH_LINES=10000000 npm run bench -- audit    10,000,000 lines
 //   APSS_BENCH_ROUNDS=1 ...                             one round each instead of two
 //   APSS_BENCH_KEEP=1 ...                               keep the generated log in bench/.data/
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mb, runNode } from './_child.mjs';
@@ -39,19 +39,7 @@ process.stdout.write(String(lines));
 
 const rate = (ms) => `${Math.round((LINES / ms) * 1000).toLocaleString('en-US')} lines/s`;
 
-mkdirSync(data, { recursive: true });
-const generated = await generateLog(cli, log, {
-  partners: PARTNERS,
-  events: LINES,
-  violations: VIOLATIONS,
-});
-if (generated !== undefined) {
-  console.log(
-    `generated ${LINES.toLocaleString('en-US')} lines, ${PARTNERS} partners, ${VIOLATIONS} violations in ${(generated.ms / 1000).toFixed(1)} s (${rate(generated.ms)})`,
-  );
-}
-const size = statSync(log).size;
-console.log(`log: ${log} (${mb(size)})`);
+const size = await generateLog(cli, log, { partners: PARTNERS, events: LINES, violations: VIOLATIONS });
 
 const modes = [
   { name: 'apss audit', flags: [] },

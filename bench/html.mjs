@@ -7,7 +7,7 @@
 //   APSS_BENCH_LINES=200000 npm run bench -- html      a smaller log (the targets are for 1,000,000 lines)
 //   APSS_BENCH_ROUNDS=1 ...                            one round each instead of two
 //   APSS_BENCH_KEEP=1 ...                              keep the generated log in bench/.data/
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,19 +31,7 @@ const out = mkdtempSync(join(tmpdir(), 'apss-bench-html-'));
 const page = join(out, 'report.html');
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
-mkdirSync(data, { recursive: true });
-const generated = await generateLog(cli, log, {
-  partners: PARTNERS,
-  events: LINES,
-  violations: VIOLATIONS,
-});
-if (generated !== undefined) {
-  console.log(
-    `generated ${LINES.toLocaleString('en-US')} lines, ${PARTNERS} partners, ${VIOLATIONS} violations`,
-  );
-}
-const size = statSync(log).size;
-console.log(`log: ${log} (${mb(size)})`);
+await generateLog(cli, log, { partners: PARTNERS, events: LINES, violations: VIOLATIONS });
 
 /** The audit as JSON, with or without the page; checks that it saw every line and every finding. */
 async function audit(flags) {

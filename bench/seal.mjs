@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { InMemoryEventStore } from '../dist/index.js';
 import { PostgresEventStore } from '../dist/postgres/index.js';
-import { postgresUnreachable } from './_postgres.mjs';
+import { postgresReachable } from './_postgres.mjs';
 import { usageRecorded } from './_usage.mjs';
 
 const misses = [];
@@ -73,12 +73,7 @@ async function parallel(writers, perWriter) {
 }
 
 async function postgres() {
-  const unreachable = await postgresUnreachable();
-  if (unreachable !== undefined) {
-    console.log(`postgres: skipped, no server (${unreachable}); set PGHOST/PGPORT/PGUSER/PGDATABASE`);
-    if (process.env.APSS_REQUIRE_POSTGRES === '1') misses.push('postgres unreachable');
-    return;
-  }
+  if (!(await postgresReachable('postgres', misses))) return;
   const schema = `apss_bench_${randomBytes(4).toString('hex')}`;
   const stores = [];
   const open = (table, seal) => {

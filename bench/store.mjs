@@ -18,7 +18,7 @@ import {
   StateCache,
 } from '../dist/index.js';
 import { PostgresEventStore } from '../dist/postgres/index.js';
-import { postgresUnreachable } from './_postgres.mjs';
+import { postgresReachable } from './_postgres.mjs';
 import { usageRecorded } from './_usage.mjs';
 
 const misses = [];
@@ -179,12 +179,7 @@ async function retainedWhileReading(store, total) {
 }
 
 async function postgres() {
-  const unreachable = await postgresUnreachable();
-  if (unreachable !== undefined) {
-    console.log(`postgres: skipped, no server (${unreachable}); set PGHOST/PGPORT/PGUSER/PGDATABASE`);
-    if (process.env.APSS_REQUIRE_POSTGRES === '1') misses.push('postgres unreachable');
-    return;
-  }
+  if (!(await postgresReachable('postgres', misses))) return;
   const schema = `apss_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Pool({ max: 2 });
   admin.on('error', () => undefined);
@@ -459,12 +454,7 @@ async function stateCache() {
 
 /** The same in PostgreSQL: a command on a partner with 400,000 events, and on 60 partners in turn, beside one on a partner with 100. */
 async function stateCachePostgres() {
-  const unreachable = await postgresUnreachable();
-  if (unreachable !== undefined) {
-    console.log(`postgres state cache: skipped, no server (${unreachable})`);
-    if (process.env.APSS_REQUIRE_POSTGRES === '1') misses.push('postgres unreachable');
-    return;
-  }
+  if (!(await postgresReachable('postgres state cache', misses))) return;
   const schema = `apss_bench_${randomBytes(4).toString('hex')}`;
   const store = new PostgresEventStore({ schema, table: 'cache', max: 2 });
   const cache = new StateCache();
