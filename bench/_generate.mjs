@@ -1,8 +1,23 @@
 // The generated logs the benchmarks that run `apss` share: `apss generate` with the seed 'bench', so
 // that every bench of one size reads the same lines.
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { mb, runNode } from './_child.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The CLI as built in dist/. */
+export const cli = join(here, '..', 'dist', 'cli', 'main.js');
+/** Where the generated logs go (and stay, with APSS_BENCH_KEEP=1). */
+export const data = join(here, '.data');
+/** The size of log the issue sets the targets for; other sizes are measured and recorded. */
+export const TARGETED_LINES = 1_000_000;
+/** The lines of the generated log: APSS_BENCH_LINES, or the targeted size. */
+export const LINES = Number(process.env.APSS_BENCH_LINES ?? TARGETED_LINES);
+/** A partner for every 1,000 lines, at least 10. */
+export const PARTNERS = Math.max(10, Math.round(LINES / 1000));
+/** Rounds of each run, the best of which counts: APSS_BENCH_ROUNDS, or 2. */
+export const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? 2);
 
 /**
  * Writes `apss generate --partners P --events E --violations V --seed bench` (the CLI at `cli`) to

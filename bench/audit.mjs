@@ -8,23 +8,14 @@
 //   APSS_BENCH_ROUNDS=1 ...                             one round each instead of two
 //   APSS_BENCH_KEEP=1 ...                               keep the generated log in bench/.data/
 import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { mb, runNode } from './_child.mjs';
-import { generateLog } from './_generate.mjs';
+import { cli, data, generateLog, LINES, PARTNERS, ROUNDS, TARGETED_LINES } from './_generate.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'cli', 'main.js');
-const LINES = Number(process.env.APSS_BENCH_LINES ?? 1_000_000);
-const PARTNERS = Math.max(10, Math.round(LINES / 1000));
 const VIOLATIONS = 100;
-const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? 2);
 const TARGET_RATIO = 0.5;
-/** The size of log the issue sets the targets for; other sizes are measured and recorded. */
-const TARGETED_LINES = 1_000_000;
 const TARGET_MEMORY = 0.5;
 
-const data = join(here, '.data');
 const log = join(data, `audit-${LINES}.ndjson`);
 
 const baseline = `

@@ -9,23 +9,15 @@
 //   APSS_BENCH_KEEP=1 ...                              keep the generated log in bench/.data/
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { launchChromium } from '../scripts/_chromium.mjs';
 import { mb, runNode } from './_child.mjs';
-import { generateLog } from './_generate.mjs';
+import { cli, data, generateLog, LINES, PARTNERS, ROUNDS, TARGETED_LINES } from './_generate.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'cli', 'main.js');
-const LINES = Number(process.env.APSS_BENCH_LINES ?? 1_000_000);
-const PARTNERS = Math.max(10, Math.round(LINES / 1000));
 const VIOLATIONS = Math.round(LINES / 100);
-const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? 2);
 const TARGET_RATIO = 1.2;
 const TARGET_LOAD_MS = 3000;
-const TARGETED_LINES = 1_000_000;
 
-const data = join(here, '.data');
 const log = join(data, `html-${LINES}.ndjson`);
 const out = mkdtempSync(join(tmpdir(), 'apss-bench-html-'));
 const page = join(out, 'report.html');
