@@ -9,3 +9,10 @@ export const usageData = (subscriptionId, usageId) => ({
   unitPrice: 0.1,
   currency: 'EUR',
 });
+
+/** A partner's UsageRecorded event on its subscription 'sub-1', dated the day of `at`, by the billing system. */
+export const usageRecorded = (partnerId, usageId, at) => ({
+  type: 'UsageRecorded',
+  data: { partnerId, ...usageData('sub-1', usageId), usageDate: at.slice(0, 10) },
+  metadata: { actor: { id: 'billing', role: 'System' }, at, schemaVersion: 1 },
+});

@@ -7,23 +7,15 @@
 //   APSS_BENCH_LINES=10000000 npm run bench -- audit    10,000,000 lines
 //   APSS_BENCH_ROUNDS=1 ...                             one round each instead of two
 //   APSS_BENCH_KEEP=1 ...                               keep the generated log in bench/.data/
-import { mkdirSync, openSync, closeSync, rmSync, statSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { mb, runNode } from './_child.mjs';
+import { cli, data, generateLog, LINES, PARTNERS, ROUNDS, TARGETED_LINES } from './_generate.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'cli', 'main.js');
-const LINES = Number(process.env.APSS_BENCH_LINES ?? 1_000_000);
-const PARTNERS = Math.max(10, Math.round(LINES / 1000));
 const VIOLATIONS = 100;
-const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? 2);
 const TARGET_RATIO = 0.5;
-/** The size of log the issue sets the targets for; other sizes are measured and recorded. */
-const TARGETED_LINES = 1_000_000;
 const TARGET_MEMORY = 0.5;
 
-const data = join(here, '.data');
 const log = join(data, `audit-${LINES}.ndjson`);
 
 const baseline = `
@@ -36,37 +28,9 @@ for await (const line of createInterface({ input: createReadStream(process.argv[
 process.stdout.write(String(lines));
 `;
 
-const run = (args, stdout = 'pipe') => runNode(args, { stdout });
 const rate = (ms) => `${Math.round((LINES / ms) * 1000).toLocaleString('en-US')} lines/s`;
 
-mkdirSync(data, { recursive: true });
-if (!existsSync(log)) {
-  const fd = openSync(log, 'w');
-  const args = [
-    cli,
-    'generate',
-    '--partners',
-    `${PARTNERS}`,
-    '--events',
-    `${LINES}`,
-    '--violations',
-    `${VIOLATIONS}`,
-    '--seed',
-    'bench',
-  ];
-  const generated = await run(args, fd);
-  closeSync(fd);
-  if (generated.code !== 0) {
-    rmSync(log, { force: true });
-    console.error(`bench/audit: apss generate failed with exit code ${generated.code}`);
-    process.exit(1);
-  }
-  console.log(
-    `generated ${LINES.toLocaleString('en-US')} lines, ${PARTNERS} partners, ${VIOLATIONS} violations in ${(generated.ms / 1000).toFixed(1)} s (${rate(generated.ms)})`,
-  );
-}
-const size = statSync(log).size;
-console.log(`log: ${log} (${mb(size)})`);
+const size = await generateLog(cli, log, { partners: PARTNERS, events: LINES, violations: VIOLATIONS });
 
 const modes = [
   { name: 'apss audit', flags: [] },
@@ -79,13 +43,13 @@ const keepBest = (name, result) => {
   peak.set(name, Math.max(peak.get(name) ?? 0, result.rss));
 };
 for (let round = 1; round <= ROUNDS; round++) {
-  const bare = await run(['--input-type=module', '-e', baseline, log]);
+  const bare = await runNode(['--input-type=module', '-e', baseline, log]);
   if (bare.code !== 0 || Number(bare.stdout) !== LINES)
     throw new Error(`baseline read ${bare.stdout} lines, exit ${bare.code}`);
   keepBest('baseline', bare);
   const line = [`round ${round}: baseline ${rate(bare.ms)}`];
   for (const mode of modes) {
-    const audited = await run([cli, 'audit', log, '--json', ...mode.flags]);
+    const audited = await runNode([cli, 'audit', log, '--json', ...mode.flags]);
     const report = JSON.parse(audited.stdout);
     if (audited.code !== 1 || report.records !== LINES || report.findings.length !== VIOLATIONS)
       throw new Error(

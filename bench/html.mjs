@@ -7,55 +7,23 @@
 //   APSS_BENCH_LINES=200000 npm run bench -- html      a smaller log (the targets are for 1,000,000 lines)
 //   APSS_BENCH_ROUNDS=1 ...                            one round each instead of two
 //   APSS_BENCH_KEEP=1 ...                              keep the generated log in bench/.data/
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { launchChromium } from '../scripts/_chromium.mjs';
 import { mb, runNode } from './_child.mjs';
+import { cli, data, generateLog, LINES, PARTNERS, ROUNDS, TARGETED_LINES } from './_generate.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'cli', 'main.js');
-const LINES = Number(process.env.APSS_BENCH_LINES ?? 1_000_000);
-const PARTNERS = Math.max(10, Math.round(LINES / 1000));
 const VIOLATIONS = Math.round(LINES / 100);
-const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? 2);
 const TARGET_RATIO = 1.2;
 const TARGET_LOAD_MS = 3000;
-const TARGETED_LINES = 1_000_000;
-const CHROMIUM = process.env.APSS_CHROMIUM ?? '/usr/bin/chromium';
 
-const data = join(here, '.data');
 const log = join(data, `html-${LINES}.ndjson`);
 const out = mkdtempSync(join(tmpdir(), 'apss-bench-html-'));
 const page = join(out, 'report.html');
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
-mkdirSync(data, { recursive: true });
-if (!existsSync(log)) {
-  const fd = openSync(log, 'w');
-  const args = [
-    'generate',
-    '--partners',
-    `${PARTNERS}`,
-    '--events',
-    `${LINES}`,
-    '--violations',
-    `${VIOLATIONS}`,
-  ];
-  const generated = await runNode([cli, ...args, '--seed', 'bench'], { stdout: fd });
-  closeSync(fd);
-  if (generated.code !== 0) {
-    rmSync(log, { force: true });
-    console.error(`bench/html: apss generate failed with exit code ${generated.code}`);
-    process.exit(1);
-  }
-  console.log(
-    `generated ${LINES.toLocaleString('en-US')} lines, ${PARTNERS} partners, ${VIOLATIONS} violations`,
-  );
-}
-const size = statSync(log).size;
-console.log(`log: ${log} (${mb(size)})`);
+await generateLog(cli, log, { partners: PARTNERS, events: LINES, violations: VIOLATIONS });
 
 /** The audit as JSON, with or without the page; checks that it saw every line and every finding. */
 async function audit(flags) {
@@ -79,31 +47,17 @@ try {
     console.log(`round ${round}: apss audit --json ${seconds(bare.ms)}; with --html ${seconds(html.ms)}`);
   }
   const pageSize = statSync(page).size;
-  const context = await chromium.launchPersistentContext(join(out, 'profile'), {
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    headless: true,
-    offline: true,
-  });
+  const browser = await launchChromium();
   const loads = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const tab = await context.newPage();
+    const tab = await browser.context.newPage();
     await tab.goto(`file://${page}`, { waitUntil: 'load' });
     loads.push(
       await tab.evaluate(() => globalThis.performance.getEntriesByType('navigation')[0].loadEventEnd),
     );
     await tab.close();
   }
-  await context.close();
+  await browser.close();
   const load = Math.min(...loads);
   const ratio = withHtml.ms / baseline.ms;
   console.log(

@@ -10,7 +10,8 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { InMemoryEventStore } from '../dist/index.js';
 import { PostgresEventStore } from '../dist/postgres/index.js';
-import { usageData } from './_usage.mjs';
+import { postgresReachable } from './_postgres.mjs';
+import { usageRecorded } from './_usage.mjs';
 
 const misses = [];
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
@@ -26,11 +27,7 @@ function report(name, figure, baseline, max) {
   if (!ok) misses.push(name);
 }
 
-const usage = (partnerId, usageId) => ({
-  type: 'UsageRecorded',
-  data: { partnerId, ...usageData('sub-1', usageId) },
-  metadata: { actor: { id: 'billing', role: 'System' }, at: '2020-01-01T00:00:00.000Z', schemaVersion: 1 },
-});
+const usage = (partnerId, usageId) => usageRecorded(partnerId, usageId, '2020-01-01T00:00:00.000Z');
 
 /** A writer of one event per append to its own partner's stream, expecting its version; `round(n)` times n appends in ms. */
 function writer(store, partnerId) {
@@ -68,19 +65,6 @@ async function inMemory() {
   );
 }
 
-async function reachable() {
-  const client = new pg.Client({ connectionTimeoutMillis: 3_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return undefined;
-  } catch (error) {
-    return error.message || error.name;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /** Appends per second of the writers at once, each on its own connection and stream. */
 async function parallel(writers, perWriter) {
   const start = performance.now();
@@ -89,12 +73,7 @@ async function parallel(writers, perWriter) {
 }
 
 async function postgres() {
-  const unreachable = await reachable();
-  if (unreachable !== undefined) {
-    console.log(`postgres: skipped, no server (${unreachable}); set PGHOST/PGPORT/PGUSER/PGDATABASE`);
-    if (process.env.APSS_REQUIRE_POSTGRES === '1') misses.push('postgres unreachable');
-    return;
-  }
+  if (!(await postgresReachable('postgres', misses))) return;
   const schema = `apss_bench_${randomBytes(4).toString('hex')}`;
   const stores = [];
   const open = (table, seal) => {

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { handleCommand } from '../dist/index.js';
 import { PostgresEventStore } from '../dist/postgres/index.js';
+import { usageRecorded } from './_usage.mjs';
 
 const EVENTS = Number(process.env.APSS_BENCH_EVENTS ?? 1_000_000);
 const TAIL = 100;
@@ -51,22 +52,7 @@ const onboarding = [
     metadata: { actor, at, schemaVersion: 2 },
   },
 ];
-const usageData = (usageId) => ({
-  partnerId,
-  subscriptionId: 'sub-1',
-  usageId,
-  usageDate: '2020-01-01',
-  meterCategory: 'Virtual Machines',
-  meterName: 'D2 v3',
-  quantity: 1.5,
-  unitPrice: 0.1,
-  currency: 'EUR',
-});
-const usage = (usageId) => ({
-  type: 'UsageRecorded',
-  data: usageData(usageId),
-  metadata: { actor: system, at, schemaVersion: 1 },
-});
+const usage = (usageId) => usageRecorded(partnerId, usageId, at);
 
 const stores = [];
 const open = () => {
@@ -85,7 +71,7 @@ try {
       `INSERT INTO ${table} (stream_id, stream_position, type, data, metadata)
        SELECT $1, 2 + g, 'UsageRecorded', jsonb_set($2::jsonb, '{usageId}', to_jsonb('u-' || g)), $3::jsonb
        FROM generate_series(1, $4::integer) AS g`,
-      [streamId, JSON.stringify(usageData('')), JSON.stringify(usage('').metadata), EVENTS - 2],
+      [streamId, JSON.stringify(usage('').data), JSON.stringify(usage('').metadata), EVENTS - 2],
     ),
   );
   await admin.query(`ANALYZE ${table}`);
@@ -117,7 +103,7 @@ try {
     const { ms, result } = await timed(() =>
       handleCommand(cold, {
         type: 'RecordUsage',
-        data: usageData(`cold-${i}`),
+        data: usage(`cold-${i}`).data,
         metadata: { actor: system, at: '2020-01-02T00:00:00Z' },
       }),
     );

@@ -18,6 +18,8 @@ import {
   StateCache,
 } from '../dist/index.js';
 import { PostgresEventStore } from '../dist/postgres/index.js';
+import { postgresReachable } from './_postgres.mjs';
+import { usageRecorded } from './_usage.mjs';
 
 const misses = [];
 const rate = (count, ms) => Math.round((count / ms) * 1000);
@@ -56,21 +58,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const actor = { id: 'alice', role: 'AdminAgent' };
 const system = { id: 'billing', role: 'System' };
 const at = '2020-01-01T00:00:00.000Z';
-const usage = (partnerId, usageId) => ({
-  type: 'UsageRecorded',
-  data: {
-    partnerId,
-    subscriptionId: 'sub-1',
-    usageId,
-    usageDate: '2020-01-01',
-    meterCategory: 'Virtual Machines',
-    meterName: 'D2 v3',
-    quantity: 1.5,
-    unitPrice: 0.1,
-    currency: 'EUR',
-  },
-  metadata: { actor: system, at, schemaVersion: 1 },
-});
+const usage = (partnerId, usageId) => usageRecorded(partnerId, usageId, at);
 const partnerHistory = (partnerId, count) => [
   {
     type: 'SharedTenantCreated',
@@ -190,26 +178,8 @@ async function retainedWhileReading(store, total) {
   return { streaming: Math.max(streaming, 1), collected };
 }
 
-async function reachable() {
-  const client = new pg.Client({ connectionTimeoutMillis: 3_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return undefined;
-  } catch (error) {
-    return error.message || error.name;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function postgres() {
-  const unreachable = await reachable();
-  if (unreachable !== undefined) {
-    console.log(`postgres: skipped, no server (${unreachable}); set PGHOST/PGPORT/PGUSER/PGDATABASE`);
-    if (process.env.APSS_REQUIRE_POSTGRES === '1') misses.push('postgres unreachable');
-    return;
-  }
+  if (!(await postgresReachable('postgres', misses))) return;
   const schema = `apss_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Pool({ max: 2 });
   admin.on('error', () => undefined);
@@ -484,12 +454,7 @@ async function stateCache() {
 
 /** The same in PostgreSQL: a command on a partner with 400,000 events, and on 60 partners in turn, beside one on a partner with 100. */
 async function stateCachePostgres() {
-  const unreachable = await reachable();
-  if (unreachable !== undefined) {
-    console.log(`postgres state cache: skipped, no server (${unreachable})`);
-    if (process.env.APSS_REQUIRE_POSTGRES === '1') misses.push('postgres unreachable');
-    return;
-  }
+  if (!(await postgresReachable('postgres state cache', misses))) return;
   const schema = `apss_bench_${randomBytes(4).toString('hex')}`;
   const store = new PostgresEventStore({ schema, table: 'cache', max: 2 });
   const cache = new StateCache();

@@ -13,43 +13,20 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mb, runNode } from './_child.mjs';
+import { cli, data, generateLog, LINES, PARTNERS, ROUNDS, TARGETED_LINES } from './_generate.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist');
-const cli = join(dist, 'cli', 'main.js');
-const LINES = Number(process.env.APSS_BENCH_LINES ?? 1_000_000);
-const PARTNERS = Math.max(10, Math.round(LINES / 1000));
 const VIOLATIONS = 100;
-const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? 2);
 const TARGET_RATIO = 0.8;
-const TARGETED_LINES = 1_000_000;
 
-const data = join(here, '.data');
 const plain = join(data, `verify-${LINES}.ndjson`);
 const sealed = join(data, `verify-${LINES}.sealed.ndjson`);
 const rate = (ms) => `${Math.round((LINES / ms) * 1000).toLocaleString('en-US')} lines/s`;
 
 mkdirSync(data, { recursive: true });
 if (!existsSync(sealed)) {
-  const out = createWriteStream(plain);
-  const generated = await runNode(
-    [
-      cli,
-      'generate',
-      '--partners',
-      `${PARTNERS}`,
-      '--events',
-      `${LINES}`,
-      '--violations',
-      `${VIOLATIONS}`,
-      '--seed',
-      'bench',
-    ],
-    { stdout: (chunk) => out.write(chunk) },
-  );
-  out.end();
-  await once(out, 'close');
-  if (generated.code !== 0) throw new Error(`apss generate failed with exit code ${generated.code}`);
+  await generateLog(cli, plain, { partners: PARTNERS, events: LINES, violations: VIOLATIONS });
   // Sealed as a store seals its appends: each event in its partner's stream, global positions from 1.
   const { ChainWriter, sealedLine } = await import(join(dist, 'seal', 'link.js'));
   const writer = new ChainWriter();

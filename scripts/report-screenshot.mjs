@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './_chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = mkdtempSync(join(tmpdir(), 'apss-screenshot-'));
@@ -17,28 +17,13 @@ try {
     [join(root, 'dist/cli/main.js'), 'audit', 'examples/apss-log.ndjson', '--exit-zero', '--html', html],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  const context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
-    executablePath: process.env.APSS_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    headless: true,
-    offline: true,
-    viewport: { width: 1100, height: 1500 },
-  });
-  const page = await context.newPage();
+  const browser = await launchChromium({ viewport: { width: 1100, height: 1500 } });
+  const page = await browser.context.newPage();
   await page.goto(`file://${html}`, { waitUntil: 'load' });
   // A fixed instant, so that the picture changes only when the page does.
   await page.$eval('#made-at time', (time) => (time.textContent = '2026-01-01T00:00:00.000Z'));
   await page.screenshot({ path: join(root, 'docs', 'report.png') });
-  await context.close();
+  await browser.close();
   console.log('docs:screenshot: wrote docs/report.png');
 } finally {
   rmSync(scratch, { recursive: true, force: true });

@@ -19,8 +19,8 @@ export const subscriptionPurchaseFields = { ...tenantFields, subscriptionId: Id 
 export const subscriptionNameField = { subscriptionName: Id };
 export const subscriptionFields = { partnerId: Id, subscriptionId: Id };
 export const migrationFields = { ...subscriptionFields, webDirectSubscriptionId: Id };
-export const reservationFields = {
-  ...subscriptionFields,
+/** What a reserved instance is, apart from whose subscription holds it. */
+export const reservedInstanceFields = {
   reservationId: Id,
   sku: Id,
   region: Id,
@@ -28,6 +28,7 @@ export const reservationFields = {
   scope: Scope,
   quantity: PositiveInteger,
 };
+export const reservationFields = { ...subscriptionFields, ...reservedInstanceFields };
 export const deploymentFieldsV1 = {
   ...subscriptionFields,
   deploymentId: Id,

@@ -64,22 +64,8 @@ export const canonicalJson = (value: unknown): string => canonicalize(value) ?? 
 // The one-shot hash: a Hash object for each link costs as much again as the hashing (bench/verify).
 const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
 
-/** The hash of a link. */
-export const linkHash = (content: LinkContent): string =>
-  sha256Hex(
-    canonicalJson({
-      type: content.type,
-      data: content.data,
-      metadata: content.metadata,
-      streamId: content.streamId,
-      streamPosition: content.streamPosition,
-      globalPosition: content.globalPosition,
-      prev: content.prev,
-    }),
-  );
-
-/** A record sealed after the link whose hash is `content.prev`. */
-export const seal = (content: LinkContent): SealedRecord => ({
+/** Just what a link's hash covers, whatever else `content` carries (a sealed record its `hash`). */
+const covered = (content: LinkContent): LinkContent => ({
   type: content.type,
   data: content.data,
   metadata: content.metadata,
@@ -87,8 +73,16 @@ export const seal = (content: LinkContent): SealedRecord => ({
   streamPosition: content.streamPosition,
   globalPosition: content.globalPosition,
   prev: content.prev,
-  hash: linkHash(content),
 });
+
+/** The hash of a link. */
+export const linkHash = (content: LinkContent): string => sha256Hex(canonicalJson(covered(content)));
+
+/** A record sealed after the link whose hash is `content.prev`. */
+export const seal = (content: LinkContent): SealedRecord => {
+  const link = covered(content);
+  return { ...link, hash: linkHash(link) };
+};
 
 /** A sealed record as one line of an exported log: its canonical JSON, hash included. */
 export const sealedLine = (record: SealedRecord): string => canonicalJson(record);

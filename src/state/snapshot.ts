@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { Channel, Pricing, Product, Scope, SubscriptionStatus, Term } from '../events/data.js';
+import { Channel, Pricing, Product, reservedInstanceFields, SubscriptionStatus } from '../events/data.js';
 import {
   describeProblems,
   integerFrom,
@@ -13,7 +13,6 @@ import {
 import { RecordMap } from '../lib/recordMap.js';
 import { IdSet } from '../lib/idSet.js';
 import { Id } from '../lib/ids.js';
-import { PositiveInteger } from '../lib/money.js';
 import { Day, inUtc, Instant } from '../lib/time.js';
 import { initialState, type PartnerState } from './state.js';
 
@@ -55,12 +54,7 @@ const SubscriptionRecord = struct('SubscriptionRecord', {
 });
 const ReservationRecord = struct('ReservationRecord', {
   subscriptionId: Id,
-  reservationId: Id,
-  sku: Id,
-  region: Id,
-  term: Term,
-  scope: Scope,
-  quantity: PositiveInteger,
+  ...reservedInstanceFields,
   purchasedAt: StateInstant,
 });
 const DeploymentRecord = struct('DeploymentRecord', {

@@ -13,18 +13,21 @@ const refused = (...argv: string[]) => {
   return result.left.message;
 };
 
+/** What `apss audit log.ndjson` means with no flags. */
+const auditDefaults = {
+  file: 'log.ndjson',
+  rules: 'default',
+  json: false,
+  ndjson: false,
+  exitZero: false,
+  verify: false,
+};
+
 describe('apss audit arguments', () => {
   it('given only a file, then the default rules, human output and exit status on findings', () => {
     expect(parsed('audit', 'log.ndjson')).toEqual({
       command: 'audit',
-      args: {
-        file: 'log.ndjson',
-        rules: 'default',
-        json: false,
-        ndjson: false,
-        exitZero: false,
-        verify: false,
-      },
+      args: auditDefaults,
     });
   });
 
@@ -38,22 +41,11 @@ describe('apss audit arguments', () => {
       parsed('audit', 'log.ndjson', '--public-key', 'k.pem', '--verify', '--checkpoint', 'cp.json'),
     ).toEqual({
       command: 'audit',
-      args: {
-        ...{ file: 'log.ndjson', rules: 'default', json: false, ndjson: false, exitZero: false },
-        ...{ verify: true, checkpoint: 'cp.json', publicKey: 'k.pem' },
-      },
+      args: { ...auditDefaults, verify: true, checkpoint: 'cp.json', publicKey: 'k.pem' },
     });
     expect(parsed('audit', 'log.ndjson', '--jobs', '3')).toEqual({
       command: 'audit',
-      args: {
-        file: 'log.ndjson',
-        rules: 'default',
-        json: false,
-        ndjson: false,
-        exitZero: false,
-        verify: false,
-        jobs: 3,
-      },
+      args: { ...auditDefaults, jobs: 3 },
     });
   });
 

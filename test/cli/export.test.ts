@@ -37,17 +37,12 @@ await whenPostgres('apss export tests', () => {
   };
 
   describe('apss export --postgres', () => {
+    const exportTable = (table: string) =>
+      apss(['export', '--postgres', connectionString, '--schema', schema.name, '--table', table]);
+
     it('given a sealed store, then each record is its sealed line, in global order, and the lines are the ones apss seal makes of the records it holds', async () => {
       const store = await filled('sealed', true);
-      const run = await apss([
-        'export',
-        '--postgres',
-        connectionString,
-        '--schema',
-        schema.name,
-        '--table',
-        'sealed',
-      ]);
+      const run = await exportTable('sealed');
       expect(run).toMatchObject({ code: 0, stderr: '' });
       const lines = run.stdout.trimEnd().split('\n');
       expect(lines).toEqual((await collect(store.readSealed())).map(sealedLine));
@@ -58,15 +53,7 @@ await whenPostgres('apss export tests', () => {
 
     it('given a store that is not sealed, then its records with their places, no chain fields, and a note on stderr', async () => {
       await filled('plain', false);
-      const run = await apss([
-        'export',
-        '--postgres',
-        connectionString,
-        '--schema',
-        schema.name,
-        '--table',
-        'plain',
-      ]);
+      const run = await exportTable('plain');
       expect(run.code).toBe(0);
       const records = run.stdout
         .trimEnd()

@@ -1,30 +1,12 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  fold,
-  handleCommand,
-  partnerStreamId,
-  restoreState,
-  SNAPSHOT_FORMAT,
-  type ReadStreamOptions,
-  type StoredEvent,
-} from 'apss-domain';
+import { fold, handleCommand, partnerStreamId, restoreState, SNAPSHOT_FORMAT } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
 import { createTenant, history, usage } from '../builders.js';
+import { countingReads } from '../store/countingReads.js';
 import { isolatedSchema, whenPostgres } from './support.js';
 
 const stream = partnerStreamId('p1');
-
-/** A PostgreSQL store that counts the events its streams hand out. */
-class Counting extends PostgresEventStore {
-  eventsRead = 0;
-  override async *readStream(streamId: string, options?: ReadStreamOptions): AsyncGenerator<StoredEvent> {
-    for await (const stored of super.readStream(streamId, options)) {
-      this.eventsRead += 1;
-      yield stored;
-    }
-  }
-}
 
 const onboardAndUse = (count: number) =>
   history([
@@ -36,8 +18,8 @@ await whenPostgres('PostgreSQL snapshot tests', () => {
   describe('PostgresEventStore snapshots', () => {
     const schema = isolatedSchema('snapshots');
     const stores: PostgresEventStore[] = [];
-    const open = (options: ConstructorParameters<typeof PostgresEventStore>[0] = {}): Counting => {
-      const store = new Counting({ schema: schema.name, max: 2, ...options });
+    const open = (options: ConstructorParameters<typeof PostgresEventStore>[0] = {}) => {
+      const store = countingReads(new PostgresEventStore({ schema: schema.name, max: 2, ...options }));
       stores.push(store);
       return store;
     };

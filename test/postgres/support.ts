@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { decodeEvent } from 'apss-domain';
+import { PostgresEventStore } from 'apss-domain/postgres';
 
 // The PostgreSQL tests connect as pg does by default: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE.
 
@@ -94,4 +98,42 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A database of the calling suite's own, created before it and dropped after it, holding the bundled
+ * example's events (each in its partner's stream, in the log's order). Resolves the URL to reach it,
+ * as pg's environment (PGHOST, PGPORT, PGUSER, PGPASSWORD) would.
+ */
+export function exampleDatabase(label: string): { readonly connectionString: string } {
+  const database = `apss_${label}_${randomBytes(4).toString('hex')}`;
+  const user = process.env.PGUSER ?? userInfo().username;
+  const password =
+    process.env.PGPASSWORD === undefined ? '' : `:${encodeURIComponent(process.env.PGPASSWORD)}`;
+  const connectionString = `postgres://${encodeURIComponent(user)}${password}@${process.env.PGHOST ?? 'localhost'}:${process.env.PGPORT ?? '5432'}/${database}`;
+  const admin = async (sql: string): Promise<void> => {
+    const client = new pg.Client();
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  beforeAll(async () => {
+    await admin(`CREATE DATABASE ${database}`);
+    const store = new PostgresEventStore({ connectionString });
+    for (const line of readFileSync('examples/apss-log.ndjson', 'utf8').trimEnd().split('\n')) {
+      const event = decodeEvent(JSON.parse(line));
+      if (event._tag === 'Right')
+        await store.appendToStream(`partner-${event.right.data.partnerId}`, [event.right], {
+          expectedVersion: 'any',
+        });
+    }
+    await store.close();
+  });
+  afterAll(async () => {
+    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  });
+  return { connectionString };
 }

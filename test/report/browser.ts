@@ -1,45 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../../scripts/_chromium.mjs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-
-/** Debian's chromium, which `.ci/run` installs. */
-export const CHROMIUM = process.env.APSS_CHROMIUM ?? '/usr/bin/chromium';
 
 /** CI sets APSS_REQUIRE_BROWSER=1: there a missing browser fails the tests instead of skipping them. */
 export const browserRequired = process.env.APSS_REQUIRE_BROWSER === '1';
-
-/** Headless, offline and quiet: no GPU, no QUIC, no first run, no background fetches of its own. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** A fresh browser profile of its own, removed when it closes. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), 'apss-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    offline: true,
-    viewport: { width: 1200, height: 900 },
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
 
 /** What a page said while it was open: console errors and warnings, uncaught errors, requests it made. */
 export type Watched = {
@@ -79,7 +44,7 @@ export function whenBrowser(what: string, suites: (browser: () => BrowserContext
   if (existsSync(CHROMIUM)) {
     let launched: Awaited<ReturnType<typeof launchChromium>> | undefined;
     beforeAll(async () => {
-      launched = await launchChromium();
+      launched = await launchChromium({ viewport: { width: 1200, height: 900 } });
     }, 60_000);
     afterAll(async () => {
       await launched?.close();

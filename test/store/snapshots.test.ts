@@ -12,26 +12,14 @@ import {
   SNAPSHOT_FORMAT,
   takeSnapshot,
   type DomainEvent,
-  type ReadStreamOptions,
-  type StoredEvent,
 } from 'apss-domain';
 import { createTenant, history, purchase, usage } from '../builders.js';
+import { countingReads } from './countingReads.js';
 
 const stream = partnerStreamId('p1');
 
-/** An in-memory store that counts the events its streams hand out. */
-class Counting extends InMemoryEventStore {
-  eventsRead = 0;
-  override async *readStream(streamId: string, options?: ReadStreamOptions): AsyncGenerator<StoredEvent> {
-    for await (const stored of super.readStream(streamId, options)) {
-      this.eventsRead += 1;
-      yield stored;
-    }
-  }
-}
-
-const storeWith = async (events: readonly DomainEvent[]): Promise<Counting> => {
-  const store = new Counting();
+const storeWith = async (events: readonly DomainEvent[]) => {
+  const store = countingReads(new InMemoryEventStore());
   if (events.length > 0) await store.appendToStream(stream, events, { expectedVersion: 'no_stream' });
   return store;
 };
