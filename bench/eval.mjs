@@ -5,59 +5,22 @@
 // fallback, since they are the path taken wherever code generation is allowed.
 //   npm run bench -- eval                              300,000 lines
 //   APSS_BENCH_LINES=1000000 npm run bench -- eval     1,000,000 lines
-import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runNode } from './_child.mjs';
+import { cli, data, generateLog, ROUNDS as DEFAULT_ROUNDS } from './_generate.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'cli', 'main.js');
 const LINES = Number(process.env.APSS_BENCH_LINES ?? 300_000);
-const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? Math.max(3, DEFAULT_ROUNDS));
 const TARGET = 1.0;
-const data = join(here, '.data');
 const log = join(data, `eval-${LINES}.ndjson`);
+const run = (args) => runNode(args);
 
-function run(args, stdout = 'pipe') {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', stdout, 'inherit'] });
-    const out = [];
-    child.stdout?.on('data', (chunk) => out.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(out).toString(), ms: performance.now() - started }),
-    );
-  });
-}
-
-mkdirSync(data, { recursive: true });
-if (!existsSync(log)) {
-  const fd = openSync(log, 'w');
-  const partners = String(Math.max(10, Math.round(LINES / 1000)));
-  const generated = await run(
-    [
-      cli,
-      'generate',
-      '--partners',
-      partners,
-      '--events',
-      String(LINES),
-      '--violations',
-      '100',
-      '--seed',
-      'bench',
-    ],
-    fd,
-  );
-  closeSync(fd);
-  if (generated.code !== 0) {
-    rmSync(log, { force: true });
-    throw new Error(`apss generate failed with exit code ${generated.code}`);
-  }
-}
+await generateLog(cli, log, {
+  partners: Math.max(10, Math.round(LINES / 1000)),
+  events: LINES,
+  violations: 100,
+});
 
 const modes = [
   { name: 'generated decoders', flags: [] },

@@ -8,67 +8,26 @@
 //   npm run bench -- resume                              1,000,000 lines
 //   APSS_BENCH_LINES=100000 npm run bench -- resume      another size
 //   APSS_BENCH_KEEP=1 ...                                keep the logs in bench/.data/
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { mb, runNode } from './_child.mjs';
+import { cli, data, generateLog, LINES, PARTNERS, ROUNDS } from './_generate.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'cli', 'main.js');
-const LINES = Number(process.env.APSS_BENCH_LINES ?? 1_000_000);
-const PARTNERS = Math.max(10, Math.round(LINES / 1000));
 const VIOLATIONS = 100;
 const GROWTH = 0.01;
-const ROUNDS = Number(process.env.APSS_BENCH_ROUNDS ?? 2);
 const TARGET = 0.05;
 
-const data = join(here, '.data');
 const log = join(data, `audit-${LINES}.ndjson`);
 const grown = join(data, `resume-${LINES}.ndjson`);
 const saved = join(data, `resume-${LINES}.json`);
 const working = join(data, `resume-${LINES}.work.json`);
 const few = join(data, `resume-few-${LINES}.ndjson`);
-const example = join(here, '..', 'examples', 'apss-log.ndjson');
+const example = join(data, '..', '..', 'examples', 'apss-log.ndjson');
 const run = (args, stdout = 'pipe') => runNode(args, { stdout });
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
-mkdirSync(data, { recursive: true });
-if (!existsSync(log)) {
-  const fd = openSync(log, 'w');
-  const generated = await run(
-    [
-      cli,
-      'generate',
-      '--partners',
-      `${PARTNERS}`,
-      '--events',
-      `${LINES}`,
-      '--violations',
-      `${VIOLATIONS}`,
-      '--seed',
-      'bench',
-    ],
-    fd,
-  );
-  closeSync(fd);
-  if (generated.code !== 0) {
-    rmSync(log, { force: true });
-    console.error(`bench/resume: apss generate failed with exit code ${generated.code}`);
-    process.exit(1);
-  }
-  console.log(`generated ${LINES.toLocaleString('en-US')} lines in ${seconds(generated.ms)}`);
-}
+await generateLog(cli, log, { partners: PARTNERS, events: LINES, violations: VIOLATIONS });
 
 // The log as it was when FILE was saved: its first 99% of lines.
 const bytes = readFileSync(log);

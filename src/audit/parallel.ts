@@ -2,13 +2,12 @@ import * as E from 'fp-ts/lib/Either.js';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../policies/ruleSet.js';
 import type { AuditReport, AuditSummary, Finding, FindingSink } from './auditor.js';
-import { FindingsMerge } from './findingsMerge.js';
+import { LogOrderMerge } from './logOrderMerge.js';
 import type { ShardOutcome } from './shard.js';
 import { SinkFailure } from './sinkFailure.js';
-import { ChainCheck, type ChainFinding } from '../seal/verify.js';
+import { ChainCheck, type ChainFinding, type LinkEntry } from '../seal/verify.js';
 import { unpackLinks } from './linkBatch.js';
 import type { VerifyOptions } from '../seal/checkpoint.js';
-import { ChainMerge } from './chainMerge.js';
 
 /** What a shard worker is given: the file, which shard it is, and the rule set (it compiles its own). */
 export type ShardTask = {
@@ -167,11 +166,12 @@ export async function auditInShards(
   // When verifying, the chain's findings are one more queue of the merge, the first: at a position,
   // a break of the chain comes before what the rules found of the record.
   const first = verify === undefined ? 0 : 1;
-  const merge = new FindingsMerge(shards + first, found);
+  const merge = new LogOrderMerge<Finding>(shards + first, found);
   const broken: ChainFinding[] = [];
   const check =
     verify === undefined ? undefined : new ChainCheck((finding) => broken.push(finding), verify.checkpoints);
-  const chain = check === undefined ? undefined : new ChainMerge(shards, check);
+  const chain =
+    check === undefined ? undefined : new LogOrderMerge<LinkEntry>(shards, (entry) => check.entry(entry));
   const whole = (reason: string): ShardedAudit => ({ kind: 'whole', reason, through: merge.through });
   const progressOf = Array.from({ length: shards }, () => ({ lines: 0, bytes: 0 }));
   const waiting = Array.from({ length: shards }, () => 0);
@@ -254,7 +254,7 @@ export async function auditInShards(
     // One shard that cannot finish makes the others' work useless: the first to fail stops them all.
     const verified = verifiedShards(await Promise.all(outcomes));
     if (E.isLeft(verified)) return whole(verified.left);
-    if (check === undefined) return { kind: 'done', summary: summaryOf(verified.right, merge.findings) };
+    if (check === undefined) return { kind: 'done', summary: summaryOf(verified.right, merge.passedOn) };
     // Every shard has read every line, so every finding of the merge has been passed on: what the
     // end of the log finds comes after them all.
     check.end();
@@ -265,7 +265,7 @@ export async function auditInShards(
     }
     return {
       kind: 'done',
-      summary: { ...summaryOf(verified.right, merge.findings + broken.length), chain: check.result() },
+      summary: { ...summaryOf(verified.right, merge.passedOn + broken.length), chain: check.result() },
     };
   } catch (error) {
     if (error instanceof SinkFailure) throw error.error;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileRules, defaultRules, type AuditReport, type Finding } from 'apss-domain';
 import { Auditor } from '../../src/audit/auditor.js';
-import { FindingsMerge } from '../../src/audit/findingsMerge.js';
+import { LogOrderMerge } from '../../src/audit/logOrderMerge.js';
 import { readNdjson } from '../../src/audit/ndjson.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { planShards, summaryOf, verifiedShards, type ShardBudget } from '../../src/audit/parallel.js';
@@ -71,7 +71,7 @@ async function inShards(bytes: Buffer, shards: number, points: readonly number[]
  */
 function merged(runs: readonly ShardRun[], picks: readonly number[] = []): AuditReport {
   const findings: Finding[] = [];
-  const merge = new FindingsMerge(runs.length, (finding) => findings.push(finding));
+  const merge = new LogOrderMerge<Finding>(runs.length, (finding) => findings.push(finding));
   const next = runs.map(() => 0);
   const deliver = (shard: number) => {
     const batch = runs[shard]?.batches[next[shard] ?? 0];
@@ -87,7 +87,7 @@ function merged(runs: readonly ShardRun[], picks: readonly number[] = []): Audit
     if (outcome.kind !== 'done') throw new Error(`a shard ended ${outcome.kind}`);
     return outcome.report;
   });
-  return { ...summaryOf(counts, merge.findings), findings };
+  return { ...summaryOf(counts, merge.passedOn), findings };
 }
 
 /** Two partner ids that go to different shards of two. */
