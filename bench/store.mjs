@@ -5,7 +5,11 @@
 // Each figure is printed beside a baseline measured in the same run; exits 1 when one misses its target.
 // PostgreSQL: PGHOST, PGPORT, PGUSER, PGDATABASE as for psql; without a server that part is skipped
 // (unless APSS_REQUIRE_POSTGRES=1). Everything it writes goes to a schema of its own, dropped at the end.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -178,6 +182,42 @@ async function retainedWhileReading(store, total) {
   return { streaming: Math.max(streaming, 1), collected };
 }
 
+const PGBENCH_SECONDS = 10;
+
+/**
+ * What the server itself allows, measured without Node: pgbench (a C client, when it is on the PATH)
+ * running the bare single-row INSERT from 1 and from 8 clients. Where 8 clients reach less than 3x one,
+ * no store that commits each append on its own can.
+ */
+function serverCeiling(schema) {
+  const script = join(mkdtempSync(join(tmpdir(), 'apss-pgbench-')), 'insert.sql');
+  writeFileSync(
+    script,
+    `\\set n random(1, 1000000000000)\n` +
+      `INSERT INTO "${schema}".bare (stream_id, stream_position, type, data, metadata) ` +
+      `VALUES ('pgbench-' || :client_id || '-' || :n, 1, 'UsageRecorded', '{"partnerId":"p"}', '{}');\n`,
+  );
+  const tps = (clients) => {
+    const run = spawnSync(
+      'pgbench',
+      ['-n', '-f', script, '-c', `${clients}`, '-j', `${Math.min(clients, 2)}`, '-T', `${PGBENCH_SECONDS}`],
+      { encoding: 'utf8' },
+    );
+    const match = /tps = ([\d.]+)/.exec(run.stdout ?? '');
+    return match === null ? undefined : Number(match[1]);
+  };
+  const one = tps(1);
+  const eight = one === undefined ? undefined : tps(8);
+  rmSync(dirname(script), { recursive: true, force: true });
+  if (one === undefined || eight === undefined) {
+    console.log('postgres server ceiling: skipped (pgbench is not on the PATH, or it failed)');
+    return;
+  }
+  console.log(
+    `postgres server ceiling (pgbench, bare INSERT, ${PGBENCH_SECONDS} s each): 1 client ${fmt(Math.round(one))} tps, 8 clients ${fmt(Math.round(eight))} tps: ${(eight / one).toFixed(2)}x one`,
+  );
+}
+
 async function postgres() {
   if (!(await postgresReachable('postgres', misses))) return;
   const schema = `apss_bench_${randomBytes(4).toString('hex')}`;
@@ -255,6 +295,7 @@ async function postgres() {
       { value: appendMs, text: `one connection ${fmt(rate(appends, appendMs))} appends/s` },
       { max: 0.34 },
     );
+    serverCeiling(schema);
 
     // Full reads of 20,000 events; baseline the same keyset-paged SELECTs with no decoding.
     const reader = open({ table: 'reads', max: 2 });
