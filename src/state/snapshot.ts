@@ -14,6 +14,7 @@ import {
   withQuickDecoder,
 } from '../lib/codec.js';
 import { RecordMap } from '../lib/recordMap.js';
+import { rowsOf } from '../lib/rows.js';
 import { IdSet } from '../lib/idSet.js';
 import { Id } from '../lib/ids.js';
 import { reasonOf } from '../lib/reason.js';
@@ -74,7 +75,7 @@ const arrayOf = <C extends t.Mixed>(codec: C): t.ReadonlyArrayC<C> => {
 
 const Count = integerFrom('Count', 0);
 
-const SubscriptionRecord = struct('SubscriptionRecord', {
+const subscriptionFields = {
   subscriptionId: Id,
   tenantId: Id,
   subscriptionName: Id,
@@ -84,13 +85,9 @@ const SubscriptionRecord = struct('SubscriptionRecord', {
   webDirectSubscriptionId: orNull(Id),
   firstUsageDay: orNull(Day),
   lastUsageDay: orNull(Day),
-});
-const ReservationRecord = struct('ReservationRecord', {
-  subscriptionId: Id,
-  ...reservedInstanceFields,
-  purchasedAt: StateInstant,
-});
-const DeploymentRecord = struct('DeploymentRecord', {
+};
+const reservationFields = { subscriptionId: Id, ...reservedInstanceFields, purchasedAt: StateInstant };
+const deploymentFields = {
   subscriptionId: Id,
   deploymentId: Id,
   offerId: Id,
@@ -98,13 +95,12 @@ const DeploymentRecord = struct('DeploymentRecord', {
   pricing: Pricing,
   channel: Channel,
   deployedAt: StateInstant,
-});
-const ServiceRecord = struct('ServiceRecord', {
-  tenantId: Id,
-  serviceId: Id,
-  product: Product,
-  provisionedAt: StateInstant,
-});
+};
+const serviceFields = { tenantId: Id, serviceId: Id, product: Product, provisionedAt: StateInstant };
+const SubscriptionRecord = struct('SubscriptionRecord', subscriptionFields);
+const ReservationRecord = struct('ReservationRecord', reservationFields);
+const DeploymentRecord = struct('DeploymentRecord', deploymentFields);
+const ServiceRecord = struct('ServiceRecord', serviceFields);
 
 const isBase64Digit = (unit: number): boolean =>
   (unit >= 0x41 && unit <= 0x5a) ||
@@ -146,10 +142,15 @@ const EncodedState = struct('PartnerStateSnapshot', {
 });
 export type EncodedState = t.TypeOf<typeof EncodedState>;
 const Snapshot = struct('Snapshot', { version: t.literal(SNAPSHOT_FORMAT), state: EncodedState });
-/** What the binary form of a snapshot holds as JSON: every field but the usage ids (see snapshotBytes). */
-const EncodedRecords = struct('PartnerStateSnapshot', recordFields);
+/** A snapshot's fields but its usage ids, each kind of record as rows (see rowsOf): the binary form's JSON. */
+const rows = {
+  subscriptions: rowsOf('SubscriptionRows', subscriptionFields),
+  reservations: rowsOf('ReservationRows', reservationFields),
+  deployments: rowsOf('DeploymentRows', deploymentFields),
+  services: rowsOf('ServiceRows', serviceFields),
+};
+const EncodedRecords = struct('PartnerStateSnapshot', { ...recordFields, ...rows });
 type EncodedRecords = t.TypeOf<typeof EncodedRecords>;
-/** The same under `state`, so that a problem's path is the one decodeSnapshot would give. */
 const RecordsSnapshot = struct('Snapshot', { state: EncodedRecords });
 
 /** A snapshot of one partner's state, as JSON would hold it. */
@@ -310,12 +311,23 @@ const BINARY_HEADER_BYTES = 8;
 
 /**
  * A snapshot as bytes, for files: SNAPSHOT_FORMAT and the length of what follows as JSON (each a
- * u32, little-endian), the snapshot's fields but the usage ids as JSON (UTF-8), then the usage ids
+ * u32, little-endian), the snapshot's fields but the usage ids as JSON (UTF-8, each kind of record as
+ * rows, see rowsOf), then the usage ids
  * as IdSet.packed writes them, to the end. The same state as encodeSnapshot's, without the base64
  * that made most of the work of taking a large state back; the same state gives the same bytes.
  */
 export function snapshotBytes(state: PartnerState): Buffer {
-  const json = JSON.stringify(encodedRecords(state));
+  const json = JSON.stringify({
+    partnerId: state.partnerId,
+    sharedTenantId: state.sharedTenantId,
+    lastEventAt: state.lastEventAt,
+    version: state.version,
+    subscriptions: rows.subscriptions.encode([...state.subscriptions.values()]),
+    reservations: rows.reservations.encode([...state.reservations.values()]),
+    deployments: rows.deployments.encode([...state.deployments.values()]),
+    services: rows.services.encode([...state.services.values()]),
+    unattributedUsage: state.unattributedUsage,
+  });
   const usage = state.usage.packed();
   const jsonBytes = Buffer.byteLength(json, 'utf8');
   const bytes = Buffer.allocUnsafe(BINARY_HEADER_BYTES + jsonBytes + usage.length);
