@@ -335,6 +335,12 @@ function storedIdProblem(bytes: Uint8Array, at: number): string | undefined {
   const length = lengthAt(bytes, at);
   const wide = isWideAt(bytes, at);
   if (at + bytesAt(bytes, at) > bytes.length) return 'runs past the end of the bytes';
+  // A byte per unit: no unit of it can be half a surrogate pair, so only control characters are looked for.
+  if (!wide) {
+    for (let i = at + 1; i <= at + length; i++)
+      if (isControl(bytes[i] as number)) return 'holds a control character';
+    return undefined;
+  }
   let widest = 0;
   for (let i = 0; i < length; i++) {
     const unit = unitAt(bytes, at, wide, i);
