@@ -5,17 +5,17 @@ import { describeProblems, integerFrom, problemsOf, refined, struct } from '../l
 import { Id } from '../lib/ids.js';
 import { reasonOf } from '../lib/reason.js';
 import { RuleSet } from '../policies/ruleSet.js';
-import { decodeSnapshot, encodeSnapshot } from '../state/snapshot.js';
+import { decodeSnapshotBytes, snapshotBytes } from '../state/snapshot.js';
 import type { PartnerState } from '../state/state.js';
 
 /**
  * The resume file, in binary: MAGIC, the format (u32), the header's length (u32) and the header as
  * JSON, then one entry per partner: the id's length (u32) and the id (UTF-8), the snapshot's length
- * (u32) and the snapshot as JSON (see encodeSnapshot), and nothing after the last. Every length is
+ * (u32) and the snapshot in binary (see snapshotBytes), and nothing after the last. Every length is
  * little-endian. An entry stands alone, so a run decodes only the partners it meets again and writes
- * the others' entries back byte for byte.
+ * the others' entries back byte for byte. Format 2 held each snapshot as JSON.
  */
-export const RESUME_FORMAT = 2;
+export const RESUME_FORMAT = 3;
 const MAGIC = Buffer.from('APSS-RESUME\n', 'latin1');
 const LENGTH_BYTES = 4;
 
@@ -63,14 +63,14 @@ const lengthPrefixed = (bytes: Buffer): Buffer[] => {
 
 /** The entry of a partner's state: its id and its snapshot, each after its length, written into one buffer. */
 export function entryOf(partnerId: string, state: PartnerState): Buffer {
-  const snapshot = JSON.stringify(encodeSnapshot(state));
+  const snapshot = snapshotBytes(state);
   const idBytes = Buffer.byteLength(partnerId, 'utf8');
   const snapshotAt = 2 * LENGTH_BYTES + idBytes;
-  const entry = Buffer.allocUnsafe(snapshotAt + Buffer.byteLength(snapshot, 'utf8'));
+  const entry = Buffer.allocUnsafe(snapshotAt + snapshot.length);
   entry.writeUInt32LE(idBytes, 0);
   entry.write(partnerId, LENGTH_BYTES, 'utf8');
-  entry.writeUInt32LE(entry.length - snapshotAt, LENGTH_BYTES + idBytes);
-  entry.write(snapshot, snapshotAt, 'utf8');
+  entry.writeUInt32LE(snapshot.length, LENGTH_BYTES + idBytes);
+  entry.set(snapshot, snapshotAt);
   return entry;
 }
 
@@ -154,13 +154,7 @@ export async function readResumeFile(path: string): Promise<E.Either<string, Res
 /** The state a partner's entry holds, or why it holds none. */
 export function decodeEntry(partnerId: string, entry: SavedEntry): E.Either<string, PartnerState> {
   const where = `entry ${entry.number} (partner ${partnerId})`;
-  let value: unknown;
-  try {
-    value = JSON.parse(entry.snapshot.toString('utf8'));
-  } catch (error) {
-    return E.left(`${where} is not JSON (${reasonOf(error)})`);
-  }
-  const state = decodeSnapshot(value);
+  const state = decodeSnapshotBytes(entry.snapshot);
   if (E.isLeft(state)) return E.left(`${where} is ${state.left.message}`);
   if (state.right.partnerId !== partnerId)
     return E.left(`${where} holds the state of ${state.right.partnerId ?? 'no partner'}`);

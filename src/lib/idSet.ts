@@ -335,6 +335,12 @@ function storedIdProblem(bytes: Uint8Array, at: number): string | undefined {
   const length = lengthAt(bytes, at);
   const wide = isWideAt(bytes, at);
   if (at + bytesAt(bytes, at) > bytes.length) return 'runs past the end of the bytes';
+  // A byte per unit: no unit of it can be half a surrogate pair, so only control characters are looked for.
+  if (!wide) {
+    for (let i = at + 1; i <= at + length; i++)
+      if (isControl(bytes[i] as number)) return 'holds a control character';
+    return undefined;
+  }
   let widest = 0;
   for (let i = 0; i < length; i++) {
     const unit = unitAt(bytes, at, wide, i);
@@ -405,24 +411,34 @@ function rehash(store: Store, slots: number, checkDuplicates = false): number | 
   const tags = new Uint8Array(slots);
   const mask = slots - 1;
   let count = 0;
-  for (const [page, at, value] of entries(store, store.last)) {
-    count += 1;
-    const wide = isWideAt(page, at);
-    let hash = FNV_OFFSET;
-    for (let i = 0, length = lengthAt(page, at); i < length; i++)
-      hash = fnvStep(hash, unitAt(page, at, wide, i));
-    hash = mixed(hash);
-    const tag = tagOf(hash);
-    let slot = hash & mask;
-    for (; places[slot] !== EMPTY; slot = (slot + 1) & mask)
-      if (
-        checkDuplicates &&
-        tags[slot] === tag &&
-        storedEqual(store.pages, (places[slot] as number) - 1, value - 1)
-      )
-        return count;
-    places[slot] = value;
-    tags[slot] = tag;
+  // A loop over the pages rather than over `entries`: a set taken back from a snapshot is placed
+  // whole, and a generator's tuple per id was most of that work.
+  const { pages, used } = store;
+  for (let index = 0; index < pages.length; index++) {
+    const page = pages[index] as Uint8Array;
+    const end = used[index] as number;
+    for (let at = 0; at < end;) {
+      const value = index * PAGE_SPAN + at + 1;
+      if (value > store.last) break;
+      count += 1;
+      const wide = isWideAt(page, at);
+      const length = lengthAt(page, at);
+      let hash = FNV_OFFSET;
+      for (let i = 0; i < length; i++) hash = fnvStep(hash, unitAt(page, at, wide, i));
+      hash = mixed(hash);
+      const tag = tagOf(hash);
+      let slot = hash & mask;
+      for (; places[slot] !== EMPTY; slot = (slot + 1) & mask)
+        if (
+          checkDuplicates &&
+          tags[slot] === tag &&
+          storedEqual(pages, (places[slot] as number) - 1, value - 1)
+        )
+          return count;
+      places[slot] = value;
+      tags[slot] = tag;
+      at += 1 + (wide ? 2 : 1) * length;
+    }
   }
   store.places = places;
   store.tags = tags;

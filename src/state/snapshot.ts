@@ -7,12 +7,17 @@ import {
   isRecord,
   preview,
   problemsOf,
+  quickDecoderOf,
+  REFUSED,
   refined,
   struct,
+  withQuickDecoder,
 } from '../lib/codec.js';
 import { RecordMap } from '../lib/recordMap.js';
+import { rowsOf } from '../lib/rows.js';
 import { IdSet } from '../lib/idSet.js';
 import { Id } from '../lib/ids.js';
+import { reasonOf } from '../lib/reason.js';
 import { Day, inUtc, Instant } from '../lib/time.js';
 import { initialState, type PartnerState } from './state.js';
 
@@ -30,18 +35,47 @@ const StateInstant = refined(
   'an instant as the library writes it, like 2019-03-01T00:00:00.000Z',
 );
 
-/** A codec of the value or null, whose errors keep the field's path (io-ts' union would add its own). */
-const orNull = <A>(codec: t.Type<A, A, unknown>): t.Type<A | null, A | null, unknown> =>
-  new t.Type<A | null, A | null, unknown>(
+/**
+ * A codec of the value or null, whose errors keep the field's path (io-ts' union would add its own).
+ * Quick (see withQuickDecoder) as its value's codec is, so that the records holding it are.
+ */
+const orNull = <A>(codec: t.Type<A, A, unknown>): t.Type<A | null, A | null, unknown> => {
+  const nullable = new t.Type<A | null, A | null, unknown>(
     `${codec.name} | null`,
     (u): u is A | null => u === null || codec.is(u),
     (u, c) => (u === null ? t.success(null) : codec.validate(u, c)),
     t.identity,
   );
+  const quick = quickDecoderOf(codec);
+  return quick === undefined
+    ? nullable
+    : withQuickDecoder(nullable, (u) => (u === null ? null : (quick(u) as A | typeof REFUSED)));
+};
+
+/**
+ * io-ts' array of the elements' codec, with a quick decoder that takes an array whose elements all
+ * decode quickly: a snapshot holds thousands of records, and a context per element cost most of
+ * its decoding. Anything else goes to io-ts, for the path of the first element refused.
+ */
+const arrayOf = <C extends t.Mixed>(codec: C): t.ReadonlyArrayC<C> => {
+  const array = t.readonlyArray(codec);
+  const quick = quickDecoderOf(codec);
+  if (quick === undefined) return array;
+  return withQuickDecoder(array, (u) => {
+    if (!Array.isArray(u)) return REFUSED;
+    const out: unknown[] = new Array(u.length);
+    for (let i = 0; i < u.length; i++) {
+      const element = quick(u[i]);
+      if (element === REFUSED) return REFUSED;
+      out[i] = element;
+    }
+    return out as t.TypeOf<C>[];
+  });
+};
 
 const Count = integerFrom('Count', 0);
 
-const SubscriptionRecord = struct('SubscriptionRecord', {
+const subscriptionFields = {
   subscriptionId: Id,
   tenantId: Id,
   subscriptionName: Id,
@@ -51,13 +85,9 @@ const SubscriptionRecord = struct('SubscriptionRecord', {
   webDirectSubscriptionId: orNull(Id),
   firstUsageDay: orNull(Day),
   lastUsageDay: orNull(Day),
-});
-const ReservationRecord = struct('ReservationRecord', {
-  subscriptionId: Id,
-  ...reservedInstanceFields,
-  purchasedAt: StateInstant,
-});
-const DeploymentRecord = struct('DeploymentRecord', {
+};
+const reservationFields = { subscriptionId: Id, ...reservedInstanceFields, purchasedAt: StateInstant };
+const deploymentFields = {
   subscriptionId: Id,
   deploymentId: Id,
   offerId: Id,
@@ -65,13 +95,12 @@ const DeploymentRecord = struct('DeploymentRecord', {
   pricing: Pricing,
   channel: Channel,
   deployedAt: StateInstant,
-});
-const ServiceRecord = struct('ServiceRecord', {
-  tenantId: Id,
-  serviceId: Id,
-  product: Product,
-  provisionedAt: StateInstant,
-});
+};
+const serviceFields = { tenantId: Id, serviceId: Id, product: Product, provisionedAt: StateInstant };
+const SubscriptionRecord = struct('SubscriptionRecord', subscriptionFields);
+const ReservationRecord = struct('ReservationRecord', reservationFields);
+const DeploymentRecord = struct('DeploymentRecord', deploymentFields);
+const ServiceRecord = struct('ServiceRecord', serviceFields);
 
 const isBase64Digit = (unit: number): boolean =>
   (unit >= 0x41 && unit <= 0x5a) ||
@@ -94,20 +123,35 @@ function isBase64(u: unknown): u is string {
 /** Base64 as Node writes it (padded, no line breaks). */
 const Base64 = refined('Base64', isBase64, 'base64 text (A-Z, a-z, 0-9, + and /, padded with =)');
 
-const EncodedState = struct('PartnerStateSnapshot', {
+/** A snapshot's fields but its usage ids. */
+const recordFields = {
   partnerId: orNull(Id),
   sharedTenantId: orNull(Id),
   lastEventAt: orNull(StateInstant),
   version: Count,
-  subscriptions: t.readonlyArray(SubscriptionRecord),
-  reservations: t.readonlyArray(ReservationRecord),
-  deployments: t.readonlyArray(DeploymentRecord),
-  services: t.readonlyArray(ServiceRecord),
+  subscriptions: arrayOf(SubscriptionRecord),
+  reservations: arrayOf(ReservationRecord),
+  deployments: arrayOf(DeploymentRecord),
+  services: arrayOf(ServiceRecord),
+  unattributedUsage: Count,
+};
+const EncodedState = struct('PartnerStateSnapshot', {
+  ...recordFields,
   /** The usage ids as IdSet.packed writes them, in base64. */
   usage: Base64,
-  unattributedUsage: Count,
 });
 export type EncodedState = t.TypeOf<typeof EncodedState>;
+const Snapshot = struct('Snapshot', { version: t.literal(SNAPSHOT_FORMAT), state: EncodedState });
+/** A snapshot's fields but its usage ids, each kind of record as rows (see rowsOf): the binary form's JSON. */
+const rows = {
+  subscriptions: rowsOf('SubscriptionRows', subscriptionFields),
+  reservations: rowsOf('ReservationRows', reservationFields),
+  deployments: rowsOf('DeploymentRows', deploymentFields),
+  services: rowsOf('ServiceRows', serviceFields),
+};
+const EncodedRecords = struct('PartnerStateSnapshot', { ...recordFields, ...rows });
+type EncodedRecords = t.TypeOf<typeof EncodedRecords>;
+const RecordsSnapshot = struct('Snapshot', { state: EncodedRecords });
 
 /** A snapshot of one partner's state, as JSON would hold it. */
 export type Snapshot = { readonly version: typeof SNAPSHOT_FORMAT; readonly state: EncodedState };
@@ -123,52 +167,57 @@ export type SnapshotProblem =
  * key for key, so `JSON.stringify` of it is the same text.
  */
 export function encodeSnapshot(state: PartnerState): Snapshot {
+  const { unattributedUsage, ...records } = encodedRecords(state);
   return {
     version: SNAPSHOT_FORMAT,
-    state: {
-      partnerId: state.partnerId,
-      sharedTenantId: state.sharedTenantId,
-      lastEventAt: state.lastEventAt,
-      version: state.version,
-      subscriptions: [...state.subscriptions.values()].map((r) => ({
-        subscriptionId: r.subscriptionId,
-        tenantId: r.tenantId,
-        subscriptionName: r.subscriptionName,
-        status: r.status,
-        purchasedAt: r.purchasedAt,
-        endedAt: r.endedAt,
-        webDirectSubscriptionId: r.webDirectSubscriptionId,
-        firstUsageDay: r.firstUsageDay,
-        lastUsageDay: r.lastUsageDay,
-      })),
-      reservations: [...state.reservations.values()].map((r) => ({
-        subscriptionId: r.subscriptionId,
-        reservationId: r.reservationId,
-        sku: r.sku,
-        region: r.region,
-        term: r.term,
-        scope: r.scope,
-        quantity: r.quantity,
-        purchasedAt: r.purchasedAt,
-      })),
-      deployments: [...state.deployments.values()].map((r) => ({
-        subscriptionId: r.subscriptionId,
-        deploymentId: r.deploymentId,
-        offerId: r.offerId,
-        publisherId: r.publisherId,
-        pricing: r.pricing,
-        channel: r.channel,
-        deployedAt: r.deployedAt,
-      })),
-      services: [...state.services.values()].map((r) => ({
-        tenantId: r.tenantId,
-        serviceId: r.serviceId,
-        product: r.product,
-        provisionedAt: r.provisionedAt,
-      })),
-      usage: Buffer.from(state.usage.packed()).toString('base64'),
-      unattributedUsage: state.unattributedUsage,
-    },
+    state: { ...records, usage: Buffer.from(state.usage.packed()).toString('base64'), unattributedUsage },
+  };
+}
+
+/** A snapshot's fields but its usage ids, in the order of EncodedState's. */
+function encodedRecords(state: PartnerState): EncodedRecords {
+  return {
+    partnerId: state.partnerId,
+    sharedTenantId: state.sharedTenantId,
+    lastEventAt: state.lastEventAt,
+    version: state.version,
+    subscriptions: [...state.subscriptions.values()].map((r) => ({
+      subscriptionId: r.subscriptionId,
+      tenantId: r.tenantId,
+      subscriptionName: r.subscriptionName,
+      status: r.status,
+      purchasedAt: r.purchasedAt,
+      endedAt: r.endedAt,
+      webDirectSubscriptionId: r.webDirectSubscriptionId,
+      firstUsageDay: r.firstUsageDay,
+      lastUsageDay: r.lastUsageDay,
+    })),
+    reservations: [...state.reservations.values()].map((r) => ({
+      subscriptionId: r.subscriptionId,
+      reservationId: r.reservationId,
+      sku: r.sku,
+      region: r.region,
+      term: r.term,
+      scope: r.scope,
+      quantity: r.quantity,
+      purchasedAt: r.purchasedAt,
+    })),
+    deployments: [...state.deployments.values()].map((r) => ({
+      subscriptionId: r.subscriptionId,
+      deploymentId: r.deploymentId,
+      offerId: r.offerId,
+      publisherId: r.publisherId,
+      pricing: r.pricing,
+      channel: r.channel,
+      deployedAt: r.deployedAt,
+    })),
+    services: [...state.services.values()].map((r) => ({
+      tenantId: r.tenantId,
+      serviceId: r.serviceId,
+      product: r.product,
+      provisionedAt: r.provisionedAt,
+    })),
+    unattributedUsage: state.unattributedUsage,
   };
 }
 
@@ -191,6 +240,20 @@ function mapOf<R extends object>(
   return E.right(map.freeze());
 }
 
+const problemOf = (errors: t.Errors): E.Either<SnapshotProblem, never> => {
+  const problems = problemsOf(errors);
+  return malformed(
+    describeProblems(problems),
+    problems.map((p) => p.path),
+  );
+};
+
+const formatProblem = (format: unknown): E.Either<SnapshotProblem, never> =>
+  E.left({
+    kind: 'format',
+    message: `a snapshot of format ${preview(format)}, which this version does not read (it reads format ${SNAPSHOT_FORMAT})`,
+  });
+
 /**
  * The state a snapshot holds, frozen, the same as the one it was taken of (see encodeSnapshot); or
  * why not: a format other than SNAPSHOT_FORMAT (`format`: newer ones are never guessed at), or a
@@ -198,23 +261,16 @@ function mapOf<R extends object>(
  */
 export function decodeSnapshot(input: unknown): E.Either<SnapshotProblem, PartnerState> {
   if (!isRecord(input)) return malformed(`must be an object (got ${preview(input)})`, ['(root)']);
-  if (input.version !== SNAPSHOT_FORMAT)
-    return E.left({
-      kind: 'format',
-      message: `a snapshot of format ${preview(input.version)}, which this version does not read (it reads format ${SNAPSHOT_FORMAT})`,
-    });
-  const decoded = struct('Snapshot', { version: t.literal(SNAPSHOT_FORMAT), state: EncodedState }).decode(
-    input,
-  );
-  if (E.isLeft(decoded)) {
-    const problems = problemsOf(decoded.left);
-    return malformed(
-      describeProblems(problems),
-      problems.map((p) => p.path),
-    );
-  }
-  const encoded = decoded.right.state;
-  const usage = IdSet.unpack(Buffer.from(encoded.usage, 'base64'));
+  if (input.version !== SNAPSHOT_FORMAT) return formatProblem(input.version);
+  const decoded = Snapshot.decode(input);
+  if (E.isLeft(decoded)) return problemOf(decoded.left);
+  const { usage, ...records } = decoded.right.state;
+  return stateOf(records, Buffer.from(usage, 'base64'));
+}
+
+/** The state of a snapshot's fields and its usage ids as IdSet.packed wrote them, or why they are not one. */
+function stateOf(encoded: EncodedRecords, packedUsage: Uint8Array): E.Either<SnapshotProblem, PartnerState> {
+  const usage = IdSet.unpack(packedUsage);
   if (typeof usage === 'string') return malformed(`state.usage ${usage}`, ['state.usage']);
   const maps = {
     subscriptions: mapOf(encoded.subscriptions, (r) => r.subscriptionId, 'subscriptions'),
@@ -248,4 +304,59 @@ export function decodeSnapshot(input: unknown): E.Either<SnapshotProblem, Partne
       unattributedUsage,
     }),
   );
+}
+
+/** The bytes before a binary snapshot's JSON: its format and the JSON's length, each a u32 (little-endian). */
+const BINARY_HEADER_BYTES = 8;
+
+/**
+ * A snapshot as bytes, for files: SNAPSHOT_FORMAT and the length of what follows as JSON (each a
+ * u32, little-endian), the snapshot's fields but the usage ids as JSON (UTF-8, each kind of record as
+ * rows, see rowsOf), then the usage ids
+ * as IdSet.packed writes them, to the end. The same state as encodeSnapshot's, without the base64
+ * that made most of the work of taking a large state back; the same state gives the same bytes.
+ */
+export function snapshotBytes(state: PartnerState): Buffer {
+  const json = JSON.stringify({
+    partnerId: state.partnerId,
+    sharedTenantId: state.sharedTenantId,
+    lastEventAt: state.lastEventAt,
+    version: state.version,
+    subscriptions: rows.subscriptions.encode([...state.subscriptions.values()]),
+    reservations: rows.reservations.encode([...state.reservations.values()]),
+    deployments: rows.deployments.encode([...state.deployments.values()]),
+    services: rows.services.encode([...state.services.values()]),
+    unattributedUsage: state.unattributedUsage,
+  });
+  const usage = state.usage.packed();
+  const jsonBytes = Buffer.byteLength(json, 'utf8');
+  const bytes = Buffer.allocUnsafe(BINARY_HEADER_BYTES + jsonBytes + usage.length);
+  bytes.writeUInt32LE(SNAPSHOT_FORMAT, 0);
+  bytes.writeUInt32LE(jsonBytes, 4);
+  bytes.write(json, BINARY_HEADER_BYTES, 'utf8');
+  bytes.set(usage, BINARY_HEADER_BYTES + jsonBytes);
+  return bytes;
+}
+
+/**
+ * The state bytes of snapshotBytes hold, as decodeSnapshot takes a snapshot back: the same state, or
+ * why not (`format` for bytes of another format, never guessed at). Never throws.
+ */
+export function decodeSnapshotBytes(bytes: Buffer): E.Either<SnapshotProblem, PartnerState> {
+  if (bytes.length < BINARY_HEADER_BYTES)
+    return malformed(`${bytes.length} bytes, fewer than a snapshot's header`, ['(root)']);
+  const format = bytes.readUInt32LE(0);
+  if (format !== SNAPSHOT_FORMAT) return formatProblem(format);
+  const usageAt = BINARY_HEADER_BYTES + bytes.readUInt32LE(4);
+  if (usageAt > bytes.length)
+    return malformed(`its JSON runs past its end (byte ${bytes.length})`, ['(root)']);
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8', BINARY_HEADER_BYTES, usageAt));
+  } catch (error) {
+    return malformed(`its fields are not JSON (${reasonOf(error)})`, ['(root)']);
+  }
+  const decoded = RecordsSnapshot.decode({ state: value });
+  if (E.isLeft(decoded)) return problemOf(decoded.left);
+  return stateOf(decoded.right.state, bytes.subarray(usageAt));
 }

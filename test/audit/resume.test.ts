@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compileRules, defaultRules, rules2023, type Finding } from 'apss-domain';
 import { auditLogResuming, RESUME_FORMAT, WINDOW_BYTES } from '../../src/audit/resume.js';
 import { generateLog } from '../../src/cli/generate/log.js';
+import { SNAPSHOT_FORMAT } from '../../src/state/snapshot.js';
 import { needsBuiltCli, scratch } from '../cli/run.js';
 
 const files = scratch();
@@ -177,7 +178,7 @@ describe('auditLogResuming', () => {
     expect(bytesOf(after, now[1] as never).equals(bytesOf(before, entries[1] as never))).toBe(false);
   });
 
-  it('refuses a resume file of another rule set, another log, a log cut short or a newer format, and says why; the file stays as it was', async () => {
+  it('refuses a resume file of another rule set, another log, a log cut short or another format (an earlier or a newer one), and says why; the file stays as it was', async () => {
     const lines = [...generateLog({ partners: 2, events: 300, violations: 2, seed: 'refusals' })];
     const text = lines.map((line) => `${line}\n`).join('');
     const log = fresh('log.ndjson');
@@ -200,15 +201,17 @@ describe('auditLogResuming', () => {
     const cut = fresh('cut.ndjson');
     writeFileSync(cut, text.slice(0, text.length - 10));
     expect(await refusal(cut)).toContain('fewer than the');
-    const newer = fresh('newer.json');
-    const bytes = readFileSync(saved);
-    const newerBytes = Buffer.from(bytes);
-    newerBytes.writeUInt32LE(RESUME_FORMAT + 1, 12);
-    writeFileSync(newer, newerBytes);
-    expect((await resumed(log, newer)).audited).toEqual({
-      kind: 'refused',
-      reason: `${newer}: it is of format ${RESUME_FORMAT + 1}, and this version reads format ${RESUME_FORMAT} only`,
-    });
+    // Format 2 held JSON snapshots: a file of it, as of any format but this one, is refused, not read.
+    for (const format of [RESUME_FORMAT - 1, RESUME_FORMAT + 1]) {
+      const other = fresh('format.json');
+      const otherBytes = Buffer.from(readFileSync(saved));
+      otherBytes.writeUInt32LE(format, 12);
+      writeFileSync(other, otherBytes);
+      expect((await resumed(log, other)).audited).toEqual({
+        kind: 'refused',
+        reason: `${other}: it is of format ${format}, and this version reads format ${RESUME_FORMAT} only`,
+      });
+    }
   });
 
   describe('given a resume file whose bytes were damaged, then it is refused, saying where, and left as it was', () => {
@@ -272,12 +275,25 @@ describe('auditLogResuming', () => {
       expect(await damaged(corrupt, true)).toMatch(
         /: entry 1 \(partner [^)]+\) is not a snapshot of a partner's state: .*state\.lastEventAt/,
       );
+      // A snapshot's bytes: its format (u32), its JSON's length (u32), its JSON (see snapshotBytes).
       const notJson = (bytes: Buffer) => {
         const copy = Buffer.from(bytes);
-        copy.write('}', (partsOf(bytes).entries[1] as { snapshot: number }).snapshot, 'latin1');
+        copy.write('}', (partsOf(bytes).entries[1] as { snapshot: number }).snapshot + 8, 'latin1');
         return copy;
       };
-      expect(await damaged(notJson, true)).toMatch(/: entry 2 \(partner [^)]+\) is not JSON/);
+      expect(await damaged(notJson, true)).toMatch(
+        /: entry 2 \(partner [^)]+\) is not a snapshot of a partner's state: its fields are not JSON/,
+      );
+      const newer = (bytes: Buffer) => {
+        const copy = Buffer.from(bytes);
+        copy.writeUInt32LE(SNAPSHOT_FORMAT + 1, (partsOf(bytes).entries[1] as { snapshot: number }).snapshot);
+        return copy;
+      };
+      expect(await damaged(newer, true)).toMatch(
+        new RegExp(
+          `: entry 2 \\(partner [^)]+\\) is a snapshot of format ${SNAPSHOT_FORMAT + 1}, which this version does not read`,
+        ),
+      );
     });
 
     it("a file of no resume format: another file, or an earlier version's JSON", async () => {
@@ -285,7 +301,7 @@ describe('auditLogResuming', () => {
         'it is not a resume file (it does not begin with APSS-RESUME)',
       );
       expect(await damaged(() => Buffer.from('{"format":1}'))).toContain(
-        "it is an earlier version's resume file (JSON, format 1), and this version reads format 2 only",
+        `it is an earlier version's resume file (JSON, format 1), and this version reads format ${RESUME_FORMAT} only`,
       );
     });
   });
