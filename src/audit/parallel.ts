@@ -5,8 +5,8 @@ import type { AuditReport, AuditSummary, Finding, FindingSink } from './auditor.
 import { LogOrderMerge } from './logOrderMerge.js';
 import type { ShardOutcome } from './shard.js';
 import { SinkFailure } from './sinkFailure.js';
-import { ChainCheck, type ChainFinding, type LinkEntry } from '../seal/verify.js';
-import { unpackLinks } from './linkBatch.js';
+import { ChainCheck, type ChainFinding } from '../seal/verify.js';
+import { PackedLinkMerge } from './linkBatch.js';
 import type { VerifyOptions } from '../seal/checkpoint.js';
 
 /** What a shard worker is given: the file, which shard it is, and the rule set (it compiles its own). */
@@ -170,8 +170,7 @@ export async function auditInShards(
   const broken: ChainFinding[] = [];
   const check =
     verify === undefined ? undefined : new ChainCheck((finding) => broken.push(finding), verify.checkpoints);
-  const chain =
-    check === undefined ? undefined : new LogOrderMerge<LinkEntry>(shards, (entry) => check.entry(entry));
+  const chain = check === undefined ? undefined : new PackedLinkMerge(shards, check);
   const whole = (reason: string): ShardedAudit => ({ kind: 'whole', reason, through: merge.through });
   const progressOf = Array.from({ length: shards }, () => ({ lines: 0, bytes: 0 }));
   const waiting = Array.from({ length: shards }, () => 0);
@@ -220,7 +219,7 @@ export async function auditInShards(
                   waiting[shard] = (waiting[shard] ?? 0) + 1;
                 try {
                   if (chain !== undefined) {
-                    const checked = chain.add(shard, unpackLinks(message.links ?? ''), message.through);
+                    const checked = chain.add(shard, message.links ?? '', message.through);
                     merge.add(0, broken.splice(0), checked);
                   }
                   merge.add(shard + first, message.findings, message.through);
