@@ -41,11 +41,16 @@ export type ShardReply = { readonly kind: 'taken'; readonly batches: number };
 export const BATCHES_IN_FLIGHT = 2;
 
 /**
- * The same bound when verifying, when every batch carries its records' link entries: with two, each
- * thread waited for the slowest at every piece of the log (bench/verify, under load: 0.37x the
- * audit's speed with two, 0.70x with 32). A batch is the link entries of 64 KiB of the log, some 16 KB.
+ * The same bound when verifying, when every batch carries its records' link entries, in what the
+ * batches weigh: the characters of their packed entries, and FINDING_WEIGHT for each finding. Bounded
+ * by batches, the threads went in lockstep: a thread that the machine left waiting a moment held the
+ * other back at once. This lets one get some 64 MB of the log ahead of the other (the merge then holds
+ * its 8 MB of entries), and bounds its findings as BATCHES_IN_FLIGHT does.
  */
-export const LINK_BATCHES_IN_FLIGHT = 32;
+export const LINK_WEIGHT_IN_FLIGHT = 8 * 1024 * 1024;
+
+/** What a finding weighs in LINK_WEIGHT_IN_FLIGHT: about its size, sent and held. */
+export const FINDING_WEIGHT = 256;
 
 export type ShardedAuditOptions = {
   readonly rules: RuleSet;

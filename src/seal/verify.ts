@@ -168,10 +168,7 @@ export class ChainCheck {
     this.#accepted = own;
     this.#anchor = own;
     this.#previous = { position, globalPosition, inPlace: true };
-    this.#headRecords = this.#records;
-    this.#headGlobalPosition = globalPosition;
-    this.#headHash = hash;
-    this.remember(hash, position);
+    this.linked(position, globalPosition, hash);
   }
 
   /** The next record's entry (entries come in log order). */
@@ -245,6 +242,11 @@ export class ChainCheck {
     this.#accepted = connects || this.#anchor === 'any' ? own : [...own, ...this.#anchor];
     if (connects) this.#anchor = own;
     this.#previous = { position, globalPosition, inPlace: holds && connects };
+    this.linked(position, globalPosition, hash);
+  }
+
+  /** A link was taken: it is the head, as it says, and one of the recent links. */
+  private linked(position: number, globalPosition: string, hash: string): void {
     this.#headRecords = this.#records;
     this.#headGlobalPosition = globalPosition;
     this.#headHash = hash;
