@@ -5,8 +5,8 @@ import type { AuditReport, AuditSummary, Finding, FindingSink } from './auditor.
 import { LogOrderMerge } from './logOrderMerge.js';
 import type { ShardOutcome } from './shard.js';
 import { SinkFailure } from './sinkFailure.js';
-import { ChainCheck, type ChainFinding, type LinkEntry } from '../seal/verify.js';
-import { unpackLinks } from './linkBatch.js';
+import { ChainCheck, type ChainFinding } from '../seal/verify.js';
+import { PackedLinkMerge } from './linkBatch.js';
 import type { VerifyOptions } from '../seal/checkpoint.js';
 
 /** What a shard worker is given: the file, which shard it is, and the rule set (it compiles its own). */
@@ -41,11 +41,16 @@ export type ShardReply = { readonly kind: 'taken'; readonly batches: number };
 export const BATCHES_IN_FLIGHT = 2;
 
 /**
- * The same bound when verifying, when every batch carries its records' link entries: with two, each
- * thread waited for the slowest at every piece of the log (bench/verify, under load: 0.37x the
- * audit's speed with two, 0.70x with 32). A batch is the link entries of 64 KiB of the log, some 16 KB.
+ * The same bound when verifying, when every batch carries its records' link entries, in what the
+ * batches weigh: the characters of their packed entries, and FINDING_WEIGHT for each finding. Bounded
+ * by batches, the threads went in lockstep: a thread that the machine left waiting a moment held the
+ * other back at once. This lets one get some 64 MB of the log ahead of the other (the merge then holds
+ * its 8 MB of entries), and bounds its findings as BATCHES_IN_FLIGHT does.
  */
-export const LINK_BATCHES_IN_FLIGHT = 32;
+export const LINK_WEIGHT_IN_FLIGHT = 8 * 1024 * 1024;
+
+/** What a finding weighs in LINK_WEIGHT_IN_FLIGHT: about its size, sent and held. */
+export const FINDING_WEIGHT = 256;
 
 export type ShardedAuditOptions = {
   readonly rules: RuleSet;
@@ -170,8 +175,7 @@ export async function auditInShards(
   const broken: ChainFinding[] = [];
   const check =
     verify === undefined ? undefined : new ChainCheck((finding) => broken.push(finding), verify.checkpoints);
-  const chain =
-    check === undefined ? undefined : new LogOrderMerge<LinkEntry>(shards, (entry) => check.entry(entry));
+  const chain = check === undefined ? undefined : new PackedLinkMerge(shards, check);
   const whole = (reason: string): ShardedAudit => ({ kind: 'whole', reason, through: merge.through });
   const progressOf = Array.from({ length: shards }, () => ({ lines: 0, bytes: 0 }));
   const waiting = Array.from({ length: shards }, () => 0);
@@ -220,7 +224,7 @@ export async function auditInShards(
                   waiting[shard] = (waiting[shard] ?? 0) + 1;
                 try {
                   if (chain !== undefined) {
-                    const checked = chain.add(shard, unpackLinks(message.links ?? ''), message.through);
+                    const checked = chain.add(shard, message.links ?? '', message.through);
                     merge.add(0, broken.splice(0), checked);
                   }
                   merge.add(shard + first, message.findings, message.through);

@@ -9,7 +9,8 @@ import type { LinkEntry } from '../seal/verify.js';
 import { packLinks } from './linkBatch.js';
 import {
   BATCHES_IN_FLIGHT,
-  LINK_BATCHES_IN_FLIGHT,
+  FINDING_WEIGHT,
+  LINK_WEIGHT_IN_FLIGHT,
   type ShardMessage,
   type ShardReply,
   type ShardTask,
@@ -18,11 +19,13 @@ import { reasonOf } from '../lib/reason.js';
 
 const PROGRESS_EVERY_MS = 100;
 
-/** Batches of findings sent and not yet passed on; the shard waits while there are too many. */
+/** What the batches sent and not yet passed on weigh; the shard waits while they weigh too much. */
 let inFlight = 0;
+/** What each of them weighs, the oldest first (they are passed on in the order they were sent). */
+const weights: number[] = [];
 let taken: (() => void) | undefined;
 parentPort?.on('message', (reply: ShardReply) => {
-  inFlight -= reply.batches;
+  for (const weight of weights.splice(0, reply.batches)) inFlight -= weight;
   taken?.();
   taken = undefined;
 });
@@ -31,7 +34,7 @@ async function run(task: ShardTask): Promise<ShardMessage> {
   const rules = compileRules(task.rules);
   if (E.isLeft(rules)) return { kind: 'failed', reason: rules.left };
   let last = 0;
-  const inFlightBound = task.verify ? LINK_BATCHES_IN_FLIGHT : BATCHES_IN_FLIGHT;
+  const inFlightBound = task.verify ? LINK_WEIGHT_IN_FLIGHT : BATCHES_IN_FLIGHT;
   let batch: Finding[] = [];
   let entries: LinkEntry[] = [];
   const send = async (through: number): Promise<void> => {
@@ -39,13 +42,18 @@ async function run(task: ShardTask): Promise<ShardMessage> {
     const linked = entries;
     batch = [];
     entries = [];
+    const links = task.verify ? packLinks(linked) : undefined;
     parentPort?.postMessage({
       kind: 'findings',
       findings,
       through,
-      ...(task.verify ? { links: packLinks(linked) } : {}),
+      ...(links === undefined ? {} : { links }),
     } satisfies ShardMessage);
-    if (findings.length > 0 || linked.length > 0) inFlight += 1;
+    if (findings.length > 0 || linked.length > 0) {
+      const weight = links === undefined ? 1 : links.length + FINDING_WEIGHT * findings.length;
+      weights.push(weight);
+      inFlight += weight;
+    }
     while (inFlight >= inFlightBound) await new Promise<void>((resolve) => (taken = resolve));
   };
   const outcome = await auditShard(

@@ -124,16 +124,51 @@ export class ChainCheck {
   #records = 0;
   #lastPosition = 0;
   #breaks = 0;
-  #head: LogHead = { position: 0, globalPosition: '0', hash: GENESIS };
+  /** The head, as the last link says (its position in the log is #headRecords). */
+  #headRecords = 0;
+  #headGlobalPosition = '0';
+  #headHash = GENESIS;
   /** The checkpoints not yet reached, the nearest first. */
   readonly #checkpoints: LogHead[];
-  readonly #recent = new Map<string, number>();
+  /** The hashes of the last RECENT links and their positions, in a ring: #recentNext is the oldest. */
+  readonly #recentHashes: string[] = [];
+  readonly #recentPositions: number[] = [];
+  #recentNext = 0;
 
   constructor(
     private readonly report: (finding: ChainFinding) => void,
     checkpoints: readonly LogHead[] = [],
   ) {
     this.#checkpoints = [...checkpoints].sort((a, b) => a.position - b.position);
+  }
+
+  /**
+   * The next record, a link that holds: the same as `entry` of its link entry without `actual`. What
+   * nearly every record of a log is, so it is taken without an entry object when it simply follows
+   * the record before it.
+   */
+  holding(position: number, prev: string, hash: string, globalPosition: string): void {
+    const accepted = this.#accepted;
+    const previous = this.#previous;
+    if (
+      this.#sealed !== true ||
+      accepted === 'any' ||
+      accepted.length !== 1 ||
+      accepted[0] !== prev ||
+      previous === undefined ||
+      !previous.inPlace ||
+      !after(globalPosition, previous.globalPosition) ||
+      this.#checkpoints[0]?.position === this.#records + 1
+    )
+      return this.entry({ kind: 'link', position, prev, hash, globalPosition });
+    // It connects, in order, and no checkpoint is reached: what link() does then, and nothing else.
+    this.#lastPosition = position;
+    this.#records += 1;
+    const own = [hash];
+    this.#accepted = own;
+    this.#anchor = own;
+    this.#previous = { position, globalPosition, inPlace: true };
+    this.linked(position, globalPosition, hash);
   }
 
   /** The next record's entry (entries come in log order). */
@@ -173,7 +208,15 @@ export class ChainCheck {
   result(): ChainReport {
     return this.#sealed === false
       ? { sealed: false }
-      : { sealed: true, breaks: this.#breaks, head: this.#head };
+      : {
+          sealed: true,
+          breaks: this.#breaks,
+          head: {
+            position: this.#headRecords,
+            globalPosition: this.#headGlobalPosition,
+            hash: this.#headHash,
+          },
+        };
   }
 
   private link(entry: LinkEntry & { kind: 'link' }): void {
@@ -199,7 +242,14 @@ export class ChainCheck {
     this.#accepted = connects || this.#anchor === 'any' ? own : [...own, ...this.#anchor];
     if (connects) this.#anchor = own;
     this.#previous = { position, globalPosition, inPlace: holds && connects };
-    this.#head = { position: this.#records, globalPosition, hash };
+    this.linked(position, globalPosition, hash);
+  }
+
+  /** A link was taken: it is the head, as it says, and one of the recent links. */
+  private linked(position: number, globalPosition: string, hash: string): void {
+    this.#headRecords = this.#records;
+    this.#headGlobalPosition = globalPosition;
+    this.#headHash = hash;
     this.remember(hash, position);
   }
 
@@ -221,7 +271,7 @@ export class ChainCheck {
 
   /** Why a record whose link holds does not follow the one before it, in the likeliest words. */
   private disconnected(prev: string, hash: string): string {
-    const copied = this.#recent.get(hash);
+    const copied = this.recalled(hash);
     if (copied !== undefined) return `the record is a copy of record ${copied}: a record was duplicated`;
     const previous = this.#previous;
     if (previous === undefined)
@@ -230,18 +280,28 @@ export class ChainCheck {
         : "its prev is not the chain's start: the records before it were deleted";
     if (prev === GENESIS)
       return 'the record starts a chain, but records come before it: it was inserted from another log, or moved here';
-    const skippedTo = this.#recent.get(prev);
+    const skippedTo = this.recalled(prev);
     if (skippedTo !== undefined && skippedTo < previous.position)
       return `its prev is the hash of record ${skippedTo}, not of record ${previous.position}: records were moved before this one`;
     return `its prev is not the hash of record ${previous.position}: a record was deleted, inserted or moved before this one`;
   }
 
+  // A ring rather than a map from hash to position: a map would hash every link's hash, for the few
+  // records that break.
   private remember(hash: string, position: number): void {
-    if (this.#recent.size >= RECENT) {
-      const oldest = this.#recent.keys().next();
-      if (oldest.done !== true) this.#recent.delete(oldest.value);
+    this.#recentHashes[this.#recentNext] = hash;
+    this.#recentPositions[this.#recentNext] = position;
+    this.#recentNext = (this.#recentNext + 1) % RECENT;
+  }
+
+  /** The position of the latest of the recent links whose hash is `hash`, if any. */
+  private recalled(hash: string): number | undefined {
+    const kept = this.#recentHashes.length;
+    for (let back = 1; back <= kept; back++) {
+      const at = (this.#recentNext - back + RECENT) % RECENT;
+      if (this.#recentHashes[at] === hash) return this.#recentPositions[at];
     }
-    this.#recent.set(hash, position);
+    return undefined;
   }
 
   private atCheckpoint(checkpoint: LogHead, entry: LinkEntry): void {
