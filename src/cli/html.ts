@@ -4,19 +4,17 @@ import { stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { AuditSummary, Finding } from '../audit/auditor.js';
-import { fileChunks } from '../audit/chunks.js';
-import { readNdjson } from '../audit/ndjson.js';
+import type { ObserverPlan } from '../audit/observer.js';
 import { csvField } from '../projections/csv.js';
-import { readForReport, type Reading } from '../report/build.js';
+import { reportData } from '../report/build.js';
 import { INLINE_FINDINGS } from '../report/data.js';
 import { chartLibraries } from '../report/html.js';
+import { observerPlan, type Observation, type ObserverConfig } from '../report/observer.js';
 import { renderPage } from '../report/page.js';
 import { FindingsTally } from '../report/tally.js';
 import type { AuditArguments } from './args.js';
-import type { CliIo } from './io.js';
 import type { FindingsOutput } from './output.js';
-import { Progress } from './progress.js';
-import { postgresConnectionString, reasonOf } from './source.js';
+import { reasonOf } from './source.js';
 
 /** The file beside the page that holds every finding: `report.html` keeps them in `report.findings.csv`. */
 export const findingsFileOf = (html: string): string => `${html.replace(/\.html?$/i, '')}.findings.csv`;
@@ -71,54 +69,36 @@ class FindingsFile {
   }
 }
 
-/** Gives every record of the audited source to the reading, at the audit's positions. */
-async function readAgain(args: AuditArguments, reading: Reading, progress: Progress): Promise<void> {
-  if (args.postgres !== undefined) {
-    const { PostgresEventStore } = await import('../postgres/index.js');
-    const store = new PostgresEventStore({ connectionString: postgresConnectionString(args.postgres) });
-    try {
-      let position = 0;
-      for await (const record of store.readRecords()) {
-        reading.value(++position, record);
-        progress.update(position);
-      }
-    } finally {
-      await store.close().catch(() => undefined);
-    }
-    return;
-  }
-  let bytes = 0;
-  const chunks = fileChunks(args.file ?? '-');
-  await readNdjson(
-    (async function* () {
-      for await (const chunk of chunks) {
-        bytes += chunk.length;
-        yield chunk;
-      }
-    })(),
-    reading,
-    { afterChunk: (lines) => progress.update(lines, bytes) },
-  );
-}
-
-/** `apss audit --html`: the findings tallied as the audit gives them, then the page written once it is done. */
+/**
+ * `apss audit --html`: the findings tallied as the audit gives them, the records observed as it
+ * judges them, in its own pass and threads, and the page written once it is done.
+ */
 export type HtmlReport = {
   /** The audit's output, which also tallies each finding for the page. */
   readonly wrap: (output: FindingsOutput) => FindingsOutput;
-  /** Reads the log once more, and writes the page (and the file of every finding, when there are many). */
-  readonly write: (summary: AuditSummary, source: string) => Promise<E.Either<string, string>>;
+  /** How the audit is to observe the records it judges, for the page. */
+  readonly observe: ObserverPlan<ObserverConfig>;
+  /**
+   * Writes the page from what the audit's observers gathered (and the file of every finding, when
+   * there are many).
+   */
+  readonly write: (
+    summary: AuditSummary,
+    source: string,
+    observed: readonly unknown[],
+  ) => Promise<E.Either<string, string>>;
 };
 
 /** Prepares the page of `args.html`, or says why it cannot be made (Vega is missing). */
 export async function htmlReport(
   args: AuditArguments & { readonly html: string },
-  io: CliIo,
 ): Promise<E.Either<string, HtmlReport>> {
   const libraries = await chartLibraries();
   if (E.isLeft(libraries)) return libraries;
   const tally = new FindingsTally();
   const everyFinding = new FindingsFile(findingsFileOf(args.html));
   return E.right({
+    observe: observerPlan({ views: true, compare: args.rules !== 'default' }),
     wrap: (output) => ({
       add: (finding) => {
         output.add(finding);
@@ -130,7 +110,7 @@ export async function htmlReport(
       },
       finish: output.finish,
     }),
-    write: async (summary, source) => {
+    write: async (summary, source, observed) => {
       const ended = await everyFinding.end();
       if (E.isLeft(ended)) return ended;
       const bytes =
@@ -140,26 +120,19 @@ export async function htmlReport(
               ({ size }) => size,
               () => undefined,
             );
-      const reading = readForReport(tally, {
-        log: { name: args.file ?? source, bytes },
-        rules: args.rules,
-        madeAt: new Date().toISOString(),
-        summary,
-        findingsFile: everyFinding.written ? basename(everyFinding.path) : undefined,
-      });
-      const progress = new Progress(
-        io,
-        `reading ${args.file ?? 'PostgreSQL'} again for the HTML report`,
-        bytes,
+      const data = reportData(
+        tally,
+        {
+          log: { name: args.file ?? source, bytes },
+          rules: args.rules,
+          madeAt: new Date().toISOString(),
+          summary,
+          findingsFile: everyFinding.written ? basename(everyFinding.path) : undefined,
+        },
+        // Made by the observers of `observe`, in the audit's threads.
+        observed as readonly Observation[],
       );
-      try {
-        await readAgain(args, reading, progress);
-      } catch (error) {
-        return E.left(`cannot read ${source} again for the HTML report: ${reasonOf(error)}`);
-      } finally {
-        progress.done();
-      }
-      const page = await renderPage(reading.finish());
+      const page = await renderPage(data);
       try {
         await writeFile(args.html, page);
       } catch (error) {
