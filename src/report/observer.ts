@@ -8,7 +8,6 @@ import { isRecord } from '../lib/codec.js';
 import { Instant } from '../lib/time.js';
 import { invoice, type InvoiceLine } from '../projections/invoice.js';
 import { projector, type Projector } from '../projections/projection.js';
-import type { PartnerState } from '../state/state.js';
 import { rulesNamed } from './rules.js';
 import { INLINE_FINDINGS, MARKS_PER_TIMELINE, RECORD_CHARACTERS, type Timeline } from './data.js';
 
@@ -57,6 +56,22 @@ export type Observation = {
 /** A finding's identity: a record breaks a rule once. */
 export const keyOf = ({ position, code }: Pick<Finding, 'position' | 'code'>): string =>
   `${position} ${code}`;
+
+const DIGIT_0 = 48;
+const digit = (text: string, at: number): number => text.charCodeAt(at) - DIGIT_0;
+
+/**
+ * The month of an instant (`YYYY-MM-…`) as the number YYYYMM: counted for every event, it is read
+ * from the digits rather than cut out as a string.
+ */
+const monthOf = (at: string): number =>
+  ((digit(at, 0) * 10 + digit(at, 1)) * 10 + digit(at, 2)) * 1000 +
+  digit(at, 3) * 100 +
+  digit(at, 5) * 10 +
+  digit(at, 6);
+
+const monthName = (month: number): string =>
+  `${String(Math.floor(month / 100)).padStart(4, '0')}-${String(month % 100).padStart(2, '0')}`;
 
 const cut = (text: string): string =>
   text.length > RECORD_CHARACTERS ? `${text.slice(0, RECORD_CHARACTERS)}…` : text;
@@ -113,7 +128,7 @@ class Comparison {
  */
 class ReportObserver implements RecordObserver {
   private readonly seen = new Map<number, Seen>();
-  private readonly months = new Map<string, Map<string, number>>();
+  private readonly months = new Map<string, Map<number, number>>();
   private readonly marks = new Map<string, Mark[]>();
   private readonly wanted: ReadonlySet<number>;
   private readonly invoice: Projector<readonly InvoiceLine[]> | undefined;
@@ -144,7 +159,7 @@ class ReportObserver implements RecordObserver {
     this.record = record;
     this.problem = problem;
     this.compared?.next();
-    if (this.wanted.has(position)) this.remember(position);
+    if (this.wanted.size > 0 && this.wanted.has(position)) this.remember(position);
   }
 
   event(position: number, event: DomainEvent, record: unknown): void {
@@ -152,7 +167,7 @@ class ReportObserver implements RecordObserver {
     const { partnerId } = event.data;
     let months = this.months.get(partnerId);
     if (months === undefined) this.months.set(partnerId, (months = new Map()));
-    const month = event.metadata.at.slice(0, 7);
+    const month = monthOf(event.metadata.at);
     months.set(month, (months.get(month) ?? 0) + 1);
     this.invoice?.push(event);
     this.compared?.auditor.event(position, event);
@@ -183,11 +198,16 @@ class ReportObserver implements RecordObserver {
       marks.push({ at: this.at, code: finding.code, position: finding.position });
   }
 
-  result(states: ReadonlyMap<string, PartnerState>): Observation {
+  result(states: ReadonlyMap<string, { readonly subscriptions: ReadonlyMap<string, unknown> }>): Observation {
     const { compared, invoice } = this;
     return {
       seen: this.seen,
-      months: this.months,
+      months: new Map(
+        [...this.months].map(([partnerId, months]) => [
+          partnerId,
+          new Map([...months].map(([month, events]) => [monthName(month), events])),
+        ]),
+      ),
       marks: this.marks,
       ...(compared === undefined
         ? {}
