@@ -4,12 +4,20 @@ import { stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { AuditSummary, Finding } from '../audit/auditor.js';
+import { fileChunks } from '../audit/chunks.js';
+import { readNdjson } from '../audit/ndjson.js';
 import type { ObserverPlan } from '../audit/observer.js';
 import { csvField } from '../projections/csv.js';
 import { reportData } from '../report/build.js';
 import { INLINE_FINDINGS } from '../report/data.js';
 import { chartLibraries } from '../report/html.js';
-import { observerPlan, type Observation, type ObserverConfig } from '../report/observer.js';
+import {
+  observerPlan,
+  seenOfRead,
+  type Observation,
+  type ObserverConfig,
+  type Seen,
+} from '../report/observer.js';
 import { renderPage } from '../report/page.js';
 import { FindingsTally } from '../report/tally.js';
 import type { AuditArguments } from './args.js';
@@ -69,6 +77,38 @@ class FindingsFile {
   }
 }
 
+/** Read past the last record asked for: reading stops there. */
+class ReadEnough extends Error {}
+
+/**
+ * The records of a log file at some positions, as the page shows them: those of the listed findings
+ * of a sealed log's chain, which no thread's observer saw (such a finding is found where the threads'
+ * records meet). The file is read up to the last of them.
+ */
+async function recordsAt(file: string, positions: readonly number[]): Promise<ReadonlyMap<number, Seen>> {
+  const seen = new Map<number, Seen>();
+  const wanted = new Set(positions);
+  const last = Math.max(...positions);
+  const take = (position: number, read: Parameters<typeof seenOfRead>[0]): void => {
+    if (wanted.has(position)) seen.set(position, seenOfRead(read));
+    if (position >= last) throw new ReadEnough();
+  };
+  await readNdjson(fileChunks(file), {
+    value: (position, value) => take(position, { value }),
+    problem: (position, problem) => take(position, { problem }),
+  }).catch((error: unknown) => {
+    if (!(error instanceof ReadEnough)) throw error;
+  });
+  return seen;
+}
+
+/** The chain's listed findings (of `--verify`), whose records the observers did not see. */
+const unseenOfTheChain = (tally: FindingsTally, observed: readonly Observation[]): readonly number[] =>
+  tally.first
+    .filter(({ code }) => code === 'CHAIN_BROKEN' || code === 'CHECKPOINT_MISMATCH')
+    .map(({ position }) => position)
+    .filter((position) => position > 0 && observed.every(({ seen }) => !seen.has(position)));
+
 /**
  * `apss audit --html`: the findings tallied as the audit gives them, the records observed as it
  * judges them, in its own pass and threads, and the page written once it is done.
@@ -120,6 +160,17 @@ export async function htmlReport(
               ({ size }) => size,
               () => undefined,
             );
+      // Made by the observers of `observe`, in the audit's threads.
+      const observations = observed as readonly Observation[];
+      const unseen = args.file === undefined ? [] : unseenOfTheChain(tally, observations);
+      let chainRecords: ReadonlyMap<number, Seen> = new Map();
+      try {
+        if (args.file !== undefined && unseen.length > 0) chainRecords = await recordsAt(args.file, unseen);
+      } catch (error) {
+        return E.left(
+          `cannot read ${source} again for the records of the chain's findings: ${reasonOf(error)}`,
+        );
+      }
       const data = reportData(
         tally,
         {
@@ -129,8 +180,7 @@ export async function htmlReport(
           summary,
           findingsFile: everyFinding.written ? basename(everyFinding.path) : undefined,
         },
-        // Made by the observers of `observe`, in the audit's threads.
-        observed as readonly Observation[],
+        [...observations, { seen: chainRecords, months: new Map(), marks: new Map() }],
       );
       const page = await renderPage(data);
       try {

@@ -4,6 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { Auditor, type Finding } from '../audit/auditor.js';
 import type { ObserverModule, ObserverPlan, RecordObserver } from '../audit/observer.js';
 import type { DomainEvent } from '../events/codecs.js';
+import { decodeEvent } from '../events/decode.js';
 import { isRecord } from '../lib/codec.js';
 import { Instant } from '../lib/time.js';
 import { invoice, type InvoiceLine } from '../projections/invoice.js';
@@ -83,6 +84,21 @@ function claimedAt(record: unknown): string | undefined {
   return at !== undefined && Instant.is(at) ? (Instant.decode(at) as E.Right<string>).right : undefined;
 }
 
+/** What the page shows of a record: when it happened, and what it was read as (a line that is no JSON: why). */
+const seenOf = (at: string | undefined, text: string): Seen => ({
+  ...(at === undefined ? {} : { at }),
+  record: cut(text),
+});
+
+const textOf = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+/** What the page shows of a record read from a log: a JSON value, or why the line holds none. */
+export const seenOfRead = (read: { readonly value: unknown } | { readonly problem: string }): Seen => {
+  if ('problem' in read) return seenOf(undefined, read.problem);
+  const decoded = decodeEvent(read.value);
+  return seenOf(E.isRight(decoded) ? decoded.right.metadata.at : claimedAt(read.value), textOf(read.value));
+};
+
 /** Findings of a sealed log's chain are not of the record being judged (they come before it is shown). */
 const ofTheChain = ({ code }: Finding): boolean => code === 'CHAIN_BROKEN' || code === 'CHECKPOINT_MISMATCH';
 
@@ -148,9 +164,7 @@ class ReportObserver implements RecordObserver {
 
   private remember(position: number): void {
     if (position !== this.position || this.seen.has(position)) return;
-    const { at } = this;
-    const text = this.problem ?? JSON.stringify(this.record) ?? String(this.record);
-    this.seen.set(position, { ...(at === undefined ? {} : { at }), record: cut(text) });
+    this.seen.set(position, seenOf(this.at, this.problem ?? textOf(this.record)));
   }
 
   private reading(position: number, at: string | undefined, record: unknown, problem?: string): void {
