@@ -13,6 +13,7 @@ import { INLINE_FINDINGS } from '../report/data.js';
 import { chartLibraries } from '../report/html.js';
 import {
   observerPlan,
+  ofTheChain,
   seenOfRead,
   type Observation,
   type ObserverConfig,
@@ -105,7 +106,7 @@ async function recordsAt(file: string, positions: readonly number[]): Promise<Re
 /** The chain's listed findings (of `--verify`), whose records the observers did not see. */
 const unseenOfTheChain = (tally: FindingsTally, observed: readonly Observation[]): readonly number[] =>
   tally.first
-    .filter(({ code }) => code === 'CHAIN_BROKEN' || code === 'CHECKPOINT_MISMATCH')
+    .filter(ofTheChain)
     .map(({ position }) => position)
     .filter((position) => position > 0 && observed.every(({ seen }) => !seen.has(position)));
 

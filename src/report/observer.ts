@@ -100,7 +100,8 @@ export const seenOfRead = (read: { readonly value: unknown } | { readonly proble
 };
 
 /** Findings of a sealed log's chain are not of the record being judged (they come before it is shown). */
-const ofTheChain = ({ code }: Finding): boolean => code === 'CHAIN_BROKEN' || code === 'CHECKPOINT_MISMATCH';
+export const ofTheChain = ({ code }: Pick<Finding, 'code'>): boolean =>
+  code === 'CHAIN_BROKEN' || code === 'CHECKPOINT_MISMATCH';
 
 /** What the default rules found of the records, while other rules judge them. */
 class Comparison {
