@@ -12,6 +12,8 @@ import {
   type FindingSink,
 } from './auditor.js';
 import { counting, paced } from './chunks.js';
+import { decodeEvent } from '../events/decode.js';
+import type { RecordObserver } from './observer.js';
 import { readNdjson } from './ndjson.js';
 import { SinkFailure } from './sinkFailure.js';
 import { ChainCheck, linkEntryOf } from '../seal/verify.js';
@@ -50,15 +52,30 @@ const refusal = (code: 'INVALID_COMMAND' | 'MALFORMED_EVENT', message: string): 
  * A record judged; one whose reading throws (the caller's own getter or Proxy) is a MALFORMED_EVENT
  * finding at its position, and the audit goes on.
  */
-function judge(auditor: Auditor, position: number, record: unknown): void {
+function judge(auditor: Auditor, position: number, record: unknown, observer?: RecordObserver): void {
   const before = auditor.recordCount;
   try {
-    auditor.record(position, record);
+    if (observer === undefined) auditor.record(position, record);
+    else {
+      const decoded = decodeEvent(record);
+      if (E.isLeft(decoded)) {
+        observer.malformed(position, record);
+        auditor.malformed(position, record, decoded.left);
+      } else {
+        observer.event(position, decoded.right, record);
+        auditor.event(position, decoded.right);
+      }
+    }
   } catch (error) {
     if (error instanceof SinkFailure) throw error;
     if (auditor.recordCount === before)
-      auditor.unreadable(position, `the record could not be read: ${reasonOf(error)}`);
+      unreadable(auditor, position, `the record could not be read: ${reasonOf(error)}`, observer);
   }
+}
+
+function unreadable(auditor: Auditor, position: number, problem: string, observer?: RecordObserver): void {
+  observer?.unreadable(position, problem);
+  auditor.unreadable(position, problem);
 }
 
 /** Whether the records can be read at all, asked without letting a throwing getter or Proxy through. */
@@ -98,13 +115,23 @@ export type OneThreadOptions = {
   readonly progress?: (records: number, bytes?: number) => void;
   /** Verify the log's chain as it is read (see AuditOptions.verify). */
   readonly verify?: VerifyOptions | undefined;
+  /**
+   * Shown each record before it is judged, and each finding, those up to `after` too (it sees the
+   * whole log); its result is the audit's `observed`.
+   */
+  readonly observer?: RecordObserver | undefined;
 };
 
 /** Where a source failed: the position it could not deliver, and what it threw. */
 export type SourceFailure = { readonly position: number; readonly error: unknown };
 
 /** How an audit in this thread ended: its counts, and where its source failed, if it did. */
-export type OneThread = { readonly summary: AuditSummary; readonly failure?: SourceFailure };
+export type OneThread = {
+  readonly summary: AuditSummary;
+  readonly failure?: SourceFailure;
+  /** What the observer gathered (also when the source failed), when there was one. */
+  readonly observed?: unknown;
+};
 
 /** Records as a source gives them: read without waiting, or one at a time. */
 export type Records =
@@ -119,11 +146,16 @@ export type Records =
 async function inThisThread(
   rules: CompiledRules,
   sink: FindingSink,
-  { after, verify }: { after: number; verify: VerifyOptions | undefined },
+  {
+    after,
+    verify,
+    observer,
+  }: { after: number; verify: VerifyOptions | undefined; observer: RecordObserver | undefined },
   read: (auditor: Auditor, check: ChainCheck | undefined) => Promise<void>,
   next: () => number,
 ): Promise<OneThread> {
   const auditor = new Auditor(rules, (finding) => {
+    observer?.finding(finding);
     if (finding.position <= after) return;
     try {
       sink(finding);
@@ -137,14 +169,16 @@ async function inThisThread(
       : new ChainCheck((finding) => auditor.chainBreak(finding), verify.checkpoints);
   const summary = (): AuditSummary =>
     check === undefined ? auditor.summary() : { ...auditor.summary(), chain: check.result() };
+  const observed = (): Pick<OneThread, 'observed'> =>
+    observer === undefined ? {} : { observed: observer.result(auditor.partnerStates) };
   try {
     await read(auditor, check);
     check?.end();
   } catch (error) {
     if (error instanceof SinkFailure) throw error.error;
-    return { summary: summary(), failure: { position: next(), error } };
+    return { summary: summary(), failure: { position: next(), error }, ...observed() };
   }
-  return { summary: summary() };
+  return { summary: summary(), ...observed() };
 }
 
 /**
@@ -155,18 +189,18 @@ export async function auditRecords(
   rules: CompiledRules,
   { kind, records }: Records,
   sink: FindingSink,
-  { after = 0, ready, progress, verify }: OneThreadOptions = {},
+  { after = 0, ready, progress, verify, observer }: OneThreadOptions = {},
 ): Promise<OneThread> {
   let position = 0;
   return inThisThread(
     rules,
     sink,
-    { after, verify },
+    { after, verify, observer },
     async (auditor, check) => {
       const take = (record: unknown): void => {
         position += 1;
         check?.entry(linkEntryOf(position, record));
-        judge(auditor, position, record);
+        judge(auditor, position, record, observer);
       };
       if (kind === 'sync') for (const record of records) take(record);
       else
@@ -189,7 +223,7 @@ export async function auditBytes(
   rules: CompiledRules,
   chunks: AsyncIterable<Uint8Array | string>,
   sink: FindingSink,
-  { after = 0, ready, progress, verify }: OneThreadOptions = {},
+  { after = 0, ready, progress, verify, observer }: OneThreadOptions = {},
 ): Promise<OneThread> {
   let lines = 0;
   let bytes = 0;
@@ -197,18 +231,18 @@ export async function auditBytes(
   return inThisThread(
     rules,
     sink,
-    { after, verify },
+    { after, verify, observer },
     (auditor, check) =>
       readNdjson(
         ready === undefined ? counted : paced(counted, ready),
         {
           value: (position, value, _, line) => {
             check?.entry(linkEntryOf(position, value, line));
-            judge(auditor, position, value);
+            judge(auditor, position, value, observer);
           },
           problem: (position, problem) => {
             check?.entry({ kind: 'unreadable', position });
-            auditor.unreadable(position, problem);
+            unreadable(auditor, position, problem, observer);
           },
         },
         {

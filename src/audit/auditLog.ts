@@ -5,6 +5,7 @@ import type { AuditSummary, FindingSink } from './auditor.js';
 import { chunksOf, openFile } from './chunks.js';
 import { auditInShards, MIN_BYTES_PER_SHARD, planShards, type ShardPlan } from './parallel.js';
 import type { VerifyOptions } from '../seal/checkpoint.js';
+import { observerOf, type ObserverPlan } from './observer.js';
 
 /** A log of NDJSON lines: a file, which threads can each read, or a stream (stdin), which one reader can. */
 export type LogSource =
@@ -33,15 +34,25 @@ export type LogAuditOptions = {
    * of the records it judges, and the merge checks that they follow one another.
    */
   readonly verify?: VerifyOptions | undefined;
+  /**
+   * Observe the records as they are judged (see RecordObserver): by an observer of this plan in each
+   * thread that judges some, whose results are the audit's `observed`.
+   */
+  readonly observe?: ObserverPlan | undefined;
 };
 
 /**
- * How the audit of a log ended: audited, with its counts; or its source could not be read (what was
+ * How the audit of a log ended: audited, with its counts and what its observers gathered (one result
+ * per thread whose work was used, when observed); or its source could not be read (what was
  * thrown), its findings before that given. `oneThreadBecause` says why one thread audited it (all of
  * it, or the rest after threads gave up) when more were asked for.
  */
 export type LogAudit = (
-  | { readonly kind: 'audited'; readonly summary: AuditSummary }
+  | {
+      readonly kind: 'audited';
+      readonly summary: AuditSummary;
+      readonly observed?: readonly unknown[];
+    }
   | { readonly kind: 'unreadable'; readonly error: unknown }
 ) & { readonly oneThreadBecause?: string };
 
@@ -99,11 +110,12 @@ export async function auditLog(
   const plan = planFor(size, options);
   if (!plan.threads)
     return inOneThread(chunksOf(handle), sink, options, { size, after: 0, because: plan.reason });
-  const { ready, progress, verify } = options;
+  const { ready, progress, verify, observe } = options;
   const sharded = await auditInShards(source.file, plan, {
     rules: options.rules.source,
     found: sink,
     verify,
+    observe,
     ready,
     progress: progress && ((lines, bytes) => progress(lines, bytes, size)),
   }).catch(async (error: unknown) => {
@@ -112,7 +124,8 @@ export async function auditLog(
   });
   if (sharded.kind === 'done') {
     await handle.close();
-    return { kind: 'audited', summary: sharded.summary };
+    const { summary, observed } = sharded;
+    return { kind: 'audited', summary, ...(observed === undefined ? {} : { observed }) };
   }
   return inOneThread(chunksOf(handle), sink, options, {
     size,
@@ -125,19 +138,20 @@ export async function auditLog(
 async function inOneThread(
   chunks: AsyncIterable<Uint8Array | string>,
   sink: FindingSink,
-  { rules, ready, progress, verify }: LogAuditOptions,
+  { rules, ready, progress, verify, observe }: LogAuditOptions,
   { size, after, because }: { size: number | undefined; after: number; because: string | undefined },
 ): Promise<LogAudit> {
   // Loaded only here: while threads audit a log, this one holds no more than it needs to wait for them.
   const { auditBytes } = await import('./audit.js');
-  const { summary, failure } = await auditBytes(rules, chunks, sink, {
+  const { summary, failure, observed } = await auditBytes(rules, chunks, sink, {
     after,
     verify,
+    observer: observe === undefined ? undefined : await observerOf(observe),
     ...(ready === undefined ? {} : { ready }),
     ...(progress === undefined ? {} : { progress: (lines, bytes = 0) => progress(lines, bytes, size) }),
   });
   const why = because === undefined ? {} : { oneThreadBecause: because };
   return failure === undefined
-    ? { kind: 'audited', summary, ...why }
+    ? { kind: 'audited', summary, ...(observe === undefined ? {} : { observed: [observed] }), ...why }
     : { kind: 'unreadable', error: failure.error, ...why };
 }

@@ -4,6 +4,7 @@ import type { RuleSet } from '../policies/ruleSet.js';
 import type { AuditReport, AuditSummary, Finding, FindingSink } from './auditor.js';
 import { LogOrderMerge } from './logOrderMerge.js';
 import type { ShardOutcome } from './shard.js';
+import type { ObserverPlan } from './observer.js';
 import { SinkFailure } from './sinkFailure.js';
 import { ChainCheck, type ChainFinding } from '../seal/verify.js';
 import { PackedLinkMerge } from './linkBatch.js';
@@ -17,6 +18,8 @@ export type ShardTask = {
   readonly rules: RuleSet;
   /** Whether the shard checks the links of its records and sends their entries. */
   readonly verify: boolean;
+  /** The observer each shard makes for itself, when the audit is observed. */
+  readonly observe?: ObserverPlan | undefined;
 };
 
 export type ShardMessage =
@@ -62,6 +65,8 @@ export type ShardedAuditOptions = {
   readonly progress?: ((lines: number, bytes: number) => void) | undefined;
   /** Verify the log's chain as it is read (see AuditOptions.verify). */
   readonly verify?: VerifyOptions | undefined;
+  /** Each shard observed by an observer of this plan, made in its thread. */
+  readonly observe?: ObserverPlan | undefined;
 };
 
 /**
@@ -69,7 +74,12 @@ export type ShardedAuditOptions = {
  * log must be audited whole, after `through`: every finding of the lines up to there has been given.
  */
 export type ShardedAudit =
-  | { readonly kind: 'done'; readonly summary: AuditSummary }
+  | {
+      readonly kind: 'done';
+      readonly summary: AuditSummary;
+      /** What each shard's observer gathered, when observed. */
+      readonly observed?: readonly unknown[];
+    }
   | { readonly kind: 'whole'; readonly reason: string; readonly through: number };
 
 /**
@@ -166,7 +176,7 @@ export function planShards(logBytes: number, jobs: number, budget: ShardBudget):
 export async function auditInShards(
   file: string,
   { shards, oldGenerationMb }: ThreadsPlan,
-  { rules, found, ready, progress, verify }: ShardedAuditOptions,
+  { rules, found, ready, progress, verify, observe }: ShardedAuditOptions,
 ): Promise<ShardedAudit> {
   // When verifying, the chain's findings are one more queue of the merge, the first: at a position,
   // a break of the chain comes before what the rules found of the record.
@@ -194,7 +204,7 @@ export async function auditInShards(
   };
   try {
     for (let shard = 0; shard < shards; shard++) {
-      const task: ShardTask = { file, shard, shards, rules, verify: verify !== undefined };
+      const task: ShardTask = { file, shard, shards, rules, verify: verify !== undefined, observe };
       workers.push(
         new Worker(new URL('./shardWorker.js', import.meta.url), {
           workerData: task,
@@ -256,9 +266,15 @@ export async function auditInShards(
         }),
     );
     // One shard that cannot finish makes the others' work useless: the first to fail stops them all.
-    const verified = verifiedShards(await Promise.all(outcomes));
+    const ended = await Promise.all(outcomes);
+    const verified = verifiedShards(ended);
     if (E.isLeft(verified)) return whole(verified.left);
-    if (check === undefined) return { kind: 'done', summary: summaryOf(verified.right, merge.passedOn) };
+    const observed =
+      observe === undefined
+        ? {}
+        : { observed: ended.map((outcome) => (outcome.kind === 'done' ? outcome.observed : undefined)) };
+    if (check === undefined)
+      return { kind: 'done', summary: summaryOf(verified.right, merge.passedOn), ...observed };
     // Every shard has read every line, so every finding of the merge has been passed on: what the
     // end of the log finds comes after them all.
     check.end();
@@ -270,6 +286,7 @@ export async function auditInShards(
     return {
       kind: 'done',
       summary: { ...summaryOf(verified.right, merge.passedOn + broken.length), chain: check.result() },
+      ...observed,
     };
   } catch (error) {
     if (error instanceof SinkFailure) throw error.error;

@@ -2,8 +2,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { createHash } from 'node:crypto';
 import { decodeEvent } from '../events/decode.js';
 import type { CompiledRules } from '../policies/ruleSet.js';
-import { Auditor, type AuditReport, type FindingSink } from './auditor.js';
+import { Auditor, type AuditReport, type Finding, type FindingSink } from './auditor.js';
 import { NdjsonSplitter } from './ndjson.js';
+import { observedSink, type RecordObserver } from './observer.js';
 import { lineRouter, reports, shardOf, type LineRoute } from './shards.js';
 import { linkEntryOf, type LinkEntry } from '../seal/verify.js';
 
@@ -25,6 +26,8 @@ export type ShardOutcome =
        * file changed meanwhile (even in place, at the same size).
        */
       readonly read: { readonly lines: number; readonly bytes: number; readonly digest: string };
+      /** What the shard's observer gathered, when it had one. */
+      readonly observed?: unknown;
     }
   | { readonly kind: 'misrouted'; readonly position: number };
 
@@ -41,6 +44,8 @@ export type ShardHooks = {
    * one that judges its event, or reports it malformed), and their entries go here, in log order.
    */
   readonly linked?: (entry: LinkEntry) => void;
+  /** Shown each record the shard judges, before it is judged, and each of its findings. */
+  readonly observer?: RecordObserver;
 };
 
 /**
@@ -52,9 +57,14 @@ export type ShardHooks = {
 export async function auditShard(
   chunks: AsyncIterable<Uint8Array>,
   { shard, shards, rules }: ShardOfLog,
-  { afterChunk, found, linked }: ShardHooks = {},
+  { afterChunk, found, linked, observer }: ShardHooks = {},
 ): Promise<ShardOutcome> {
-  const auditor = new Auditor(rules, found);
+  // An observer needs a sink to see the findings; then those not sent to `found` are kept here.
+  const kept: Finding[] = [];
+  const auditor = new Auditor(
+    rules,
+    observer === undefined ? found : observedSink(observer, found ?? ((finding) => kept.push(finding))),
+  );
   let misrouted: number | undefined;
   const splitter = new NdjsonSplitter<LineRoute>(
     {
@@ -63,18 +73,21 @@ export async function auditShard(
         if (E.isLeft(decoded)) {
           if (!reports(route, shard)) return;
           linked?.(linkEntryOf(position, value, line));
+          observer?.malformed(position, value);
           auditor.malformed(position, value, decoded.left);
           return;
         }
         const event = decoded.right;
         if (shardOf(event.data.partnerId, shards) === shard) {
           linked?.(linkEntryOf(position, value, line));
+          observer?.event(position, event, value);
           auditor.event(position, event);
         } else if (route === 'named') misrouted ??= position;
       },
       problem: (position, problem, route) => {
         if (!reports(route, shard)) return;
         linked?.({ kind: 'unreadable', position });
+        observer?.unreadable(position, problem);
         auditor.unreadable(position, problem);
       },
     },
@@ -93,9 +106,11 @@ export async function auditShard(
   }
   splitter.end();
   if (misrouted !== undefined) return { kind: 'misrouted', position: misrouted };
+  const report = auditor.report();
   return {
     kind: 'done',
-    report: auditor.report(),
+    report: kept.length === 0 ? report : { ...report, findings: kept },
     read: { lines: splitter.lines, bytes, digest: digest.digest('base64') },
+    ...(observer === undefined ? {} : { observed: observer.result(auditor.partnerStates) }),
   };
 }

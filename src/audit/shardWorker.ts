@@ -5,6 +5,7 @@ import { compileRules } from '../policies/ruleSet.js';
 import type { Finding } from './auditor.js';
 import { fileChunks, PACED_BYTES, slicesOf } from './chunks.js';
 import { auditShard } from './shard.js';
+import { observerOf } from './observer.js';
 import type { LinkEntry } from '../seal/verify.js';
 import { packLinks } from './linkBatch.js';
 import {
@@ -56,12 +57,14 @@ async function run(task: ShardTask): Promise<ShardMessage> {
     }
     while (inFlight >= inFlightBound) await new Promise<void>((resolve) => (taken = resolve));
   };
+  const observer = task.observe === undefined ? undefined : await observerOf(task.observe);
   const outcome = await auditShard(
     // In small pieces: a batch of findings is what the lines of one piece produce.
     slicesOf(fileChunks(task.file), PACED_BYTES),
     { shard: task.shard, shards: task.shards, rules: rules.right },
     {
       found: (finding) => batch.push(finding),
+      ...(observer === undefined ? {} : { observer }),
       ...(task.verify ? { linked: (entry: LinkEntry) => entries.push(entry) } : {}),
       afterChunk: (lines, bytes) => {
         const now = Date.now();

@@ -6,17 +6,24 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { AuditSummary, Finding } from '../audit/auditor.js';
 import { fileChunks } from '../audit/chunks.js';
 import { readNdjson } from '../audit/ndjson.js';
+import type { ObserverPlan } from '../audit/observer.js';
 import { csvField } from '../projections/csv.js';
-import { readForReport, type Reading } from '../report/build.js';
+import { reportData } from '../report/build.js';
 import { INLINE_FINDINGS } from '../report/data.js';
 import { chartLibraries } from '../report/html.js';
+import {
+  observerPlan,
+  ofTheChain,
+  seenOfRead,
+  type Observation,
+  type ObserverConfig,
+  type Seen,
+} from '../report/observer.js';
 import { renderPage } from '../report/page.js';
 import { FindingsTally } from '../report/tally.js';
 import type { AuditArguments } from './args.js';
-import type { CliIo } from './io.js';
 import type { FindingsOutput } from './output.js';
-import { Progress } from './progress.js';
-import { postgresConnectionString, reasonOf } from './source.js';
+import { reasonOf } from './source.js';
 
 /** The file beside the page that holds every finding: `report.html` keeps them in `report.findings.csv`. */
 export const findingsFileOf = (html: string): string => `${html.replace(/\.html?$/i, '')}.findings.csv`;
@@ -71,54 +78,68 @@ class FindingsFile {
   }
 }
 
-/** Gives every record of the audited source to the reading, at the audit's positions. */
-async function readAgain(args: AuditArguments, reading: Reading, progress: Progress): Promise<void> {
-  if (args.postgres !== undefined) {
-    const { PostgresEventStore } = await import('../postgres/index.js');
-    const store = new PostgresEventStore({ connectionString: postgresConnectionString(args.postgres) });
-    try {
-      let position = 0;
-      for await (const record of store.readRecords()) {
-        reading.value(++position, record);
-        progress.update(position);
-      }
-    } finally {
-      await store.close().catch(() => undefined);
-    }
-    return;
-  }
-  let bytes = 0;
-  const chunks = fileChunks(args.file ?? '-');
-  await readNdjson(
-    (async function* () {
-      for await (const chunk of chunks) {
-        bytes += chunk.length;
-        yield chunk;
-      }
-    })(),
-    reading,
-    { afterChunk: (lines) => progress.update(lines, bytes) },
-  );
+/** Read past the last record asked for: reading stops there. */
+class ReadEnough extends Error {}
+
+/**
+ * The records of a log file at some positions, as the page shows them: those of the listed findings
+ * of a sealed log's chain, which no thread's observer saw (such a finding is found where the threads'
+ * records meet). The file is read up to the last of them.
+ */
+async function recordsAt(file: string, positions: readonly number[]): Promise<ReadonlyMap<number, Seen>> {
+  const seen = new Map<number, Seen>();
+  const wanted = new Set(positions);
+  const last = Math.max(...positions);
+  const take = (position: number, read: Parameters<typeof seenOfRead>[0]): void => {
+    if (wanted.has(position)) seen.set(position, seenOfRead(read));
+    if (position >= last) throw new ReadEnough();
+  };
+  await readNdjson(fileChunks(file), {
+    value: (position, value) => take(position, { value }),
+    problem: (position, problem) => take(position, { problem }),
+  }).catch((error: unknown) => {
+    if (!(error instanceof ReadEnough)) throw error;
+  });
+  return seen;
 }
 
-/** `apss audit --html`: the findings tallied as the audit gives them, then the page written once it is done. */
+/** The chain's listed findings (of `--verify`), whose records the observers did not see. */
+const unseenOfTheChain = (tally: FindingsTally, observed: readonly Observation[]): readonly number[] =>
+  tally.first
+    .filter(ofTheChain)
+    .map(({ position }) => position)
+    .filter((position) => position > 0 && observed.every(({ seen }) => !seen.has(position)));
+
+/**
+ * `apss audit --html`: the findings tallied as the audit gives them, the records observed as it
+ * judges them, in its own pass and threads, and the page written once it is done.
+ */
 export type HtmlReport = {
   /** The audit's output, which also tallies each finding for the page. */
   readonly wrap: (output: FindingsOutput) => FindingsOutput;
-  /** Reads the log once more, and writes the page (and the file of every finding, when there are many). */
-  readonly write: (summary: AuditSummary, source: string) => Promise<E.Either<string, string>>;
+  /** How the audit is to observe the records it judges, for the page. */
+  readonly observe: ObserverPlan<ObserverConfig>;
+  /**
+   * Writes the page from what the audit's observers gathered (and the file of every finding, when
+   * there are many).
+   */
+  readonly write: (
+    summary: AuditSummary,
+    source: string,
+    observed: readonly unknown[],
+  ) => Promise<E.Either<string, string>>;
 };
 
 /** Prepares the page of `args.html`, or says why it cannot be made (Vega is missing). */
 export async function htmlReport(
   args: AuditArguments & { readonly html: string },
-  io: CliIo,
 ): Promise<E.Either<string, HtmlReport>> {
   const libraries = await chartLibraries();
   if (E.isLeft(libraries)) return libraries;
   const tally = new FindingsTally();
   const everyFinding = new FindingsFile(findingsFileOf(args.html));
   return E.right({
+    observe: observerPlan({ views: true, compare: args.rules !== 'default' }),
     wrap: (output) => ({
       add: (finding) => {
         output.add(finding);
@@ -130,7 +151,7 @@ export async function htmlReport(
       },
       finish: output.finish,
     }),
-    write: async (summary, source) => {
+    write: async (summary, source, observed) => {
       const ended = await everyFinding.end();
       if (E.isLeft(ended)) return ended;
       const bytes =
@@ -140,26 +161,29 @@ export async function htmlReport(
               ({ size }) => size,
               () => undefined,
             );
-      const reading = readForReport(tally, {
-        log: { name: args.file ?? source, bytes },
-        rules: args.rules,
-        madeAt: new Date().toISOString(),
-        summary,
-        findingsFile: everyFinding.written ? basename(everyFinding.path) : undefined,
-      });
-      const progress = new Progress(
-        io,
-        `reading ${args.file ?? 'PostgreSQL'} again for the HTML report`,
-        bytes,
-      );
+      // Made by the observers of `observe`, in the audit's threads.
+      const observations = observed as readonly Observation[];
+      const unseen = args.file === undefined ? [] : unseenOfTheChain(tally, observations);
+      let chainRecords: ReadonlyMap<number, Seen> = new Map();
       try {
-        await readAgain(args, reading, progress);
+        if (args.file !== undefined && unseen.length > 0) chainRecords = await recordsAt(args.file, unseen);
       } catch (error) {
-        return E.left(`cannot read ${source} again for the HTML report: ${reasonOf(error)}`);
-      } finally {
-        progress.done();
+        return E.left(
+          `cannot read ${source} again for the records of the chain's findings: ${reasonOf(error)}`,
+        );
       }
-      const page = await renderPage(reading.finish());
+      const data = reportData(
+        tally,
+        {
+          log: { name: args.file ?? source, bytes },
+          rules: args.rules,
+          madeAt: new Date().toISOString(),
+          summary,
+          findingsFile: everyFinding.written ? basename(everyFinding.path) : undefined,
+        },
+        [...observations, { seen: chainRecords, months: new Map(), marks: new Map() }],
+      );
+      const page = await renderPage(data);
       try {
         await writeFile(args.html, page);
       } catch (error) {

@@ -1,25 +1,17 @@
 import type { AuditSummary } from '../audit/auditor.js';
-import { compileRules, defaultRules, rules2023, type CompiledRules } from '../policies/ruleSet.js';
-import type { InvoiceLine } from '../projections/invoice.js';
+import { invoiceOrder, type InvoiceLine } from '../projections/invoice.js';
 import type { PartnerOverview } from '../projections/overview.js';
-import type { ReportData } from './data.js';
-import { LogPass } from './pass.js';
+import {
+  INLINE_FINDINGS,
+  MARKS_PER_TIMELINE,
+  TIMELINE_PARTNERS,
+  type ReportData,
+  type ShownFinding,
+  type Timeline,
+} from './data.js';
+import { keyOf, type Mark, type Observation, type Seen } from './observer.js';
+import type { RulesName } from './rules.js';
 import type { FindingsTally } from './tally.js';
-
-export type RulesName = 'default' | '2023';
-
-/** The compiled rule set of a name; the built-in sets always compile. */
-export function rulesNamed(name: RulesName): CompiledRules {
-  const compiled = compileRules(name === '2023' ? rules2023 : defaultRules);
-  if (compiled._tag === 'Left') throw new Error(`the ${name} rules do not compile: ${compiled.left}`);
-  return compiled.right;
-}
-
-/** A read of the audited log for the page: the records at the audit's positions, then the end. */
-export type Reading = {
-  readonly value: (position: number, record: unknown) => void;
-  readonly problem: (position: number, problem: string) => void;
-};
 
 export type Views = {
   readonly overview: ReadonlyMap<string, PartnerOverview>;
@@ -35,41 +27,97 @@ export type ReportFacts = {
   readonly findingsFile?: string | undefined;
 };
 
+const byPosition = (a: { readonly position: number }, b: { readonly position: number }): number =>
+  a.position - b.position;
+
+/** A partner's timeline from what the observers saw of it (a partner is one thread's, but need not be). */
+function timelineOf(partnerId: string, findings: number, observations: readonly Observation[]): Timeline {
+  const months = new Map<string, number>();
+  const marks: Mark[] = [];
+  for (const observation of observations) {
+    for (const [month, events] of observation.months.get(partnerId) ?? [])
+      months.set(month, (months.get(month) ?? 0) + events);
+    marks.push(...(observation.marks.get(partnerId) ?? []));
+  }
+  return {
+    partnerId,
+    findings,
+    months: [...months].sort(([a], [b]) => (a < b ? -1 : 1)).map(([month, events]) => ({ month, events })),
+    marks: marks.sort(byPosition).slice(0, MARKS_PER_TIMELINE),
+  };
+}
+
+/** The default rules' counts of each code, in the order the log first gave each. */
+function defaultCounts(
+  compared: readonly NonNullable<Observation['compared']>[],
+): ReadonlyMap<string, number> {
+  const merged = new Map<string, { count: number; first: number }>();
+  for (const { counts } of compared)
+    for (const [code, { count, first }] of counts) {
+      const known = merged.get(code);
+      merged.set(code, { count: (known?.count ?? 0) + count, first: Math.min(known?.first ?? first, first) });
+    }
+  return new Map(
+    [...merged].sort(([, a], [, b]) => a.first - b.first).map(([code, { count }]) => [code, count]),
+  );
+}
+
 /**
- * Starts the read of an audited log for its page; `finish` gathers the page's data once every record
- * has been given. The views are projected on the way unless they are given; under the 2023 rules the
- * default rules judge the log too, to show the difference.
+ * The page's data: the audit's tally of findings, and what the observers of its threads (one, or one
+ * per shard of partners) saw of the records. The views are the ones given, else the observers'.
  */
-export function readForReport(
+export function reportData(
   tally: FindingsTally,
   facts: ReportFacts,
+  observations: readonly Observation[],
   given?: Views,
-): Reading & { readonly finish: () => ReportData } {
-  const pass = new LogPass(tally, rulesNamed(facts.rules), {
-    projectViews: given === undefined,
-    compareWith: facts.rules === 'default' ? undefined : rulesNamed('default'),
-  });
+): ReportData {
+  const seen = new Map<number, Seen>();
+  for (const observation of observations)
+    for (const [position, record] of observation.seen) seen.set(position, record);
+  const shown = <F extends ShownFinding>(finding: F): F => {
+    const record = seen.get(finding.position);
+    return record === undefined ? finding : { ...finding, ...record };
+  };
+  const compared = observations.flatMap(({ compared }) => (compared === undefined ? [] : [compared]));
+  const comparing = facts.rules !== 'default';
+  const alsoFound = new Set(compared.flatMap(({ alsoFound }) => [...alsoFound]));
+  const listed = new Set(tally.first.map(keyOf));
+  const lastListed = tally.complete ? Infinity : (tally.first.at(-1)?.position ?? 0);
   return {
-    value: (position, record) => pass.value(position, record),
-    problem: (position, problem) => pass.problem(position, problem),
-    finish: () => {
-      const result = pass.result();
-      const views = given ?? result.views;
-      return {
-        ...facts,
-        byCode: tally.byCode,
-        byPartner: tally.byPartner,
-        findings: result.findings,
-        timelines: result.timelines,
-        invoice: views?.invoice ?? [],
-        subscriptions: new Map(
-          [...(views?.overview.values() ?? [])].map(({ partnerId, subscriptions }) => [
-            partnerId,
-            subscriptions.length,
-          ]),
-        ),
-        comparison: result.comparison,
-      };
-    },
+    ...facts,
+    byCode: tally.byCode,
+    byPartner: tally.byPartner,
+    findings: tally.first.map((finding) => ({
+      ...shown(finding),
+      ...(comparing ? { alsoUnderDefault: alsoFound.has(keyOf(finding)) } : {}),
+    })),
+    timelines: tally
+      .mostAffected(TIMELINE_PARTNERS)
+      .map((partnerId) => timelineOf(partnerId, tally.byPartner.get(partnerId) ?? 0, observations)),
+    invoice:
+      given?.invoice ??
+      observations.flatMap(({ views }) => views?.invoice ?? []).sort((a, b) => invoiceOrder(a, b)),
+    subscriptions:
+      given === undefined
+        ? new Map(observations.flatMap(({ views }) => [...(views?.subscriptions ?? [])]))
+        : new Map(
+            [...given.overview.values()].map(({ partnerId, subscriptions }) => [
+              partnerId,
+              subscriptions.length,
+            ]),
+          ),
+    comparison: comparing
+      ? {
+          defaultCounts: defaultCounts(compared),
+          onlyUnderDefault: compared
+            .flatMap(({ first }) => first)
+            .sort(byPosition)
+            .filter(({ position }) => position <= lastListed)
+            .slice(0, INLINE_FINDINGS)
+            .filter((finding) => !listed.has(keyOf(finding)))
+            .map(shown),
+        }
+      : undefined,
   };
 }

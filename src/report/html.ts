@@ -6,8 +6,11 @@ import { Instant } from '../lib/time.js';
 import { RejectionCode } from '../policies/rejection.js';
 import { Count, fieldPath, InvoiceLineCodec, listOf, OverviewViewCodec } from '../projections/viewCodecs.js';
 import { chartRenderer } from './charts.js';
-import { readForReport } from './build.js';
+import { auditRecords } from '../audit/audit.js';
+import { reportData } from './build.js';
+import { makeObserver, type Observation } from './observer.js';
 import { renderPage } from './page.js';
+import { rulesNamed } from './rules.js';
 import { FindingsTally } from './tally.js';
 
 const FindingCodec = struct(
@@ -104,14 +107,25 @@ export async function auditReportHtml(input: unknown): Promise<E.Either<string, 
     const tally = new FindingsTally();
     for (const finding of report.findings) tally.add(finding);
     const { findings, ...summary } = report;
-    const reading = readForReport(
-      tally,
-      { log, rules, madeAt, summary: { ...summary, findings: findings.length }, findingsFile },
-      views,
-    );
-    let position = 0;
-    if (records !== undefined) for (const record of records) reading.value(++position, record);
-    return E.right(await renderPage(reading.finish()));
+    const observations: Observation[] = [];
+    if (records !== undefined) {
+      // The records judged again, each one shown to the page's observer, for the timelines and the
+      // findings' records; the findings shown are the report's.
+      const observer = makeObserver({
+        views: false,
+        compare: rules !== 'default',
+        positions: tally.first.map(({ position }) => position),
+      });
+      const read = await auditRecords(rulesNamed(rules), { kind: 'sync', records }, () => undefined, {
+        observer,
+      });
+      if (read.failure !== undefined)
+        return E.left(`cannot make the report: ${reasonOf(read.failure.error)}`);
+      // What the observer made of the records, as it made it.
+      observations.push(read.observed as Observation);
+    }
+    const facts = { log, rules, madeAt, summary: { ...summary, findings: findings.length }, findingsFile };
+    return E.right(await renderPage(reportData(tally, facts, observations, views)));
   } catch (error) {
     return E.left(`cannot make the report: ${reasonOf(error)}`);
   }

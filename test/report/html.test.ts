@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { audit, invoice, overview, project, decodeEvent, type DomainEvent } from 'apss-domain';
 import { auditReportHtml } from 'apss-domain/report';
-import { apss, scratch } from '../cli/run.js';
+import { apss, apssBuilt, needsBuiltCli, scratch } from '../cli/run.js';
+import { exampleLines, sealLines } from '../seal/sealedLog.js';
 import { hostileLog, SCRIPT_PARTNER, STYLE_PARTNER } from './hostile.js';
 
 const dir = scratch();
@@ -231,5 +232,29 @@ describe('apss audit --html where code generation from strings is forbidden', ()
     const strict = await made('strict.html', ['--disallow-code-generation-from-strings']);
     expect(strict).toContain('class="mark-rect role-mark');
     expect(strict).toBe(await made('usual.html', []));
+  });
+});
+
+describe('apss audit --verify --html', () => {
+  needsBuiltCli();
+
+  it("given a sealed log whose record was altered where no rule breaks, then in 1 or 2 threads the chain's finding is listed with that record's instant and text", async () => {
+    const lines = sealLines(exampleLines());
+    const altered = JSON.parse(lines[9] as string) as { metadata: { at: string; actor: { id: string } } };
+    altered.metadata.actor.id = 'someone-else@example.com';
+    const log = dir.file(
+      'altered.ndjson',
+      [...lines.slice(0, 9), JSON.stringify(altered), ...lines.slice(10)].join('\n'),
+    );
+    for (const jobs of ['1', '2']) {
+      const html = join(dir.dir, `altered-${jobs}.html`);
+      const made = await apssBuilt(['audit', log, '--verify', '--html', html, '--jobs', jobs]);
+      expect(made.stderr).toContain('broken in 1 place');
+      const row =
+        /<tr data-code="CHAIN_BROKEN" data-partner=[^]*?<\/tr>/.exec(readFileSync(html, 'utf8'))?.[0] ?? '';
+      expect(row).toContain('data-value="10"');
+      expect(row).toContain(`<td>${altered.metadata.at}</td>`);
+      expect(row).toContain('someone-else@example.com');
+    }
   });
 });

@@ -14,7 +14,7 @@ await whenPostgres('HTML report of a PostgreSQL store', () => {
   describe('apss audit --postgres --html', () => {
     const { connectionString } = exampleDatabase('report');
 
-    it("given a store holding the example's events, then the page shows the store's audit, each finding with its record read again from the store", async () => {
+    it("given a store holding the example's events, then the page shows the store's audit, each finding with its record as the audit read it from the store", async () => {
       const html = join(dir.dir, 'store.html');
       const run = await apss(['audit', '--postgres', connectionString, '--html', html, '--exit-zero']);
       expect(run.code, run.stderr).toBe(0);

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { AuditSummary } from '../../audit/auditor.js';
 import { auditLog } from '../../audit/auditLog.js';
+import { observerOf, type ObserverPlan } from '../../audit/observer.js';
 import { problemsOf } from '../../lib/codec.js';
 import { compileRules, defaultRules, rules2023, type CompiledRules } from '../../policies/ruleSet.js';
 import { MinBytesPerThread, type AuditArguments } from '../args.js';
@@ -12,8 +13,14 @@ import { firstLine, postgresConnectionString, reasonOf } from '../source.js';
 import type { VerifyOptions } from '../../seal/checkpoint.js';
 import { verifyOptionsOf } from '../verifyFlags.js';
 
-/** An audit's counts and how its source is named, or why the source could not be read. */
-type Audited = E.Either<string, { readonly summary: AuditSummary; readonly source: string }>;
+/**
+ * An audit's counts, how its source is named, and what its observers gathered (when observed), or
+ * why the source could not be read.
+ */
+type Audited = E.Either<
+  string,
+  { readonly summary: AuditSummary; readonly source: string; readonly observed?: readonly unknown[] }
+>;
 
 /** Audits a log file or stdin (`-`), and says on stderr why one thread did when more were asked for. */
 async function auditFile(
@@ -23,7 +30,13 @@ async function auditFile(
     jobs,
     minBytesPerThread,
     verify,
-  }: { jobs: number | undefined; minBytesPerThread: number | undefined; verify: VerifyOptions | undefined },
+    observe,
+  }: {
+    jobs: number | undefined;
+    minBytesPerThread: number | undefined;
+    verify: VerifyOptions | undefined;
+    observe: ObserverPlan | undefined;
+  },
   output: FindingsOutput,
   io: CliIo,
 ): Promise<Audited> {
@@ -34,6 +47,7 @@ async function auditFile(
     jobs,
     minBytesPerShard: minBytesPerThread,
     verify,
+    observe,
     ready: output.ready,
     progress: (lines, bytes, size) =>
       (progress ??= new Progress(io, `auditing ${label}`, size)).update(lines, bytes),
@@ -55,7 +69,11 @@ async function auditFile(
     );
   }
   return audited.kind === 'audited'
-    ? E.right({ summary: audited.summary, source: label })
+    ? E.right({
+        summary: audited.summary,
+        source: label,
+        ...(audited.observed === undefined ? {} : { observed: audited.observed }),
+      })
     : E.left(`cannot read ${label}: ${reasonOf(audited.error)}`);
 }
 
@@ -63,6 +81,7 @@ async function auditFile(
 async function auditStore(
   connectionString: string,
   rules: CompiledRules,
+  observe: ObserverPlan | undefined,
   output: FindingsOutput,
   io: CliIo,
 ): Promise<Audited> {
@@ -73,14 +92,22 @@ async function auditStore(
   const store = new PostgresEventStore({ connectionString: postgresConnectionString(connectionString) });
   const progress = new Progress(io, 'auditing PostgreSQL');
   try {
-    const { summary, failure } = await auditRecords(
+    const { summary, failure, observed } = await auditRecords(
       rules,
       { kind: 'async', records: store.readRecords() },
       output.add,
-      { ready: output.ready, progress: (records) => progress.update(records) },
+      {
+        ready: output.ready,
+        progress: (records) => progress.update(records),
+        observer: observe === undefined ? undefined : await observerOf(observe),
+      },
     );
     return failure === undefined
-      ? E.right({ summary, source: `the PostgreSQL event store ${store.table}` })
+      ? E.right({
+          summary,
+          source: `the PostgreSQL event store ${store.table}`,
+          ...(observe === undefined ? {} : { observed: [observed] }),
+        })
       : E.left(`cannot read from PostgreSQL: ${firstLine(reasonOf(failure.error))}`);
   } finally {
     progress.done();
@@ -113,7 +140,7 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
   const html =
     args.html === undefined
       ? undefined
-      : await (await import('../html.js')).htmlReport({ ...args, html: args.html }, io);
+      : await (await import('../html.js')).htmlReport({ ...args, html: args.html });
   if (html !== undefined && E.isLeft(html)) {
     await put(io.stderr, `apss audit: ${html.left}\n`);
     return 2;
@@ -126,23 +153,30 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
         ? await auditFile(
             args.file ?? '-',
             rules.right,
-            { jobs: args.jobs, minBytesPerThread: minBytes.right, verify: verify.right },
+            {
+              jobs: args.jobs,
+              minBytesPerThread: minBytes.right,
+              verify: verify.right,
+              observe: html?.right.observe,
+            },
             output,
             io,
           )
-        : await auditStore(args.postgres, rules.right, output, io);
+        : await auditStore(args.postgres, rules.right, html?.right.observe, output, io);
   if (E.isLeft(audited)) {
     await put(io.stderr, `apss audit: ${audited.left}\n`);
     return 2;
   }
   const { summary, source } = audited.right;
+  const observed = 'observed' in audited.right ? audited.right.observed : undefined;
   await output.finish(summary, {
     source,
     rules: args.rules,
     unit: args.postgres === undefined ? 'line' : 'record',
   });
   if (html !== undefined) {
-    const written = await html.right.write(summary, source);
+    // --html and --resume are not given together, and every other audit is observed.
+    const written = await html.right.write(summary, source, observed ?? []);
     await put(io.stderr, `apss audit: ${E.isLeft(written) ? written.left : written.right}\n`);
     if (E.isLeft(written)) return 2;
   }

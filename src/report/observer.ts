@@ -1,0 +1,252 @@
+// The HTML report's observer of an audit (see RecordObserver): loaded by its URL in each thread that
+// judges records, so that the page's data is gathered in the audit's own pass.
+import * as E from 'fp-ts/lib/Either.js';
+import { Auditor, type Finding } from '../audit/auditor.js';
+import type { ObserverModule, ObserverPlan, RecordObserver } from '../audit/observer.js';
+import type { DomainEvent } from '../events/codecs.js';
+import { decodeEvent } from '../events/decode.js';
+import { isRecord } from '../lib/codec.js';
+import { Instant } from '../lib/time.js';
+import { invoice, type InvoiceLine } from '../projections/invoice.js';
+import { projector, type Projector } from '../projections/projection.js';
+import { rulesNamed } from './rules.js';
+import { INLINE_FINDINGS, MARKS_PER_TIMELINE, RECORD_CHARACTERS, type Timeline } from './data.js';
+
+/** What the observer is to gather besides the timelines and the listed findings' records. */
+export type ObserverConfig = {
+  /** The invoice view and each partner's count of subscriptions (unless the views are given). */
+  readonly views: boolean;
+  /** Judge the records by the default rules too (the audit's are others), to show the difference. */
+  readonly compare: boolean;
+  /** Positions whose records are kept whatever is found there (findings given rather than found). */
+  readonly positions?: readonly number[] | undefined;
+};
+
+/** What a record says of itself: when it happened and the record as read, for the findings at its position. */
+export type Seen = { readonly at?: string; readonly record: string };
+
+export type Mark = Timeline['marks'][number];
+
+/**
+ * What one observer gathered of the records it was shown. Each part is bounded: the records of the
+ * first INLINE_FINDINGS findings (and of the first INLINE_FINDINGS of the default rules), the first
+ * MARKS_PER_TIMELINE findings of each partner, and a count per partner and month.
+ */
+export type Observation = {
+  /** The record at each position of the first findings, and at each position asked for. */
+  readonly seen: ReadonlyMap<number, Seen>;
+  /** Each partner's well-formed events per month (`YYYY-MM`). */
+  readonly months: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Each partner's first findings where they happened, in log order. */
+  readonly marks: ReadonlyMap<string, readonly Mark[]>;
+  /** Under other rules than the default: what the default rules found. */
+  readonly compared?: {
+    /** Each code's count, and the position it was first found at, in the order first found. */
+    readonly counts: ReadonlyMap<string, { readonly count: number; readonly first: number }>;
+    /** The first findings, in log order. */
+    readonly first: readonly Finding[];
+    /** Of the audit's first findings, the keys (`keyOf`) of those the default rules found too. */
+    readonly alsoFound: ReadonlySet<string>;
+  };
+  readonly views?: {
+    readonly invoice: readonly InvoiceLine[];
+    readonly subscriptions: ReadonlyMap<string, number>;
+  };
+};
+
+/** A finding's identity: a record breaks a rule once. */
+export const keyOf = ({ position, code }: Pick<Finding, 'position' | 'code'>): string =>
+  `${position} ${code}`;
+
+const DIGIT_0 = 48;
+const digit = (text: string, at: number): number => text.charCodeAt(at) - DIGIT_0;
+
+/**
+ * The month of an instant (`YYYY-MM-…`) as the number YYYYMM: counted for every event, it is read
+ * from the digits rather than cut out as a string.
+ */
+const monthOf = (at: string): number =>
+  ((digit(at, 0) * 10 + digit(at, 1)) * 10 + digit(at, 2)) * 1000 +
+  digit(at, 3) * 100 +
+  digit(at, 5) * 10 +
+  digit(at, 6);
+
+const monthName = (month: number): string =>
+  `${String(Math.floor(month / 100)).padStart(4, '0')}-${String(month % 100).padStart(2, '0')}`;
+
+const cut = (text: string): string =>
+  text.length > RECORD_CHARACTERS ? `${text.slice(0, RECORD_CHARACTERS)}…` : text;
+
+/** The instant a record claims, when it claims a valid one (a malformed record may still). */
+function claimedAt(record: unknown): string | undefined {
+  const metadata = isRecord(record) ? record.metadata : undefined;
+  const at = isRecord(metadata) ? metadata.at : undefined;
+  return at !== undefined && Instant.is(at) ? (Instant.decode(at) as E.Right<string>).right : undefined;
+}
+
+/** What the page shows of a record: when it happened, and what it was read as (a line that is no JSON: why). */
+const seenOf = (at: string | undefined, text: string): Seen => ({
+  ...(at === undefined ? {} : { at }),
+  record: cut(text),
+});
+
+const textOf = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+/** What the page shows of a record read from a log: a JSON value, or why the line holds none. */
+export const seenOfRead = (read: { readonly value: unknown } | { readonly problem: string }): Seen => {
+  if ('problem' in read) return seenOf(undefined, read.problem);
+  const decoded = decodeEvent(read.value);
+  return seenOf(E.isRight(decoded) ? decoded.right.metadata.at : claimedAt(read.value), textOf(read.value));
+};
+
+/** Findings of a sealed log's chain are not of the record being judged (they come before it is shown). */
+export const ofTheChain = ({ code }: Pick<Finding, 'code'>): boolean =>
+  code === 'CHAIN_BROKEN' || code === 'CHECKPOINT_MISMATCH';
+
+/** What the default rules found of the records, while other rules judge them. */
+class Comparison {
+  readonly counts = new Map<string, { count: number; first: number }>();
+  readonly first: Finding[] = [];
+  readonly alsoFound = new Set<string>();
+  /** The codes the default rules found at the record being judged. */
+  private readonly here = new Set<string>();
+  readonly auditor: Auditor;
+
+  constructor(remember: (position: number) => void) {
+    this.auditor = new Auditor(rulesNamed('default'), (finding) => {
+      this.here.add(finding.code);
+      const counted = this.counts.get(finding.code);
+      if (counted === undefined) this.counts.set(finding.code, { count: 1, first: finding.position });
+      else counted.count += 1;
+      if (this.first.length < INLINE_FINDINGS) {
+        this.first.push(finding);
+        remember(finding.position);
+      }
+    });
+  }
+
+  /** A new record: what was found at the last one is forgotten. */
+  next(): void {
+    this.here.clear();
+  }
+
+  /** One of the audit's first findings, of the record being judged. */
+  listed(finding: Finding): void {
+    if (this.here.has(finding.code)) this.alsoFound.add(keyOf(finding));
+  }
+}
+
+/**
+ * Gathers, of the records an audit's thread judges, what the page needs beyond the findings: when
+ * each of the first findings happened and its record as read, each partner's events per month and
+ * first findings (the timelines: which partners have the most findings is known only at the end),
+ * the invoice view and the partners' subscriptions, and under other rules, the default rules'
+ * findings.
+ */
+class ReportObserver implements RecordObserver {
+  private readonly seen = new Map<number, Seen>();
+  private readonly months = new Map<string, Map<number, number>>();
+  private readonly marks = new Map<string, Mark[]>();
+  private readonly wanted: ReadonlySet<number>;
+  private readonly invoice: Projector<readonly InvoiceLine[]> | undefined;
+  private readonly compared: Comparison | undefined;
+  private found = 0;
+  /** The record being judged: its position, its instant, and what it was read as. */
+  private position = 0;
+  private at: string | undefined;
+  private record: unknown;
+  private problem: string | undefined;
+
+  constructor({ views, compare, positions = [] }: ObserverConfig) {
+    this.wanted = new Set(positions);
+    this.invoice = views ? projector(invoice) : undefined;
+    this.compared = compare ? new Comparison((position) => this.remember(position)) : undefined;
+  }
+
+  private remember(position: number): void {
+    if (position !== this.position || this.seen.has(position)) return;
+    this.seen.set(position, seenOf(this.at, this.problem ?? textOf(this.record)));
+  }
+
+  private reading(position: number, at: string | undefined, record: unknown, problem?: string): void {
+    this.position = position;
+    this.at = at;
+    this.record = record;
+    this.problem = problem;
+    this.compared?.next();
+    if (this.wanted.size > 0 && this.wanted.has(position)) this.remember(position);
+  }
+
+  event(position: number, event: DomainEvent, record: unknown): void {
+    this.reading(position, event.metadata.at, record);
+    const { partnerId } = event.data;
+    let months = this.months.get(partnerId);
+    if (months === undefined) this.months.set(partnerId, (months = new Map()));
+    const month = monthOf(event.metadata.at);
+    months.set(month, (months.get(month) ?? 0) + 1);
+    this.invoice?.push(event);
+    this.compared?.auditor.event(position, event);
+  }
+
+  malformed(position: number, record: unknown): void {
+    this.reading(position, claimedAt(record), record);
+    this.compared?.auditor.record(position, record);
+  }
+
+  unreadable(position: number, problem: string): void {
+    this.reading(position, undefined, undefined, problem);
+    this.compared?.auditor.unreadable(position, problem);
+  }
+
+  finding(finding: Finding): void {
+    if (ofTheChain(finding)) return;
+    if (this.found < INLINE_FINDINGS) {
+      this.remember(finding.position);
+      this.compared?.listed(finding);
+    }
+    this.found += 1;
+    const { partnerId } = finding;
+    if (partnerId === undefined || this.at === undefined) return;
+    let marks = this.marks.get(partnerId);
+    if (marks === undefined) this.marks.set(partnerId, (marks = []));
+    if (marks.length < MARKS_PER_TIMELINE)
+      marks.push({ at: this.at, code: finding.code, position: finding.position });
+  }
+
+  result(states: ReadonlyMap<string, { readonly subscriptions: ReadonlyMap<string, unknown> }>): Observation {
+    const { compared, invoice } = this;
+    return {
+      seen: this.seen,
+      months: new Map(
+        [...this.months].map(([partnerId, months]) => [
+          partnerId,
+          new Map([...months].map(([month, events]) => [monthName(month), events])),
+        ]),
+      ),
+      marks: this.marks,
+      ...(compared === undefined
+        ? {}
+        : { compared: { counts: compared.counts, first: compared.first, alsoFound: compared.alsoFound } }),
+      ...(invoice === undefined
+        ? {}
+        : {
+            views: {
+              invoice: invoice.view(),
+              // The overview view counts a partner's subscriptions as its state does: each id once, from its purchase on.
+              subscriptions: new Map(
+                [...states].map(([partnerId, state]) => [partnerId, state.subscriptions.size]),
+              ),
+            },
+          }),
+    };
+  }
+}
+
+export const makeObserver: ObserverModule<ObserverConfig>['makeObserver'] = (config) =>
+  new ReportObserver(config);
+
+/** The plan of an audit observed for its page: this module, made in each thread with `config`. */
+export const observerPlan = (config: ObserverConfig): ObserverPlan<ObserverConfig> => ({
+  module: import.meta.url,
+  config,
+});
