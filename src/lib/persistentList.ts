@@ -20,8 +20,7 @@ type Branch<T> = {
 type Node<T> = Leaf<T> | Branch<T>;
 
 const sizeOf = <T>(node: Node<T>): number => (node.leaf ? node.items.length : node.size);
-const lastOf = <T>(node: Node<T>): T =>
-  node.leaf ? (node.items[node.items.length - 1] as T) : node.last;
+const lastOf = <T>(node: Node<T>): T => (node.leaf ? (node.items[node.items.length - 1] as T) : node.last);
 
 function branchOf<T>(children: readonly Node<T>[]): Branch<T> {
   let size = 0;

@@ -61,8 +61,11 @@ describe.each(named)('%s is an incremental fold', (_name, projection) => {
     fc.assert(
       fc.property(anyLog(), anyLog(10), (log, more) => {
         const view = project(projection, log);
-        // A reconciliation view is a proxy over the lines, which structuredClone refuses: its items are cloned.
-        const before = structuredClone(Array.isArray(view) ? [...view] : view);
+        // A view is a proxy over the lines or partners, which structuredClone refuses: its items are cloned.
+        const before =
+          view instanceof Map
+            ? new Map(structuredClone([...view]))
+            : structuredClone([...(view as unknown[])]);
         const applied = more.reduce(projection.apply, view);
         const continued = project(projection, more, view);
         expect(view).toEqual(before);
