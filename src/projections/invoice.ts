@@ -5,17 +5,17 @@ import { struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { PersistentList } from '../lib/persistentList.js';
 import { arrayView } from '../lib/prefixView.js';
-import { Exact, lineTotal, plainOf, ZERO } from './exact.js';
 import { copyLedger, countId, countUsage, type Ledger } from './ledger.js';
 import { foldingProjection, isBuiltBy, type Folding, type Projection } from './projection.js';
 import { progressOf, refuseAt, savedForm, type Progress, type ProjectionProgress } from './progress.js';
+import { lineAmount, plainOfScaled, plus, scaledOfPlain, ZERO_SCALED, type Scaled } from './scaled.js';
 import { AZURE_LINE_ITEM, InvoiceLineCodec, listOf, type InvoiceLine } from './viewCodecs.js';
 
 export type { InvoiceLine } from './viewCodecs.js';
 
 type Key = Pick<InvoiceLine, 'partnerId' | 'month' | 'currency'>;
 
-type Entry = { readonly key: Key; readonly sum: Exact };
+type Entry = { readonly key: Key; readonly sum: Scaled };
 
 /**
  * How far the invoice has got: the exact sum per partner, month and currency, and the usage ids
@@ -44,7 +44,10 @@ function step(working: Working, event: DomainEvent): void {
   const key = { partnerId, month: usageDate.slice(0, 7), currency };
   const id = keyOf(key);
   const entry = sums.get(id);
-  sums.set(id, { key: entry?.key ?? key, sum: (entry?.sum ?? ZERO).plus(lineTotal(quantity, unitPrice)) });
+  sums.set(id, {
+    key: entry?.key ?? key,
+    sum: plus(entry?.sum ?? ZERO_SCALED, lineAmount(quantity, unitPrice)),
+  });
   working.dirty.add(id);
 }
 
@@ -70,7 +73,7 @@ const lineOf = ({ key, sum }: Entry): InvoiceLine =>
     month: key.month,
     lineItem: AZURE_LINE_ITEM,
     currency: key.currency,
-    total: plainOf(sum),
+    total: plainOfScaled(sum),
   });
 
 /** The lines, rewriting those whose sums changed since they were last shown (a new sum's line is put in its place). */
@@ -137,7 +140,7 @@ function rebuild(saved: SavedInvoice): E.Either<ReturnType<typeof refuseAt>, Wor
     const id = keyOf(key);
     if (sums.has(id))
       return E.left(refuseAt(`lines[${i}]`, `repeats the line of ${partnerId} for ${month} in ${currency}`));
-    sums.set(id, { key, sum: new Exact(total) });
+    sums.set(id, { key, sum: scaledOfPlain(total) });
     working.dirty.add(id);
   }
   const { ledger } = working;
