@@ -1,8 +1,8 @@
 /**
- * Read-only arrays over the first items of a list that is only ever appended to: a view of n items
- * costs the same to make whatever n is, where a frozen copy of the items costs n. A read model that
- * hands out a view after every event (the reconciliation's lines) would otherwise copy its whole
- * history each time.
+ * Read-only arrays over items kept elsewhere (the first items of a list that is only ever appended
+ * to, the items of a persistent list): a view of n items costs the same to make whatever n is, where
+ * a frozen copy of the items costs n. A read model that hands out a view after every event (the
+ * reconciliation's lines, the invoice's) would otherwise copy its whole history each time.
  *
  * A view is an array to every reader: `Array.isArray`, indexing, `length`, iteration, the array
  * methods and `JSON.stringify` see its n items, and every write is refused as on a frozen array.
@@ -20,14 +20,21 @@ const indexOf = (key: string | symbol, length: number): number | undefined => {
 };
 
 /** A frozen view of `items[0 .. length)`. The caller appends to `items` only after position `length`. */
-export function prefixView<T>(items: readonly T[], length: number): readonly T[] {
+export const prefixView = <T>(items: readonly T[], length: number): readonly T[] =>
+  arrayView(length, (index) => items[index] as T);
+
+/**
+ * A frozen array of `length` items, the item at an index being `itemAt(index)`, which must give the
+ * same item each time it is asked.
+ */
+export function arrayView<T>(length: number, itemAt: (index: number) => T): readonly T[] {
   const target: T[] = [];
   let real = false;
   /** Fills the target with the items and freezes it: from then on it is the view, and the proxy defers to it. */
   const materialise = (): T[] => {
     if (!real) {
       real = true;
-      for (let i = 0; i < length; i++) target.push(items[i] as T);
+      for (let i = 0; i < length; i++) target.push(itemAt(i));
       Object.freeze(target);
     }
     return target;
@@ -44,7 +51,7 @@ export function prefixView<T>(items: readonly T[], length: number): readonly T[]
       if (real) return Reflect.get(target, key, receiver);
       if (key === 'length') return length;
       const index = indexOf(key, length);
-      return index === undefined ? Reflect.get(target, key, receiver) : items[index];
+      return index === undefined ? Reflect.get(target, key, receiver) : itemAt(index);
     },
     has(_, key) {
       if (real) return Reflect.has(target, key);

@@ -3,28 +3,33 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
-import { Exact, lineTotal, plainOf, ZERO } from './exact.js';
+import { PersistentList } from '../lib/persistentList.js';
+import { arrayView } from '../lib/prefixView.js';
 import { copyLedger, countId, countUsage, type Ledger } from './ledger.js';
 import { foldingProjection, isBuiltBy, type Folding, type Projection } from './projection.js';
 import { progressOf, refuseAt, savedForm, type Progress, type ProjectionProgress } from './progress.js';
+import { lineAmount, plainOfScaled, plus, scaledOfPlain, ZERO_SCALED, type Scaled } from './scaled.js';
 import { AZURE_LINE_ITEM, InvoiceLineCodec, listOf, type InvoiceLine } from './viewCodecs.js';
 
 export type { InvoiceLine } from './viewCodecs.js';
 
 type Key = Pick<InvoiceLine, 'partnerId' | 'month' | 'currency'>;
 
-type Entry = { readonly key: Key; readonly sum: Exact };
+type Entry = { readonly key: Key; readonly sum: Scaled };
 
-/** How far the invoice has got: the exact sum per partner, month and currency, and the usage ids counted. */
+/**
+ * How far the invoice has got: the exact sum per partner, month and currency, and the usage ids
+ * counted. The lines last shown are a persistent list in the invoice's order, which copies of the
+ * progress and the views share: a view after an event writes the one line whose sum changed, at the
+ * cost of its path in the list, and is a frozen view of that list (see `arrayView`), so a new view
+ * costs the same however many lines there are.
+ */
 type Working = {
   readonly sums: Map<string, Entry>;
   readonly ledger: Ledger;
-  /** The lines as last shown, in order, and where each sum's line stands among them. */
-  lines: InvoiceLine[];
-  positions: Map<string, number>;
-  /** The sums changed since, and whether one of them is new (its line has to be put in its place). */
+  lines: PersistentList<InvoiceLine>;
+  /** The sums changed since the lines were last shown. */
   readonly dirty: Set<string>;
-  added: boolean;
   shown: readonly InvoiceLine[] | undefined;
 };
 
@@ -39,9 +44,11 @@ function step(working: Working, event: DomainEvent): void {
   const key = { partnerId, month: usageDate.slice(0, 7), currency };
   const id = keyOf(key);
   const entry = sums.get(id);
-  sums.set(id, { key: entry?.key ?? key, sum: (entry?.sum ?? ZERO).plus(lineTotal(quantity, unitPrice)) });
+  sums.set(id, {
+    key: entry?.key ?? key,
+    sum: plus(entry?.sum ?? ZERO_SCALED, lineAmount(quantity, unitPrice)),
+  });
   working.dirty.add(id);
-  if (entry === undefined) working.added = true;
 }
 
 /** The order of the invoice's lines: by partner, month and currency, as strings compare. */
@@ -66,36 +73,30 @@ const lineOf = ({ key, sum }: Entry): InvoiceLine =>
     month: key.month,
     lineItem: AZURE_LINE_ITEM,
     currency: key.currency,
-    total: plainOf(sum),
+    total: plainOfScaled(sum),
   });
 
-/**
- * The lines, rewriting only those whose sums changed since they were last shown: the lines are put in
- * order again only when a sum is new, which happens at most once per partner, month and currency.
- */
+/** The lines, rewriting those whose sums changed since they were last shown (a new sum's line is put in its place). */
 function view(working: Working): readonly InvoiceLine[] {
   const { sums, dirty } = working;
   if (working.shown !== undefined && dirty.size === 0) return working.shown;
-  if (working.added) {
-    const ordered = [...sums].sort(([, a], [, b]) => invoiceOrder(a.key, b.key));
-    working.lines = ordered.map(([, entry]) => lineOf(entry));
-    working.positions = new Map(ordered.map(([id], at) => [id, at]));
-    working.added = false;
-  } else
-    for (const id of dirty)
-      working.lines[working.positions.get(id) as number] = lineOf(sums.get(id) as Entry);
+  let { lines } = working;
+  for (const id of dirty) {
+    const entry = sums.get(id) as Entry;
+    const { index, found } = lines.locate((line) => invoiceOrder(line, entry.key));
+    lines = found === undefined ? lines.insert(index, lineOf(entry)) : lines.set(index, lineOf(entry));
+  }
   dirty.clear();
-  working.shown = Object.freeze(working.lines.slice());
+  working.lines = lines;
+  working.shown = arrayView(lines.size, (index) => lines.at(index));
   return working.shown;
 }
 
 const start = (): Working => ({
   sums: new Map(),
   ledger: new Map(),
-  lines: [],
-  positions: new Map(),
+  lines: PersistentList.empty(),
   dirty: new Set(),
-  added: false,
   shown: undefined,
 });
 
@@ -108,8 +109,6 @@ const folding: Folding<Working, readonly InvoiceLine[]> = {
     ...working,
     sums: new Map(working.sums),
     ledger: copyLedger(working.ledger),
-    lines: working.lines.slice(),
-    positions: new Map(working.positions),
     dirty: new Set(working.dirty),
   }),
 };
@@ -141,9 +140,8 @@ function rebuild(saved: SavedInvoice): E.Either<ReturnType<typeof refuseAt>, Wor
     const id = keyOf(key);
     if (sums.has(id))
       return E.left(refuseAt(`lines[${i}]`, `repeats the line of ${partnerId} for ${month} in ${currency}`));
-    sums.set(id, { key, sum: new Exact(total) });
+    sums.set(id, { key, sum: scaledOfPlain(total) });
     working.dirty.add(id);
-    working.added = true;
   }
   const { ledger } = working;
   for (const [i, { partnerId, usageIds }] of saved.usage.entries())

@@ -1,7 +1,8 @@
 import type { DomainEvent, EventOf } from '../events/codecs.js';
+import { IdSet } from '../lib/idSet.js';
 
 /** What the consumption views remember of a partner: its shared tenant and the usage ids already counted. */
-export type PartnerLedger = { sharedTenantId: string | null; readonly usageIds: Set<string> };
+export type PartnerLedger = { sharedTenantId: string | null; readonly usageIds: IdSet };
 
 /** The ledgers of every partner, written in place as the events come. */
 export type Ledger = Map<string, PartnerLedger>;
@@ -9,7 +10,7 @@ export type Ledger = Map<string, PartnerLedger>;
 function entryOf(ledger: Ledger, partnerId: string): PartnerLedger {
   let entry = ledger.get(partnerId);
   if (entry === undefined) {
-    entry = { sharedTenantId: null, usageIds: new Set() };
+    entry = { sharedTenantId: null, usageIds: new IdSet() };
     ledger.set(partnerId, entry);
   }
   return entry;
@@ -32,11 +33,8 @@ export const sharedTenantOf = (ledger: Ledger, partnerId: string): string | null
   ledger.get(partnerId)?.sharedTenantId ?? null;
 
 /** Counts a partner's usage id; false when it was counted before. */
-export const countId = (ledger: Ledger, partnerId: string, usageId: string): boolean => {
-  const { usageIds } = entryOf(ledger, partnerId);
-  const counted = usageIds.size;
-  return usageIds.add(usageId).size > counted;
-};
+export const countId = (ledger: Ledger, partnerId: string, usageId: string): boolean =>
+  entryOf(ledger, partnerId).usageIds.add(usageId);
 
 /** Notes a saved shared tenant; false when the partner already has one. */
 export const noteSavedTenant = (ledger: Ledger, partnerId: string, tenantId: string): boolean => {
@@ -46,11 +44,14 @@ export const noteSavedTenant = (ledger: Ledger, partnerId: string, tenantId: str
   return true;
 };
 
-/** A copy of the ledgers that is written on its own. */
+/**
+ * A copy of the ledgers that is written on its own. The usage ids are shared until either adds to
+ * them (see IdSet): a copy costs one entry per partner, however many ids they counted.
+ */
 export const copyLedger = (ledger: Ledger): Ledger =>
   new Map(
     [...ledger].map(([partnerId, { sharedTenantId, usageIds }]) => [
       partnerId,
-      { sharedTenantId, usageIds: new Set(usageIds) },
+      { sharedTenantId, usageIds: usageIds.copy() },
     ]),
   );

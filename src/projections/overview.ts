@@ -3,8 +3,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { SubscriptionStatus } from '../events/data.js';
 import { struct } from '../lib/codec.js';
-import { freezeMap } from '../lib/freeze.js';
 import { Id } from '../lib/ids.js';
+import { mapView } from '../lib/mapView.js';
+import { PersistentList } from '../lib/persistentList.js';
 import { foldingProjection, type Folding, type Projection } from './projection.js';
 import { progressOf, refuseAt, savedForm, type Progress, type ProjectionProgress } from './progress.js';
 import { listOf, type PartnerOverview } from './viewCodecs.js';
@@ -31,11 +32,22 @@ type PartnerProgress = {
   readonly deploymentCounts: Map<string, number>;
 };
 
-/** How far the overview has got: each partner's progress and overview, and the partners changed since the last view. */
+/**
+ * How far the overview has got: each partner's progress and overview, and the partners changed since
+ * the last view. The overviews last shown are a persistent list in the order partners first appear,
+ * which copies of the progress and the views share, with each partner's place in it: a view after an
+ * event writes the one overview that changed, at the cost of its path in the list, and is a frozen
+ * Map over that list (see `mapView`), so a new view costs the same however many partners there are.
+ */
 type Working = {
   /** In the order partners first appear. */
   readonly partners: Map<string, PartnerProgress>;
-  readonly overviews: Map<string, PartnerOverview>;
+  overviews: PersistentList<PartnerOverview>;
+  /**
+   * Each shown partner's place in `overviews`: only ever added to, so that a view of the first n
+   * overviews reads it as it stands, for the partners placed below n.
+   */
+  readonly places: Map<string, number>;
   readonly changed: Set<string>;
   /** The view last read out: events that change no partner (usage of a known one) leave it as it was. */
   shown: ReadonlyMap<string, PartnerOverview> | undefined;
@@ -131,18 +143,41 @@ const overviewOf = (partner: PartnerProgress): PartnerOverview =>
   });
 
 function view(working: Working): ReadonlyMap<string, PartnerOverview> {
-  const { partners, overviews, changed } = working;
+  const { partners, places, changed } = working;
   if (working.shown !== undefined && changed.size === 0) return working.shown;
-  for (const partnerId of changed)
-    overviews.set(partnerId, overviewOf(partners.get(partnerId) as PartnerProgress));
+  let { overviews } = working;
+  // A partner first changes when it appears: the new ones come in the order they appeared.
+  for (const partnerId of changed) {
+    const shown = overviewOf(partners.get(partnerId) as PartnerProgress);
+    const place = places.get(partnerId);
+    if (place !== undefined) overviews = overviews.set(place, shown);
+    else {
+      places.set(partnerId, overviews.size);
+      overviews = overviews.insert(overviews.size, shown);
+    }
+  }
   changed.clear();
-  working.shown = freezeMap(new Map(overviews)) as ReadonlyMap<string, PartnerOverview>;
+  working.overviews = overviews;
+  const { size } = overviews;
+  working.shown = mapView({
+    size,
+    get(partnerId: string) {
+      const place = places.get(partnerId);
+      return place !== undefined && place < size ? overviews.at(place) : undefined;
+    },
+    entries: () => entriesOf(overviews),
+  });
   return working.shown;
+}
+
+function* entriesOf(overviews: PersistentList<PartnerOverview>): IterableIterator<[string, PartnerOverview]> {
+  for (const shown of overviews) yield [shown.partnerId, shown];
 }
 
 const start = (): Working => ({
   partners: new Map(),
-  overviews: new Map(),
+  overviews: PersistentList.empty(),
+  places: new Map(),
   changed: new Set(),
   shown: undefined,
 });
@@ -164,7 +199,8 @@ const folding: Folding<Working, ReadonlyMap<string, PartnerOverview>> = {
   view,
   copy: (working) => ({
     partners: new Map([...working.partners].map(([id, partner]) => [id, copyPartner(partner)])),
-    overviews: new Map(working.overviews),
+    overviews: working.overviews,
+    places: new Map(working.places),
     changed: new Set(working.changed),
     shown: working.shown,
   }),

@@ -20,19 +20,39 @@ export type Folding<P, V> = {
 };
 
 /**
- * The progress behind views built one after another. Once it steps past a position a view stands at,
- * it keeps a copy of the progress there and the events since: a view that is no longer the latest
- * (someone went on from it twice) is gone on from by replaying them. A line no view was gone on from
- * (a plain `project`) keeps no events.
+ * The progress at a position, and the events after it, as they were stepped: a view at or after its
+ * position, up to where its events end, is gone on from (when it is no longer the latest) by a copy of
+ * that progress and those events.
+ */
+type Snapshot<P> = { readonly progress: P; readonly at: number; readonly events: DomainEvent[] };
+
+/**
+ * What a view's progress can be had again from: the snapshot its line takes once it steps past the
+ * view's position (or had taken before). Views hold it, not the line, so that a snapshot no view
+ * holds any more is let go.
+ */
+type Cell<P> = { snapshot: Snapshot<P> | undefined };
+
+/** Fewer events than this in a snapshot are not worth a new copy of the progress. */
+const SHORTEST_SPAN = 1024;
+
+/**
+ * The progress behind views built one after another, stepped in place. Once it steps past a position
+ * a view stands at, it keeps a copy of the progress there and the events since, in the cell that
+ * view holds. The events kept grow until they are as many as the position the copy was taken at
+ * (or SHORTEST_SPAN): the cell is then closed, and the next view stepped past takes a copy of its
+ * own. So a copy of n events' progress is paid for by n events stepped after it, and what a view
+ * that is no longer the latest costs to go on from (a copy and the events since, n at most) is never
+ * paid by the views that are. A line no view was gone on from (a plain `project`) copies nothing.
  */
 type Line<P> = {
   readonly progress: P;
   length: number;
   viewedAt: number;
-  snapshot: { readonly progress: P; readonly at: number } | undefined;
-  readonly events: DomainEvent[];
+  /** The cell the views at `length` hold: its snapshot, if any, has every event up to `length`. */
+  cell: Cell<P>;
 };
-type Made<P> = { readonly line: Line<P>; readonly at: number };
+type Made<P> = { readonly line: Line<P>; readonly at: number; readonly cell: Cell<P> };
 
 /** What a built-in projection runs on: the line of progress behind one of its views, and the way on. */
 type Runner = {
@@ -55,7 +75,7 @@ export function foldingProjection<P, V extends object>(folding: Folding<P, V>): 
   const made = new WeakMap<object, Made<P>>();
   const finish = (line: Line<P>): V => {
     const view = folding.view(line.progress);
-    made.set(view, { line, at: line.length });
+    made.set(view, { line, at: line.length, cell: line.cell });
     line.viewedAt = line.length;
     return view;
   };
@@ -63,8 +83,7 @@ export function foldingProjection<P, V extends object>(folding: Folding<P, V>): 
     progress,
     length,
     viewedAt: -1,
-    snapshot: undefined,
-    events: [],
+    cell: { snapshot: undefined },
   });
   const fresh = (): Line<P> => lineAt(folding.start(), 0);
   const lineOf = (view: unknown): Line<P> => {
@@ -75,20 +94,23 @@ export function foldingProjection<P, V extends object>(folding: Folding<P, V>): 
           'so what it needs to go on from is not known: keep the saved progress instead ' +
           '(overviewProgress, reconciliationProgress and invoiceProgress save and load it), or project the log again',
       );
-    const { line: from, at } = entry;
+    const { line: from, at, cell } = entry;
     if (at === from.length) return from;
-    // Stepping past a view's position took a snapshot at or before it (see `step`).
-    const snapshot = from.snapshot as NonNullable<Line<P>['snapshot']>;
+    // Stepping past a view's position filled its cell (see `step`).
+    const snapshot = cell.snapshot as Snapshot<P>;
     const line = lineAt(folding.copy(snapshot.progress), snapshot.at);
-    for (const event of from.events.slice(0, at - snapshot.at)) step(line, event);
+    for (const event of snapshot.events.slice(0, at - snapshot.at)) step(line, event);
     return line;
   };
   const step = (line: Line<P>, event: DomainEvent): void => {
-    if (line.snapshot === undefined && line.viewedAt === line.length)
-      line.snapshot = { progress: folding.copy(line.progress), at: line.length };
+    const { snapshot } = line.cell;
+    if (snapshot !== undefined) {
+      if (snapshot.events.length < Math.max(SHORTEST_SPAN, snapshot.at)) snapshot.events.push(event);
+      else line.cell = { snapshot: undefined };
+    } else if (line.viewedAt === line.length)
+      line.cell.snapshot = { progress: folding.copy(line.progress), at: line.length, events: [event] };
     folding.step(line.progress, event);
     line.length += 1;
-    if (line.snapshot !== undefined) line.events.push(event);
   };
   const projection: Projection<V> = Object.freeze({
     init: finish(fresh()),

@@ -4,7 +4,7 @@ import type { DomainEvent } from '../events/codecs.js';
 import { struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { prefixView } from '../lib/prefixView.js';
-import { lineTotal, plainOf } from './exact.js';
+import { lineAmount, plainOfScaled } from './scaled.js';
 import {
   copyLedger,
   countId,
@@ -59,7 +59,7 @@ function step(working: Working, event: DomainEvent): void {
       quantity: data.quantity,
       unitPrice: data.unitPrice,
       currency: data.currency,
-      total: plainOf(lineTotal(data.quantity, data.unitPrice)),
+      total: plainOfScaled(lineAmount(data.quantity, data.unitPrice)),
     }),
   );
 }

@@ -1,4 +1,4 @@
-import { plainNumber } from './exact.js';
+import { plainNumber } from './scaled.js';
 import type { InvoiceLine, PartnerOverview, ReconciliationLine } from './viewCodecs.js';
 
 /** A view laid out as named columns of text, for CSV and for people. Rows can be read more than once. */

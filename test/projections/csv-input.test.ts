@@ -12,6 +12,7 @@ import {
 } from 'apss-domain';
 import { anyJson } from 'apss-domain/testing';
 import { onboarded, purchased, reserved, usageRecorded } from '../builders.js';
+import { freezeMap } from '../../src/lib/freeze.js';
 
 /** A value the types would refuse, handed over as JavaScript (or JSON) may hand it. */
 const untyped = (u: unknown): never => u as never;
@@ -156,8 +157,16 @@ describe('CSV writers given something that is not their view: a Left naming what
     );
   });
 
-  it('given a built overview changed behind its back (Map.prototype.set gets past a frozen Map), then it is refused', () => {
-    const tampered = buildOverview();
+  it('given a built overview, then Map.prototype.set cannot change it behind its back (it is a view, not a Map of its own)', () => {
+    const built = buildOverview();
+    const before = overviewCsv(built);
+    expect(() => Map.prototype.set.call(built, 'p7', 'junk')).toThrow(TypeError);
+    expect(overviewCsv(built)).toEqual(before);
+    expect(E.isRight(before)).toBe(true);
+  });
+
+  it('given a Map changed behind its back (Map.prototype.set gets past a frozen Map), then it is refused', () => {
+    const tampered = freezeMap(new Map(buildOverview()));
     Map.prototype.set.call(tampered, 'p7', 'junk');
     expect(overviewCsv(tampered)).toEqual(E.left('overviewCsv: ["p7"] must be an object (got "junk")'));
   });

@@ -9,7 +9,16 @@ import {
   type DomainEvent,
   type Projection,
 } from 'apss-domain';
-import { anyLog } from '../builders.js';
+import {
+  anyLog,
+  cancelled,
+  deployed,
+  migrated,
+  purchased,
+  reserved,
+  tenantCreated,
+  usageRecorded,
+} from '../builders.js';
 import { add, plain, times } from './money.js';
 
 const views = { reconciliation, invoice, overview } as Record<string, Projection<unknown>>;
@@ -61,8 +70,11 @@ describe.each(named)('%s is an incremental fold', (_name, projection) => {
     fc.assert(
       fc.property(anyLog(), anyLog(10), (log, more) => {
         const view = project(projection, log);
-        // A reconciliation view is a proxy over the lines, which structuredClone refuses: its items are cloned.
-        const before = structuredClone(Array.isArray(view) ? [...view] : view);
+        // A view is a proxy over the lines or partners, which structuredClone refuses: its items are cloned.
+        const before =
+          view instanceof Map
+            ? new Map(structuredClone([...view]))
+            : structuredClone([...(view as unknown[])]);
         const applied = more.reduce(projection.apply, view);
         const continued = project(projection, more, view);
         expect(view).toEqual(before);
@@ -94,6 +106,93 @@ describe.each(named)('%s is an incremental fold', (_name, projection) => {
     );
   });
 });
+
+describe.each(named)('%s: a view is a value, however it is gone on from', (_name, projection) => {
+  it('property: applying to one view twice, with different events, gives the view of each history, and leaves the view as it was', () => {
+    fc.assert(
+      fc.property(anyLog(), anyLog(8), anyLog(8), fc.nat(), (log, first, second, cut) => {
+        const at = log.length === 0 ? 0 : cut % (log.length + 1);
+        const before = log.slice(0, at);
+        const v1 = before.reduce(projection.apply, projection.init);
+        const once = first.reduce(projection.apply, v1);
+        const again = second.reduce(projection.apply, v1);
+        const onceMore = first.reduce(projection.apply, v1);
+        expect(once).toEqual(project(projection, [...before, ...first]));
+        expect(again).toEqual(project(projection, [...before, ...second]));
+        expect(onceMore).toEqual(once);
+        expect(v1).toEqual(project(projection, before));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it.each([
+    ['usage of a new partner each (every event changes the view)', () => newPartnersUsage(5000)],
+    ['every kind of event', () => longLog(5000)],
+  ])(
+    'given a chain of thousands of views, one an event, of %s, then going on from any of them gives the view of its own history',
+    (_kind, logOf) => {
+      const log = logOf();
+      const chain = [projection.init];
+      for (const event of log) chain.push(projection.apply(chain[chain.length - 1], event));
+      const around = (n: number) => [n - 3, n - 2, n - 1, n, n + 1, n + 2, n + 3];
+      // The chain's copies of its progress are taken and let go at positions that double.
+      for (const at of [0, 1, 2, ...around(1025), ...around(2051), 3000, ...around(4103), 4999, 5000]) {
+        const extra = longLog(3, `fork${at}`);
+        const forked = extra.reduce(projection.apply, chain[at]);
+        expect(forked).toEqual(project(projection, [...log.slice(0, at), ...extra]));
+        expect(chain[at]).toEqual(project(projection, log.slice(0, at)));
+      }
+    },
+  );
+});
+
+/** One usage record of a new partner per event. */
+const newPartnersUsage = (count: number): DomainEvent[] =>
+  Array.from({ length: count }, (_, i) => usageRecorded({ partnerId: `n${i}`, quantity: i }));
+
+/**
+ * `count` events of a few partners that change every view: usage over many months and currencies,
+ * subscriptions bought and ended, reservations and deployments.
+ */
+function longLog(count: number, prefix = 'e'): DomainEvent[] {
+  const log: DomainEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const round = i >>> 3;
+    const partnerId = `${prefix}p${round % 5}`;
+    const subscriptionId = `s${round % 3}`;
+    const who = { partnerId };
+    switch (i % 8) {
+      case 0:
+        log.push(tenantCreated(`t-${partnerId}-${round % 2}`, who));
+        break;
+      case 1:
+        log.push(purchased(subscriptionId, `t-${partnerId}`, who));
+        break;
+      case 2:
+        log.push(reserved(subscriptionId, `r${round % 400}`, who));
+        break;
+      case 3:
+        log.push(deployed(subscriptionId, `d${round % 400}`, who));
+        break;
+      case 4:
+        log.push(round % 7 === 0 ? cancelled(subscriptionId, who) : migrated(`x${round}`, who));
+        break;
+      default:
+        log.push(
+          usageRecorded({
+            partnerId,
+            usageId: `${prefix}u${i % 3000}`,
+            usageDate: `20${10 + (round % 13)}-${String(1 + (i % 12)).padStart(2, '0')}-15`,
+            currency: i % 3 === 0 ? 'USD' : 'EUR',
+            quantity: (i % 97) / 10,
+            unitPrice: 0.0416,
+          }),
+        );
+    }
+  }
+  return log;
+}
 
 /** A value that is not a view this library made. */
 const value0 = (junk: unknown[]): unknown => junk[0] ?? {};
