@@ -62,8 +62,9 @@ function judge(auditor: Auditor, position: number, record: unknown, observer?: R
         observer.malformed(position, record);
         auditor.malformed(position, record, decoded.left);
       } else {
-        observer.event(position, decoded.right, record);
-        auditor.event(position, decoded.right);
+        const event = decoded.right;
+        observer.event(position, event, record, auditor.partnerStates.get(event.data.partnerId));
+        auditor.event(position, event);
       }
     }
   } catch (error) {

@@ -9,8 +9,17 @@ import type { Finding, FindingSink } from './auditor.js';
  * its own observer, which sees only the records that shard judges.
  */
 export type RecordObserver = {
-  /** A well-formed event, and the record it was decoded from. */
-  readonly event: (position: number, event: DomainEvent, record: unknown) => void;
+  /**
+   * A well-formed event, the record it was decoded from, and its partner's state just before it is
+   * judged and applied (none when the audit holds none yet). The state is the audit's own, which it
+   * then changes in place: read again at the next record, it shows what the event changed.
+   */
+  readonly event: (
+    position: number,
+    event: DomainEvent,
+    record: unknown,
+    before: PartnerState | undefined,
+  ) => void;
   /** A record that is not a well-formed event. */
   readonly malformed: (position: number, record: unknown) => void;
   /** A line that holds no JSON value, and why. */

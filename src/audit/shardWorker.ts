@@ -31,9 +31,11 @@ parentPort?.on('message', (reply: ShardReply) => {
   taken = undefined;
 });
 
+const failed = (reason: string): ShardMessage => ({ kind: 'failed', reason });
+
 async function run(task: ShardTask): Promise<ShardMessage> {
   const rules = compileRules(task.rules);
-  if (E.isLeft(rules)) return { kind: 'failed', reason: rules.left };
+  if (E.isLeft(rules)) return failed(rules.left);
   let last = 0;
   const inFlightBound = task.verify ? LINK_WEIGHT_IN_FLIGHT : BATCHES_IN_FLIGHT;
   let batch: Finding[] = [];
@@ -81,11 +83,13 @@ async function run(task: ShardTask): Promise<ShardMessage> {
   return outcome;
 }
 
-run(workerData as ShardTask).then(
-  (message) => parentPort?.postMessage(message),
-  (error: unknown) =>
-    parentPort?.postMessage({
-      kind: 'failed',
-      reason: reasonOf(error),
-    } satisfies ShardMessage),
-);
+/** Posts the shard's outcome, or why it could not be posted (a value a thread cannot copy). */
+function post(message: ShardMessage): void {
+  try {
+    parentPort?.postMessage(message);
+  } catch (error) {
+    parentPort?.postMessage(failed(`its outcome could not be passed on: ${reasonOf(error)}`));
+  }
+}
+
+run(workerData as ShardTask).then(post, (error: unknown) => post(failed(reasonOf(error))));

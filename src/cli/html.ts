@@ -10,7 +10,7 @@ import type { ObserverPlan } from '../audit/observer.js';
 import { csvField } from '../projections/csv.js';
 import { reportData } from '../report/build.js';
 import { INLINE_FINDINGS } from '../report/data.js';
-import { chartLibraries } from '../report/html.js';
+import { chartLibraries, chartLibrariesInstalled } from '../report/html.js';
 import {
   observerPlan,
   ofTheChain,
@@ -32,6 +32,8 @@ const csvLine = (fields: readonly string[]): string => `${fields.map(csvField).j
 const findingLine = ({ position, partnerId, eventType, code, message }: Finding): string =>
   csvLine([String(position), partnerId ?? '', eventType ?? '', code, message]);
 
+const WRITE_CHARACTERS = 64 * 1024;
+
 /**
  * Every finding as CSV, written only once there are more than the page lists: the first ones are
  * held until then, so that a small audit leaves one file.
@@ -39,6 +41,7 @@ const findingLine = ({ position, partnerId, eventType, code, message }: Finding)
 class FindingsFile {
   private held: Finding[] | undefined = [];
   private stream: WriteStream | undefined;
+  private pending = '';
   private failed: unknown;
 
   constructor(readonly path: string) {}
@@ -55,7 +58,15 @@ class FindingsFile {
       this.held = undefined;
       return;
     }
-    this.stream?.write(findingLine(finding));
+    this.pending += findingLine(finding);
+    if (this.pending.length >= WRITE_CHARACTERS) this.flush();
+  }
+
+  /** Writes the lines gathered: one write per many findings, not one each. */
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.stream?.write(this.pending);
+    this.pending = '';
   }
 
   async ready(): Promise<void> {
@@ -69,6 +80,7 @@ class FindingsFile {
   /** Ends the file, or says why it could not be written. */
   async end(): Promise<E.Either<string, void>> {
     if (this.stream !== undefined && this.failed === undefined) {
+      this.flush();
       this.stream.end();
       await once(this.stream, 'close').catch(() => undefined);
     }
@@ -134,8 +146,10 @@ export type HtmlReport = {
 export async function htmlReport(
   args: AuditArguments & { readonly html: string },
 ): Promise<E.Either<string, HtmlReport>> {
-  const libraries = await chartLibraries();
-  if (E.isLeft(libraries)) return libraries;
+  const installed = chartLibrariesInstalled();
+  if (E.isLeft(installed)) return installed;
+  // Loaded while the audit runs in its threads, and waited for when the page is written.
+  const libraries = chartLibraries();
   const tally = new FindingsTally();
   const everyFinding = new FindingsFile(findingsFileOf(args.html));
   return E.right({
@@ -152,6 +166,8 @@ export async function htmlReport(
       finish: output.finish,
     }),
     write: async (summary, source, observed) => {
+      const loaded = await libraries;
+      if (E.isLeft(loaded)) return loaded;
       const ended = await everyFinding.end();
       if (E.isLeft(ended)) return ended;
       const bytes =

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import type { DomainEvent } from '../events/codecs.js';
+import type { DomainEvent, EventOf } from '../events/codecs.js';
 import { struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { PersistentList } from '../lib/persistentList.js';
@@ -25,7 +25,7 @@ type Entry = { readonly key: Key; readonly sum: Scaled };
  * costs the same however many lines there are.
  */
 type Working = {
-  readonly sums: Map<string, Entry>;
+  readonly sums: InvoiceSums;
   readonly ledger: Ledger;
   lines: PersistentList<InvoiceLine>;
   /** The sums changed since the lines were last shown. */
@@ -36,11 +36,15 @@ type Working = {
 // Ids hold no control characters, so NUL cannot occur inside a part.
 const keyOf = ({ partnerId, month, currency }: Key): string => `${partnerId}\u0000${month}\u0000${currency}`;
 
-function step(working: Working, event: DomainEvent): void {
-  const { sums, ledger } = working;
-  // The invoice needs no tenant: only usage changes its progress, and each change marks its sum.
-  if (event.type !== 'UsageRecorded' || !countUsage(ledger, event)) return;
-  const { partnerId, usageDate, currency, quantity, unitPrice } = event.data;
+/** The exact sums of an invoice's lines, by the key of their partner, month and currency. */
+export type InvoiceSums = Map<string, Entry>;
+
+/**
+ * Adds a usage record that is counted (its usage id is new to its partner) to its line's sum; the
+ * key of that line.
+ */
+export function addUsage(sums: InvoiceSums, { data }: EventOf<'UsageRecorded'>): string {
+  const { partnerId, usageDate, currency, quantity, unitPrice } = data;
   const key = { partnerId, month: usageDate.slice(0, 7), currency };
   const id = keyOf(key);
   const entry = sums.get(id);
@@ -48,7 +52,13 @@ function step(working: Working, event: DomainEvent): void {
     key: entry?.key ?? key,
     sum: plus(entry?.sum ?? ZERO_SCALED, lineAmount(quantity, unitPrice)),
   });
-  working.dirty.add(id);
+  return id;
+}
+
+function step(working: Working, event: DomainEvent): void {
+  // The invoice needs no tenant: only usage changes its progress, and each change marks its sum.
+  if (event.type !== 'UsageRecorded' || !countUsage(working.ledger, event)) return;
+  working.dirty.add(addUsage(working.sums, event));
 }
 
 /** The order of the invoice's lines: by partner, month and currency, as strings compare. */
@@ -75,6 +85,10 @@ const lineOf = ({ key, sum }: Entry): InvoiceLine =>
     currency: key.currency,
     total: plainOfScaled(sum),
   });
+
+/** The invoice's lines of these sums, in the invoice's order. */
+export const invoiceLines = (sums: InvoiceSums): InvoiceLine[] =>
+  [...sums.values()].sort((a, b) => invoiceOrder(a.key, b.key)).map(lineOf);
 
 /** The lines, rewriting those whose sums changed since they were last shown (a new sum's line is put in its place). */
 function view(working: Working): readonly InvoiceLine[] {

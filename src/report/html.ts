@@ -70,6 +70,20 @@ export type AuditHtmlInput = t.TypeOf<typeof AuditHtmlInputCodec>;
 export const CHART_LIBRARIES_MISSING =
   'the HTML report draws its charts with vega, vega-lite and vega-interpreter, which are not installed: npm install vega vega-lite vega-interpreter';
 
+/**
+ * Whether Vega, Vega-Lite and its interpreter are installed where this module finds them, or why
+ * not: said at once, before a long audit, while loading them (see chartRenderer) may wait until the
+ * audit runs in its threads.
+ */
+export function chartLibrariesInstalled(): E.Either<string, true> {
+  try {
+    for (const name of ['vega', 'vega-lite', 'vega-interpreter']) import.meta.resolve(name);
+    return E.right(true);
+  } catch {
+    return E.left(CHART_LIBRARIES_MISSING);
+  }
+}
+
 /** Whether Vega and Vega-Lite can be loaded, or why not. */
 export async function chartLibraries(): Promise<E.Either<string, true>> {
   try {

@@ -3,12 +3,12 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { Auditor, type Finding } from '../audit/auditor.js';
 import type { ObserverModule, ObserverPlan, RecordObserver } from '../audit/observer.js';
-import type { DomainEvent } from '../events/codecs.js';
+import type { DomainEvent, EventOf } from '../events/codecs.js';
 import { decodeEvent } from '../events/decode.js';
 import { isRecord } from '../lib/codec.js';
 import { Instant } from '../lib/time.js';
-import { invoice, type InvoiceLine } from '../projections/invoice.js';
-import { projector, type Projector } from '../projections/projection.js';
+import { addUsage, invoiceLines, type InvoiceLine, type InvoiceSums } from '../projections/invoice.js';
+import type { PartnerState } from '../state/state.js';
 import { rulesNamed } from './rules.js';
 import { INLINE_FINDINGS, MARKS_PER_TIMELINE, RECORD_CHARACTERS, type Timeline } from './data.js';
 
@@ -148,7 +148,8 @@ class ReportObserver implements RecordObserver {
   private readonly months = new Map<string, Map<number, number>>();
   private readonly marks = new Map<string, Mark[]>();
   private readonly wanted: ReadonlySet<number>;
-  private readonly invoice: Projector<readonly InvoiceLine[]> | undefined;
+  /** The invoice's sums; a usage record counts once, when its id is new to its partner's state. */
+  private readonly invoice: InvoiceSums | undefined;
   private readonly compared: Comparison | undefined;
   private found = 0;
   /** The record being judged: its position, its instant, and what it was read as. */
@@ -159,7 +160,7 @@ class ReportObserver implements RecordObserver {
 
   constructor({ views, compare, positions = [] }: ObserverConfig) {
     this.wanted = new Set(positions);
-    this.invoice = views ? projector(invoice) : undefined;
+    this.invoice = views ? new Map() : undefined;
     this.compared = compare ? new Comparison((position) => this.remember(position)) : undefined;
   }
 
@@ -177,23 +178,44 @@ class ReportObserver implements RecordObserver {
     if (this.wanted.size > 0 && this.wanted.has(position)) this.remember(position);
   }
 
-  event(position: number, event: DomainEvent, record: unknown): void {
+  /**
+   * The usage record last shown, when it may count in the invoice: it does if its id was new to its
+   * partner, which its state, applied to in place, says once the audit has applied it.
+   */
+  private usage:
+    | { readonly event: EventOf<'UsageRecorded'>; readonly state?: PartnerState; readonly held: number }
+    | undefined;
+
+  /** Adds the usage record last shown to the invoice, if the audit found its id new. */
+  private settle(): void {
+    const { usage, invoice } = this;
+    if (usage === undefined || invoice === undefined) return;
+    this.usage = undefined;
+    // Without a state before it, the record was its partner's first event: its id is new.
+    if (usage.state === undefined || usage.state.usage.size > usage.held) addUsage(invoice, usage.event);
+  }
+
+  event(position: number, event: DomainEvent, record: unknown, before: PartnerState | undefined): void {
+    this.settle();
     this.reading(position, event.metadata.at, record);
     const { partnerId } = event.data;
     let months = this.months.get(partnerId);
     if (months === undefined) this.months.set(partnerId, (months = new Map()));
     const month = monthOf(event.metadata.at);
     months.set(month, (months.get(month) ?? 0) + 1);
-    this.invoice?.push(event);
+    if (this.invoice !== undefined && event.type === 'UsageRecorded')
+      this.usage = { event, state: before, held: before?.usage.size ?? 0 };
     this.compared?.auditor.event(position, event);
   }
 
   malformed(position: number, record: unknown): void {
+    this.settle();
     this.reading(position, claimedAt(record), record);
     this.compared?.auditor.record(position, record);
   }
 
   unreadable(position: number, problem: string): void {
+    this.settle();
     this.reading(position, undefined, undefined, problem);
     this.compared?.auditor.unreadable(position, problem);
   }
@@ -214,6 +236,7 @@ class ReportObserver implements RecordObserver {
   }
 
   result(states: ReadonlyMap<string, { readonly subscriptions: ReadonlyMap<string, unknown> }>): Observation {
+    this.settle();
     const { compared, invoice } = this;
     return {
       seen: this.seen,
@@ -231,7 +254,7 @@ class ReportObserver implements RecordObserver {
         ? {}
         : {
             views: {
-              invoice: invoice.view(),
+              invoice: invoiceLines(invoice),
               // The overview view counts a partner's subscriptions as its state does: each id once, from its purchase on.
               subscriptions: new Map(
                 [...states].map(([partnerId, state]) => [partnerId, state.subscriptions.size]),

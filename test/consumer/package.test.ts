@@ -187,6 +187,19 @@ function packageSuite(): void {
       });
       expect(out.trim()).toBe('function');
     });
+
+    it('is told which packages to install for `apss audit --html`, without Vega, before any line is audited (#14)', async () => {
+      const page = join(dir('core'), 'report.html');
+      const made = await run(
+        join(dir('core'), 'node_modules', '.bin', 'apss'),
+        ['audit', join(root, 'examples', 'apss-log.ndjson'), '--html', page],
+        { cwd: dir('core') },
+      );
+      expect(made.code).toBe(2);
+      expect(made.stdout).toBe('');
+      expect(made.stderr).toContain('npm install vega vega-lite vega-interpreter');
+      expect(existsSync(page)).toBe(false);
+    });
   });
 
   describe.each(['newest', 'oldest'] as const)('a TypeScript user with the %s supported versions', (name) => {
