@@ -3,7 +3,8 @@
  * depend on how a host configured its own immer (autoFreeze) or whether it loaded immer's plugins.
  */
 
-const refuse = (): never => {
+/** What a frozen collection's writes do. */
+export const refuse = (): never => {
   throw new TypeError('this collection is frozen: it cannot be changed');
 };
 

@@ -11,7 +11,7 @@
  * at its target. As with any proxy, `structuredClone` refuses it: clone its entries.
  */
 
-import { freezeMap } from './freeze.js';
+import { freezeMap, refuse } from './freeze.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
@@ -20,10 +20,6 @@ export type MapSource<K, V> = {
   readonly size: number;
   readonly get: (key: K) => V | undefined;
   readonly entries: () => Iterable<[K, V]>;
-};
-
-const refuse = (): never => {
-  throw new TypeError('this collection is frozen: it cannot be changed');
 };
 
 /** A frozen Map of the source's entries; the source must give the same answers each time it is asked. */
@@ -57,6 +53,7 @@ export function mapView<K, V>(source: MapSource<K, V>): ReadonlyMap<K, V> {
     forEach(each: (value: V, key: K, map: ReadonlyMap<K, V>) => void, thisArg?: unknown): void {
       for (const [key, value] of source.entries()) each.call(thisArg, value, key, view);
     },
+    // The very functions freezeMap puts on the Map: once it is made real, a proxy may not say otherwise.
     set: refuse,
     delete: refuse,
     clear: refuse,

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { describeProblems, isIterable, oneOf, problemsOf, refined, struct } from '../lib/codec.js';
@@ -77,7 +78,9 @@ export const CHART_LIBRARIES_MISSING =
  */
 export function chartLibrariesInstalled(): E.Either<string, true> {
   try {
-    for (const name of ['vega', 'vega-lite', 'vega-interpreter']) import.meta.resolve(name);
+    // Resolved as `import` would find them (their exports' default), without loading them.
+    const resolve = createRequire(import.meta.url).resolve;
+    for (const name of ['vega', 'vega-lite', 'vega-interpreter']) resolve(name);
     return E.right(true);
   } catch {
     return E.left(CHART_LIBRARIES_MISSING);

@@ -6,6 +6,7 @@ import type { ObserverModule, ObserverPlan, RecordObserver } from '../audit/obse
 import type { DomainEvent, EventOf } from '../events/codecs.js';
 import { decodeEvent } from '../events/decode.js';
 import { isRecord } from '../lib/codec.js';
+import { preview } from '../lib/preview.js';
 import { Instant } from '../lib/time.js';
 import { addUsage, invoiceLines, type InvoiceLine, type InvoiceSums } from '../projections/invoice.js';
 import type { PartnerState } from '../state/state.js';
@@ -90,7 +91,14 @@ const seenOf = (at: string | undefined, text: string): Seen => ({
   record: cut(text),
 });
 
-const textOf = (value: unknown): string => JSON.stringify(value) ?? String(value);
+/** A record as the page shows it: its JSON, or, for a value JSON cannot write (a BigInt, a cycle), its preview. */
+function textOf(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return preview(value);
+  }
+}
 
 /** What the page shows of a record read from a log: a JSON value, or why the line holds none. */
 export const seenOfRead = (read: { readonly value: unknown } | { readonly problem: string }): Seen => {

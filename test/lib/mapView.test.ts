@@ -50,6 +50,15 @@ describe('mapView: a frozen Map over entries kept elsewhere', () => {
     expect([...view]).toEqual([['a', 1]]);
   });
 
+  it('given a view whose properties were listed (which makes it a real frozen Map), then its writes are still read and refused alike', () => {
+    const view = viewOf([['a', 1]], 1) as Map<string, number>;
+    expect(Object.keys(view)).toEqual([]);
+    expect(typeof view.set).toBe('function');
+    expect(() => view.set('b', 2)).toThrow('this collection is frozen');
+    expect(() => view.clear()).toThrow('this collection is frozen');
+    expect(view.get('a')).toBe(1);
+  });
+
   it('given a view, then util.inspect shows its entries', () => {
     expect(inspect(viewOf([['a', 1]], 1))).toBe("Map(1) { 'a' => 1 }");
   });

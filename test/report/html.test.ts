@@ -158,6 +158,14 @@ describe('auditReportHtml', () => {
       left: 'cannot make the report: the cursor broke',
     });
   });
+
+  it('given a malformed record that JSON cannot write (a BigInt), then its finding is listed with the record previewed, and every other finding too', async () => {
+    const records = [...exampleRecords, { type: 'UsageRecorded', data: { amount: 10n } }];
+    const report = await audit(records);
+    const page = await pageOf(records);
+    expect(page.match(/<tr data-code="[A-Z_]+" data-partner=/g)).toHaveLength(report.findings.length);
+    expect(page).toMatch(/amount(&quot;|&#34;|")?:10n/);
+  });
 });
 
 describe('apss audit --html', () => {
