@@ -188,6 +188,24 @@ function packageSuite(): void {
       expect(out.trim()).toBe('function');
     });
 
+    it('brings only packages whose engines admit the Node.js that its own engines admit and this test runs on (no EBADENGINE; engine-strict installs it)', async () => {
+      const modules = join(dir('core'), 'node_modules');
+      const packages = readdirSync(modules)
+        .filter((name) => !name.startsWith('.'))
+        .flatMap((name) =>
+          name.startsWith('@') ? readdirSync(join(modules, name)).map((sub) => `${name}/${sub}`) : [name],
+        );
+      const refused: string[] = [];
+      for (const name of packages) {
+        const { engines } = JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')) as Manifest;
+        if (engines?.node === undefined) continue;
+        const admitted = await run(bin('semver'), ['-r', engines.node, process.versions.node], { cwd: temp });
+        if (admitted.code !== 0) refused.push(`${name} (node ${engines.node})`);
+      }
+      expect(packages).toContain('apss-domain');
+      expect(refused).toEqual([]);
+    });
+
     it('is told which packages to install for `apss audit --html`, without Vega, before any line is audited (#14)', async () => {
       const page = join(dir('core'), 'report.html');
       const made = await run(
@@ -277,6 +295,7 @@ type Manifest = {
   readonly exports: Record<string, string | { readonly types?: string }>;
   readonly dependencies?: Record<string, string>;
   readonly peerDependencies?: Record<string, string>;
+  readonly engines?: { readonly node?: string };
 };
 type LsNode = {
   readonly name?: string;
