@@ -243,6 +243,17 @@ function oneFile(command: Subcommand, operands: readonly string[]): E.Either<Usa
   return E.right(operands[0]);
 }
 
+/** The one file a command must be given, or what is wrong: `missing` says what it is for. */
+function requiredFile(
+  command: Subcommand,
+  operands: readonly string[],
+  missing: string,
+): E.Either<UsageError, string> {
+  return E.chain((file: string | undefined) => (file === undefined ? fail(command, missing) : E.right(file)))(
+    oneFile(command, operands),
+  );
+}
+
 /** Reads `apss <command> ...` (the arguments after the program name). Never throws. */
 export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, Invocation> {
   const [name, ...rest] = argv;
@@ -303,10 +314,8 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
       return E.map((decoded: AuditArguments) => ({ command: name, args: decoded }) as const)(args);
     }
     case 'replay': {
-      const file = oneFile(name, operands);
+      const file = requiredFile(name, operands, 'missing the log file to replay (a path, or - for stdin)');
       if (E.isLeft(file)) return file;
-      if (file.right === undefined)
-        return fail(name, 'missing the log file to replay (a path, or - for stdin)');
       if (fields.json === true && fields.csv === true) return fail(name, 'choose one of --json and --csv');
       const args = decodeFields(name, ReplayArguments, { ...fields, file: file.right });
       return E.map((decoded: ReplayArguments) => ({ command: name, args: decoded }) as const)(args);
@@ -335,17 +344,14 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
       return E.map((decoded: ExportArguments) => ({ command: name, args: decoded }) as const)(args);
     }
     case 'seal': {
-      const file = oneFile(name, operands);
+      const file = requiredFile(name, operands, 'missing the log file to seal (a path, or - for stdin)');
       if (E.isLeft(file)) return file;
-      if (file.right === undefined)
-        return fail(name, 'missing the log file to seal (a path, or - for stdin)');
       const args = decodeFields(name, SealArguments, { file: file.right });
       return E.map((decoded: SealArguments) => ({ command: name, args: decoded }) as const)(args);
     }
     case 'checkpoint': {
-      const file = oneFile(name, operands);
+      const file = requiredFile(name, operands, 'missing the sealed log file to sign the head of');
       if (E.isLeft(file)) return file;
-      if (file.right === undefined) return fail(name, 'missing the sealed log file to sign the head of');
       if (fields.key === undefined) return fail(name, 'missing --key <private.pem>');
       const args = decodeFields(name, CheckpointArguments, { ...fields, file: file.right });
       return E.map((decoded: CheckpointArguments) => ({ command: name, args: decoded }) as const)(args);
