@@ -18,7 +18,8 @@ export const GENESIS = '0'.repeat(64);
 const HEX_DIGIT = new Uint8Array(0x10000);
 for (const digit of '0123456789abcdef') HEX_DIGIT[digit.charCodeAt(0)] = 1;
 
-// A lookup a code unit rather than a regular expression: every record of a log checks its prev so.
+// A table lookup for each code unit, cheaper than a regular expression: every record of a log checks
+// its prev so.
 const isHex64 = (u: unknown): u is string => {
   if (typeof u !== 'string' || u.length !== 64) return false;
   for (let i = 0; i < 64; i++) if (HEX_DIGIT[u.charCodeAt(i)] !== 1) return false;
