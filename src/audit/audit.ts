@@ -16,7 +16,7 @@ import { decodeEvent } from '../events/decode.js';
 import type { RecordObserver } from './observer.js';
 import { readNdjson } from './ndjson.js';
 import { SinkFailure } from './sinkFailure.js';
-import { ChainCheck, linkEntryOf } from '../seal/verify.js';
+import { ChainCheck, linkEntryOf, passLinkEntry } from '../seal/verify.js';
 import { VerifyOptions } from '../seal/checkpoint.js';
 
 export type AuditOptions = {
@@ -238,7 +238,7 @@ export async function auditBytes(
         ready === undefined ? counted : paced(counted, ready),
         {
           value: (position, value, _, line) => {
-            check?.entry(linkEntryOf(position, value, line));
+            if (check !== undefined) passLinkEntry(check, position, value, line);
             judge(auditor, position, value, observer);
           },
           problem: (position, problem) => {

@@ -1,4 +1,4 @@
-import type { ChainCheck, LinkEntry } from '../seal/verify.js';
+import type { LinkEntry, LinkSink } from '../seal/verify.js';
 
 /**
  * A shard's link entries, packed into one string for the trip to the merge: a thread copies a string
@@ -7,7 +7,33 @@ import type { ChainCheck, LinkEntry } from '../seal/verify.js';
  * `P<position>`, `U<position>`, or `A<position> <problem as JSON>`.
  */
 export function packLinks(entries: readonly LinkEntry[]): string {
-  return entries.map(packLink).join('\n');
+  const packer = new LinkPacker();
+  for (const entry of entries) packer.entry(entry);
+  return packer.take();
+}
+
+/**
+ * Packs link entries as they come (see packLinks), a link that holds straight from its fields: a
+ * shard's sink, so that no entry object is made for nearly every record of a log.
+ */
+export class LinkPacker implements LinkSink {
+  #packed = '';
+
+  holding(position: number, prev: string, hash: string, globalPosition: string): void {
+    // Concatenated as it comes: the string is flattened once, when it is posted.
+    this.#packed += `${this.#packed.length === 0 ? '' : '\n'}L${position} ${globalPosition} ${prev}${hash}`;
+  }
+
+  entry(entry: LinkEntry): void {
+    this.#packed += `${this.#packed.length === 0 ? '' : '\n'}${packLink(entry)}`;
+  }
+
+  /** The entries packed since the last take. */
+  take(): string {
+    const packed = this.#packed;
+    this.#packed = '';
+    return packed;
+  }
 }
 
 function packLink(entry: LinkEntry): string {
@@ -49,9 +75,6 @@ function unpackLink(text: string): LinkEntry {
   } as const;
   return text.length > hashes + 2 * HASH ? { ...link, actual: text.slice(hashes + 2 * HASH) } : link;
 }
-
-/** Where the merged entries go: a ChainCheck. */
-export type LinkSink = Pick<ChainCheck, 'holding' | 'entry'>;
 
 const NEWLINE = 10;
 const SPACE = 32;

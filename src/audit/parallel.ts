@@ -52,6 +52,14 @@ export const BATCHES_IN_FLIGHT = 2;
  */
 export const LINK_WEIGHT_IN_FLIGHT = 8 * 1024 * 1024;
 
+/**
+ * When verifying, a shard posts its link entries once it has read this many bytes more of the log
+ * (or sooner, with findings): a message for each piece, with the merge's reply to each, cost the
+ * threads more than the entries they carried (the threads and the merge wake each other for every
+ * one).
+ */
+export const LINKED_BYTES_PER_MESSAGE = 512 * 1024;
+
 /** What a finding weighs in LINK_WEIGHT_IN_FLIGHT: about its size, sent and held. */
 export const FINDING_WEIGHT = 256;
 

@@ -6,7 +6,7 @@ import { Auditor, type AuditReport, type Finding, type FindingSink } from './aud
 import { NdjsonSplitter } from './ndjson.js';
 import { observedSink, type RecordObserver } from './observer.js';
 import { lineRouter, reports, shardOf, type LineRoute } from './shards.js';
-import { linkEntryOf, type LinkEntry } from '../seal/verify.js';
+import { passLinkEntry, type LinkSink } from '../seal/verify.js';
 
 export type ShardOfLog = { readonly shard: number; readonly shards: number; readonly rules: CompiledRules };
 
@@ -43,7 +43,7 @@ export type ShardHooks = {
    * With it, the links of the records the shard reads are checked (each record is this shard's: the
    * one that judges its event, or reports it malformed), and their entries go here, in log order.
    */
-  readonly linked?: (entry: LinkEntry) => void;
+  readonly linked?: LinkSink;
   /** Shown each record the shard judges, before it is judged, and each of its findings. */
   readonly observer?: RecordObserver;
 };
@@ -72,21 +72,21 @@ export async function auditShard(
         const decoded = decodeEvent(value);
         if (E.isLeft(decoded)) {
           if (!reports(route, shard)) return;
-          linked?.(linkEntryOf(position, value, line));
+          if (linked !== undefined) passLinkEntry(linked, position, value, line);
           observer?.malformed(position, value);
           auditor.malformed(position, value, decoded.left);
           return;
         }
         const event = decoded.right;
         if (shardOf(event.data.partnerId, shards) === shard) {
-          linked?.(linkEntryOf(position, value, line));
+          if (linked !== undefined) passLinkEntry(linked, position, value, line);
           observer?.event(position, event, value, auditor.partnerStates.get(event.data.partnerId));
           auditor.event(position, event);
         } else if (route === 'named') misrouted ??= position;
       },
       problem: (position, problem, route) => {
         if (!reports(route, shard)) return;
-        linked?.({ kind: 'unreadable', position });
+        linked?.entry({ kind: 'unreadable', position });
         observer?.unreadable(position, problem);
         auditor.unreadable(position, problem);
       },

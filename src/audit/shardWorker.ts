@@ -6,12 +6,12 @@ import type { Finding } from './auditor.js';
 import { fileChunks, PACED_BYTES, slicesOf } from './chunks.js';
 import { auditShard } from './shard.js';
 import { observerOf } from './observer.js';
-import type { LinkEntry } from '../seal/verify.js';
-import { packLinks } from './linkBatch.js';
+import { LinkPacker } from './linkBatch.js';
 import {
   BATCHES_IN_FLIGHT,
   FINDING_WEIGHT,
   LINK_WEIGHT_IN_FLIGHT,
+  LINKED_BYTES_PER_MESSAGE,
   type ShardMessage,
   type ShardReply,
   type ShardTask,
@@ -39,20 +39,23 @@ async function run(task: ShardTask): Promise<ShardMessage> {
   let last = 0;
   const inFlightBound = task.verify ? LINK_WEIGHT_IN_FLIGHT : BATCHES_IN_FLIGHT;
   let batch: Finding[] = [];
-  let entries: LinkEntry[] = [];
-  const send = async (through: number): Promise<void> => {
+  const linked = task.verify ? new LinkPacker() : undefined;
+  let postedBytes = 0;
+  /** Posts what the lines up to `through` found, unless it may wait for more (see LINKED_BYTES_PER_MESSAGE). */
+  const send = async (through: number, bytes: number, last: boolean): Promise<void> => {
+    if (linked !== undefined && !last && batch.length === 0 && bytes - postedBytes < LINKED_BYTES_PER_MESSAGE)
+      return;
+    postedBytes = bytes;
     const findings = batch;
-    const linked = entries;
     batch = [];
-    entries = [];
-    const links = task.verify ? packLinks(linked) : undefined;
+    const links = linked?.take();
     parentPort?.postMessage({
       kind: 'findings',
       findings,
       through,
       ...(links === undefined ? {} : { links }),
     } satisfies ShardMessage);
-    if (findings.length > 0 || linked.length > 0) {
+    if (findings.length > 0 || (links?.length ?? 0) > 0) {
       const weight = links === undefined ? 1 : links.length + FINDING_WEIGHT * findings.length;
       weights.push(weight);
       inFlight += weight;
@@ -67,19 +70,19 @@ async function run(task: ShardTask): Promise<ShardMessage> {
     {
       found: (finding) => batch.push(finding),
       ...(observer === undefined ? {} : { observer }),
-      ...(task.verify ? { linked: (entry: LinkEntry) => entries.push(entry) } : {}),
+      ...(linked === undefined ? {} : { linked }),
       afterChunk: (lines, bytes) => {
         const now = Date.now();
         if (now - last >= PROGRESS_EVERY_MS) {
           last = now;
           parentPort?.postMessage({ kind: 'progress', lines, bytes } satisfies ShardMessage);
         }
-        return send(lines);
+        return send(lines, bytes, false);
       },
     },
   );
   // The findings of the last line, when it has no newline, come after the last chunk.
-  if (outcome.kind === 'done') await send(outcome.read.lines);
+  if (outcome.kind === 'done') await send(outcome.read.lines, outcome.read.bytes, true);
   return outcome;
 }
 

@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { verifyCheckpoint } from '../seal/checkpoint.js';
 import {
   ChainCheck,
-  linkEntryOf,
+  passLinkEntry,
   type ChainFinding,
   type ChainReport,
   type LogHead,
@@ -45,7 +45,7 @@ async function followChain(
     first ??= finding;
   }, checkpoints);
   await readNdjson(chunks, {
-    value: (position, value, _, line) => check.entry(linkEntryOf(position, value, line)),
+    value: (position, value, _, line) => passLinkEntry(check, position, value, line),
     problem: (position) => check.entry({ kind: 'unreadable', position }),
   });
   check.end();

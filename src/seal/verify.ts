@@ -40,6 +40,15 @@ export type LinkEntry =
 const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
 /**
+ * Where a record's link entries go, in log order: `holding` for a link that holds (the same as
+ * `entry` of its link entry, without making one), `entry` for any other. A ChainCheck is one.
+ */
+export type LinkSink = {
+  holding(position: number, prev: string, hash: string, globalPosition: string): void;
+  entry(entry: LinkEntry): void;
+};
+
+/**
  * The link entry of a record read at `position`; `line` is the text it was parsed from, if any (see
  * linkHolds). Never throws: a record whose content cannot be hashed (a caller's getter that throws)
  * is an altered one.
@@ -47,37 +56,84 @@ const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnPrope
 export function linkEntryOf(position: number, value: unknown, line?: string): LinkEntry {
   if (!isRecord(value)) return { kind: 'unreadable', position };
   try {
-    if (!hasOwn(value, 'hash') && !hasOwn(value, 'prev')) return { kind: 'plain', position };
-    const { hash, prev, globalPosition, type } = value;
-    // A record whose link holds is as its writer sealed it, and its hash is a SHA-256 by construction:
-    // only what the check itself compares is looked at. The codec says what is wrong with any other.
-    // (So every link entry's prev, hash and actual are 64 hexadecimal digits: see packLinks.)
-    if (
-      typeof hash === 'string' &&
-      LinkHash.is(prev) &&
-      typeof type === 'string' &&
-      LinkPosition.is(globalPosition) &&
-      linkHolds(value as unknown as SealedRecord, line)
-    )
-      return { kind: 'link', position, prev, hash, globalPosition };
-    const fields = SealFields.decode(value);
-    if (E.isLeft(fields))
-      return { kind: 'altered', position, problem: describeProblems(problemsOf(fields.left)) };
-    if (typeof type !== 'string') return { kind: 'altered', position, problem: 'type must be a string' };
-    const record = value as unknown as SealedRecord;
-    const actual = linkHash(record);
-    const link = {
-      kind: 'link',
-      position,
-      prev: record.prev,
-      hash: record.hash,
-      globalPosition: record.globalPosition,
-    } as const;
-    return actual === record.hash ? link : { ...link, actual };
+    if (unsealed(value)) return { kind: 'plain', position };
+    if (heldAsSealed(value, line))
+      return {
+        kind: 'link',
+        position,
+        prev: value.prev,
+        hash: value.hash,
+        globalPosition: value.globalPosition,
+      };
+    return checkedTheLongWay(position, value);
   } catch (error) {
-    return { kind: 'altered', position, problem: `the record could not be read: ${reasonOf(error)}` };
+    return unreadableFields(position, error);
   }
 }
+
+/**
+ * Gives a record's link entry to `sink` (see linkEntryOf): a link that holds, what nearly every
+ * record of a sealed log is, as `holding`, without an entry object.
+ */
+export function passLinkEntry(sink: LinkSink, position: number, value: unknown, line?: string): void {
+  if (!isRecord(value)) return sink.entry({ kind: 'unreadable', position });
+  let entry: LinkEntry | undefined;
+  try {
+    if (unsealed(value)) entry = { kind: 'plain', position };
+    else if (!heldAsSealed(value, line)) entry = checkedTheLongWay(position, value);
+  } catch (error) {
+    entry = unreadableFields(position, error);
+  }
+  // Outside the try: what the sink throws is its own.
+  if (entry === undefined) {
+    const record = value as unknown as SealedRecord;
+    sink.holding(position, record.prev, record.hash, record.globalPosition);
+  } else sink.entry(entry);
+}
+
+/**
+ * Whether a record's link holds as its writer sealed it: then its hash is a SHA-256 by construction,
+ * and only what the check itself compares is looked at. The codec says what is wrong with any other.
+ * (So every link entry's prev, hash and actual are 64 hexadecimal digits: see packLinks.)
+ */
+function heldAsSealed(value: Record<string, unknown>, line: string | undefined): value is SealedRecord {
+  const { hash, prev, globalPosition, type } = value;
+  return (
+    typeof hash === 'string' &&
+    LinkHash.is(prev) &&
+    typeof type === 'string' &&
+    LinkPosition.is(globalPosition) &&
+    linkHolds(value as unknown as SealedRecord, line)
+  );
+}
+
+/** An object with no chain field at all: a record of a log that was never sealed. */
+const unsealed = (value: object): boolean => !hasOwn(value, 'hash') && !hasOwn(value, 'prev');
+
+/** The link entry of a record with chain fields that heldAsSealed does not vouch for. */
+function checkedTheLongWay(position: number, value: Record<string, unknown>): LinkEntry {
+  const fields = SealFields.decode(value);
+  if (E.isLeft(fields))
+    return { kind: 'altered', position, problem: describeProblems(problemsOf(fields.left)) };
+  if (typeof value['type'] !== 'string')
+    return { kind: 'altered', position, problem: 'type must be a string' };
+  const record = value as unknown as SealedRecord;
+  const actual = linkHash(record);
+  const link = {
+    kind: 'link',
+    position,
+    prev: record.prev,
+    hash: record.hash,
+    globalPosition: record.globalPosition,
+  } as const;
+  return actual === record.hash ? link : { ...link, actual };
+}
+
+const unreadableFields = (position: number, error: unknown): LinkEntry => ({
+  kind: 'altered',
+  position,
+  problem: `the record could not be read: ${reasonOf(error)}`,
+});
 
 /** A break of the chain, or a log that does not pass through a checkpoint, at a position. */
 export type ChainFinding = {

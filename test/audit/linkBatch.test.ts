@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packLinks, PackedLinkMerge, unpackLinks } from '../../src/audit/linkBatch.js';
+import { LinkPacker, packLinks, PackedLinkMerge, unpackLinks } from '../../src/audit/linkBatch.js';
 import { GENESIS } from '../../src/seal/link.js';
 import {
   ChainCheck,
@@ -34,6 +34,24 @@ describe('link entries packed for the trip from a thread to the merge', () => {
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 20 }), (entries) => {
         expect(unpackLinks(packLinks(entries))).toEqual(entries);
+      }),
+    );
+  });
+
+  it('given any entries given to a packer as they come, links that hold by their fields, then it packs them as packLinks does, batch by batch', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(entry, { maxLength: 10 }), { maxLength: 4 }), (batches) => {
+        const packer = new LinkPacker();
+        for (const batch of batches) {
+          for (const e of batch)
+            if (e.kind === 'link' && e.actual === undefined)
+              packer.holding(e.position, e.prev, e.hash, e.globalPosition);
+            else packer.entry(e);
+          const packed = packer.take();
+          expect(packed).toBe(packLinks(batch));
+          expect(unpackLinks(packed)).toEqual(batch);
+        }
+        expect(packer.take()).toBe('');
       }),
     );
   });
