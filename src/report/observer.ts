@@ -8,7 +8,10 @@ import { decodeEvent } from '../events/decode.js';
 import { isRecord } from '../lib/codec.js';
 import { preview } from '../lib/preview.js';
 import { Instant } from '../lib/time.js';
-import { addUsage, invoiceLines, type InvoiceLine, type InvoiceSums } from '../projections/invoice.js';
+import { invoiceOrder, type InvoiceLine } from '../projections/invoice.js';
+import { RunningSum } from '../projections/runningSum.js';
+import { plainOfScaled } from '../projections/scaled.js';
+import { AZURE_LINE_ITEM } from '../projections/viewCodecs.js';
 import type { PartnerState } from '../state/state.js';
 import { rulesNamed } from './rules.js';
 import { INLINE_FINDINGS, MARKS_PER_TIMELINE, RECORD_CHARACTERS, type Timeline } from './data.js';
@@ -63,8 +66,8 @@ const DIGIT_0 = 48;
 const digit = (text: string, at: number): number => text.charCodeAt(at) - DIGIT_0;
 
 /**
- * The month of an instant (`YYYY-MM-…`) as the number YYYYMM: counted for every event, it is read
- * from the digits rather than cut out as a string.
+ * The month of an instant or a day (`YYYY-MM-…`) as the number YYYYMM: counted for every event, it
+ * is read from the digits rather than cut out as a string.
  */
 const monthOf = (at: string): number =>
   ((digit(at, 0) * 10 + digit(at, 1)) * 10 + digit(at, 2)) * 1000 +
@@ -144,6 +147,53 @@ class Comparison {
   }
 }
 
+/** A line of the invoice as one thread sums it: a partner's usage of one month in one currency. */
+type UsageLine = {
+  /** `YYYY-MM` */
+  readonly month: string;
+  readonly currency: string;
+  readonly sum: RunningSum;
+  /** The line of the same month in another currency. */
+  next: UsageLine | undefined;
+};
+
+/** What one thread gathers of a partner's events: its events per month, and its invoice lines' sums. */
+class PartnerTally {
+  /** Events per month (YYYYMM). */
+  readonly months = new Map<number, number>();
+  /** The invoice's lines by month of usage (YYYYMM), those of one month chained by currency. */
+  readonly lines = new Map<number, UsageLine>();
+
+  /** Adds a usage record that counts (its usage id is new to its partner) to its line's sum. */
+  addUsage({ usageDate, currency, quantity, unitPrice }: EventOf<'UsageRecorded'>['data']): void {
+    const month = monthOf(usageDate);
+    const first = this.lines.get(month);
+    let line = first;
+    while (line !== undefined && line.currency !== currency) line = line.next;
+    if (line === undefined) {
+      line = { month: usageDate.slice(0, 7), currency, sum: new RunningSum(), next: first };
+      this.lines.set(month, line);
+    }
+    line.sum.add(quantity, unitPrice);
+  }
+}
+
+/** The invoice's lines of the tallies' sums, in the invoice's order, as the invoice view writes them. */
+function invoiceOf(partners: ReadonlyMap<string, PartnerTally>): InvoiceLine[] {
+  const lines: InvoiceLine[] = [];
+  for (const [partnerId, { lines: sums }] of partners)
+    for (const first of sums.values())
+      for (let line: UsageLine | undefined = first; line !== undefined; line = line.next)
+        lines.push({
+          partnerId,
+          month: line.month,
+          lineItem: AZURE_LINE_ITEM,
+          currency: line.currency,
+          total: plainOfScaled(line.sum.scaled),
+        });
+  return lines.sort(invoiceOrder);
+}
+
 /**
  * Gathers, of the records an audit's thread judges, what the page needs beyond the findings: when
  * each of the first findings happened and its record as read, each partner's events per month and
@@ -153,11 +203,11 @@ class Comparison {
  */
 class ReportObserver implements RecordObserver {
   private readonly seen = new Map<number, Seen>();
-  private readonly months = new Map<string, Map<number, number>>();
+  private readonly partners = new Map<string, PartnerTally>();
   private readonly marks = new Map<string, Mark[]>();
   private readonly wanted: ReadonlySet<number>;
-  /** The invoice's sums; a usage record counts once, when its id is new to its partner's state. */
-  private readonly invoice: InvoiceSums | undefined;
+  /** Whether to sum the invoice; a usage record counts once, when its id is new to its partner's state. */
+  private readonly views: boolean;
   private readonly compared: Comparison | undefined;
   private found = 0;
   /** The record being judged: its position, its instant, and what it was read as. */
@@ -165,10 +215,19 @@ class ReportObserver implements RecordObserver {
   private at: string | undefined;
   private record: unknown;
   private problem: string | undefined;
+  /**
+   * The usage record last shown, when it may count in the invoice, and its partner's tally: it counts
+   * if its id was new to its partner, which its state (applied to in place) says once the audit has
+   * applied it: it then holds more usage ids than the `usageHeld` it held before.
+   */
+  private usage: EventOf<'UsageRecorded'> | undefined;
+  private usageTally: PartnerTally | undefined;
+  private usageState: PartnerState | undefined;
+  private usageHeld = 0;
 
   constructor({ views, compare, positions = [] }: ObserverConfig) {
     this.wanted = new Set(positions);
-    this.invoice = views ? new Map() : undefined;
+    this.views = views;
     this.compared = compare ? new Comparison((position) => this.remember(position)) : undefined;
   }
 
@@ -186,33 +245,30 @@ class ReportObserver implements RecordObserver {
     if (this.wanted.size > 0 && this.wanted.has(position)) this.remember(position);
   }
 
-  /**
-   * The usage record last shown, when it may count in the invoice: it does if its id was new to its
-   * partner, which its state, applied to in place, says once the audit has applied it.
-   */
-  private usage:
-    | { readonly event: EventOf<'UsageRecorded'>; readonly state?: PartnerState; readonly held: number }
-    | undefined;
-
   /** Adds the usage record last shown to the invoice, if the audit found its id new. */
   private settle(): void {
-    const { usage, invoice } = this;
-    if (usage === undefined || invoice === undefined) return;
+    const { usage, usageState } = this;
+    if (usage === undefined) return;
     this.usage = undefined;
     // Without a state before it, the record was its partner's first event: its id is new.
-    if (usage.state === undefined || usage.state.usage.size > usage.held) addUsage(invoice, usage.event);
+    if (usageState === undefined || usageState.usage.size > this.usageHeld)
+      (this.usageTally as PartnerTally).addUsage(usage.data);
   }
 
   event(position: number, event: DomainEvent, record: unknown, before: PartnerState | undefined): void {
     this.settle();
     this.reading(position, event.metadata.at, record);
     const { partnerId } = event.data;
-    let months = this.months.get(partnerId);
-    if (months === undefined) this.months.set(partnerId, (months = new Map()));
+    let tally = this.partners.get(partnerId);
+    if (tally === undefined) this.partners.set(partnerId, (tally = new PartnerTally()));
     const month = monthOf(event.metadata.at);
-    months.set(month, (months.get(month) ?? 0) + 1);
-    if (this.invoice !== undefined && event.type === 'UsageRecorded')
-      this.usage = { event, state: before, held: before?.usage.size ?? 0 };
+    tally.months.set(month, (tally.months.get(month) ?? 0) + 1);
+    if (this.views && event.type === 'UsageRecorded') {
+      this.usage = event;
+      this.usageTally = tally;
+      this.usageState = before;
+      this.usageHeld = before?.usage.size ?? 0;
+    }
     this.compared?.auditor.event(position, event);
   }
 
@@ -245,11 +301,11 @@ class ReportObserver implements RecordObserver {
 
   result(states: ReadonlyMap<string, { readonly subscriptions: ReadonlyMap<string, unknown> }>): Observation {
     this.settle();
-    const { compared, invoice } = this;
+    const { compared } = this;
     return {
       seen: this.seen,
       months: new Map(
-        [...this.months].map(([partnerId, months]) => [
+        [...this.partners].map(([partnerId, { months }]) => [
           partnerId,
           new Map([...months].map(([month, events]) => [monthName(month), events])),
         ]),
@@ -258,17 +314,17 @@ class ReportObserver implements RecordObserver {
       ...(compared === undefined
         ? {}
         : { compared: { counts: compared.counts, first: compared.first, alsoFound: compared.alsoFound } }),
-      ...(invoice === undefined
-        ? {}
-        : {
+      ...(this.views
+        ? {
             views: {
-              invoice: invoiceLines(invoice),
+              invoice: invoiceOf(this.partners),
               // The overview view counts a partner's subscriptions as its state does: each id once, from its purchase on.
               subscriptions: new Map(
                 [...states].map(([partnerId, state]) => [partnerId, state.subscriptions.size]),
               ),
             },
-          }),
+          }
+        : {}),
     };
   }
 }
