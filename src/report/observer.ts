@@ -157,22 +157,57 @@ type UsageLine = {
   next: UsageLine | undefined;
 };
 
-/** What one thread gathers of a partner's events: its events per month, and its invoice lines' sums. */
+/**
+ * What one thread gathers of a partner's events: its events per month, and its invoice lines' sums.
+ * A partner's events come mostly in order of time: the month being counted, and the line last added
+ * to, are kept at hand, and the maps are looked up only when they change.
+ */
 class PartnerTally {
-  /** Events per month (YYYYMM). */
-  readonly months = new Map<number, number>();
+  /** Events per month (YYYYMM), but for the run of events of `month`. */
+  private readonly months = new Map<number, number>();
+  private month = -1;
+  private events = 0;
   /** The invoice's lines by month of usage (YYYYMM), those of one month chained by currency. */
   readonly lines = new Map<number, UsageLine>();
+  /** The line last added to, and its month of usage (YYYYMM). */
+  private line: UsageLine | undefined;
+  private lineMonth = -1;
+
+  /** Counts an event of a month (YYYYMM). */
+  count(month: number): void {
+    if (month === this.month) this.events += 1;
+    else {
+      this.endRun();
+      this.month = month;
+      this.events = 1;
+    }
+  }
+
+  private endRun(): void {
+    if (this.events > 0) this.months.set(this.month, (this.months.get(this.month) ?? 0) + this.events);
+    this.events = 0;
+  }
+
+  /** The events of each month (`YYYY-MM`). */
+  eventsPerMonth(): Map<string, number> {
+    this.endRun();
+    return new Map([...this.months].map(([month, events]) => [monthName(month), events]));
+  }
 
   /** Adds a usage record that counts (its usage id is new to its partner) to its line's sum. */
   addUsage({ usageDate, currency, quantity, unitPrice }: EventOf<'UsageRecorded'>['data']): void {
     const month = monthOf(usageDate);
-    const first = this.lines.get(month);
-    let line = first;
-    while (line !== undefined && line.currency !== currency) line = line.next;
-    if (line === undefined) {
-      line = { month: usageDate.slice(0, 7), currency, sum: new RunningSum(), next: first };
-      this.lines.set(month, line);
+    let { line } = this;
+    if (line === undefined || month !== this.lineMonth || line.currency !== currency) {
+      const first = this.lines.get(month);
+      line = first;
+      while (line !== undefined && line.currency !== currency) line = line.next;
+      if (line === undefined) {
+        line = { month: usageDate.slice(0, 7), currency, sum: new RunningSum(), next: first };
+        this.lines.set(month, line);
+      }
+      this.line = line;
+      this.lineMonth = month;
     }
     line.sum.add(quantity, unitPrice);
   }
@@ -261,8 +296,7 @@ class ReportObserver implements RecordObserver {
     const { partnerId } = event.data;
     let tally = this.partners.get(partnerId);
     if (tally === undefined) this.partners.set(partnerId, (tally = new PartnerTally()));
-    const month = monthOf(event.metadata.at);
-    tally.months.set(month, (tally.months.get(month) ?? 0) + 1);
+    tally.count(monthOf(event.metadata.at));
     if (this.views && event.type === 'UsageRecorded') {
       this.usage = event;
       this.usageTally = tally;
@@ -304,12 +338,7 @@ class ReportObserver implements RecordObserver {
     const { compared } = this;
     return {
       seen: this.seen,
-      months: new Map(
-        [...this.partners].map(([partnerId, { months }]) => [
-          partnerId,
-          new Map([...months].map(([month, events]) => [monthName(month), events])),
-        ]),
-      ),
+      months: new Map([...this.partners].map(([partnerId, tally]) => [partnerId, tally.eventsPerMonth()])),
       marks: this.marks,
       ...(compared === undefined
         ? {}

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ruleTable } from '../policies/rules.js';
-import { Exact, plainOf } from '../projections/exact.js';
 import type { InvoiceLine } from '../projections/invoice.js';
+import { RunningSum } from '../projections/runningSum.js';
+import { plainOfScaled, scaledOfPlain } from '../projections/scaled.js';
 import { TABLE_ROWS, TIMELINE_PARTNERS, type ReportData, type ShownFinding } from './data.js';
 import { escapeHtml as esc } from './escape.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './script.js';
@@ -117,18 +118,16 @@ function partnersTable(data: ReportData): string {
 function totals(
   lines: readonly InvoiceLine[],
 ): { partnerId: string; currency: string; months: number; total: string }[] {
-  const sums = new Map<string, { partnerId: string; currency: string; months: number; total: Exact }>();
+  const sums = new Map<string, { partnerId: string; currency: string; months: number; total: RunningSum }>();
   for (const { partnerId, currency, total } of lines) {
     const key = `${partnerId}\u0000${currency}`;
-    const entry = sums.get(key);
-    sums.set(key, {
-      partnerId,
-      currency,
-      months: (entry?.months ?? 0) + 1,
-      total: (entry?.total ?? new Exact(0)).plus(new Exact(total)),
-    });
+    let entry = sums.get(key);
+    if (entry === undefined)
+      sums.set(key, (entry = { partnerId, currency, months: 0, total: new RunningSum() }));
+    entry.months += 1;
+    entry.total.addScaled(scaledOfPlain(total));
   }
-  return [...sums.values()].map(({ total, ...rest }) => ({ ...rest, total: plainOf(total) }));
+  return [...sums.values()].map(({ total, ...rest }) => ({ ...rest, total: plainOfScaled(total.scaled) }));
 }
 
 function consumptionTables(lines: readonly InvoiceLine[], chosen: ReadonlySet<string>): string {
