@@ -55,7 +55,7 @@ export class RunningSum {
     const shift = scale - this.scale;
     const small = shift <= MAX_EXACT_POWER ? this.small * (TENS[shift] as number) : Infinity;
     if (small <= Number.MAX_SAFE_INTEGER) {
-      this.big *= tenTo(shift);
+      if (this.big !== 0n) this.big *= tenTo(shift);
       this.small = small;
     } else {
       this.big = (this.big + BigInt(this.small)) * tenTo(shift);
@@ -74,8 +74,9 @@ export class RunningSum {
 const MAX_EXACT_POWER = 22;
 const TENS: readonly number[] = Array.from({ length: MAX_EXACT_POWER + 1 }, (_, n) => 10 ** n);
 
+const BIG_TENS: readonly bigint[] = TENS.map(BigInt);
 /** 10^n as a BigInt. */
-const tenTo = (n: number): bigint => 10n ** BigInt(n);
+const tenTo = (n: number): bigint => (n <= MAX_EXACT_POWER ? (BIG_TENS[n] as bigint) : 10n ** BigInt(n));
 
 /** The largest count of units smallUnits gives: 15 digits, which any double tells apart. */
 const MAX_SMALL_UNITS = 1e15;
