@@ -8,7 +8,7 @@ import { decodeEvent } from '../events/decode.js';
 import { isRecord } from '../lib/codec.js';
 import { preview } from '../lib/preview.js';
 import { Instant } from '../lib/time.js';
-import { invoiceOrder, type InvoiceLine } from '../projections/invoice.js';
+import type { InvoiceLine } from '../projections/invoice.js';
 import { RunningSum } from '../projections/runningSum.js';
 import { plainOfScaled } from '../projections/scaled.js';
 import { AZURE_LINE_ITEM } from '../projections/viewCodecs.js';
@@ -39,8 +39,11 @@ export type Mark = Timeline['marks'][number];
 export type Observation = {
   /** The record at each position of the first findings, and at each position asked for. */
   readonly seen: ReadonlyMap<number, Seen>;
-  /** Each partner's well-formed events per month (`YYYY-MM`). */
-  readonly months: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /**
+   * Each partner's well-formed events per month, as pairs of numbers: the month (YYYYMM, see
+   * `monthName`), the events.
+   */
+  readonly months: ReadonlyMap<string, readonly number[]>;
   /** Each partner's first findings where they happened, in log order. */
   readonly marks: ReadonlyMap<string, readonly Mark[]>;
   /** Under other rules than the default: what the default rules found. */
@@ -53,10 +56,41 @@ export type Observation = {
     readonly alsoFound: ReadonlySet<string>;
   };
   readonly views?: {
-    readonly invoice: readonly InvoiceLine[];
+    readonly invoice: InvoiceColumns;
     readonly subscriptions: ReadonlyMap<string, number>;
   };
 };
+
+/**
+ * The invoice's lines as one thread posts them: column by column, which a thread posts and the main
+ * thread receives at a fraction of the cost of an object per line. Each partner's lines follow in
+ * order of month and currency; see `invoiceLinesOf`.
+ */
+export type InvoiceColumns = {
+  /** Each partner with lines, in the invoice's order, and how many of the lines that follow are its. */
+  readonly partners: readonly string[];
+  readonly lineCounts: readonly number[];
+  /** Each line's month (YYYYMM), currency and exact total. */
+  readonly months: readonly number[];
+  readonly currencies: readonly string[];
+  readonly totals: readonly string[];
+};
+
+/** The invoice's lines of a thread's columns. */
+export function invoiceLinesOf(columns: InvoiceColumns): InvoiceLine[] {
+  const { partners, lineCounts, months, currencies, totals } = columns;
+  const lines: InvoiceLine[] = [];
+  for (let p = 0, line = 0; p < partners.length; p++)
+    for (const end = line + (lineCounts[p] as number); line < end; line++)
+      lines.push({
+        partnerId: partners[p] as string,
+        month: monthName(months[line] as number),
+        lineItem: AZURE_LINE_ITEM,
+        currency: currencies[line] as string,
+        total: totals[line] as string,
+      });
+  return lines;
+}
 
 /** A finding's identity: a record breaks a rule once. */
 export const keyOf = ({ position, code }: Pick<Finding, 'position' | 'code'>): string =>
@@ -75,7 +109,8 @@ const monthOf = (at: string): number =>
   digit(at, 5) * 10 +
   digit(at, 6);
 
-const monthName = (month: number): string =>
+/** A month YYYYMM as the views write it, `YYYY-MM`. */
+export const monthName = (month: number): string =>
   `${String(Math.floor(month / 100)).padStart(4, '0')}-${String(month % 100).padStart(2, '0')}`;
 
 const cut = (text: string): string =>
@@ -149,8 +184,6 @@ class Comparison {
 
 /** A line of the invoice as one thread sums it: a partner's usage of one month in one currency. */
 type UsageLine = {
-  /** `YYYY-MM` */
-  readonly month: string;
   readonly currency: string;
   readonly sum: RunningSum;
   /** The line of the same month in another currency. */
@@ -188,10 +221,10 @@ class PartnerTally {
     this.events = 0;
   }
 
-  /** The events of each month (`YYYY-MM`). */
-  eventsPerMonth(): Map<string, number> {
+  /** The events of each month, as pairs of numbers: month (YYYYMM), events. */
+  eventsPerMonth(): number[] {
     this.endRun();
-    return new Map([...this.months].map(([month, events]) => [monthName(month), events]));
+    return [...this.months].flat();
   }
 
   /** Adds a usage record that counts (its usage id is new to its partner) to its line's sum. */
@@ -203,7 +236,7 @@ class PartnerTally {
       line = first;
       while (line !== undefined && line.currency !== currency) line = line.next;
       if (line === undefined) {
-        line = { month: usageDate.slice(0, 7), currency, sum: new RunningSum(), next: first };
+        line = { currency, sum: new RunningSum(), next: first };
         this.lines.set(month, line);
       }
       this.line = line;
@@ -213,20 +246,31 @@ class PartnerTally {
   }
 }
 
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** The invoice's lines of the tallies' sums, in the invoice's order, as the invoice view writes them. */
-function invoiceOf(partners: ReadonlyMap<string, PartnerTally>): InvoiceLine[] {
-  const lines: InvoiceLine[] = [];
-  for (const [partnerId, { lines: sums }] of partners)
-    for (const first of sums.values())
+function invoiceOf(partners: ReadonlyMap<string, PartnerTally>): InvoiceColumns {
+  const columns = { partners: [] as string[], lineCounts: [] as number[], months: [] as number[] };
+  const currencies: string[] = [];
+  const totals: string[] = [];
+  for (const partnerId of [...partners.keys()].sort(byString)) {
+    const lines = [...(partners.get(partnerId) as PartnerTally).lines].flatMap(([month, first]) => {
+      const chained: { month: number; line: UsageLine }[] = [];
       for (let line: UsageLine | undefined = first; line !== undefined; line = line.next)
-        lines.push({
-          partnerId,
-          month: line.month,
-          lineItem: AZURE_LINE_ITEM,
-          currency: line.currency,
-          total: plainOfScaled(line.sum.scaled),
-        });
-  return lines.sort(invoiceOrder);
+        chained.push({ month, line });
+      return chained;
+    });
+    if (lines.length === 0) continue;
+    lines.sort((a, b) => a.month - b.month || byString(a.line.currency, b.line.currency));
+    columns.partners.push(partnerId);
+    columns.lineCounts.push(lines.length);
+    for (const { month, line } of lines) {
+      columns.months.push(month);
+      currencies.push(line.currency);
+      totals.push(plainOfScaled(line.sum.scaled));
+    }
+  }
+  return { ...columns, currencies, totals };
 }
 
 /**
