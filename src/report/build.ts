@@ -9,7 +9,7 @@ import {
   type ShownFinding,
   type Timeline,
 } from './data.js';
-import { keyOf, type Mark, type Observation, type Seen } from './observer.js';
+import { invoiceLinesOf, keyOf, monthName, type Mark, type Observation, type Seen } from './observer.js';
 import type { RulesName } from './rules.js';
 import type { FindingsTally } from './tally.js';
 
@@ -35,8 +35,11 @@ function timelineOf(partnerId: string, findings: number, observations: readonly 
   const months = new Map<string, number>();
   const marks: Mark[] = [];
   for (const observation of observations) {
-    for (const [month, events] of observation.months.get(partnerId) ?? [])
-      months.set(month, (months.get(month) ?? 0) + events);
+    const counted = observation.months.get(partnerId) ?? [];
+    for (let i = 0; i < counted.length; i += 2) {
+      const month = monthName(counted[i] as number);
+      months.set(month, (months.get(month) ?? 0) + (counted[i + 1] as number));
+    }
     marks.push(...(observation.marks.get(partnerId) ?? []));
   }
   return {
@@ -97,7 +100,9 @@ export function reportData(
       .map((partnerId) => timelineOf(partnerId, tally.byPartner.get(partnerId) ?? 0, observations)),
     invoice:
       given?.invoice ??
-      observations.flatMap(({ views }) => views?.invoice ?? []).sort((a, b) => invoiceOrder(a, b)),
+      observations
+        .flatMap(({ views }) => (views === undefined ? [] : invoiceLinesOf(views.invoice)))
+        .sort((a, b) => invoiceOrder(a, b)),
     subscriptions:
       given === undefined
         ? new Map(observations.flatMap(({ views }) => [...(views?.subscriptions ?? [])]))

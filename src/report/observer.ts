@@ -8,7 +8,10 @@ import { decodeEvent } from '../events/decode.js';
 import { isRecord } from '../lib/codec.js';
 import { preview } from '../lib/preview.js';
 import { Instant } from '../lib/time.js';
-import { addUsage, invoiceLines, type InvoiceLine, type InvoiceSums } from '../projections/invoice.js';
+import type { InvoiceLine } from '../projections/invoice.js';
+import { RunningSum } from '../projections/runningSum.js';
+import { plainOfScaled } from '../projections/scaled.js';
+import { AZURE_LINE_ITEM } from '../projections/viewCodecs.js';
 import type { PartnerState } from '../state/state.js';
 import { rulesNamed } from './rules.js';
 import { INLINE_FINDINGS, MARKS_PER_TIMELINE, RECORD_CHARACTERS, type Timeline } from './data.js';
@@ -36,8 +39,11 @@ export type Mark = Timeline['marks'][number];
 export type Observation = {
   /** The record at each position of the first findings, and at each position asked for. */
   readonly seen: ReadonlyMap<number, Seen>;
-  /** Each partner's well-formed events per month (`YYYY-MM`). */
-  readonly months: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /**
+   * Each partner's well-formed events per month, as pairs of numbers: the month (YYYYMM, see
+   * `monthName`), the events.
+   */
+  readonly months: ReadonlyMap<string, readonly number[]>;
   /** Each partner's first findings where they happened, in log order. */
   readonly marks: ReadonlyMap<string, readonly Mark[]>;
   /** Under other rules than the default: what the default rules found. */
@@ -50,10 +56,41 @@ export type Observation = {
     readonly alsoFound: ReadonlySet<string>;
   };
   readonly views?: {
-    readonly invoice: readonly InvoiceLine[];
+    readonly invoice: InvoiceColumns;
     readonly subscriptions: ReadonlyMap<string, number>;
   };
 };
+
+/**
+ * The invoice's lines as one thread posts them: column by column, which a thread posts and the main
+ * thread receives at a fraction of the cost of an object per line. Each partner's lines follow in
+ * order of month and currency; see `invoiceLinesOf`.
+ */
+export type InvoiceColumns = {
+  /** Each partner with lines, in the invoice's order, and how many of the lines that follow are its. */
+  readonly partners: readonly string[];
+  readonly lineCounts: readonly number[];
+  /** Each line's month (YYYYMM), currency and exact total. */
+  readonly months: readonly number[];
+  readonly currencies: readonly string[];
+  readonly totals: readonly string[];
+};
+
+/** The invoice's lines of a thread's columns. */
+export function invoiceLinesOf(columns: InvoiceColumns): InvoiceLine[] {
+  const { partners, lineCounts, months, currencies, totals } = columns;
+  const lines: InvoiceLine[] = [];
+  for (let p = 0, line = 0; p < partners.length; p++)
+    for (const end = line + (lineCounts[p] as number); line < end; line++)
+      lines.push({
+        partnerId: partners[p] as string,
+        month: monthName(months[line] as number),
+        lineItem: AZURE_LINE_ITEM,
+        currency: currencies[line] as string,
+        total: totals[line] as string,
+      });
+  return lines;
+}
 
 /** A finding's identity: a record breaks a rule once. */
 export const keyOf = ({ position, code }: Pick<Finding, 'position' | 'code'>): string =>
@@ -63,8 +100,8 @@ const DIGIT_0 = 48;
 const digit = (text: string, at: number): number => text.charCodeAt(at) - DIGIT_0;
 
 /**
- * The month of an instant (`YYYY-MM-…`) as the number YYYYMM: counted for every event, it is read
- * from the digits rather than cut out as a string.
+ * The month of an instant or a day (`YYYY-MM-…`) as the number YYYYMM: counted for every event, it
+ * is read from the digits rather than cut out as a string.
  */
 const monthOf = (at: string): number =>
   ((digit(at, 0) * 10 + digit(at, 1)) * 10 + digit(at, 2)) * 1000 +
@@ -72,7 +109,8 @@ const monthOf = (at: string): number =>
   digit(at, 5) * 10 +
   digit(at, 6);
 
-const monthName = (month: number): string =>
+/** A month YYYYMM as the views write it, `YYYY-MM`. */
+export const monthName = (month: number): string =>
   `${String(Math.floor(month / 100)).padStart(4, '0')}-${String(month % 100).padStart(2, '0')}`;
 
 const cut = (text: string): string =>
@@ -144,6 +182,97 @@ class Comparison {
   }
 }
 
+/** A line of the invoice as one thread sums it: a partner's usage of one month in one currency. */
+type UsageLine = {
+  readonly currency: string;
+  readonly sum: RunningSum;
+  /** The line of the same month in another currency. */
+  next: UsageLine | undefined;
+};
+
+/**
+ * What one thread gathers of a partner's events: its events per month, and its invoice lines' sums.
+ * A partner's events come mostly in order of time: the month being counted, and the line last added
+ * to, are kept at hand, and the maps are looked up only when they change.
+ */
+class PartnerTally {
+  /** Events per month (YYYYMM), but for the run of events of `month`. */
+  private readonly months = new Map<number, number>();
+  private month = -1;
+  private events = 0;
+  /** The invoice's lines by month of usage (YYYYMM), those of one month chained by currency. */
+  readonly lines = new Map<number, UsageLine>();
+  /** The line last added to, and its month of usage (YYYYMM). */
+  private line: UsageLine | undefined;
+  private lineMonth = -1;
+
+  /** Counts an event of a month (YYYYMM). */
+  count(month: number): void {
+    if (month === this.month) this.events += 1;
+    else {
+      this.endRun();
+      this.month = month;
+      this.events = 1;
+    }
+  }
+
+  private endRun(): void {
+    if (this.events > 0) this.months.set(this.month, (this.months.get(this.month) ?? 0) + this.events);
+    this.events = 0;
+  }
+
+  /** The events of each month, as pairs of numbers: month (YYYYMM), events. */
+  eventsPerMonth(): number[] {
+    this.endRun();
+    return [...this.months].flat();
+  }
+
+  /** Adds a usage record that counts (its usage id is new to its partner) to its line's sum. */
+  addUsage({ usageDate, currency, quantity, unitPrice }: EventOf<'UsageRecorded'>['data']): void {
+    const month = monthOf(usageDate);
+    let { line } = this;
+    if (line === undefined || month !== this.lineMonth || line.currency !== currency) {
+      const first = this.lines.get(month);
+      line = first;
+      while (line !== undefined && line.currency !== currency) line = line.next;
+      if (line === undefined) {
+        line = { currency, sum: new RunningSum(), next: first };
+        this.lines.set(month, line);
+      }
+      this.line = line;
+      this.lineMonth = month;
+    }
+    line.sum.add(quantity, unitPrice);
+  }
+}
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The invoice's lines of the tallies' sums, in the invoice's order, as the invoice view writes them. */
+function invoiceOf(partners: ReadonlyMap<string, PartnerTally>): InvoiceColumns {
+  const columns = { partners: [] as string[], lineCounts: [] as number[], months: [] as number[] };
+  const currencies: string[] = [];
+  const totals: string[] = [];
+  for (const partnerId of [...partners.keys()].sort(byString)) {
+    const lines = [...(partners.get(partnerId) as PartnerTally).lines].flatMap(([month, first]) => {
+      const chained: { month: number; line: UsageLine }[] = [];
+      for (let line: UsageLine | undefined = first; line !== undefined; line = line.next)
+        chained.push({ month, line });
+      return chained;
+    });
+    if (lines.length === 0) continue;
+    lines.sort((a, b) => a.month - b.month || byString(a.line.currency, b.line.currency));
+    columns.partners.push(partnerId);
+    columns.lineCounts.push(lines.length);
+    for (const { month, line } of lines) {
+      columns.months.push(month);
+      currencies.push(line.currency);
+      totals.push(plainOfScaled(line.sum.scaled));
+    }
+  }
+  return { ...columns, currencies, totals };
+}
+
 /**
  * Gathers, of the records an audit's thread judges, what the page needs beyond the findings: when
  * each of the first findings happened and its record as read, each partner's events per month and
@@ -153,11 +282,11 @@ class Comparison {
  */
 class ReportObserver implements RecordObserver {
   private readonly seen = new Map<number, Seen>();
-  private readonly months = new Map<string, Map<number, number>>();
+  private readonly partners = new Map<string, PartnerTally>();
   private readonly marks = new Map<string, Mark[]>();
   private readonly wanted: ReadonlySet<number>;
-  /** The invoice's sums; a usage record counts once, when its id is new to its partner's state. */
-  private readonly invoice: InvoiceSums | undefined;
+  /** Whether to sum the invoice; a usage record counts once, when its id is new to its partner's state. */
+  private readonly views: boolean;
   private readonly compared: Comparison | undefined;
   private found = 0;
   /** The record being judged: its position, its instant, and what it was read as. */
@@ -165,10 +294,19 @@ class ReportObserver implements RecordObserver {
   private at: string | undefined;
   private record: unknown;
   private problem: string | undefined;
+  /**
+   * The usage record last shown, when it may count in the invoice, and its partner's tally: it counts
+   * if its id was new to its partner, which its state (applied to in place) says once the audit has
+   * applied it: it then holds more usage ids than the `usageHeld` it held before.
+   */
+  private usage: EventOf<'UsageRecorded'> | undefined;
+  private usageTally: PartnerTally | undefined;
+  private usageState: PartnerState | undefined;
+  private usageHeld = 0;
 
   constructor({ views, compare, positions = [] }: ObserverConfig) {
     this.wanted = new Set(positions);
-    this.invoice = views ? new Map() : undefined;
+    this.views = views;
     this.compared = compare ? new Comparison((position) => this.remember(position)) : undefined;
   }
 
@@ -186,33 +324,29 @@ class ReportObserver implements RecordObserver {
     if (this.wanted.size > 0 && this.wanted.has(position)) this.remember(position);
   }
 
-  /**
-   * The usage record last shown, when it may count in the invoice: it does if its id was new to its
-   * partner, which its state, applied to in place, says once the audit has applied it.
-   */
-  private usage:
-    | { readonly event: EventOf<'UsageRecorded'>; readonly state?: PartnerState; readonly held: number }
-    | undefined;
-
   /** Adds the usage record last shown to the invoice, if the audit found its id new. */
   private settle(): void {
-    const { usage, invoice } = this;
-    if (usage === undefined || invoice === undefined) return;
+    const { usage, usageState } = this;
+    if (usage === undefined) return;
     this.usage = undefined;
     // Without a state before it, the record was its partner's first event: its id is new.
-    if (usage.state === undefined || usage.state.usage.size > usage.held) addUsage(invoice, usage.event);
+    if (usageState === undefined || usageState.usage.size > this.usageHeld)
+      (this.usageTally as PartnerTally).addUsage(usage.data);
   }
 
   event(position: number, event: DomainEvent, record: unknown, before: PartnerState | undefined): void {
     this.settle();
     this.reading(position, event.metadata.at, record);
     const { partnerId } = event.data;
-    let months = this.months.get(partnerId);
-    if (months === undefined) this.months.set(partnerId, (months = new Map()));
-    const month = monthOf(event.metadata.at);
-    months.set(month, (months.get(month) ?? 0) + 1);
-    if (this.invoice !== undefined && event.type === 'UsageRecorded')
-      this.usage = { event, state: before, held: before?.usage.size ?? 0 };
+    let tally = this.partners.get(partnerId);
+    if (tally === undefined) this.partners.set(partnerId, (tally = new PartnerTally()));
+    tally.count(monthOf(event.metadata.at));
+    if (this.views && event.type === 'UsageRecorded') {
+      this.usage = event;
+      this.usageTally = tally;
+      this.usageState = before;
+      this.usageHeld = before?.usage.size ?? 0;
+    }
     this.compared?.auditor.event(position, event);
   }
 
@@ -245,30 +379,25 @@ class ReportObserver implements RecordObserver {
 
   result(states: ReadonlyMap<string, { readonly subscriptions: ReadonlyMap<string, unknown> }>): Observation {
     this.settle();
-    const { compared, invoice } = this;
+    const { compared } = this;
     return {
       seen: this.seen,
-      months: new Map(
-        [...this.months].map(([partnerId, months]) => [
-          partnerId,
-          new Map([...months].map(([month, events]) => [monthName(month), events])),
-        ]),
-      ),
+      months: new Map([...this.partners].map(([partnerId, tally]) => [partnerId, tally.eventsPerMonth()])),
       marks: this.marks,
       ...(compared === undefined
         ? {}
         : { compared: { counts: compared.counts, first: compared.first, alsoFound: compared.alsoFound } }),
-      ...(invoice === undefined
-        ? {}
-        : {
+      ...(this.views
+        ? {
             views: {
-              invoice: invoiceLines(invoice),
+              invoice: invoiceOf(this.partners),
               // The overview view counts a partner's subscriptions as its state does: each id once, from its purchase on.
               subscriptions: new Map(
                 [...states].map(([partnerId, state]) => [partnerId, state.subscriptions.size]),
               ),
             },
-          }),
+          }
+        : {}),
     };
   }
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ruleTable } from '../policies/rules.js';
-import { Exact, plainOf } from '../projections/exact.js';
 import type { InvoiceLine } from '../projections/invoice.js';
+import { RunningSum } from '../projections/runningSum.js';
+import { plainOfScaled, scaledOfPlain } from '../projections/scaled.js';
 import { TABLE_ROWS, TIMELINE_PARTNERS, type ReportData, type ShownFinding } from './data.js';
 import { escapeHtml as esc } from './escape.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './script.js';
@@ -12,6 +13,7 @@ import {
   MARKETPLACE_CUTOFF,
   timeDomain,
   timelineChart,
+  type Renderer,
 } from './charts.js';
 
 const number = new Intl.NumberFormat('en-US');
@@ -117,18 +119,16 @@ function partnersTable(data: ReportData): string {
 function totals(
   lines: readonly InvoiceLine[],
 ): { partnerId: string; currency: string; months: number; total: string }[] {
-  const sums = new Map<string, { partnerId: string; currency: string; months: number; total: Exact }>();
+  const sums = new Map<string, { partnerId: string; currency: string; months: number; total: RunningSum }>();
   for (const { partnerId, currency, total } of lines) {
     const key = `${partnerId}\u0000${currency}`;
-    const entry = sums.get(key);
-    sums.set(key, {
-      partnerId,
-      currency,
-      months: (entry?.months ?? 0) + 1,
-      total: (entry?.total ?? new Exact(0)).plus(new Exact(total)),
-    });
+    let entry = sums.get(key);
+    if (entry === undefined)
+      sums.set(key, (entry = { partnerId, currency, months: 0, total: new RunningSum() }));
+    entry.months += 1;
+    entry.total.addScaled(scaledOfPlain(total));
   }
-  return [...sums.values()].map(({ total, ...rest }) => ({ ...rest, total: plainOf(total) }));
+  return [...sums.values()].map(({ total, ...rest }) => ({ ...rest, total: plainOfScaled(total.scaled) }));
 }
 
 function consumptionTables(lines: readonly InvoiceLine[], chosen: ReadonlySet<string>): string {
@@ -218,9 +218,15 @@ ${note}
 <table class="sortable" id="findings">${heading(columns)}<tbody>${[...rows, ...extra].join('')}</tbody></table>`;
 }
 
-/** The page: every string from the log escaped, the charts drawn as SVG, one inline script and one inline style, allowed by their hashes. */
-export async function renderPage(data: ReportData): Promise<string> {
+/**
+ * The page: every string from the log escaped, the charts drawn as SVG, one inline script and one
+ * inline style, allowed by their hashes. Given another thread's renderer, about half the charts are
+ * drawn there, while this thread draws the others (what it cannot draw is drawn here).
+ */
+export async function renderPage(data: ReportData, elsewhere?: Renderer): Promise<string> {
   const draw = await chartRenderer();
+  const drawThere: Renderer =
+    elsewhere === undefined ? draw : (spec) => elsewhere(spec).catch(() => draw(spec));
   const codes = byCount(data.byCode);
   const partners = byCount(data.byPartner).slice(0, 20);
   const domain = timeDomain(data.timelines);
@@ -231,8 +237,9 @@ export async function renderPage(data: ReportData): Promise<string> {
   const [codesSvg, partnersSvg, consumptionSvg, ...timelineSvgs] = await Promise.all([
     codes.length === 0 ? '' : draw(countsChart(codes, 'code')),
     partners.length === 0 ? '' : draw(countsChart(partners, 'partner')),
-    consumption.length === 0 ? '' : draw(consumptionChart(consumption)),
-    ...data.timelines.map((timeline) => draw(timelineChart(timeline, domain))),
+    consumption.length === 0 ? '' : drawThere(consumptionChart(consumption)),
+    // The consumption chart, the largest, and every other timeline there; the rest here.
+    ...data.timelines.map((timeline, i) => (i % 2 === 1 ? drawThere : draw)(timelineChart(timeline, domain))),
   ]);
   const timelines = data.timelines
     .map(
