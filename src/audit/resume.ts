@@ -6,9 +6,9 @@ import { thaw, type MutablePartnerState } from '../state/state.js';
 import { Auditor, type AuditSummary, type FindingSink, type SavedStates } from './auditor.js';
 import {
   decodeEntry,
-  entryOf,
   readResumeFile,
   saveResumeFile,
+  type EntryToWrite,
   type LogPosition,
   type SavedEntry,
 } from './resumeFile.js';
@@ -82,7 +82,9 @@ class SavedPartners implements SavedStates {
   take(partnerId: string): MutablePartnerState | undefined {
     const entry = this.entries.get(partnerId);
     if (entry === undefined) return undefined;
-    const state = decodeEntry(partnerId, entry);
+    const state = decodeEntry(partnerId, entry, (message) => {
+      throw new CorruptEntry(message);
+    });
     if (E.isLeft(state)) throw new CorruptEntry(state.left);
     this.#taken += 1;
     return thaw(state.right);
@@ -93,7 +95,10 @@ class SavedPartners implements SavedStates {
   }
 }
 
-/** Ends a run that met a partner whose saved entry does not decode (thrown through the auditor). */
+/**
+ * Ends a run that met a partner whose saved entry does not decode, or a part of whose state does not
+ * when it is first read (thrown through the auditor).
+ */
 class CorruptEntry extends Error {}
 
 const sameRules = (a: RuleSet, b: RuleSet): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -198,13 +203,12 @@ export async function auditLogResuming(
     };
     // The partners in the file's order, each met in this run encoded anew, the others copied; then the new ones.
     const seen = auditor.partnerStates;
-    const written: Buffer[] = [];
-    for (const [partnerId, entry] of entries) {
+    const written: EntryToWrite[] = [];
+    for (const [partnerId, saved] of entries) {
       const state = seen.get(partnerId);
-      written.push(state === undefined ? entry.bytes : entryOf(partnerId, state));
+      written.push(state === undefined ? { saved } : { partnerId, state });
     }
-    for (const [partnerId, state] of seen)
-      if (!entries.has(partnerId)) written.push(entryOf(partnerId, state));
+    for (const [partnerId, state] of seen) if (!entries.has(partnerId)) written.push({ partnerId, state });
     await saveResumeFile(
       resumeFile,
       {

@@ -75,6 +75,11 @@ type Store = {
   last: number;
   /** The bytes of the pages, kept as they are added: a cache weighs a state by them on every command. */
   pageBytes: number;
+  /**
+   * Whether its table and pages are views of bytes that are not its own (a file's, see `inPlace`):
+   * never written, its table and last page are copied before the first id is added.
+   */
+  borrowed: boolean;
 };
 
 const emptyStore = (): Store => ({
@@ -85,6 +90,7 @@ const emptyStore = (): Store => ({
   count: 0,
   last: EMPTY,
   pageBytes: 0,
+  borrowed: false,
 });
 
 /** The store of every set that has no ids of its own yet: never written (the first add gives a set a store of its own). */
@@ -140,6 +146,7 @@ export class IdSet implements Iterable<string> {
     const hash = hashOf(id);
     if (this.#slotOf(id, hash) >= 0) return false;
     if (this.#store.last !== this.#last || this.#store === NO_STORE) this.#store = this.#ownStore();
+    else if (this.#store.borrowed) this.#store = unborrowed(this.#store);
     const store = this.#store;
     if ((store.count + 1) / store.places.length > MAX_LOAD) rehash(store, store.places.length * 2);
     // The first empty slot of the id's chain: slots of ids this set does not see are passed over too.
@@ -189,7 +196,8 @@ export class IdSet implements Iterable<string> {
     }
     const page = pages[lastPage] as Uint8Array;
     const end = (place % PAGE_SPAN) + bytesAt(page, place % PAGE_SPAN);
-    store.pages.push(page.slice());
+    // A copy whatever the array is: a Buffer's slice would share its bytes.
+    store.pages.push(new Uint8Array(page));
     store.pageBytes += page.length;
     store.used.push(end);
     store.count = this.#size;
@@ -269,6 +277,79 @@ export class IdSet implements Iterable<string> {
     const duplicate = rehash(store, slots, true);
     if (duplicate !== undefined) return `id ${duplicate} is given twice`;
     set.#last = store.last;
+    set.#size = count;
+    return set;
+  }
+
+  /**
+   * Its ordinary ids as they are stored, to be written and read back in place (see `inPlace`): the
+   * pages of text up to its last id, the bytes of each page that hold ids, and the table of slots
+   * (per slot the place of its id's text plus one, 0 for none, and the top 8 bits of the id's hash).
+   * The arrays may be the set's own: read them, do not change them. The ids that are not ordinary
+   * ones are not in it, as they are not in `packed`.
+   */
+  inPlaceParts(): InPlaceIds {
+    if (this.#last === EMPTY)
+      return { count: 0, last: EMPTY, pages: [], places: new Uint32Array(0), tags: new Uint8Array(0) };
+    // A set that sees only some of its store's ids: a store of those alone.
+    const store = this.#store.last === this.#last ? this.#store : this.#ownStore();
+    const pages = store.pages.map((page, index) => page.subarray(0, store.used[index] as number));
+    return { count: this.#size, last: this.#last, pages, places: store.places, tags: store.tags };
+  }
+
+  /**
+   * The set of ids stored as `inPlaceParts` gave them, reading its pages and table where they are,
+   * without copying them or hashing an id again (they are copied when an id is first added); or why
+   * they are not such a set. What is checked is what keeps a reader from looping or reading past
+   * the pages: a table whose size is a power of two, with an empty slot, and whose slots count the
+   * ids and each point into a page, and a last id that ends its last page. Not the ids' text, nor
+   * whether each id sits in the slot its hash leads to: bytes from outside must be checked for that
+   * before (a file's checksum), else `has` may answer wrongly.
+   */
+  static inPlace(ids: InPlaceIds): IdSet | string {
+    const { count, last, pages, places, tags } = ids;
+    const set = new IdSet();
+    if (count === 0)
+      return last === EMPTY && pages.length === 0 ? set : 'hold no ids, yet pages or a last id';
+    const slots = places.length;
+    if (slots < INITIAL_SLOTS || (slots & (slots - 1)) !== 0 || tags.length !== slots)
+      return `have a table of ${slots} slots and ${tags.length} tags: a power of two from ${INITIAL_SLOTS}, the same for both, was expected`;
+    if (count >= slots) return `count ${count} ids in a table of ${slots} slots: one at least must be empty`;
+    let pageBytes = 0;
+    for (const [index, page] of pages.entries()) {
+      if (page.length === 0 || page.length > PAGE_SPAN)
+        return `have a page (${index + 1}) of ${page.length} bytes, not 1 to ${PAGE_SPAN}`;
+      pageBytes += page.length;
+    }
+    const lastPage = pages[pages.length - 1];
+    const lastAt = (last - 1) % PAGE_SPAN;
+    if (
+      lastPage === undefined ||
+      Math.floor((last - 1) / PAGE_SPAN) !== pages.length - 1 ||
+      lastAt + bytesAt(lastPage, lastAt) !== lastPage.length
+    )
+      return `have a last id (at ${last - 1}) that does not end their last page`;
+    let filled = 0;
+    for (let slot = 0; slot < slots; slot++) {
+      const value = places[slot] as number;
+      if (value === EMPTY) continue;
+      filled += 1;
+      const page = pages[Math.floor((value - 1) / PAGE_SPAN)];
+      if (value > last || page === undefined || (value - 1) % PAGE_SPAN >= page.length)
+        return `have a slot (${slot}) that points outside their pages`;
+    }
+    if (filled !== count) return `count ${count} ids, and their table holds ${filled}`;
+    set.#store = {
+      places,
+      tags,
+      pages: [...pages],
+      used: pages.map((page) => page.length),
+      count,
+      last,
+      pageBytes,
+      borrowed: true,
+    };
+    set.#last = last;
     set.#size = count;
     return set;
   }
@@ -367,6 +448,32 @@ function storedEqual(pages: readonly Uint8Array[], a: number, b: number): boolea
   return true;
 }
 
+/**
+ * A store of a borrowed store's ids, to add to: its table and its last page copied (the last page to
+ * the size it would have had, for ids to go on in it), the pages before shared.
+ */
+function unborrowed(store: Store): Store {
+  const pages = store.pages.slice();
+  const index = pages.length - 1;
+  const last = pages[index] as Uint8Array;
+  let size = FIRST_PAGE_BYTES << Math.min(index, Math.log2(PAGE_SPAN / FIRST_PAGE_BYTES));
+  while (size < last.length) size *= 2;
+  const page = new Uint8Array(Math.min(size, PAGE_SPAN));
+  page.set(last);
+  pages[index] = page;
+  return {
+    places: store.places.slice(),
+    // A copy whatever the array is: a Buffer's slice would share its bytes.
+    tags: new Uint8Array(store.tags),
+    pages,
+    used: store.used.slice(),
+    count: store.count,
+    last: store.last,
+    pageBytes: store.pageBytes - last.length + page.length,
+    borrowed: false,
+  };
+}
+
 /** Writes an id after the store's last, in a new page if it does not fit; answers its place. */
 function append(store: Store, id: string): number {
   const { pages, used } = store;
@@ -444,6 +551,18 @@ function rehash(store: Store, slots: number, checkDuplicates = false): number | 
   store.tags = tags;
   return undefined;
 }
+
+/**
+ * A set's ids as they are stored (see IdSet.inPlaceParts): how many, the slot value of the last (its
+ * place plus one), the pages of text (each as many bytes as hold ids), and the table of slots.
+ */
+export type InPlaceIds = {
+  readonly count: number;
+  readonly last: number;
+  readonly pages: readonly Uint8Array[];
+  readonly places: Uint32Array;
+  readonly tags: Uint8Array;
+};
 
 /** What a state hands out: an IdSet to read (and copy), not to add to. */
 export type ReadonlyIdSet = Omit<IdSet, 'add'>;
