@@ -83,8 +83,8 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
     map.#keys = { names: [], ordinals: new Map(), pending: source };
     map.#count = source.count;
     map.#size = source.count;
-    for (let start = 0; start < source.count; start += CHUNK)
-      map.#chunks.push(new Array<Slot<V>>(Math.min(CHUNK, source.count - start)).fill(UNREAD));
+    // No chunk until one is written: a missing chunk holds its records as the source's.
+    map.#chunks = new Array<Slot<V>[]>(Math.ceil(source.count / CHUNK));
     map.#source = source;
     return map;
   }
@@ -112,7 +112,8 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
   }
 
   #slot(ordinal: number): Slot<V> {
-    return (this.#chunks[ordinal >>> CHUNK_BITS] as Slot<V>[])[ordinal & LOW] as Slot<V>;
+    const chunk = this.#chunks[ordinal >>> CHUNK_BITS];
+    return chunk === undefined ? UNREAD : (chunk[ordinal & LOW] as Slot<V>);
   }
 
   /** The value at an ordinal, read from the source if the map holds the source's. */
@@ -207,7 +208,13 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
   #writableChunk(index: number): Slot<V>[] {
     if (this.#ownedChunks?.has(index) === true) return this.#chunks[index] as Slot<V>[];
     if (!this.#ownsTable) this.#ownTable();
-    const chunk = (this.#chunks[index] as Slot<V>[]).slice();
+    const current = this.#chunks[index];
+    const chunk =
+      current === undefined
+        ? new Array<Slot<V>>(Math.min(CHUNK, (this.#source as RecordSource<V>).count - index * CHUNK)).fill(
+            UNREAD,
+          )
+        : current.slice();
     this.#chunks[index] = chunk;
     (this.#ownedChunks ??= new Set()).add(index);
     return chunk;

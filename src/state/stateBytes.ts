@@ -56,7 +56,10 @@ class Section<K extends RecordKey> implements RecordSource<RecordOf<K>> {
   readonly count: number;
   #ids: string[] | undefined;
   readonly #decoded: (RecordOf<K> | undefined)[];
+  /** Where the ids' JSON ends (spaces included), where the rows start. */
+  readonly #idsEnd: number;
   readonly #rowsAt: number;
+  #ends: Uint32Array | undefined;
 
   constructor(
     readonly key: K,
@@ -65,13 +68,19 @@ class Section<K extends RecordKey> implements RecordSource<RecordOf<K>> {
     private readonly corrupt: Corrupt,
   ) {
     this.count = bytes.readUInt32LE(0);
-    this.#rowsAt = 2 * WORD + bytes.readUInt32LE(WORD) + WORD * this.count;
+    this.#idsEnd = 2 * WORD + bytes.readUInt32LE(WORD);
+    this.#rowsAt = this.#idsEnd + WORD * this.count;
     this.#decoded = new Array<RecordOf<K> | undefined>(this.count);
   }
 
   /** Whether its lengths fit its bytes (checked before anything is read). */
   get fits(): boolean {
     return this.#rowsAt <= this.bytes.length;
+  }
+
+  /** The bytes of its ids' JSON (spaces after it included). */
+  get idsBytes(): Buffer {
+    return this.bytes.subarray(2 * WORD, this.#idsEnd);
   }
 
   #fail(problem: string): never {
@@ -81,10 +90,9 @@ class Section<K extends RecordKey> implements RecordSource<RecordOf<K>> {
   /** The ids, checked to be as many as the records, each an id, each once, and the rows' ends to fit. */
   #checkedIds(): string[] {
     if (this.#ids !== undefined) return this.#ids;
-    const idsEnd = 2 * WORD + this.bytes.readUInt32LE(WORD);
     let ids: unknown;
     try {
-      ids = JSON.parse(this.bytes.toString('utf8', 2 * WORD, idsEnd));
+      ids = JSON.parse(this.idsBytes.toString('utf8'));
     } catch (error) {
       return this.#fail(`has ids that are not JSON (${reasonOf(error)})`);
     }
@@ -96,14 +104,16 @@ class Section<K extends RecordKey> implements RecordSource<RecordOf<K>> {
       if (seen.has(id)) return this.#fail(`repeats the id ${id} (record ${index})`);
       seen.add(id);
     }
+    const ends = uint32sAt(this.bytes, this.#idsEnd, this.count);
     let end = 0;
-    for (let ordinal = 0; ordinal < this.count; ordinal++) {
-      const next = this.bytes.readUInt32LE(idsEnd + WORD * ordinal);
+    for (let ordinal = 0; ordinal < ends.length; ordinal++) {
+      const next = ends[ordinal] as number;
       if (next < end) return this.#fail(`has a row (${ordinal}) that ends before the one before it`);
       end = next;
     }
     if (this.#rowsAt + end !== this.bytes.length)
       return this.#fail(`has rows that do not end where the section does`);
+    this.#ends = ends;
     this.#ids = ids as string[];
     return this.#ids;
   }
@@ -112,12 +122,27 @@ class Section<K extends RecordKey> implements RecordSource<RecordOf<K>> {
     return this.#checkedIds().slice();
   }
 
+  /** Where the row at an ordinal starts in the rows (where the one before ends). */
+  #start(ordinal: number): number {
+    return ordinal === 0 ? 0 : ((this.#ends as Uint32Array)[ordinal - 1] as number);
+  }
+
+  /**
+   * The rows from one ordinal up to another, as bytes, and where each ends in them; read after the
+   * ids were (a map reads them first).
+   */
+  rows(from: number, to: number): { readonly bytes: Buffer; readonly ends: Uint32Array } {
+    this.#checkedIds();
+    const start = this.#start(from);
+    const end = this.#start(to);
+    const ends = (this.#ends as Uint32Array).subarray(from, to).map((at) => at - start);
+    return { bytes: this.bytes.subarray(this.#rowsAt + start, this.#rowsAt + end), ends };
+  }
+
   /** The bytes of the row at an ordinal. */
   row(ordinal: number): Buffer {
-    const endsAt = this.#rowsAt - WORD * this.count;
-    const start = ordinal === 0 ? 0 : this.bytes.readUInt32LE(endsAt + WORD * (ordinal - 1));
-    const end = this.bytes.readUInt32LE(endsAt + WORD * ordinal);
-    return this.bytes.subarray(this.#rowsAt + start, this.#rowsAt + end);
+    this.#checkedIds();
+    return this.bytes.subarray(this.#rowsAt + this.#start(ordinal), this.#rowsAt + this.#start(ordinal + 1));
   }
 
   /** The record at an ordinal if it was decoded already. */
@@ -300,9 +325,15 @@ const u32s = (...values: number[]): Buffer => {
   return out;
 };
 
+/** The JSON of a section's ids, spaces after it to a multiple of 4 bytes, so that the rows' ends after it are aligned. */
+function idsJson(ids: readonly string[]): Buffer {
+  const json = JSON.stringify(ids);
+  return Buffer.from(json.padEnd(json.length + padding(Buffer.byteLength(json, 'utf8'))), 'utf8');
+}
+
 /**
  * The section of a map's records: the bytes it was read from when it holds them as they were; else
- * written anew, with the bytes of each row that is as the section gave it copied.
+ * written anew, with the bytes of each run of rows that are as the section gave them copied at once.
  */
 function sectionOf<K extends RecordKey>(key: K, map: ReadonlyMap<string, RecordOf<K>>): Parts {
   const parts = new Parts();
@@ -313,27 +344,58 @@ function sectionOf<K extends RecordKey>(key: K, map: ReadonlyMap<string, RecordO
     return parts;
   }
   const codec = rows[key] as unknown as RowsCodec<t.Props>;
-  const ids: string[] = [];
-  const rowBytes: Uint8Array[] = [];
   const rowOf = (record: RecordOf<K>) =>
     Buffer.from(JSON.stringify(codec.encode([record as never])[0]), 'utf8');
-  if (section !== undefined)
-    for (const [id, ordinal, value] of (map as RecordMap<RecordOf<K>>).slots()) {
-      ids.push(id);
-      rowBytes.push(
-        value === UNREAD || value === section.decoded(ordinal) ? section.row(ordinal) : rowOf(value),
+  const ids: string[] = [];
+  const rowBytes: Uint8Array[] = [];
+  const ends = new Uint32Array(map.size);
+  let length = 0;
+  let unchangedIds = false;
+  const addRow = (row: Uint8Array) => {
+    rowBytes.push(row);
+    length += row.length;
+    ends[ids.length - 1] = length;
+  };
+  if (section !== undefined) {
+    // A run of the section's rows, from..to, that the map holds as the section gave them.
+    let from = 0;
+    let to = 0;
+    const addRun = () => {
+      if (to === from) return;
+      const run = section.rows(from, to);
+      rowBytes.push(run.bytes);
+      ends.set(
+        run.ends.map((end) => end + length),
+        ids.length - (to - from),
       );
+      length += run.bytes.length;
+    };
+    let appended = false;
+    for (const [id, ordinal, value] of (map as RecordMap<RecordOf<K>>).slots()) {
+      const same = ordinal < section.count && (value === UNREAD || value === section.decoded(ordinal));
+      if (same && ordinal === to) {
+        ids.push(id);
+        to += 1;
+        continue;
+      }
+      addRun();
+      ids.push(id);
+      if (same) [from, to] = [ordinal, ordinal + 1];
+      else {
+        appended ||= ordinal >= section.count;
+        addRow(rowOf(value as RecordOf<K>));
+        from = to = ordinal + 1;
+      }
     }
-  else
+    addRun();
+    unchangedIds = !appended && ids.length === section.count;
+  } else
     for (const [id, record] of map) {
       ids.push(id);
-      rowBytes.push(rowOf(record));
+      addRow(rowOf(record));
     }
-  const idsJson = Buffer.from(JSON.stringify(ids), 'utf8');
-  const ends = new Uint32Array(ids.length);
-  let end = 0;
-  rowBytes.forEach((row, i) => (ends[i] = end += row.length));
-  parts.add(u32s(ids.length, idsJson.length), idsJson, bytesOfUint32s(ends), ...rowBytes);
+  const json = unchangedIds && section !== undefined ? section.idsBytes : idsJson(ids);
+  parts.add(u32s(ids.length, json.length), json, bytesOfUint32s(ends), ...rowBytes);
   return parts;
 }
 
