@@ -63,14 +63,12 @@ const ResumeHeader = struct('ResumeHeader', {
 export type ResumeHeader = t.TypeOf<typeof ResumeHeader>;
 
 /**
- * A partner's entry as the file holds it: all its bytes (to be written back as they are), its first
- * ones up to the end of its id (which the index's checksum covers), its checksum, the bytes the
- * checksum is of, and the state's.
+ * A partner's entry as the file holds it: all its bytes (to be written back as they are), its
+ * checksum, the bytes the checksum is of, and the state's.
  */
 export type SavedEntry = {
   readonly number: number;
   readonly bytes: Buffer;
-  readonly prefix: Buffer;
   readonly checksum: Buffer;
   readonly checked: Buffer;
   readonly state: Buffer;
@@ -119,12 +117,10 @@ function entriesOf(
     const before = entries.get(partnerId);
     if (before !== undefined)
       return E.left(`it holds partner ${partnerId} twice (entries ${before.number} and ${number})`);
-    const prefix = bytes.subarray(start, idEnd);
-    index.update(prefix);
+    index.update(bytes.subarray(start, idEnd));
     entries.set(partnerId, {
       number,
       bytes: bytes.subarray(start, end),
-      prefix,
       checksum: bytes.subarray(start + LENGTH_BYTES, idAt),
       checked: bytes.subarray(idAt, end),
       state: bytes.subarray(stateAt, end),

@@ -55,7 +55,8 @@ export type Corrupt = (problem: string) => never;
 class Section<K extends RecordKey> implements RecordSource<RecordOf<K>> {
   readonly count: number;
   #ids: string[] | undefined;
-  readonly #decoded: (RecordOf<K> | undefined)[];
+  /** The records decoded so far, by ordinal (none until one is). */
+  #decoded: (RecordOf<K> | undefined)[] | undefined;
   /** Where the ids' JSON ends (spaces included), where the rows start. */
   readonly #idsEnd: number;
   readonly #rowsAt: number;
@@ -70,7 +71,6 @@ class Section<K extends RecordKey> implements RecordSource<RecordOf<K>> {
     this.count = bytes.readUInt32LE(0);
     this.#idsEnd = 2 * WORD + bytes.readUInt32LE(WORD);
     this.#rowsAt = this.#idsEnd + WORD * this.count;
-    this.#decoded = new Array<RecordOf<K> | undefined>(this.count);
   }
 
   /** Whether its lengths fit its bytes (checked before anything is read). */
@@ -147,11 +147,11 @@ class Section<K extends RecordKey> implements RecordSource<RecordOf<K>> {
 
   /** The record at an ordinal if it was decoded already. */
   decoded(ordinal: number): RecordOf<K> | undefined {
-    return this.#decoded[ordinal];
+    return this.#decoded?.[ordinal];
   }
 
   value(ordinal: number): RecordOf<K> {
-    const known = this.#decoded[ordinal];
+    const known = this.#decoded?.[ordinal];
     if (known !== undefined) return known;
     const id = this.#checkedIds()[ordinal] as string;
     let row: unknown;
@@ -173,7 +173,7 @@ class Section<K extends RecordKey> implements RecordSource<RecordOf<K>> {
     const record = Object.freeze(decoded.right[0]) as RecordOf<K>;
     if ((idOf[this.key] as (r: RecordOf<K>) => string)(record) !== id)
       return this.#fail(`has a row (${ordinal}) of another record than its id ${id}`);
-    this.#decoded[ordinal] = record;
+    (this.#decoded ??= new Array<RecordOf<K> | undefined>(this.count))[ordinal] = record;
     return record;
   }
 }
