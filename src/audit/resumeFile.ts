@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { createHash, hash, type Hash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { describeProblems, integerFrom, problemsOf, refined, struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
@@ -11,14 +11,17 @@ import type { PartnerState } from '../state/state.js';
 
 /**
  * The resume file, in binary: MAGIC, the format (u32), the header's length (u32) and the header as
- * JSON (spaces after it to a multiple of 4 bytes), the index's checksum (32 bytes), then one entry
- * per partner, and nothing after the last. An entry: the length of the rest of it (u32), its
- * checksum (32 bytes), the partner id's length (u32) and the id (UTF-8), zero bytes to a multiple of
+ * JSON (spaces after it to a multiple of 4 bytes), the index's checksum (u32), then one entry per
+ * partner, and nothing after the last. An entry: the length of the rest of it (u32), its checksum
+ * (u32), the partner id's length (u32) and the id (UTF-8), zero bytes to a multiple of
  * 4, then the partner's state as bytes read in place (see stateBytes.ts), whose length is a multiple
  * of 4 too: every entry starts at a multiple of 4 from the file's start, and so does every part of a
  * state that is read in place. Every length is little-endian.
  *
- * A checksum is SHA-256. An entry's is of its bytes after it, checked when its partner is first met
+ * A checksum is a CRC-32 (zlib's): it guards against accidental damage, a byte changed or a file
+ * cut short, which a CRC-32 detects (any burst of up to 32 bits, and all but one in 2^32 of other
+ * changes), not against a file made to deceive, which whoever can write it could give any checksum.
+ * An entry's is of its bytes after it, checked when its partner is first met
  * (a state read in place is trusted to be the one written). The index's is of the header's bytes,
  * then of each entry's first bytes up to the end of its id (its length, checksum and partner id): it
  * is checked as the file is read, so that no entry can be taken for another partner's, or cut, or
@@ -29,7 +32,7 @@ import type { PartnerState } from '../state/state.js';
 export const RESUME_FORMAT = 4;
 const MAGIC = Buffer.from('APSS-RESUME\n', 'latin1');
 const LENGTH_BYTES = 4;
-const CHECKSUM_BYTES = 32;
+const CHECKSUM_BYTES = 4;
 const WORD = 4;
 
 const Count = integerFrom('Count', 0);
@@ -69,7 +72,7 @@ export type ResumeHeader = t.TypeOf<typeof ResumeHeader>;
 export type SavedEntry = {
   readonly number: number;
   readonly bytes: Buffer;
-  readonly checksum: Buffer;
+  readonly checksum: number;
   readonly checked: Buffer;
   readonly state: Buffer;
 };
@@ -81,7 +84,6 @@ export type ResumeFile = { readonly header: ResumeHeader; readonly entries: Read
 export type EntryToWrite =
   { readonly saved: SavedEntry } | { readonly partnerId: string; readonly state: PartnerState };
 
-const sha256 = (bytes: Buffer): Buffer => hash('sha256', bytes, 'buffer');
 const padding = (length: number): number => (WORD - (length % WORD)) % WORD;
 
 /**
@@ -92,10 +94,11 @@ function entriesOf(
   bytes: Buffer,
   from: number,
   partners: number,
-  index: Hash,
-  indexChecksum: Buffer,
+  headerChecksum: number,
+  indexChecksum: number,
 ): E.Either<string, Map<string, SavedEntry>> {
   const entries = new Map<string, SavedEntry>();
+  let index = headerChecksum;
   let at = from;
   const cut = (number: number) =>
     E.left(
@@ -117,11 +120,11 @@ function entriesOf(
     const before = entries.get(partnerId);
     if (before !== undefined)
       return E.left(`it holds partner ${partnerId} twice (entries ${before.number} and ${number})`);
-    index.update(bytes.subarray(start, idEnd));
+    index = crc32(bytes.subarray(start, idEnd), index);
     entries.set(partnerId, {
       number,
       bytes: bytes.subarray(start, end),
-      checksum: bytes.subarray(start + LENGTH_BYTES, idAt),
+      checksum: bytes.readUInt32LE(start + LENGTH_BYTES),
       checked: bytes.subarray(idAt, end),
       state: bytes.subarray(stateAt, end),
     });
@@ -129,7 +132,7 @@ function entriesOf(
   }
   if (entries.size !== partners)
     return E.left(`its header counts ${partners} partners, and it holds ${entries.size}`);
-  if (!index.digest().equals(indexChecksum))
+  if (index !== indexChecksum)
     return E.left(
       "its header and its entries' lengths, checksums and partner ids are not those its index's checksum was taken of: the file was damaged",
     );
@@ -175,9 +178,13 @@ export async function readResumeFile(path: string): Promise<E.Either<string, Res
   const header = ResumeHeader.decode(value);
   if (E.isLeft(header))
     return E.left(`its header is not a resume file's: ${describeProblems(problemsOf(header.left))}`);
-  const index = createHash('sha256').update(bytes.subarray(headerStart, headerEnd));
-  const indexChecksum = bytes.subarray(headerEnd, headerEnd + CHECKSUM_BYTES);
-  const entries = entriesOf(bytes, headerEnd + CHECKSUM_BYTES, header.right.partners, index, indexChecksum);
+  const entries = entriesOf(
+    bytes,
+    headerEnd + CHECKSUM_BYTES,
+    header.right.partners,
+    crc32(bytes.subarray(headerStart, headerEnd)),
+    bytes.readUInt32LE(headerEnd),
+  );
   if (E.isLeft(entries)) return entries;
   return E.right({ header: header.right, entries: entries.right });
 }
@@ -193,7 +200,7 @@ export function decodeEntry(
   late: (message: string) => never,
 ): E.Either<string, PartnerState> {
   const where = `entry ${entry.number} (partner ${partnerId})`;
-  if (!sha256(entry.checked).equals(entry.checksum))
+  if (crc32(entry.checked) !== entry.checksum)
     return E.left(`${where} does not match its checksum: the file was damaged`);
   const malformed = (problem: string) => `${where} is not a snapshot of a partner's state: ${problem}`;
   const state = stateOfBytes(entry.state, (problem) => late(malformed(problem)));
@@ -261,7 +268,7 @@ async function encodeEntry(writer: BatchWriter, partnerId: string, state: Partne
     entry.set(part, at);
     at += part.length;
   }
-  sha256(entry.subarray(idAt)).copy(entry, LENGTH_BYTES);
+  entry.writeUInt32LE(crc32(entry.subarray(idAt)), LENGTH_BYTES);
   return entry;
 }
 
@@ -283,7 +290,7 @@ export async function saveResumeFile(
   MAGIC.copy(start);
   start.writeUInt32LE(RESUME_FORMAT, MAGIC.length);
   start.writeUInt32LE(headerBytes.length, MAGIC.length + LENGTH_BYTES);
-  const index = createHash('sha256').update(headerBytes);
+  let index = crc32(headerBytes);
   const temporary = `${path}.${process.pid}.tmp`;
   const handle = await open(temporary, 'w');
   try {
@@ -294,12 +301,14 @@ export async function saveResumeFile(
       const bytes =
         'saved' in entry ? entry.saved.bytes : await encodeEntry(writer, entry.partnerId, entry.state);
       const idAt = LENGTH_BYTES + CHECKSUM_BYTES;
-      index.update(bytes.subarray(0, idAt + LENGTH_BYTES + bytes.readUInt32LE(idAt)));
+      index = crc32(bytes.subarray(0, idAt + LENGTH_BYTES + bytes.readUInt32LE(idAt)), index);
       await writer.add(bytes);
     }
     await writer.flush();
     const checksumAt = start.length + headerBytes.length;
-    const { bytesWritten } = await handle.write(index.digest(), 0, CHECKSUM_BYTES, checksumAt);
+    const checksum = Buffer.alloc(CHECKSUM_BYTES);
+    checksum.writeUInt32LE(index);
+    const { bytesWritten } = await handle.write(checksum, 0, CHECKSUM_BYTES, checksumAt);
     if (bytesWritten !== CHECKSUM_BYTES) throw new Error(`wrote ${bytesWritten} of ${CHECKSUM_BYTES} bytes`);
   } finally {
     await handle.close();

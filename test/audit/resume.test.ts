@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compileRules, defaultRules, rules2023, type Finding } from 'apss-domain';
 import { auditLogResuming, RESUME_FORMAT, WINDOW_BYTES } from '../../src/audit/resume.js';
@@ -58,7 +58,6 @@ const anyLog = fc
     return lines;
   });
 
-const sha256 = (bytes: Buffer): Buffer => createHash('sha256').update(bytes).digest();
 const padded = (length: number) => length + ((4 - (length % 4)) % 4);
 
 /** An entry's parts (see src/audit/resumeFile.ts): where it starts, its partner, where its state starts, where it ends. */
@@ -69,10 +68,10 @@ function partsOf(bytes: Buffer) {
   const headerEnd = 20 + bytes.readUInt32LE(16);
   const header = JSON.parse(bytes.toString('utf8', 20, headerEnd)) as { partners: number; counts: object };
   const entries: EntryParts[] = [];
-  for (let at = headerEnd + 32; at < bytes.length;) {
-    const idEnd = at + 40 + bytes.readUInt32LE(at + 36);
+  for (let at = headerEnd + 4; at < bytes.length;) {
+    const idEnd = at + 12 + bytes.readUInt32LE(at + 8);
     const end = at + 4 + bytes.readUInt32LE(at);
-    const id = bytes.toString('utf8', at + 40, idEnd);
+    const id = bytes.toString('utf8', at + 12, idEnd);
     entries.push({ start: at, id, idEnd, state: at + padded(idEnd - at), end });
     at = end;
   }
@@ -86,12 +85,12 @@ function partsOf(bytes: Buffer) {
 function resealed(bytes: Buffer): Buffer {
   const copy = Buffer.from(bytes);
   const { headerEnd, entries } = partsOf(copy);
-  const index = createHash('sha256').update(copy.subarray(20, headerEnd));
+  let index = crc32(copy.subarray(20, headerEnd));
   for (const entry of entries) {
-    sha256(copy.subarray(entry.start + 36, entry.end)).copy(copy, entry.start + 4);
-    index.update(copy.subarray(entry.start, entry.idEnd));
+    copy.writeUInt32LE(crc32(copy.subarray(entry.start + 8, entry.end)), entry.start + 4);
+    index = crc32(copy.subarray(entry.start, entry.idEnd), index);
   }
-  index.digest().copy(copy, headerEnd);
+  copy.writeUInt32LE(index, headerEnd);
   return copy;
 }
 
