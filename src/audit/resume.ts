@@ -204,7 +204,8 @@ export async function auditLogResuming(
       ended: last === -1 ? start.ended : last === 0x0a,
       ...(await fingerprint(handle, bytes)),
     };
-    // The partners in the file's order, each met in this run encoded anew, the others copied; then the new ones.
+    // The partners in the file's order, each met in this run encoded anew (its entry was used up when
+    // it was taken: every partner taken is one the auditor keeps), the others copied; then the new ones.
     const seen = auditor.partnerStates;
     const written: EntryToWrite[] = [];
     for (const [partnerId, saved] of entries) {

@@ -192,7 +192,9 @@ export async function readResumeFile(path: string): Promise<E.Either<string, Res
 /**
  * The state a partner's entry holds, or why it holds none: its checksum is checked, then the state
  * read in place (see stateOfBytes). A part of it found not to decode when it is first read, later,
- * is given to `late` with what to say, and the read throws what `late` throws.
+ * is given to `late` with what to say, and the read throws what `late` throws. The entry is used up:
+ * its usage table is written where it is when the state's draft adds an id (see stateOfBytes), so
+ * an entry decoded is neither decoded again nor written back as it was, but encoded anew.
  */
 export function decodeEntry(
   partnerId: string,
@@ -203,7 +205,7 @@ export function decodeEntry(
   if (crc32(entry.checked) !== entry.checksum)
     return E.left(`${where} does not match its checksum: the file was damaged`);
   const malformed = (problem: string) => `${where} is not a snapshot of a partner's state: ${problem}`;
-  const state = stateOfBytes(entry.state, (problem) => late(malformed(problem)));
+  const state = stateOfBytes(entry.state, (problem) => late(malformed(problem)), { tableGiven: true });
   if (E.isLeft(state)) return E.left(malformed(state.left));
   if (state.right.partnerId !== partnerId)
     return E.left(`${where} holds the state of ${state.right.partnerId ?? 'no partner'}`);

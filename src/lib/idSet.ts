@@ -30,6 +30,8 @@ const FIRST_PAGE_BYTES = 512;
 const PAGE_SPAN = 4096;
 /** A slot holds the place of its id's text plus one: 0 is an empty slot. */
 const EMPTY = 0;
+/** The last of a store whose table another store took (see unborrowed): no set's last. */
+const TAKEN = -1;
 const MAX_LOAD = 0.75;
 /** What an id kept in the Set of others weighs: its entry and a short string. */
 const OTHER_BYTES = 64;
@@ -76,10 +78,12 @@ type Store = {
   /** The bytes of the pages, kept as they are added: a cache weighs a state by them on every command. */
   pageBytes: number;
   /**
-   * Whether its table and pages are views of bytes that are not its own (a file's, see `inPlace`):
-   * never written, its table and last page are copied before the first id is added.
+   * Whose bytes its table and pages are: its own; or views of bytes that are not (a file's, see
+   * `inPlace`), never written, whose table and last page are copied before the first id is added;
+   * or views whose owner gave their table up to be written in place, whose last page alone is
+   * copied before the first id is added (the table goes to the store added to).
    */
-  borrowed: boolean;
+  bytes: 'own' | 'borrowed' | 'table given';
 };
 
 const emptyStore = (): Store => ({
@@ -90,7 +94,7 @@ const emptyStore = (): Store => ({
   count: 0,
   last: EMPTY,
   pageBytes: 0,
-  borrowed: false,
+  bytes: 'own',
 });
 
 /** The store of every set that has no ids of its own yet: never written (the first add gives a set a store of its own). */
@@ -146,7 +150,7 @@ export class IdSet implements Iterable<string> {
     const hash = hashOf(id);
     if (this.#slotOf(id, hash) >= 0) return false;
     if (this.#store.last !== this.#last || this.#store === NO_STORE) this.#store = this.#ownStore();
-    else if (this.#store.borrowed) this.#store = unborrowed(this.#store);
+    else if (this.#store.bytes !== 'own') this.#store = unborrowed(this.#store);
     const store = this.#store;
     if ((store.count + 1) / store.places.length > MAX_LOAD) rehash(store, store.places.length * 2);
     // The first empty slot of the id's chain: slots of ids this set does not see are passed over too.
@@ -196,9 +200,9 @@ export class IdSet implements Iterable<string> {
     }
     const page = pages[lastPage] as Uint8Array;
     const end = (place % PAGE_SPAN) + bytesAt(page, place % PAGE_SPAN);
-    // A copy whatever the array is: a Buffer's slice would share its bytes.
-    store.pages.push(new Uint8Array(page));
-    store.pageBytes += page.length;
+    const copy = pageCopy(page, lastPage);
+    store.pages.push(copy);
+    store.pageBytes += copy.length;
     store.used.push(end);
     store.count = this.#size;
     store.last = this.#last;
@@ -305,8 +309,15 @@ export class IdSet implements Iterable<string> {
    * ids and each point into a page, and a last id that ends its last page. Not the ids' text, nor
    * whether each id sits in the slot its hash leads to: bytes from outside must be checked for that
    * before (a file's checksum), else `has` may answer wrongly.
+   *
+   * With `tableGiven`, the caller gives the table's bytes up to the set: the first id added writes
+   * in them, not in a copy, so they must not be read for anything else afterwards (nor written out
+   * as they were). The pages are never written either way.
    */
-  static inPlace(ids: InPlaceIds): IdSet | string {
+  static inPlace(
+    ids: InPlaceIds,
+    { tableGiven = false }: { readonly tableGiven?: boolean } = {},
+  ): IdSet | string {
     const { count, last, pages, places, tags } = ids;
     const set = new IdSet();
     if (count === 0)
@@ -347,7 +358,7 @@ export class IdSet implements Iterable<string> {
       count,
       last,
       pageBytes,
-      borrowed: true,
+      bytes: tableGiven ? 'table given' : 'borrowed',
     };
     set.#last = last;
     set.#size = count;
@@ -449,29 +460,48 @@ function storedEqual(pages: readonly Uint8Array[], a: number, b: number): boolea
 }
 
 /**
- * A store of a borrowed store's ids, to add to: its table and its last page copied (the last page to
- * the size it would have had, for ids to go on in it), the pages before shared.
+ * A copy of the page at an index, for ids to go on in it: of the size a page there would have had
+ * (a page read in place is only as long as its ids). A copy whatever the array is: a Buffer's slice
+ * would share its bytes.
+ */
+function pageCopy(page: Uint8Array, index: number): Uint8Array {
+  let size = FIRST_PAGE_BYTES << Math.min(index, Math.log2(PAGE_SPAN / FIRST_PAGE_BYTES));
+  while (size < page.length) size *= 2;
+  const copy = new Uint8Array(Math.min(size, PAGE_SPAN));
+  copy.set(page);
+  return copy;
+}
+
+/**
+ * A store of a borrowed store's ids, to add to: its last page copied (to the size it would have had,
+ * for ids to go on in it), the pages before shared, and its table copied, or taken if it was given.
+ * A store whose table is taken is left with a last that no set's is: its table will hold ids after
+ * any set's last, so a set of it makes a store of its own before it adds or hands its parts out, as
+ * when another set added to a store it shares.
  */
 function unborrowed(store: Store): Store {
   const pages = store.pages.slice();
   const index = pages.length - 1;
   const last = pages[index] as Uint8Array;
-  let size = FIRST_PAGE_BYTES << Math.min(index, Math.log2(PAGE_SPAN / FIRST_PAGE_BYTES));
-  while (size < last.length) size *= 2;
-  const page = new Uint8Array(Math.min(size, PAGE_SPAN));
-  page.set(last);
+  const page = pageCopy(last, index);
   pages[index] = page;
-  return {
-    places: store.places.slice(),
+  const given = store.bytes === 'table given';
+  const unborrowed: Store = {
+    places: given ? store.places : store.places.slice(),
     // A copy whatever the array is: a Buffer's slice would share its bytes.
-    tags: new Uint8Array(store.tags),
+    tags: given ? store.tags : new Uint8Array(store.tags),
     pages,
     used: store.used.slice(),
     count: store.count,
     last: store.last,
     pageBytes: store.pageBytes - last.length + page.length,
-    borrowed: false,
+    bytes: 'own',
   };
+  if (given) {
+    store.bytes = 'borrowed';
+    store.last = TAKEN;
+  }
+  return unborrowed;
 }
 
 /** Writes an id after the store's last, in a new page if it does not fit; answers its place. */

@@ -196,7 +196,7 @@ function bytesOfUint32s(values: Uint32Array): Buffer {
 }
 
 /** The usage ids at the end of a state's bytes, read in place; or why they cannot be. */
-function usageAt(bytes: Buffer, at: number): IdSet | string {
+function usageAt(bytes: Buffer, at: number, tableGiven: boolean): IdSet | string {
   if (at + 4 * WORD > bytes.length) return 'runs past the end of the bytes';
   const [count, last, pages, slots] = [0, 1, 2, 3].map((i) => bytes.readUInt32LE(at + WORD * i)) as [
     number,
@@ -224,7 +224,7 @@ function usageAt(bytes: Buffer, at: number): IdSet | string {
     places: uint32sAt(bytes, placesAt, slots),
     tags: new Uint8Array(bytes.buffer, bytes.byteOffset + placesAt + WORD * slots, slots),
   };
-  const set = IdSet.inPlace(ids);
+  const set = IdSet.inPlace(ids, { tableGiven });
   return typeof set === 'string' ? `hold ids that ${set}` : set;
 }
 
@@ -234,8 +234,16 @@ function usageAt(bytes: Buffer, at: number): IdSet | string {
  * them so far tells. A record's section is read when the
  * state's map of it is first read, and a problem found then is given to `corrupt`, whose error the
  * read throws. The state is frozen.
+ *
+ * With `tableGiven`, the caller gives the bytes of the usage ids' table up to the state: a draft of
+ * it writes its first ids added in them (see IdSet.inPlace), so they must not be read again, nor
+ * written out as they were.
  */
-export function stateOfBytes(bytes: Buffer, corrupt: Corrupt): E.Either<string, PartnerState> {
+export function stateOfBytes(
+  bytes: Buffer,
+  corrupt: Corrupt,
+  { tableGiven = false }: { readonly tableGiven?: boolean } = {},
+): E.Either<string, PartnerState> {
   const malformed = E.left;
   if (bytes.length < WORD) return malformed('its bytes end before its fields');
   const fieldsEnd = WORD + bytes.readUInt32LE(0);
@@ -263,7 +271,7 @@ export function stateOfBytes(bytes: Buffer, corrupt: Corrupt): E.Either<string, 
     maps[key] = section.count === 0 ? initialState[key] : RecordMap.over(section).freeze();
     at = end + padding(end);
   }
-  const usage = usageAt(bytes, at);
+  const usage = usageAt(bytes, at, tableGiven);
   if (typeof usage === 'string') return malformed(`state.usage ${usage}`);
   const { partnerId, lastEventAt, version, unattributedUsage } = fields.right;
   if ((partnerId === null) !== (version === 0))

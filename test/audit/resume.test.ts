@@ -183,6 +183,38 @@ describe('auditLogResuming', () => {
     expect(bytesOf(after, is.usage).equals(bytesOf(before, was.usage))).toBe(false);
   });
 
+  it('given new usage of one partner (ids added to a table read where FILE was), then the other entries are written back as they were, and its ids are all there for the next run', async () => {
+    const lines = [...generateLog({ partners: 3, events: 900, violations: 6, seed: 'table given' })];
+    const log = fresh('given.ndjson');
+    const text = (some: readonly string[]) => some.map((line) => `${line}\n`).join('');
+    writeFileSync(log, text(lines.slice(0, 500)));
+    const saved = fresh('given.resume');
+    const found = [...(await resumed(log, saved)).found];
+    const before = readFileSync(saved);
+    const entries = partsOf(before).entries;
+    const met = (entries[0] as EntryParts).id;
+    const usage = lines
+      .slice(500)
+      .filter(
+        (line) => line.includes(`"partnerId":${JSON.stringify(met)}`) && line.includes('"UsageRecorded"'),
+      );
+    expect(usage.length).toBeGreaterThan(10);
+    appendFileSync(log, text(usage));
+    found.push(...(await resumed(log, saved)).found);
+    const after = readFileSync(saved);
+    const now = partsOf(after).entries;
+    const bytesOf = (file: Buffer, entry: EntryParts) => file.subarray(entry.start, entry.end);
+    expect(now.map((entry) => entry.id)).toEqual(entries.map((entry) => entry.id));
+    for (const index of [1, 2])
+      expect(
+        bytesOf(after, now[index] as EntryParts).equals(bytesOf(before, entries[index] as EntryParts)),
+      ).toBe(true);
+    // The same usage again (each id now a repeat), then the rest of the log: every partner met.
+    appendFileSync(log, text([...usage, ...lines.slice(500)]));
+    found.push(...(await resumed(log, saved)).found);
+    expect(found).toEqual((await fullAudit(log, 1)).found);
+  });
+
   it('given a log resumed three times as it grows, then the findings and totals are those of one full audit', async () => {
     const lines = [...generateLog({ partners: 3, events: 400, violations: 6, seed: 'thrice' })];
     const log = fresh('thrice.ndjson');

@@ -176,6 +176,51 @@ describe('IdSet.inPlaceParts and IdSet.inPlace: a set read where its ids are sto
     );
   });
 
+  it('property: given its table, a copy writes its first ids in the table (not in a copy) and never in the pages; the frozen set, and another copy of it, see none of them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(ordinary, { minLength: 1, maxLength: 1500 }),
+        fc.array(ordinary, { minLength: 1, maxLength: 200 }),
+        fc.array(ordinary, { maxLength: 200 }),
+        (ids, more, others) => {
+          const original = new IdSet(ids);
+          const parts = stored(original);
+          const pagesBefore = parts.pages.map((page) => Buffer.from(page));
+          const tableBefore = parts.places.slice();
+          const set = IdSet.inPlace(parts, { tableGiven: true });
+          if (typeof set === 'string') throw new Error(set);
+          const read = Object.freeze(set);
+          const copy = read.copy();
+          const model = new Set(original);
+          for (const id of more) copy.add(id);
+          for (const id of more) model.add(id);
+          const added = model.size - original.size;
+          // No growth of the table: the first ids went into the given table itself.
+          if (added > 0 && (original.size + added) / parts.places.length <= 0.75)
+            expect(parts.places).not.toEqual(tableBefore);
+          expect(parts.pages.map((page) => Buffer.from(page))).toEqual(pagesBefore);
+          expect([...copy]).toEqual([...model]);
+          const another = read.copy();
+          const otherModel = new Set(original);
+          for (const id of others) {
+            another.add(id);
+            otherModel.add(id);
+          }
+          for (const id of [...ids, ...more, ...others]) {
+            expect(read.has(id)).toBe(original.has(id));
+            expect(copy.has(id)).toBe(model.has(id));
+            expect(another.has(id)).toBe(otherModel.has(id));
+          }
+          expect([...read]).toEqual([...original]);
+          expect([...another]).toEqual([...otherModel]);
+          expect([...inPlace(stored(copy))]).toEqual([...copy]);
+          expect([...inPlace(stored(set))]).toEqual([...original]);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('holds no ids for an empty set, and none but the ordinary ones (as packed)', () => {
     expect(inPlace(stored(new IdSet())).size).toBe(0);
     expect([...inPlace(stored(new IdSet(['a', '', 'x'.repeat(200), 'b'])))]).toEqual(['a', 'b']);
