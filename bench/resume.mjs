@@ -4,16 +4,21 @@
 // starts from a copy of the same FILE. Target: the resumed run costs <= 0.05x the full audit. For
 // context: the same resumed over the new lines that name only 10 partners (FILE's other entries are
 // copied, not decoded), and a process that only starts and audits the 36-line example, the floor of any run.
+// In process: the same two audits through the library's API (auditLog, threads as `apss audit` chooses
+// them, against auditLogResuming) in one process of their own, best of ROUNDS each, so that the start
+// of a process and the loading of the CLI, which every run pays, are in neither figure.
 // The findings of the first run followed by those of the resumed one must be the full audit's.
 //   npm run bench -- resume                              1,000,000 lines
 //   APSS_BENCH_LINES=100000 npm run bench -- resume      another size
 //   APSS_BENCH_KEEP=1 ...                                keep the logs in bench/.data/
 import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { mb, runNode } from './_child.mjs';
 import { cli, data, generateLog, LINES, PARTNERS, ROUNDS } from './_generate.mjs';
 
+const here = dirname(fileURLToPath(import.meta.url));
 const VIOLATIONS = 100;
 const GROWTH = 0.01;
 const TARGET = 0.05;
@@ -90,6 +95,15 @@ for (let round = 1; round <= ROUNDS; round++) {
     `round ${round}: full audit ${seconds(full.ms)} (peak RSS ${mb(full.rss)}); resumed over the last ${(LINES - kept).toLocaleString('en-US')} lines ${seconds(resumed.ms)} (peak RSS ${mb(resumed.rss)})`,
   );
 }
+const inProcess = await runNode([
+  '--expose-gc',
+  join(here, '_resumeInProcess.mjs'),
+  grown,
+  saved,
+  String(ROUNDS),
+]);
+if (inProcess.code !== 0) throw new Error(`the in-process figure failed with exit code ${inProcess.code}`);
+const api = JSON.parse(inProcess.stdout);
 if (process.env.APSS_BENCH_KEEP !== '1')
   for (const file of [log, grown, saved, working, few]) rmSync(file, { force: true });
 else for (const file of [working, few]) rmSync(file, { force: true });
@@ -101,6 +115,9 @@ console.log(
 );
 console.log(
   `context: apss audit of the 36-line example (node starting, the CLI loading): ${seconds(best.get('startup').ms)}, ${(best.get('startup').ms / best.get('full').ms).toFixed(3)}x the full audit`,
+);
+console.log(
+  `in process (the library's API, no process start): auditLogResuming over the log grown by ${GROWTH * 100}%: ${seconds(api.resumed)}; auditLog of the whole log ${seconds(api.full)}; ratio ${(api.resumed / api.full).toFixed(3)} (target <= ${TARGET}) ${api.resumed / api.full <= TARGET ? 'ok' : 'MISSED'}`,
 );
 console.log(
   `apss audit --resume over a log grown by ${GROWTH * 100}%: ${seconds(best.get('resumed').ms)}; baseline full audit ${seconds(best.get('full').ms)}; ratio ${ratio.toFixed(3)} (target <= ${TARGET}) ${ok ? 'ok' : 'MISSED'}`,

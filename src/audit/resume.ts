@@ -6,9 +6,9 @@ import { thaw, type MutablePartnerState } from '../state/state.js';
 import { Auditor, type AuditSummary, type FindingSink, type SavedStates } from './auditor.js';
 import {
   decodeEntry,
-  entryOf,
   readResumeFile,
   saveResumeFile,
+  type EntryToWrite,
   type LogPosition,
   type SavedEntry,
 } from './resumeFile.js';
@@ -26,8 +26,9 @@ export const WINDOW_BYTES = 64 * 1024;
  * `summary` counts the whole log (`found` the findings of this run alone; `after` is the line it
  * started after, 0 for a full audit). `refused`: the resume file does not belong to this log or these
  * rules, or cannot be read; the file is left as it was, and nothing was audited, except when a
- * partner's entry is found not to decode as the partner is met again (findings of the lines before
- * may then have gone to the sink). `unreadable`: the log could not be read.
+ * partner's entry is found not to decode as the partner is met again, or a part of its state when
+ * it is first read (findings of the lines before may then have gone to the sink). `unreadable`: the
+ * log could not be read.
  */
 export type ResumedAudit =
   | {
@@ -82,7 +83,9 @@ class SavedPartners implements SavedStates {
   take(partnerId: string): MutablePartnerState | undefined {
     const entry = this.entries.get(partnerId);
     if (entry === undefined) return undefined;
-    const state = decodeEntry(partnerId, entry);
+    const state = decodeEntry(partnerId, entry, (message) => {
+      throw new CorruptEntry(message);
+    });
     if (E.isLeft(state)) throw new CorruptEntry(state.left);
     this.#taken += 1;
     return thaw(state.right);
@@ -93,7 +96,10 @@ class SavedPartners implements SavedStates {
   }
 }
 
-/** Ends a run that met a partner whose saved entry does not decode (thrown through the auditor). */
+/**
+ * Ends a run that met a partner whose saved entry does not decode, or a part of whose state does not
+ * when it is first read (thrown through the auditor).
+ */
 class CorruptEntry extends Error {}
 
 const sameRules = (a: RuleSet, b: RuleSet): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -112,8 +118,9 @@ async function mismatch(handle: FileHandle, size: number, log: LogPosition): Pro
 
 /**
  * Audits an NDJSON log file and keeps, in `resumeFile`, what lets a later run over the grown log read
- * only the lines added since: every partner's state (as a snapshot each), the counts, the rule set, and
- * the position (lines and bytes read) with a fingerprint of the log's bytes before it (see resumeFile.ts).
+ * only the lines added since: every partner's state (as bytes read in place, see stateBytes.ts), the
+ * counts, the rule set, and the position (lines and bytes read) with a fingerprint of the log's bytes
+ * before it (see resumeFile.ts).
  *
  * Without a resume file, the whole log is audited (in this thread: the states are needed here) and
  * the file written. With one that fits the log (see mismatch) and the rules, only the bytes after the
@@ -123,9 +130,10 @@ async function mismatch(handle: FileHandle, size: number, log: LogPosition): Pro
  *
  * A resume file of another rule set or log, of a log that was cut, of another format, or that does
  * not decode, is refused (nothing is audited, and the file is left as it is). A partner's saved
- * state is decoded only when the partner is met in the new lines, and the entries of the others are
- * written back as they were: a partner's entry that does not decode refuses the file then. Rejects
- * only with what the sink throws, or when the resume file cannot be written.
+ * state is read only when the partner is met in the new lines (its checksum checked, its parts read
+ * where they are as they are first read, see stateBytes.ts), and the entries of the others are
+ * written back as they were: a partner's entry, or a part of it, that does not decode refuses the
+ * file then. Rejects only with what the sink throws, or when the resume file cannot be written.
  */
 export async function auditLogResuming(
   file: string,
@@ -196,15 +204,15 @@ export async function auditLogResuming(
       ended: last === -1 ? start.ended : last === 0x0a,
       ...(await fingerprint(handle, bytes)),
     };
-    // The partners in the file's order, each met in this run encoded anew, the others copied; then the new ones.
+    // The partners in the file's order, each met in this run encoded anew (its entry was used up when
+    // it was taken: every partner taken is one the auditor keeps), the others copied; then the new ones.
     const seen = auditor.partnerStates;
-    const written: Buffer[] = [];
-    for (const [partnerId, entry] of entries) {
+    const written: EntryToWrite[] = [];
+    for (const [partnerId, saved] of entries) {
       const state = seen.get(partnerId);
-      written.push(state === undefined ? entry.bytes : entryOf(partnerId, state));
+      written.push(state === undefined ? { saved } : { partnerId, state });
     }
-    for (const [partnerId, state] of seen)
-      if (!entries.has(partnerId)) written.push(entryOf(partnerId, state));
+    for (const [partnerId, state] of seen) if (!entries.has(partnerId)) written.push({ partnerId, state });
     await saveResumeFile(
       resumeFile,
       {

@@ -1,23 +1,39 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { open, readFile, rename } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { describeProblems, integerFrom, problemsOf, refined, struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { reasonOf } from '../lib/reason.js';
 import { RuleSet } from '../policies/ruleSet.js';
-import { decodeSnapshotBytes, snapshotBytes } from '../state/snapshot.js';
+import { stateBytes, stateOfBytes } from '../state/stateBytes.js';
 import type { PartnerState } from '../state/state.js';
 
 /**
  * The resume file, in binary: MAGIC, the format (u32), the header's length (u32) and the header as
- * JSON, then one entry per partner: the id's length (u32) and the id (UTF-8), the snapshot's length
- * (u32) and the snapshot in binary (see snapshotBytes), and nothing after the last. Every length is
- * little-endian. An entry stands alone, so a run decodes only the partners it meets again and writes
- * the others' entries back byte for byte. Format 2 held each snapshot as JSON.
+ * JSON (spaces after it to a multiple of 4 bytes), the index's checksum (u32), then one entry per
+ * partner, and nothing after the last. An entry: the length of the rest of it (u32), its checksum
+ * (u32), the partner id's length (u32) and the id (UTF-8), zero bytes to a multiple of
+ * 4, then the partner's state as bytes read in place (see stateBytes.ts), whose length is a multiple
+ * of 4 too: every entry starts at a multiple of 4 from the file's start, and so does every part of a
+ * state that is read in place. Every length is little-endian.
+ *
+ * A checksum is a CRC-32 (zlib's): it guards against accidental damage, a byte changed or a file
+ * cut short, which a CRC-32 detects (any burst of up to 32 bits, and all but one in 2^32 of other
+ * changes), not against a file made to deceive, which whoever can write it could give any checksum.
+ * An entry's is of its bytes after it, checked when its partner is first met
+ * (a state read in place is trusted to be the one written). The index's is of the header's bytes,
+ * then of each entry's first bytes up to the end of its id (its length, checksum and partner id): it
+ * is checked as the file is read, so that no entry can be taken for another partner's, or cut, or
+ * lose its checksum unseen. An entry stands alone, so a run reads only the partners it meets again
+ * and writes the others' entries back byte for byte. Format 3 held each state as one snapshot
+ * decoded whole, format 2 as JSON.
  */
-export const RESUME_FORMAT = 3;
+export const RESUME_FORMAT = 4;
 const MAGIC = Buffer.from('APSS-RESUME\n', 'latin1');
 const LENGTH_BYTES = 4;
+const CHECKSUM_BYTES = 4;
+const WORD = 4;
 
 const Count = integerFrom('Count', 0);
 const Sha256 = refined(
@@ -49,34 +65,40 @@ const ResumeHeader = struct('ResumeHeader', {
 });
 export type ResumeHeader = t.TypeOf<typeof ResumeHeader>;
 
-/** A partner's entry as the file holds it: all its bytes (to be written back as they are), and its snapshot's. */
-export type SavedEntry = { readonly number: number; readonly bytes: Buffer; readonly snapshot: Buffer };
+/**
+ * A partner's entry as the file holds it: all its bytes (to be written back as they are), its
+ * checksum, the bytes the checksum is of, and the state's.
+ */
+export type SavedEntry = {
+  readonly number: number;
+  readonly bytes: Buffer;
+  readonly checksum: number;
+  readonly checked: Buffer;
+  readonly state: Buffer;
+};
 
 /** A resume file read: its header, and each partner's entry, in the file's order. */
 export type ResumeFile = { readonly header: ResumeHeader; readonly entries: ReadonlyMap<string, SavedEntry> };
 
-const lengthPrefixed = (bytes: Buffer): Buffer[] => {
-  const length = Buffer.alloc(LENGTH_BYTES);
-  length.writeUInt32LE(bytes.length);
-  return [length, bytes];
-};
+/** What a resume file is written of, per partner: its entry as it was read, or its state, to be encoded. */
+export type EntryToWrite =
+  { readonly saved: SavedEntry } | { readonly partnerId: string; readonly state: PartnerState };
 
-/** The entry of a partner's state: its id and its snapshot, each after its length, written into one buffer. */
-export function entryOf(partnerId: string, state: PartnerState): Buffer {
-  const snapshot = snapshotBytes(state);
-  const idBytes = Buffer.byteLength(partnerId, 'utf8');
-  const snapshotAt = 2 * LENGTH_BYTES + idBytes;
-  const entry = Buffer.allocUnsafe(snapshotAt + snapshot.length);
-  entry.writeUInt32LE(idBytes, 0);
-  entry.write(partnerId, LENGTH_BYTES, 'utf8');
-  entry.writeUInt32LE(snapshot.length, LENGTH_BYTES + idBytes);
-  entry.set(snapshot, snapshotAt);
-  return entry;
-}
+const padding = (length: number): number => (WORD - (length % WORD)) % WORD;
 
-/** The entries of a file, checked to hold exactly the partners its header counts, each once; or why not. */
-function entriesOf(bytes: Buffer, from: number, partners: number): E.Either<string, Map<string, SavedEntry>> {
+/**
+ * The entries of a file, checked to hold exactly the partners its header counts, each once, and to
+ * be the ones its index's checksum was taken of; or why not.
+ */
+function entriesOf(
+  bytes: Buffer,
+  from: number,
+  partners: number,
+  headerChecksum: number,
+  indexChecksum: number,
+): E.Either<string, Map<string, SavedEntry>> {
   const entries = new Map<string, SavedEntry>();
+  let index = headerChecksum;
   let at = from;
   const cut = (number: number) =>
     E.left(
@@ -85,25 +107,35 @@ function entriesOf(bytes: Buffer, from: number, partners: number): E.Either<stri
   while (at < bytes.length) {
     const number = entries.size + 1;
     const start = at;
-    if (at + LENGTH_BYTES > bytes.length) return cut(number);
-    const idEnd = at + LENGTH_BYTES + bytes.readUInt32LE(at);
-    if (idEnd + LENGTH_BYTES > bytes.length) return cut(number);
-    const end = idEnd + LENGTH_BYTES + bytes.readUInt32LE(idEnd);
+    const idAt = at + LENGTH_BYTES + CHECKSUM_BYTES;
+    if (idAt + LENGTH_BYTES > bytes.length) return cut(number);
+    const end = at + LENGTH_BYTES + bytes.readUInt32LE(at);
+    const idEnd = idAt + LENGTH_BYTES + bytes.readUInt32LE(idAt);
     if (end > bytes.length) return cut(number);
-    const partnerId = bytes.toString('utf8', at + LENGTH_BYTES, idEnd);
-    if (!Id.is(partnerId)) return E.left(`entry ${number} does not begin with a partner id`);
+    if (idEnd > end) return E.left(`entry ${number} holds a partner id longer than itself`);
+    const stateAt = idEnd + padding(idEnd - start);
+    if (stateAt > end) return E.left(`entry ${number} holds a partner id longer than itself`);
+    const partnerId = bytes.toString('utf8', idAt + LENGTH_BYTES, idEnd);
+    if (!Id.is(partnerId)) return E.left(`entry ${number} does not hold a partner id`);
     const before = entries.get(partnerId);
     if (before !== undefined)
       return E.left(`it holds partner ${partnerId} twice (entries ${before.number} and ${number})`);
+    index = crc32(bytes.subarray(start, idEnd), index);
     entries.set(partnerId, {
       number,
       bytes: bytes.subarray(start, end),
-      snapshot: bytes.subarray(idEnd + LENGTH_BYTES, end),
+      checksum: bytes.readUInt32LE(start + LENGTH_BYTES),
+      checked: bytes.subarray(idAt, end),
+      state: bytes.subarray(stateAt, end),
     });
     at = end;
   }
   if (entries.size !== partners)
     return E.left(`its header counts ${partners} partners, and it holds ${entries.size}`);
+  if (index !== indexChecksum)
+    return E.left(
+      "its header and its entries' lengths, checksums and partner ids are not those its index's checksum was taken of: the file was damaged",
+    );
   return E.right(entries);
 }
 
@@ -136,7 +168,7 @@ export async function readResumeFile(path: string): Promise<E.Either<string, Res
   if (problem !== undefined) return E.left(problem);
   const headerStart = MAGIC.length + 2 * LENGTH_BYTES;
   const headerEnd = headerStart + bytes.readUInt32LE(MAGIC.length + LENGTH_BYTES);
-  if (headerEnd > bytes.length) return E.left('it was cut short, inside its header');
+  if (headerEnd + CHECKSUM_BYTES > bytes.length) return E.left('it was cut short, inside its header');
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8', headerStart, headerEnd));
@@ -146,44 +178,140 @@ export async function readResumeFile(path: string): Promise<E.Either<string, Res
   const header = ResumeHeader.decode(value);
   if (E.isLeft(header))
     return E.left(`its header is not a resume file's: ${describeProblems(problemsOf(header.left))}`);
-  const entries = entriesOf(bytes, headerEnd, header.right.partners);
+  const entries = entriesOf(
+    bytes,
+    headerEnd + CHECKSUM_BYTES,
+    header.right.partners,
+    crc32(bytes.subarray(headerStart, headerEnd)),
+    bytes.readUInt32LE(headerEnd),
+  );
   if (E.isLeft(entries)) return entries;
   return E.right({ header: header.right, entries: entries.right });
 }
 
-/** The state a partner's entry holds, or why it holds none. */
-export function decodeEntry(partnerId: string, entry: SavedEntry): E.Either<string, PartnerState> {
+/**
+ * The state a partner's entry holds, or why it holds none: its checksum is checked, then the state
+ * read in place (see stateOfBytes). A part of it found not to decode when it is first read, later,
+ * is given to `late` with what to say, and the read throws what `late` throws. The entry is used up:
+ * its usage table is written where it is when the state's draft adds an id (see stateOfBytes), so
+ * an entry decoded is neither decoded again nor written back as it was, but encoded anew.
+ */
+export function decodeEntry(
+  partnerId: string,
+  entry: SavedEntry,
+  late: (message: string) => never,
+): E.Either<string, PartnerState> {
   const where = `entry ${entry.number} (partner ${partnerId})`;
-  const state = decodeSnapshotBytes(entry.snapshot);
-  if (E.isLeft(state)) return E.left(`${where} is ${state.left.message}`);
+  if (crc32(entry.checked) !== entry.checksum)
+    return E.left(`${where} does not match its checksum: the file was damaged`);
+  const malformed = (problem: string) => `${where} is not a snapshot of a partner's state: ${problem}`;
+  const state = stateOfBytes(entry.state, (problem) => late(malformed(problem)), { tableGiven: true });
+  if (E.isLeft(state)) return E.left(malformed(state.left));
   if (state.right.partnerId !== partnerId)
     return E.left(`${where} holds the state of ${state.right.partnerId ?? 'no partner'}`);
   return state;
 }
 
 const IOV_BATCH = 512;
+/** The buffer entries are encoded into, reused from one batch of writes to the next. */
+const SCRATCH_BYTES = 4 * 1024 * 1024;
 
 /**
- * Writes the resume file whole (the header, then the entries as given), then puts it in place: a
- * run that stops halfway leaves the earlier one.
+ * A file written in batches of parts: entries encoded into a buffer that is reused once what was in
+ * it is written, so that encoding every partner's state costs no more memory than the buffer, and
+ * entries read, written from where they are.
+ */
+class BatchWriter {
+  #parts: Uint8Array[] = [];
+  #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  #used = 0;
+  constructor(private readonly handle: FileHandle) {}
+
+  async add(part: Uint8Array): Promise<void> {
+    this.#parts.push(part);
+    if (this.#parts.length >= IOV_BATCH) await this.flush();
+  }
+
+  /** A buffer of `length` bytes to fill, then add, before the next call. */
+  async space(length: number): Promise<Buffer> {
+    if (length > SCRATCH_BYTES) return Buffer.allocUnsafe(length);
+    if (this.#used + length > SCRATCH_BYTES) await this.flush();
+    const space = this.#scratch.subarray(this.#used, this.#used + length);
+    this.#used += length;
+    return space;
+  }
+
+  async flush(): Promise<void> {
+    const parts = this.#parts;
+    this.#parts = [];
+    this.#used = 0;
+    for (let at = 0; at < parts.length; at += IOV_BATCH) {
+      const batch = parts.slice(at, at + IOV_BATCH);
+      const { bytesWritten } = await this.handle.writev(batch);
+      const expected = batch.reduce((sum, part) => sum + part.length, 0);
+      if (bytesWritten !== expected) throw new Error(`wrote ${bytesWritten} of ${expected} bytes`);
+    }
+  }
+}
+
+/** Encodes a partner's entry (see RESUME_FORMAT) into the writer's buffer; answers its bytes. */
+async function encodeEntry(writer: BatchWriter, partnerId: string, state: PartnerState): Promise<Buffer> {
+  const idBytes = Buffer.byteLength(partnerId, 'utf8');
+  const idAt = LENGTH_BYTES + CHECKSUM_BYTES;
+  const stateAt = idAt + LENGTH_BYTES + idBytes + padding(idBytes);
+  const { parts, length } = stateBytes(state);
+  const entry = await writer.space(stateAt + length);
+  entry.writeUInt32LE(entry.length - LENGTH_BYTES, 0);
+  entry.writeUInt32LE(idBytes, idAt);
+  entry.write(partnerId, idAt + LENGTH_BYTES, 'utf8');
+  entry.fill(0, idAt + LENGTH_BYTES + idBytes, stateAt);
+  let at = stateAt;
+  for (const part of parts) {
+    entry.set(part, at);
+    at += part.length;
+  }
+  entry.writeUInt32LE(crc32(entry.subarray(idAt)), LENGTH_BYTES);
+  return entry;
+}
+
+/**
+ * Writes the resume file whole (the header, then the entries as given: those read as they were, the
+ * states encoded), then puts it in place: a run that stops halfway leaves the earlier one.
  */
 export async function saveResumeFile(
   path: string,
   header: ResumeHeader,
-  entries: readonly Buffer[],
+  entries: Iterable<EntryToWrite>,
 ): Promise<void> {
-  const format = Buffer.alloc(LENGTH_BYTES);
-  format.writeUInt32LE(RESUME_FORMAT);
-  const parts = [MAGIC, format, ...lengthPrefixed(Buffer.from(JSON.stringify(header), 'utf8')), ...entries];
+  const json = JSON.stringify(header);
+  const headerBytes = Buffer.from(
+    json.padEnd(json.length + padding(Buffer.byteLength(json, 'utf8'))),
+    'utf8',
+  );
+  const start = Buffer.alloc(MAGIC.length + 2 * LENGTH_BYTES);
+  MAGIC.copy(start);
+  start.writeUInt32LE(RESUME_FORMAT, MAGIC.length);
+  start.writeUInt32LE(headerBytes.length, MAGIC.length + LENGTH_BYTES);
+  let index = crc32(headerBytes);
   const temporary = `${path}.${process.pid}.tmp`;
   const handle = await open(temporary, 'w');
   try {
-    for (let at = 0; at < parts.length; at += IOV_BATCH) {
-      const batch = parts.slice(at, at + IOV_BATCH);
-      const { bytesWritten } = await handle.writev(batch);
-      const expected = batch.reduce((sum, part) => sum + part.length, 0);
-      if (bytesWritten !== expected) throw new Error(`wrote ${bytesWritten} of ${expected} bytes`);
+    const writer = new BatchWriter(handle);
+    // The index's checksum is known once every entry is: its place is written last.
+    for (const part of [start, headerBytes, Buffer.alloc(CHECKSUM_BYTES)]) await writer.add(part);
+    for (const entry of entries) {
+      const bytes =
+        'saved' in entry ? entry.saved.bytes : await encodeEntry(writer, entry.partnerId, entry.state);
+      const idAt = LENGTH_BYTES + CHECKSUM_BYTES;
+      index = crc32(bytes.subarray(0, idAt + LENGTH_BYTES + bytes.readUInt32LE(idAt)), index);
+      await writer.add(bytes);
     }
+    await writer.flush();
+    const checksumAt = start.length + headerBytes.length;
+    const checksum = Buffer.alloc(CHECKSUM_BYTES);
+    checksum.writeUInt32LE(index);
+    const { bytesWritten } = await handle.write(checksum, 0, CHECKSUM_BYTES, checksumAt);
+    if (bytesWritten !== CHECKSUM_BYTES) throw new Error(`wrote ${bytesWritten} of ${CHECKSUM_BYTES} bytes`);
   } finally {
     await handle.close();
   }

@@ -30,6 +30,8 @@ const FIRST_PAGE_BYTES = 512;
 const PAGE_SPAN = 4096;
 /** A slot holds the place of its id's text plus one: 0 is an empty slot. */
 const EMPTY = 0;
+/** The last of a store whose table another store took (see unborrowed): no set's last. */
+const TAKEN = -1;
 const MAX_LOAD = 0.75;
 /** What an id kept in the Set of others weighs: its entry and a short string. */
 const OTHER_BYTES = 64;
@@ -75,6 +77,13 @@ type Store = {
   last: number;
   /** The bytes of the pages, kept as they are added: a cache weighs a state by them on every command. */
   pageBytes: number;
+  /**
+   * Whose bytes its table and pages are: its own; or views of bytes that are not (a file's, see
+   * `inPlace`), never written, whose table and last page are copied before the first id is added;
+   * or views whose owner gave their table up to be written in place, whose last page alone is
+   * copied before the first id is added (the table goes to the store added to).
+   */
+  bytes: 'own' | 'borrowed' | 'table given';
 };
 
 const emptyStore = (): Store => ({
@@ -85,6 +94,7 @@ const emptyStore = (): Store => ({
   count: 0,
   last: EMPTY,
   pageBytes: 0,
+  bytes: 'own',
 });
 
 /** The store of every set that has no ids of its own yet: never written (the first add gives a set a store of its own). */
@@ -140,6 +150,7 @@ export class IdSet implements Iterable<string> {
     const hash = hashOf(id);
     if (this.#slotOf(id, hash) >= 0) return false;
     if (this.#store.last !== this.#last || this.#store === NO_STORE) this.#store = this.#ownStore();
+    else if (this.#store.bytes !== 'own') this.#store = unborrowed(this.#store);
     const store = this.#store;
     if ((store.count + 1) / store.places.length > MAX_LOAD) rehash(store, store.places.length * 2);
     // The first empty slot of the id's chain: slots of ids this set does not see are passed over too.
@@ -189,8 +200,9 @@ export class IdSet implements Iterable<string> {
     }
     const page = pages[lastPage] as Uint8Array;
     const end = (place % PAGE_SPAN) + bytesAt(page, place % PAGE_SPAN);
-    store.pages.push(page.slice());
-    store.pageBytes += page.length;
+    const copy = pageCopy(page, lastPage);
+    store.pages.push(copy);
+    store.pageBytes += copy.length;
     store.used.push(end);
     store.count = this.#size;
     store.last = this.#last;
@@ -269,6 +281,86 @@ export class IdSet implements Iterable<string> {
     const duplicate = rehash(store, slots, true);
     if (duplicate !== undefined) return `id ${duplicate} is given twice`;
     set.#last = store.last;
+    set.#size = count;
+    return set;
+  }
+
+  /**
+   * Its ordinary ids as they are stored, to be written and read back in place (see `inPlace`): the
+   * pages of text up to its last id, the bytes of each page that hold ids, and the table of slots
+   * (per slot the place of its id's text plus one, 0 for none, and the top 8 bits of the id's hash).
+   * The arrays may be the set's own: read them, do not change them. The ids that are not ordinary
+   * ones are not in it, as they are not in `packed`.
+   */
+  inPlaceParts(): InPlaceIds {
+    if (this.#last === EMPTY)
+      return { count: 0, last: EMPTY, pages: [], places: new Uint32Array(0), tags: new Uint8Array(0) };
+    // A set that sees only some of its store's ids: a store of those alone.
+    const store = this.#store.last === this.#last ? this.#store : this.#ownStore();
+    const pages = store.pages.map((page, index) => page.subarray(0, store.used[index] as number));
+    return { count: this.#size, last: this.#last, pages, places: store.places, tags: store.tags };
+  }
+
+  /**
+   * The set of ids stored as `inPlaceParts` gave them, reading its pages and table where they are,
+   * without copying them or hashing an id again (they are copied when an id is first added); or why
+   * they are not such a set. What is checked is what keeps a reader from looping or reading past
+   * the pages: a table whose size is a power of two, with an empty slot, and whose slots count the
+   * ids and each point into a page, and a last id that ends its last page. Not the ids' text, nor
+   * whether each id sits in the slot its hash leads to: bytes from outside must be checked for that
+   * before (a file's checksum), else `has` may answer wrongly.
+   *
+   * With `tableGiven`, the caller gives the table's bytes up to the set: the first id added writes
+   * in them, not in a copy, so they must not be read for anything else afterwards (nor written out
+   * as they were). The pages are never written either way.
+   */
+  static inPlace(
+    ids: InPlaceIds,
+    { tableGiven = false }: { readonly tableGiven?: boolean } = {},
+  ): IdSet | string {
+    const { count, last, pages, places, tags } = ids;
+    const set = new IdSet();
+    if (count === 0)
+      return last === EMPTY && pages.length === 0 ? set : 'hold no ids, yet pages or a last id';
+    const slots = places.length;
+    if (slots < INITIAL_SLOTS || (slots & (slots - 1)) !== 0 || tags.length !== slots)
+      return `have a table of ${slots} slots and ${tags.length} tags: a power of two from ${INITIAL_SLOTS}, the same for both, was expected`;
+    if (count >= slots) return `count ${count} ids in a table of ${slots} slots: one at least must be empty`;
+    let pageBytes = 0;
+    for (const [index, page] of pages.entries()) {
+      if (page.length === 0 || page.length > PAGE_SPAN)
+        return `have a page (${index + 1}) of ${page.length} bytes, not 1 to ${PAGE_SPAN}`;
+      pageBytes += page.length;
+    }
+    const lastPage = pages[pages.length - 1];
+    const lastAt = (last - 1) % PAGE_SPAN;
+    if (
+      lastPage === undefined ||
+      Math.floor((last - 1) / PAGE_SPAN) !== pages.length - 1 ||
+      lastAt + bytesAt(lastPage, lastAt) !== lastPage.length
+    )
+      return `have a last id (at ${last - 1}) that does not end their last page`;
+    let filled = 0;
+    for (let slot = 0; slot < slots; slot++) {
+      const value = places[slot] as number;
+      if (value === EMPTY) continue;
+      filled += 1;
+      const page = pages[Math.floor((value - 1) / PAGE_SPAN)];
+      if (value > last || page === undefined || (value - 1) % PAGE_SPAN >= page.length)
+        return `have a slot (${slot}) that points outside their pages`;
+    }
+    if (filled !== count) return `count ${count} ids, and their table holds ${filled}`;
+    set.#store = {
+      places,
+      tags,
+      pages: [...pages],
+      used: pages.map((page) => page.length),
+      count,
+      last,
+      pageBytes,
+      bytes: tableGiven ? 'table given' : 'borrowed',
+    };
+    set.#last = last;
     set.#size = count;
     return set;
   }
@@ -367,6 +459,51 @@ function storedEqual(pages: readonly Uint8Array[], a: number, b: number): boolea
   return true;
 }
 
+/**
+ * A copy of the page at an index, for ids to go on in it: of the size a page there would have had
+ * (a page read in place is only as long as its ids). A copy whatever the array is: a Buffer's slice
+ * would share its bytes.
+ */
+function pageCopy(page: Uint8Array, index: number): Uint8Array {
+  let size = FIRST_PAGE_BYTES << Math.min(index, Math.log2(PAGE_SPAN / FIRST_PAGE_BYTES));
+  while (size < page.length) size *= 2;
+  const copy = new Uint8Array(Math.min(size, PAGE_SPAN));
+  copy.set(page);
+  return copy;
+}
+
+/**
+ * A store of a borrowed store's ids, to add to: its last page copied (to the size it would have had,
+ * for ids to go on in it), the pages before shared, and its table copied, or taken if it was given.
+ * A store whose table is taken is left with a last that no set's is: its table will hold ids after
+ * any set's last, so a set of it makes a store of its own before it adds or hands its parts out, as
+ * when another set added to a store it shares.
+ */
+function unborrowed(store: Store): Store {
+  const pages = store.pages.slice();
+  const index = pages.length - 1;
+  const last = pages[index] as Uint8Array;
+  const page = pageCopy(last, index);
+  pages[index] = page;
+  const given = store.bytes === 'table given';
+  const unborrowed: Store = {
+    places: given ? store.places : store.places.slice(),
+    // A copy whatever the array is: a Buffer's slice would share its bytes.
+    tags: given ? store.tags : new Uint8Array(store.tags),
+    pages,
+    used: store.used.slice(),
+    count: store.count,
+    last: store.last,
+    pageBytes: store.pageBytes - last.length + page.length,
+    bytes: 'own',
+  };
+  if (given) {
+    store.bytes = 'borrowed';
+    store.last = TAKEN;
+  }
+  return unborrowed;
+}
+
 /** Writes an id after the store's last, in a new page if it does not fit; answers its place. */
 function append(store: Store, id: string): number {
   const { pages, used } = store;
@@ -444,6 +581,18 @@ function rehash(store: Store, slots: number, checkDuplicates = false): number | 
   store.tags = tags;
   return undefined;
 }
+
+/**
+ * A set's ids as they are stored (see IdSet.inPlaceParts): how many, the slot value of the last (its
+ * place plus one), the pages of text (each as many bytes as hold ids), and the table of slots.
+ */
+export type InPlaceIds = {
+  readonly count: number;
+  readonly last: number;
+  readonly pages: readonly Uint8Array[];
+  readonly places: Uint32Array;
+  readonly tags: Uint8Array;
+};
 
 /** What a state hands out: an IdSet to read (and copy), not to add to. */
 export type ReadonlyIdSet = Omit<IdSet, 'add'>;

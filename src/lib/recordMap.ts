@@ -11,6 +11,10 @@
  * in place; any other (a second copy of the same map, or the original after a copy) takes a store of
  * its own on its first new key. Iteration follows first insertion, as a Map's does.
  *
+ * A map may be made over a source of records kept elsewhere (see `over`): its keys are asked for on
+ * its first read, and each value when it is first read, so that a map of a file's records costs
+ * nothing until it is read, and little more than the records read.
+ *
  * Read-only to everyone but the recipes that write to it; frozen (Object.freeze) wherever a state is
  * handed out, and then `set` and `delete` refuse, as a frozen Map (see freezeMap) does.
  */
@@ -19,12 +23,31 @@ const CHUNK_BITS = 6;
 const CHUNK = 1 << CHUNK_BITS;
 const LOW = CHUNK - 1;
 
-/** The keys of a map and of its copies, in the order they were first set. */
-type Keys = { readonly names: string[]; readonly ordinals: Map<string, number> };
+/**
+ * The keys of a map and of its copies, in the order they were first set; of a map made over a source,
+ * taken from it on the first read of any map that shares them (`pending` until then).
+ */
+type Keys = { names: string[]; ordinals: Map<string, number>; pending?: RecordSource<unknown> | undefined };
+
+/**
+ * Records kept elsewhere that a map can be made over: how many, their keys (each once, in order, in a
+ * new array the map keeps) and the value at each ordinal, decoded when asked for. The keys are asked
+ * for once for a map and all its copies, a value each time a map reads a key whose value it holds as
+ * the source's: a source keeps what it decoded, and gives the same value each time. Either may throw
+ * (a record that does not decode): the read of the map throws it, and changes nothing.
+ */
+export type RecordSource<V> = {
+  readonly count: number;
+  readonly keys: () => string[];
+  readonly value: (ordinal: number) => V;
+};
+
+/** The value slot of a key a map made over a source holds as the source's (see `slots`). */
+export const UNREAD: unique symbol = Symbol('unread');
 
 /** The value slot of a key deleted from a map that still shares its store (only the generator deletes). */
 const DELETED: unique symbol = Symbol('deleted');
-type Slot<V> = V | typeof DELETED;
+type Slot<V> = V | typeof DELETED | typeof UNREAD;
 
 const refuse = (): never => {
   throw new TypeError('this collection is frozen: it cannot be changed');
@@ -39,6 +62,10 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
   /** Whether the table of chunks is this map's alone, and which chunks are (null: none yet). */
   #ownsTable = true;
   #ownedChunks: Set<number> | null = null;
+  /** The records it was made over (see `over`), shared with its copies. */
+  #source: RecordSource<V> | undefined;
+  /** Whether a key was set or deleted in it, or in the map it is a copy of, since it was made. */
+  #written = false;
 
   /** A map of these entries (anything but an iterable of pairs gives an empty map). */
   constructor(entries?: Iterable<readonly [string, V]>) {
@@ -46,23 +73,59 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
       for (const [key, value] of entries) this.set(key, value);
   }
 
+  /**
+   * A map of the source's records, each key mapped to the value at its ordinal: it takes the keys
+   * from the source on its first read, and a value when that key is first read. Its copies share the
+   * source, and what was taken from it.
+   */
+  static over<V>(source: RecordSource<V>): RecordMap<V> {
+    const map = new RecordMap<V>();
+    map.#keys = { names: [], ordinals: new Map(), pending: source };
+    map.#count = source.count;
+    map.#size = source.count;
+    // No chunk until one is written: a missing chunk holds its records as the source's.
+    map.#chunks = new Array<Slot<V>[]>(Math.ceil(source.count / CHUNK));
+    map.#source = source;
+    return map;
+  }
+
   get size(): number {
     return this.#size;
   }
 
+  /** The keys, taken from the source first if they were not yet. */
+  #names(): Keys {
+    const keys = this.#keys;
+    if (keys.pending !== undefined) {
+      const names = keys.pending.keys();
+      keys.pending = undefined;
+      keys.names = names;
+      for (let ordinal = 0; ordinal < names.length; ordinal++)
+        keys.ordinals.set(names[ordinal] as string, ordinal);
+    }
+    return keys;
+  }
+
   #ordinalOf(key: unknown): number {
-    const ordinal = this.#keys.ordinals.get(key as string);
+    const ordinal = this.#names().ordinals.get(key as string);
     return ordinal !== undefined && ordinal < this.#count ? ordinal : -1;
   }
 
   #slot(ordinal: number): Slot<V> {
-    return (this.#chunks[ordinal >>> CHUNK_BITS] as Slot<V>[])[ordinal & LOW] as Slot<V>;
+    const chunk = this.#chunks[ordinal >>> CHUNK_BITS];
+    return chunk === undefined ? UNREAD : (chunk[ordinal & LOW] as Slot<V>);
+  }
+
+  /** The value at an ordinal, read from the source if the map holds the source's. */
+  #value(ordinal: number): V | typeof DELETED {
+    const value = this.#slot(ordinal);
+    return value === UNREAD ? (this.#source as RecordSource<V>).value(ordinal) : value;
   }
 
   get(key: string): V | undefined {
     const ordinal = this.#ordinalOf(key);
     if (ordinal < 0) return undefined;
-    const value = this.#slot(ordinal);
+    const value = this.#value(ordinal);
     return value === DELETED ? undefined : value;
   }
 
@@ -74,6 +137,7 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
   /** Sets a key's value (a new key goes last); throws on a frozen map. */
   set(key: string, value: V): this {
     if (Object.isFrozen(this)) refuse();
+    this.#written = true;
     const ordinal = this.#ordinalOf(key);
     if (ordinal >= 0) {
       const chunk = this.#writableChunk(ordinal >>> CHUNK_BITS);
@@ -81,7 +145,7 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
       chunk[ordinal & LOW] = value;
       return this;
     }
-    if (this.#keys.names.length !== this.#count) this.#keys = this.#ownKeys();
+    if (this.#names().names.length !== this.#count) this.#keys = this.#ownKeys();
     const { names, ordinals } = this.#keys;
     const added = this.#count;
     names.push(key);
@@ -104,6 +168,7 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
     if (Object.isFrozen(this)) refuse();
     const ordinal = this.#ordinalOf(key);
     if (ordinal < 0 || this.#slot(ordinal) === DELETED) return false;
+    this.#written = true;
     this.#writableChunk(ordinal >>> CHUNK_BITS)[ordinal & LOW] = DELETED;
     this.#size -= 1;
     return true;
@@ -124,6 +189,8 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
     copy.#size = this.#size;
     copy.#chunks = this.#chunks;
     copy.#ownsTable = false;
+    copy.#source = this.#source;
+    copy.#written = this.#written;
     // What this map owned is shared now: it copies before it writes again too.
     if (!Object.isFrozen(this)) {
       this.#ownsTable = false;
@@ -141,7 +208,13 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
   #writableChunk(index: number): Slot<V>[] {
     if (this.#ownedChunks?.has(index) === true) return this.#chunks[index] as Slot<V>[];
     if (!this.#ownsTable) this.#ownTable();
-    const chunk = (this.#chunks[index] as Slot<V>[]).slice();
+    const current = this.#chunks[index];
+    const chunk =
+      current === undefined
+        ? new Array<Slot<V>>(Math.min(CHUNK, (this.#source as RecordSource<V>).count - index * CHUNK)).fill(
+            UNREAD,
+          )
+        : current.slice();
     this.#chunks[index] = chunk;
     (this.#ownedChunks ??= new Set()).add(index);
     return chunk;
@@ -149,14 +222,37 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
 
   /** A store of this map's keys alone, for a map whose store has keys after its own. */
   #ownKeys(): Keys {
-    const names = this.#keys.names.slice(0, this.#count);
+    const names = this.#names().names.slice(0, this.#count);
     return { names, ordinals: new Map(names.map((name, ordinal) => [name, ordinal])) };
   }
 
-  *entries(): IterableIterator<[string, V]> {
-    const names = this.#keys.names;
+  /** The source it was made over (see `over`), if it was: the map, or the one it is a copy of. */
+  get source(): RecordSource<V> | undefined {
+    return this.#source;
+  }
+
+  /** Whether it holds its source's records as they were: no key set or deleted since it was made over it. */
+  get holdsSource(): boolean {
+    return this.#source !== undefined && !this.#written;
+  }
+
+  /**
+   * Each key with its ordinal and its value as the map holds it, in order: UNREAD for a value it still
+   * holds as its source's and was never read. For a writer that copies the source's own bytes of the
+   * records that are as the source gave them.
+   */
+  *slots(): IterableIterator<readonly [string, number, V | typeof UNREAD]> {
+    const names = this.#names().names;
     for (let ordinal = 0; ordinal < this.#count; ordinal++) {
       const value = this.#slot(ordinal);
+      if (value !== DELETED) yield [names[ordinal] as string, ordinal, value];
+    }
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    const names = this.#names().names;
+    for (let ordinal = 0; ordinal < this.#count; ordinal++) {
+      const value = this.#value(ordinal);
       if (value !== DELETED) yield [names[ordinal] as string, value];
     }
   }

@@ -17,7 +17,6 @@ import { RecordMap } from '../lib/recordMap.js';
 import { rowsOf } from '../lib/rows.js';
 import { IdSet } from '../lib/idSet.js';
 import { Id } from '../lib/ids.js';
-import { reasonOf } from '../lib/reason.js';
 import { Day, inUtc, Instant } from '../lib/time.js';
 import { initialState, type PartnerState } from './state.js';
 
@@ -142,16 +141,22 @@ const EncodedState = struct('PartnerStateSnapshot', {
 });
 export type EncodedState = t.TypeOf<typeof EncodedState>;
 const Snapshot = struct('Snapshot', { version: t.literal(SNAPSHOT_FORMAT), state: EncodedState });
-/** A snapshot's fields but its usage ids, each kind of record as rows (see rowsOf): the binary form's JSON. */
-const rows = {
+/** Each kind of record as rows (see rowsOf): how the bytes of a state read in place keep them (see stateBytes.ts). */
+export const rows = {
   subscriptions: rowsOf('SubscriptionRows', subscriptionFields),
   reservations: rowsOf('ReservationRows', reservationFields),
   deployments: rowsOf('DeploymentRows', deploymentFields),
   services: rowsOf('ServiceRows', serviceFields),
 };
-const EncodedRecords = struct('PartnerStateSnapshot', { ...recordFields, ...rows });
-type EncodedRecords = t.TypeOf<typeof EncodedRecords>;
-const RecordsSnapshot = struct('Snapshot', { state: EncodedRecords });
+/** A snapshot's fields but its records and usage ids. */
+export const StateFields = struct('PartnerStateFields', {
+  partnerId: recordFields.partnerId,
+  sharedTenantId: recordFields.sharedTenantId,
+  lastEventAt: recordFields.lastEventAt,
+  version: recordFields.version,
+  unattributedUsage: recordFields.unattributedUsage,
+});
+type EncodedRecords = Omit<t.TypeOf<typeof EncodedState>, 'usage'>;
 
 /** A snapshot of one partner's state, as JSON would hold it. */
 export type Snapshot = { readonly version: typeof SNAPSHOT_FORMAT; readonly state: EncodedState };
@@ -304,59 +309,4 @@ function stateOf(encoded: EncodedRecords, packedUsage: Uint8Array): E.Either<Sna
       unattributedUsage,
     }),
   );
-}
-
-/** The bytes before a binary snapshot's JSON: its format and the JSON's length, each a u32 (little-endian). */
-const BINARY_HEADER_BYTES = 8;
-
-/**
- * A snapshot as bytes, for files: SNAPSHOT_FORMAT and the length of what follows as JSON (each a
- * u32, little-endian), the snapshot's fields but the usage ids as JSON (UTF-8, each kind of record as
- * rows, see rowsOf), then the usage ids
- * as IdSet.packed writes them, to the end. The same state as encodeSnapshot's, without the base64
- * that made most of the work of taking a large state back; the same state gives the same bytes.
- */
-export function snapshotBytes(state: PartnerState): Buffer {
-  const json = JSON.stringify({
-    partnerId: state.partnerId,
-    sharedTenantId: state.sharedTenantId,
-    lastEventAt: state.lastEventAt,
-    version: state.version,
-    subscriptions: rows.subscriptions.encode([...state.subscriptions.values()]),
-    reservations: rows.reservations.encode([...state.reservations.values()]),
-    deployments: rows.deployments.encode([...state.deployments.values()]),
-    services: rows.services.encode([...state.services.values()]),
-    unattributedUsage: state.unattributedUsage,
-  });
-  const usage = state.usage.packed();
-  const jsonBytes = Buffer.byteLength(json, 'utf8');
-  const bytes = Buffer.allocUnsafe(BINARY_HEADER_BYTES + jsonBytes + usage.length);
-  bytes.writeUInt32LE(SNAPSHOT_FORMAT, 0);
-  bytes.writeUInt32LE(jsonBytes, 4);
-  bytes.write(json, BINARY_HEADER_BYTES, 'utf8');
-  bytes.set(usage, BINARY_HEADER_BYTES + jsonBytes);
-  return bytes;
-}
-
-/**
- * The state bytes of snapshotBytes hold, as decodeSnapshot takes a snapshot back: the same state, or
- * why not (`format` for bytes of another format, never guessed at). Never throws.
- */
-export function decodeSnapshotBytes(bytes: Buffer): E.Either<SnapshotProblem, PartnerState> {
-  if (bytes.length < BINARY_HEADER_BYTES)
-    return malformed(`${bytes.length} bytes, fewer than a snapshot's header`, ['(root)']);
-  const format = bytes.readUInt32LE(0);
-  if (format !== SNAPSHOT_FORMAT) return formatProblem(format);
-  const usageAt = BINARY_HEADER_BYTES + bytes.readUInt32LE(4);
-  if (usageAt > bytes.length)
-    return malformed(`its JSON runs past its end (byte ${bytes.length})`, ['(root)']);
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8', BINARY_HEADER_BYTES, usageAt));
-  } catch (error) {
-    return malformed(`its fields are not JSON (${reasonOf(error)})`, ['(root)']);
-  }
-  const decoded = RecordsSnapshot.decode({ state: value });
-  if (E.isLeft(decoded)) return problemOf(decoded.left);
-  return stateOf(decoded.right.state, bytes.subarray(usageAt));
 }

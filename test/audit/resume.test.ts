@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compileRules, defaultRules, rules2023, type Finding } from 'apss-domain';
 import { auditLogResuming, RESUME_FORMAT, WINDOW_BYTES } from '../../src/audit/resume.js';
 import { generateLog } from '../../src/cli/generate/log.js';
-import { SNAPSHOT_FORMAT } from '../../src/state/snapshot.js';
 import { needsBuiltCli, scratch } from '../cli/run.js';
 
 const files = scratch();
@@ -58,18 +58,56 @@ const anyLog = fc
     return lines;
   });
 
+const padded = (length: number) => length + ((4 - (length % 4)) % 4);
+
+/** An entry's parts (see src/audit/resumeFile.ts): where it starts, its partner, where its state starts, where it ends. */
+type EntryParts = { start: number; id: string; idEnd: number; state: number; end: number };
+
 /** A resume file's parts, as its format says (see src/audit/resumeFile.ts), to check it and to break it. */
 function partsOf(bytes: Buffer) {
   const headerEnd = 20 + bytes.readUInt32LE(16);
   const header = JSON.parse(bytes.toString('utf8', 20, headerEnd)) as { partners: number; counts: object };
-  const entries: { start: number; id: string; snapshot: number; end: number }[] = [];
-  for (let at = headerEnd; at < bytes.length;) {
-    const idEnd = at + 4 + bytes.readUInt32LE(at);
-    const end = idEnd + 4 + bytes.readUInt32LE(idEnd);
-    entries.push({ start: at, id: bytes.toString('utf8', at + 4, idEnd), snapshot: idEnd + 4, end });
+  const entries: EntryParts[] = [];
+  for (let at = headerEnd + 4; at < bytes.length;) {
+    const idEnd = at + 12 + bytes.readUInt32LE(at + 8);
+    const end = at + 4 + bytes.readUInt32LE(at);
+    const id = bytes.toString('utf8', at + 12, idEnd);
+    entries.push({ start: at, id, idEnd, state: at + padded(idEnd - at), end });
     at = end;
   }
-  return { format: bytes.readUInt32LE(12), header, entries };
+  return { format: bytes.readUInt32LE(12), header, headerEnd, entries };
+}
+
+/**
+ * The file with every checksum taken anew, as a writer would have written its bytes: what a file
+ * damaged in a way no checksum shows (a writer's bug, a file made by hand) looks like.
+ */
+function resealed(bytes: Buffer): Buffer {
+  const copy = Buffer.from(bytes);
+  const { headerEnd, entries } = partsOf(copy);
+  let index = crc32(copy.subarray(20, headerEnd));
+  for (const entry of entries) {
+    copy.writeUInt32LE(crc32(copy.subarray(entry.start + 8, entry.end)), entry.start + 4);
+    index = crc32(copy.subarray(entry.start, entry.idEnd), index);
+  }
+  copy.writeUInt32LE(index, headerEnd);
+  return copy;
+}
+
+/** The sections of a state's bytes (see src/state/stateBytes.ts), as offsets in the file: its fields, each kind of record, its usage ids. */
+function sectionsOf(bytes: Buffer, entry: EntryParts) {
+  const sections: Record<string, { start: number; end: number }> = {};
+  let at = entry.state;
+  for (const name of ['fields', 'subscriptions', 'reservations', 'deployments', 'services']) {
+    const end = at + 4 + bytes.readUInt32LE(at);
+    sections[name] = { start: at + 4, end };
+    at = entry.state + padded(end - entry.state);
+  }
+  sections.usage = { start: at, end: entry.end };
+  return sections as Record<
+    'fields' | 'subscriptions' | 'reservations' | 'deployments' | 'services' | 'usage',
+    { start: number; end: number }
+  >;
 }
 
 let runs = 0;
@@ -78,42 +116,103 @@ const fresh = (name: string) => join(files.dir, `${name}-${(runs += 1)}`);
 describe('auditLogResuming', () => {
   needsBuiltCli();
 
-  it('property: findings(full audit of a ++ b) == findings(audit of a) ++ findings(resume over b), totals equal, in 1 or 2 threads', async () => {
+  it('property: findings(full audit of a ++ b ++ ...) == findings(audit of a) ++ findings(resume over b) ++ ..., totals equal, in 1 or 2 threads', async () => {
     await fc.assert(
-      fc.asyncProperty(anyLog, fc.nat(), fc.constantFrom(1, 2), async (lines, cut, jobs) => {
-        const at = cut % (lines.length + 1);
-        const whole = files.file(`whole-${(runs += 1)}.ndjson`, lines.map((line) => `${line}\n`).join(''));
-        const full = await fullAudit(whole, jobs);
-
-        const log = files.file(
-          `grown-${runs}.ndjson`,
-          lines
-            .slice(0, at)
-            .map((line) => `${line}\n`)
-            .join(''),
-        );
-        const saved = fresh('resume.json');
-        const first = await resumed(log, saved);
-        appendFileSync(
-          log,
-          lines
-            .slice(at)
-            .map((line) => `${line}\n`)
-            .join(''),
-        );
-        const second = await resumed(log, saved);
-
-        expect([...first.found, ...second.found]).toEqual(full.found);
-        expect(second.audited).toEqual({
-          kind: 'audited',
-          summary: full.summary,
-          found: second.found.length,
-          after: at,
-        });
-        expect(first.audited).toMatchObject({ kind: 'audited', after: 0, found: first.found.length });
-      }),
+      fc.asyncProperty(
+        anyLog,
+        fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(1, 2),
+        async (lines, cuts, jobs) => {
+          const whole = files.file(`whole-${(runs += 1)}.ndjson`, lines.map((line) => `${line}\n`).join(''));
+          const full = await fullAudit(whole, jobs);
+          // Each run reads up to the next cut: those that name some partners only read some of the saved states, and of those, some of their parts.
+          const ends = [...cuts.map((cut) => cut % (lines.length + 1)).sort((a, b) => a - b), lines.length];
+          const log = files.file(`grown-${runs}.ndjson`, '');
+          const saved = fresh('resume.json');
+          const found: Finding[] = [];
+          let from = 0;
+          for (const end of ends) {
+            appendFileSync(
+              log,
+              lines
+                .slice(from, end)
+                .map((line) => `${line}\n`)
+                .join(''),
+            );
+            const run = await resumed(log, saved);
+            expect(run.audited).toMatchObject({ kind: 'audited', after: from, found: run.found.length });
+            found.push(...run.found);
+            if (end === lines.length) expect(run.audited).toMatchObject({ summary: full.summary });
+            from = end;
+          }
+          expect(found).toEqual(full.found);
+        },
+      ),
       { numRuns: 25 },
     );
+  });
+
+  it('given new lines that are usage of one partner, then its entry keeps the bytes of the records never read (reservations, deployments, services), and the findings are those of a full audit', async () => {
+    const lines = [...generateLog({ partners: 3, events: 600, violations: 6, seed: 'in place' })];
+    const log = fresh('usage.ndjson');
+    const text = (some: readonly string[]) => some.map((line) => `${line}\n`).join('');
+    writeFileSync(log, text(lines.slice(0, 400)));
+    const saved = fresh('usage.resume');
+    const first = await resumed(log, saved);
+    const before = readFileSync(saved);
+    const entry = partsOf(before).entries[0] as EntryParts;
+    const usage = lines
+      .slice(400)
+      .filter(
+        (line) =>
+          line.includes(`"partnerId":${JSON.stringify(entry.id)}`) && line.includes('"UsageRecorded"'),
+      );
+    expect(usage.length).toBeGreaterThan(0);
+    appendFileSync(log, text(usage));
+    const second = await resumed(log, saved);
+    expect([...first.found, ...second.found]).toEqual((await fullAudit(log, 1)).found);
+    const after = readFileSync(saved);
+    const now = partsOf(after).entries[0] as EntryParts;
+    const [was, is] = [sectionsOf(before, entry), sectionsOf(after, now)];
+    const bytesOf = (file: Buffer, { start, end }: { start: number; end: number }) =>
+      file.subarray(start, end);
+    for (const kind of ['reservations', 'deployments', 'services'] as const) {
+      expect(bytesOf(before, was[kind]).length).toBeGreaterThan(8);
+      expect(bytesOf(after, is[kind]).equals(bytesOf(before, was[kind]))).toBe(true);
+    }
+    expect(bytesOf(after, is.usage).equals(bytesOf(before, was.usage))).toBe(false);
+  });
+
+  it('given new usage of one partner (ids added to a table read where FILE was), then the other entries are written back as they were, and its ids are all there for the next run', async () => {
+    const lines = [...generateLog({ partners: 3, events: 900, violations: 6, seed: 'table given' })];
+    const log = fresh('given.ndjson');
+    const text = (some: readonly string[]) => some.map((line) => `${line}\n`).join('');
+    writeFileSync(log, text(lines.slice(0, 500)));
+    const saved = fresh('given.resume');
+    const found = [...(await resumed(log, saved)).found];
+    const before = readFileSync(saved);
+    const entries = partsOf(before).entries;
+    const met = (entries[0] as EntryParts).id;
+    const usage = lines
+      .slice(500)
+      .filter(
+        (line) => line.includes(`"partnerId":${JSON.stringify(met)}`) && line.includes('"UsageRecorded"'),
+      );
+    expect(usage.length).toBeGreaterThan(10);
+    appendFileSync(log, text(usage));
+    found.push(...(await resumed(log, saved)).found);
+    const after = readFileSync(saved);
+    const now = partsOf(after).entries;
+    const bytesOf = (file: Buffer, entry: EntryParts) => file.subarray(entry.start, entry.end);
+    expect(now.map((entry) => entry.id)).toEqual(entries.map((entry) => entry.id));
+    for (const index of [1, 2])
+      expect(
+        bytesOf(after, now[index] as EntryParts).equals(bytesOf(before, entries[index] as EntryParts)),
+      ).toBe(true);
+    // The same usage again (each id now a repeat), then the rest of the log: every partner met.
+    appendFileSync(log, text([...usage, ...lines.slice(500)]));
+    found.push(...(await resumed(log, saved)).found);
+    expect(found).toEqual((await fullAudit(log, 1)).found);
   });
 
   it('given a log resumed three times as it grows, then the findings and totals are those of one full audit', async () => {
@@ -249,50 +348,122 @@ describe('auditLogResuming', () => {
     it('an index whose lengths are wrong', async () => {
       const longer = (bytes: Buffer) => {
         const copy = Buffer.from(bytes);
-        const last = partsOf(bytes).entries[1] as { snapshot: number };
-        copy.writeUInt32LE(copy.readUInt32LE(last.snapshot - 4) + 1, last.snapshot - 4);
+        const last = partsOf(bytes).entries[1] as EntryParts;
+        copy.writeUInt32LE(copy.readUInt32LE(last.start) + 4, last.start);
         return copy;
       };
       expect(await damaged(longer)).toContain('entry 2 runs past the end of the file');
       const shorter = (bytes: Buffer) => {
         const copy = Buffer.from(bytes);
-        const first = partsOf(bytes).entries[0] as { start: number };
-        copy.writeUInt32LE(copy.readUInt32LE(first.start) + 3, first.start);
+        const first = partsOf(bytes).entries[0] as EntryParts;
+        copy.writeUInt32LE(copy.readUInt32LE(first.start) - 4, first.start);
         return copy;
       };
-      expect(await damaged(shorter)).toMatch(/entry 1 (runs past the end|does not begin with a partner id)/);
+      expect(await damaged(shorter)).toMatch(
+        /entry 2 (runs past the end|does not hold a partner id|holds a partner id longer than itself)|index's checksum/,
+      );
     });
 
-    it('an entry whose snapshot does not decode: found when its partner is met again in the new lines', async () => {
-      const corrupt = (bytes: Buffer) => {
+    it('an entry whose bytes are not the ones its checksum was taken of: refused when its partner is met again, and written back as it was until then', async () => {
+      const flipped = (bytes: Buffer) => {
         const copy = Buffer.from(bytes);
-        const first = partsOf(bytes).entries[0] as { snapshot: number; end: number; id: string };
-        const at = copy.indexOf('"lastEventAt":"', first.snapshot) + '"lastEventAt":"'.length;
+        const first = partsOf(bytes).entries[0] as EntryParts;
+        copy[first.end - 1] = (copy[first.end - 1] as number) ^ 0x01;
+        return copy;
+      };
+      expect(await damaged(flipped)).toEqual('not refused: audited');
+      expect(await damaged(flipped, true)).toMatch(
+        /: entry 1 \(partner [^)]+\) does not match its checksum: the file was damaged$/,
+      );
+    });
+
+    it('an entry that matches its checksum but whose state does not decode (a writer gone wrong): refused when its partner is met, or when the part is first read', async () => {
+      // The state's fields: refused as the partner is met.
+      const fields = (bytes: Buffer) => {
+        const copy = Buffer.from(bytes);
+        const first = partsOf(bytes).entries[0] as EntryParts;
+        const at = copy.indexOf('"lastEventAt":"', first.state) + '"lastEventAt":"'.length;
         copy.write('x', at, 'latin1');
-        return copy;
+        return resealed(copy);
       };
-      expect(await damaged(corrupt)).toEqual('not refused: audited');
-      expect(await damaged(corrupt, true)).toMatch(
-        /: entry 1 \(partner [^)]+\) is not a snapshot of a partner's state: .*state\.lastEventAt/,
+      expect(await damaged(fields)).toEqual('not refused: audited');
+      expect(await damaged(fields, true)).toMatch(
+        /: entry 1 \(partner [^)]+\) is not a snapshot of a partner's state: state\.lastEventAt/,
       );
-      // A snapshot's bytes: its format (u32), its JSON's length (u32), its JSON (see snapshotBytes).
-      const notJson = (bytes: Buffer) => {
+      // Every record's row: refused when the rules or the events first read a subscription.
+      const row = (bytes: Buffer) => {
         const copy = Buffer.from(bytes);
-        copy.write('}', (partsOf(bytes).entries[1] as { snapshot: number }).snapshot + 8, 'latin1');
-        return copy;
+        const entry = partsOf(bytes).entries[1] as EntryParts;
+        const { subscriptions } = sectionsOf(copy, entry);
+        const count = copy.readUInt32LE(subscriptions.start);
+        const endsAt = subscriptions.start + 8 + copy.readUInt32LE(subscriptions.start + 4);
+        const rowsAt = endsAt + 4 * count;
+        for (let ordinal = 0; ordinal < count; ordinal++)
+          copy.write(
+            '}',
+            rowsAt + (ordinal === 0 ? 0 : copy.readUInt32LE(endsAt + 4 * (ordinal - 1))),
+            'latin1',
+          );
+        return resealed(copy);
       };
-      expect(await damaged(notJson, true)).toMatch(
-        /: entry 2 \(partner [^)]+\) is not a snapshot of a partner's state: its fields are not JSON/,
+      expect(await damaged(row, true)).toMatch(
+        /: entry 2 \(partner [^)]+\) is not a snapshot of a partner's state: state\.subscriptions has a row \(\d+\) that is not JSON/,
       );
-      const newer = (bytes: Buffer) => {
+      // Usage ids whose table points outside their text: refused before a lookup could read there.
+      const table = (bytes: Buffer) => {
         const copy = Buffer.from(bytes);
-        copy.writeUInt32LE(SNAPSHOT_FORMAT + 1, (partsOf(bytes).entries[1] as { snapshot: number }).snapshot);
-        return copy;
+        const entry = partsOf(bytes).entries[1] as EntryParts;
+        const { usage } = sectionsOf(copy, entry);
+        const placesAt = usage.start + 16 + 4 * copy.readUInt32LE(usage.start + 8);
+        const slots = copy.readUInt32LE(usage.start + 12);
+        for (let slot = 0; slot < slots; slot++)
+          if (copy.readUInt32LE(placesAt + 4 * slot) !== 0) {
+            copy.writeUInt32LE(0xfffffff0, placesAt + 4 * slot);
+            break;
+          }
+        return resealed(copy);
       };
-      expect(await damaged(newer, true)).toMatch(
-        new RegExp(
-          `: entry 2 \\(partner [^)]+\\) is a snapshot of format ${SNAPSHOT_FORMAT + 1}, which this version does not read`,
-        ),
+      expect(await damaged(table, true)).toMatch(
+        /: entry 2 \(partner [^)]+\) is not a snapshot of a partner's state: state\.usage hold ids that have a slot \(\d+\) that points outside their pages/,
+      );
+      // Usage ids whose table has no empty slot: refused, where a lookup of an id not there would never end.
+      const full = (bytes: Buffer) => {
+        const copy = Buffer.from(bytes);
+        const entry = partsOf(bytes).entries[1] as EntryParts;
+        const { usage } = sectionsOf(copy, entry);
+        const placesAt = usage.start + 16 + 4 * copy.readUInt32LE(usage.start + 8);
+        const slots = copy.readUInt32LE(usage.start + 12);
+        const some = copy.readUInt32LE(usage.start + 4);
+        for (let slot = 0; slot < slots; slot++)
+          if (copy.readUInt32LE(placesAt + 4 * slot) === 0) copy.writeUInt32LE(some, placesAt + 4 * slot);
+        copy.writeUInt32LE(slots, usage.start);
+        return resealed(copy);
+      };
+      expect(await damaged(full, true)).toMatch(
+        /: entry 2 \(partner [^)]+\) is not a snapshot of a partner's state: state\.usage hold ids that count \d+ ids in a table of \d+ slots: one at least must be empty/,
+      );
+    });
+
+    it('property: a file with any one byte changed is refused, never read wrongly or written, when the new lines meet every partner', async () => {
+      const log = fresh('log.ndjson');
+      writeFileSync(log, text(0, 200));
+      const saved = fresh('saved.resume');
+      await resumed(log, saved);
+      appendFileSync(log, text(200, 300));
+      const bytes = readFileSync(saved);
+      const met = new Set(lines.slice(200).map((line) => /"partnerId":"([^"]*)"/.exec(line)?.[1]));
+      expect(partsOf(bytes).entries.every((entry) => met.has(entry.id))).toBe(true);
+      await fc.assert(
+        fc.asyncProperty(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 }), async (at, flip) => {
+          const broken = Buffer.from(bytes);
+          broken[at] = (broken[at] as number) ^ flip;
+          const file = fresh('flipped.resume');
+          writeFileSync(file, broken);
+          const run = await resumed(log, file);
+          expect(run.audited).toMatchObject({ kind: 'refused' });
+          expect(readFileSync(file).equals(broken)).toBe(true);
+        }),
+        { numRuns: 150 },
       );
     });
 

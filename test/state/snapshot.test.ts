@@ -5,13 +5,7 @@ import { anyCommand, anyEvent, invariants, validHistory } from 'apss-domain/test
 import { decide, fold, initialState, rules2023, type DomainEvent, type PartnerState } from 'apss-domain';
 import { IdSet } from '../../src/lib/idSet.js';
 import { isStorableText } from '../../src/lib/ids.js';
-import {
-  decodeSnapshot,
-  decodeSnapshotBytes,
-  encodeSnapshot,
-  SNAPSHOT_FORMAT,
-  snapshotBytes,
-} from '../../src/state/snapshot.js';
+import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from '../../src/state/snapshot.js';
 import { createTenant, history, purchase, usage } from '../builders.js';
 
 const partners = { partnerIds: ['p1'] };
@@ -128,110 +122,6 @@ describe('snapshots of a partner state', () => {
       fc.property(fc.anything(), (value) => {
         expect(E.isLeft(decodeSnapshot(value))).toBe(true);
       }),
-    );
-  });
-});
-
-describe('snapshots in binary (snapshotBytes, as resume files keep them)', () => {
-  const fromBytes = (bytes: Buffer): PartnerState => {
-    const decoded = decodeSnapshotBytes(bytes);
-    if (E.isLeft(decoded)) throw new Error(decoded.left.message);
-    return decoded.right;
-  };
-  /** The bytes with their JSON (after the format and the JSON's length) changed by `edit`. */
-  const withJson = (bytes: Buffer, edit: (value: Record<string, unknown>) => unknown): Buffer => {
-    const jsonEnd = 8 + bytes.readUInt32LE(4);
-    const json = Buffer.from(JSON.stringify(edit(JSON.parse(bytes.toString('utf8', 8, jsonEnd)))));
-    const header = Buffer.alloc(8);
-    header.writeUInt32LE(bytes.readUInt32LE(0), 0);
-    header.writeUInt32LE(json.length, 4);
-    return Buffer.concat([header, json, bytes.subarray(jsonEnd)]);
-  };
-  const problemOf = (bytes: Buffer) => {
-    const decoded = decodeSnapshotBytes(bytes);
-    return E.isLeft(decoded) ? decoded.left : undefined;
-  };
-
-  it('property: the state bytes hold is the one they were taken of: the same snapshot, the same decisions after', () => {
-    fc.assert(
-      fc.property(anyHistory, anyCommand(partners), (events, command) => {
-        const state = fold(events);
-        const restored = fromBytes(snapshotBytes(state));
-        expect(text(restored)).toBe(text(state));
-        expect(snapshotBytes(restored).equals(snapshotBytes(state))).toBe(true);
-        expect(decide(command, restored)).toEqual(decide(command, state));
-      }),
-      { numRuns: 150 },
-    );
-  });
-
-  it('a state taken back from bytes is deeply frozen', () => {
-    const restored = fromBytes(snapshotBytes(scripted));
-    expect(Object.isFrozen(restored)).toBe(true);
-    for (const record of restored.subscriptions.values()) expect(Object.isFrozen(record)).toBe(true);
-    expect(() => (restored.usage as IdSet).add('x')).toThrow('frozen');
-    expect(fromBytes(snapshotBytes(initialState))).toEqual(initialState);
-  });
-
-  it('given bytes of another format, then they are refused as a format, never read', () => {
-    for (const format of [SNAPSHOT_FORMAT + 1, 0]) {
-      const bytes = Buffer.from(snapshotBytes(scripted));
-      bytes.writeUInt32LE(format, 0);
-      expect(problemOf(bytes)).toEqual({
-        kind: 'format',
-        message: `a snapshot of format ${format}, which this version does not read (it reads format ${SNAPSHOT_FORMAT})`,
-      });
-    }
-  });
-
-  it('given a record or a field that is not what the state holds, then the problem names it by the path JSON snapshots give', () => {
-    const bytes = snapshotBytes(scripted);
-    const cases: [(json: Record<string, unknown>) => unknown, string][] = [
-      [(json) => ({ ...json, version: -1 }), 'state.version'],
-      [(json) => ({ ...json, subscriptions: [['s1', 't1']] }), 'state.subscriptions.0'],
-      [
-        (json) => ({
-          ...json,
-          subscriptions: (json.subscriptions as unknown[][]).map((row) => [
-            ...row.slice(0, 3),
-            'paused',
-            ...row.slice(4),
-          ]),
-        }),
-        'state.subscriptions.0.status',
-      ],
-      [(json) => ({ ...json, subscriptions: 'none' }), 'state.subscriptions'],
-      [(json) => ({ ...json, lastEventAt: '2018-06-01T00:00:00+01:00' }), 'state.lastEventAt'],
-      [(json) => ({ ...json, extra: 1 }), 'state.extra'],
-    ];
-    for (const [edit, path] of cases) {
-      const problem = problemOf(withJson(bytes, edit));
-      expect(problem?.kind === 'malformed' ? problem.details : problem).toContain(path);
-    }
-    const badUsage = Buffer.concat([bytes, Buffer.from([1, 0x61])]);
-    expect(problemOf(badUsage)).toMatchObject({ kind: 'malformed', details: ['state.usage'] });
-  });
-
-  it('property: decodeSnapshotBytes never throws: given any bytes, or the bytes of a snapshot cut short or with one byte changed, it answers a problem or a state that encodes to itself', () => {
-    const bytes = snapshotBytes(scripted);
-    fc.assert(
-      fc.property(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 64 }).map((array) => Buffer.from(array)),
-          fc.nat(bytes.length - 1).map((length) => bytes.subarray(0, length)),
-          fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })).map(([at, byte]) => {
-            const copy = Buffer.from(bytes);
-            copy[at] = byte;
-            return copy;
-          }),
-        ),
-        (damaged) => {
-          const decoded = decodeSnapshotBytes(damaged);
-          if (E.isLeft(decoded)) expect(['format', 'malformed']).toContain(decoded.left.kind);
-          else expect(text(fromBytes(snapshotBytes(decoded.right)))).toBe(text(decoded.right));
-        },
-      ),
-      { numRuns: 500 },
     );
   });
 });
