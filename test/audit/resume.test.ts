@@ -112,6 +112,8 @@ function sectionsOf(bytes: Buffer, entry: EntryParts) {
 
 let runs = 0;
 const fresh = (name: string) => join(files.dir, `${name}-${(runs += 1)}`);
+/** Lines as the text of an NDJSON log: each followed by a newline. */
+const ndjson = (lines: readonly string[]): string => lines.map((line) => `${line}\n`).join('');
 
 describe('auditLogResuming', () => {
   needsBuiltCli();
@@ -123,7 +125,7 @@ describe('auditLogResuming', () => {
         fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
         fc.constantFrom(1, 2),
         async (lines, cuts, jobs) => {
-          const whole = files.file(`whole-${(runs += 1)}.ndjson`, lines.map((line) => `${line}\n`).join(''));
+          const whole = files.file(`whole-${(runs += 1)}.ndjson`, ndjson(lines));
           const full = await fullAudit(whole, jobs);
           // Each run reads up to the next cut: those that name some partners only read some of the saved states, and of those, some of their parts.
           const ends = [...cuts.map((cut) => cut % (lines.length + 1)).sort((a, b) => a - b), lines.length];
@@ -132,13 +134,7 @@ describe('auditLogResuming', () => {
           const found: Finding[] = [];
           let from = 0;
           for (const end of ends) {
-            appendFileSync(
-              log,
-              lines
-                .slice(from, end)
-                .map((line) => `${line}\n`)
-                .join(''),
-            );
+            appendFileSync(log, ndjson(lines.slice(from, end)));
             const run = await resumed(log, saved);
             expect(run.audited).toMatchObject({ kind: 'audited', after: from, found: run.found.length });
             found.push(...run.found);
@@ -155,8 +151,7 @@ describe('auditLogResuming', () => {
   it('given new lines that are usage of one partner, then its entry keeps the bytes of the records never read (reservations, deployments, services), and the findings are those of a full audit', async () => {
     const lines = [...generateLog({ partners: 3, events: 600, violations: 6, seed: 'in place' })];
     const log = fresh('usage.ndjson');
-    const text = (some: readonly string[]) => some.map((line) => `${line}\n`).join('');
-    writeFileSync(log, text(lines.slice(0, 400)));
+    writeFileSync(log, ndjson(lines.slice(0, 400)));
     const saved = fresh('usage.resume');
     const first = await resumed(log, saved);
     const before = readFileSync(saved);
@@ -168,7 +163,7 @@ describe('auditLogResuming', () => {
           line.includes(`"partnerId":${JSON.stringify(entry.id)}`) && line.includes('"UsageRecorded"'),
       );
     expect(usage.length).toBeGreaterThan(0);
-    appendFileSync(log, text(usage));
+    appendFileSync(log, ndjson(usage));
     const second = await resumed(log, saved);
     expect([...first.found, ...second.found]).toEqual((await fullAudit(log, 1)).found);
     const after = readFileSync(saved);
@@ -186,8 +181,7 @@ describe('auditLogResuming', () => {
   it('given new usage of one partner (ids added to a table read where FILE was), then the other entries are written back as they were, and its ids are all there for the next run', async () => {
     const lines = [...generateLog({ partners: 3, events: 900, violations: 6, seed: 'table given' })];
     const log = fresh('given.ndjson');
-    const text = (some: readonly string[]) => some.map((line) => `${line}\n`).join('');
-    writeFileSync(log, text(lines.slice(0, 500)));
+    writeFileSync(log, ndjson(lines.slice(0, 500)));
     const saved = fresh('given.resume');
     const found = [...(await resumed(log, saved)).found];
     const before = readFileSync(saved);
@@ -199,7 +193,7 @@ describe('auditLogResuming', () => {
         (line) => line.includes(`"partnerId":${JSON.stringify(met)}`) && line.includes('"UsageRecorded"'),
       );
     expect(usage.length).toBeGreaterThan(10);
-    appendFileSync(log, text(usage));
+    appendFileSync(log, ndjson(usage));
     found.push(...(await resumed(log, saved)).found);
     const after = readFileSync(saved);
     const now = partsOf(after).entries;
@@ -210,7 +204,7 @@ describe('auditLogResuming', () => {
         bytesOf(after, now[index] as EntryParts).equals(bytesOf(before, entries[index] as EntryParts)),
       ).toBe(true);
     // The same usage again (each id now a repeat), then the rest of the log: every partner met.
-    appendFileSync(log, text([...usage, ...lines.slice(500)]));
+    appendFileSync(log, ndjson([...usage, ...lines.slice(500)]));
     found.push(...(await resumed(log, saved)).found);
     expect(found).toEqual((await fullAudit(log, 1)).found);
   });
@@ -226,13 +220,7 @@ describe('auditLogResuming', () => {
       [250, 250],
       [250, 400],
     ] as const) {
-      appendFileSync(
-        log,
-        lines
-          .slice(from, to)
-          .map((line) => `${line}\n`)
-          .join(''),
-      );
+      appendFileSync(log, ndjson(lines.slice(from, to)));
       const run = await resumed(log, saved);
       found.push(...run.found);
       expect(run.audited).toMatchObject({ kind: 'audited', after: from });
@@ -248,13 +236,7 @@ describe('auditLogResuming', () => {
   it('given new lines that name one partner, then only its entry is written anew: the others are copied byte for byte', async () => {
     const lines = [...generateLog({ partners: 3, events: 300, violations: 3, seed: 'verbatim' })];
     const log = fresh('verbatim.ndjson');
-    writeFileSync(
-      log,
-      lines
-        .slice(0, 200)
-        .map((line) => `${line}\n`)
-        .join(''),
-    );
+    writeFileSync(log, ndjson(lines.slice(0, 200)));
     const saved = fresh('verbatim.resume');
     await resumed(log, saved);
     const before = readFileSync(saved);
@@ -262,7 +244,7 @@ describe('auditLogResuming', () => {
     const met = (entries[1] as { id: string }).id;
     const ofMet = lines.slice(200).filter((line) => line.includes(`"partnerId":${JSON.stringify(met)}`));
     expect(ofMet.length).toBeGreaterThan(0);
-    appendFileSync(log, ['not json', ...ofMet].map((line) => `${line}\n`).join(''));
+    appendFileSync(log, ndjson(['not json', ...ofMet]));
     expect((await resumed(log, saved)).audited).toMatchObject({
       kind: 'audited',
       summary: { records: 201 + ofMet.length, partners: 3 },
@@ -279,7 +261,7 @@ describe('auditLogResuming', () => {
 
   it('refuses a resume file of another rule set, another log, a log cut short or another format (an earlier or a newer one), and says why; the file stays as it was', async () => {
     const lines = [...generateLog({ partners: 2, events: 300, violations: 2, seed: 'refusals' })];
-    const text = lines.map((line) => `${line}\n`).join('');
+    const text = ndjson(lines);
     const log = fresh('log.ndjson');
     writeFileSync(log, text);
     const saved = fresh('saved.json');
@@ -315,11 +297,7 @@ describe('auditLogResuming', () => {
 
   describe('given a resume file whose bytes were damaged, then it is refused, saying where, and left as it was', () => {
     const lines = [...generateLog({ partners: 2, events: 300, violations: 2, seed: 'damaged' })];
-    const text = (from: number, to: number) =>
-      lines
-        .slice(from, to)
-        .map((line) => `${line}\n`)
-        .join('');
+    const text = (from: number, to: number) => ndjson(lines.slice(from, to));
     const damaged = async (damage: (bytes: Buffer) => Buffer, grow = false) => {
       const log = fresh('log.ndjson');
       writeFileSync(log, text(0, 200));
@@ -492,7 +470,7 @@ describe('auditLogResuming', () => {
 
   it('fingerprints only the bytes near the saved position: an edit further back goes unseen (as docs/cli.md says)', async () => {
     const lines = [...generateLog({ partners: 2, events: 2000, violations: 0, seed: 'window' })];
-    const text = lines.map((line) => `${line}\n`).join('');
+    const text = ndjson(lines);
     expect(text.length).toBeGreaterThan(3 * WINDOW_BYTES);
     const log = fresh('window.ndjson');
     writeFileSync(log, text);
