@@ -225,7 +225,7 @@ function usageAt(bytes: Buffer, at: number, tableGiven: boolean): IdSet | string
     tags: new Uint8Array(bytes.buffer, bytes.byteOffset + placesAt + WORD * slots, slots),
   };
   const set = IdSet.inPlace(ids, { tableGiven });
-  return typeof set === 'string' ? `hold ids that ${set}` : set;
+  return typeof set === 'string' ? `holds ids that ${set}` : set;
 }
 
 /**

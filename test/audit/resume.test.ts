@@ -388,37 +388,38 @@ describe('auditLogResuming', () => {
         /: entry 2 \(partner [^)]+\) is not a snapshot of a partner's state: state\.subscriptions has a row \(\d+\) that is not JSON/,
       );
       // Usage ids whose table points outside their text: refused before a lookup could read there.
-      const table = (bytes: Buffer) => {
-        const copy = Buffer.from(bytes);
-        const entry = partsOf(bytes).entries[1] as EntryParts;
-        const { usage } = sectionsOf(copy, entry);
-        const placesAt = usage.start + 16 + 4 * copy.readUInt32LE(usage.start + 8);
-        const slots = copy.readUInt32LE(usage.start + 12);
+      /** The file with the second entry's usage table changed by `change`, and its checksums made anew. */
+      const usageTable =
+        (change: (copy: Buffer, table: { start: number; placesAt: number; slots: number }) => void) =>
+        (bytes: Buffer) => {
+          const copy = Buffer.from(bytes);
+          const { usage } = sectionsOf(copy, partsOf(bytes).entries[1] as EntryParts);
+          change(copy, {
+            start: usage.start,
+            placesAt: usage.start + 16 + 4 * copy.readUInt32LE(usage.start + 8),
+            slots: copy.readUInt32LE(usage.start + 12),
+          });
+          return resealed(copy);
+        };
+      const table = usageTable((copy, { placesAt, slots }) => {
         for (let slot = 0; slot < slots; slot++)
           if (copy.readUInt32LE(placesAt + 4 * slot) !== 0) {
             copy.writeUInt32LE(0xfffffff0, placesAt + 4 * slot);
             break;
           }
-        return resealed(copy);
-      };
+      });
       expect(await damaged(table, true)).toMatch(
-        /: entry 2 \(partner [^)]+\) is not a snapshot of a partner's state: state\.usage hold ids that have a slot \(\d+\) that points outside their pages/,
+        /: entry 2 \(partner [^)]+\) is not a snapshot of a partner's state: state\.usage holds ids that have a slot \(\d+\) that points outside their pages/,
       );
       // Usage ids whose table has no empty slot: refused, where a lookup of an id not there would never end.
-      const full = (bytes: Buffer) => {
-        const copy = Buffer.from(bytes);
-        const entry = partsOf(bytes).entries[1] as EntryParts;
-        const { usage } = sectionsOf(copy, entry);
-        const placesAt = usage.start + 16 + 4 * copy.readUInt32LE(usage.start + 8);
-        const slots = copy.readUInt32LE(usage.start + 12);
-        const some = copy.readUInt32LE(usage.start + 4);
+      const full = usageTable((copy, { start, placesAt, slots }) => {
+        const some = copy.readUInt32LE(start + 4);
         for (let slot = 0; slot < slots; slot++)
           if (copy.readUInt32LE(placesAt + 4 * slot) === 0) copy.writeUInt32LE(some, placesAt + 4 * slot);
-        copy.writeUInt32LE(slots, usage.start);
-        return resealed(copy);
-      };
+        copy.writeUInt32LE(slots, start);
+      });
       expect(await damaged(full, true)).toMatch(
-        /: entry 2 \(partner [^)]+\) is not a snapshot of a partner's state: state\.usage hold ids that count \d+ ids in a table of \d+ slots: one at least must be empty/,
+        /: entry 2 \(partner [^)]+\) is not a snapshot of a partner's state: state\.usage holds ids that count \d+ ids in a table of \d+ slots: one at least must be empty/,
       );
     });
 
