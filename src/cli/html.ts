@@ -10,7 +10,6 @@ import type { ObserverPlan } from '../audit/observer.js';
 import { csvField } from '../projections/csv.js';
 import { reportData } from '../report/build.js';
 import { INLINE_FINDINGS } from '../report/data.js';
-import { ChartThread } from '../report/chartThread.js';
 import { chartLibraries, chartLibrariesInstalled } from '../report/html.js';
 import {
   observerPlan,
@@ -149,10 +148,8 @@ export async function htmlReport(
 ): Promise<E.Either<string, HtmlReport>> {
   const installed = chartLibrariesInstalled();
   if (E.isLeft(installed)) return installed;
-  // Loaded while the audit runs in its threads, and waited for when the page is written; so is the
-  // thread that draws half the charts, so that the page is drawn on two cores.
+  // Loaded while the audit runs in its threads, and waited for when the page is written.
   const libraries = chartLibraries();
-  const charts = new ChartThread();
   const tally = new FindingsTally();
   const everyFinding = new FindingsFile(findingsFileOf(args.html));
   return E.right({
@@ -202,12 +199,7 @@ export async function htmlReport(
         },
         [...observations, { seen: chainRecords, months: new Map(), marks: new Map() }],
       );
-      let page: string;
-      try {
-        page = await renderPage(data, (spec) => charts.draw(spec));
-      } finally {
-        await charts.close();
-      }
+      const page = await renderPage(data);
       try {
         await writeFile(args.html, page);
       } catch (error) {

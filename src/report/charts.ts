@@ -142,8 +142,8 @@ export function consumptionChart(lines: readonly InvoiceLine[]): ChartSpec {
   };
 }
 
-/** Draws a chart as SVG text. Vega and Vega-Lite are loaded only when a chart is drawn: nothing else of apss-domain needs them. */
-export type Renderer = (spec: ChartSpec) => Promise<string>;
+/** Vega and Vega-Lite, loaded only when a chart is drawn: nothing else of apss-domain needs them. */
+type Renderer = (spec: ChartSpec) => Promise<string>;
 
 let renderer: Promise<Renderer> | undefined;
 

@@ -13,7 +13,6 @@ import {
   MARKETPLACE_CUTOFF,
   timeDomain,
   timelineChart,
-  type Renderer,
 } from './charts.js';
 
 const number = new Intl.NumberFormat('en-US');
@@ -218,15 +217,9 @@ ${note}
 <table class="sortable" id="findings">${heading(columns)}<tbody>${[...rows, ...extra].join('')}</tbody></table>`;
 }
 
-/**
- * The page: every string from the log escaped, the charts drawn as SVG, one inline script and one
- * inline style, allowed by their hashes. Given another thread's renderer, about half the charts are
- * drawn there, while this thread draws the others (what it cannot draw is drawn here).
- */
-export async function renderPage(data: ReportData, elsewhere?: Renderer): Promise<string> {
+/** The page: every string from the log escaped, the charts drawn as SVG, one inline script and one inline style, allowed by their hashes. */
+export async function renderPage(data: ReportData): Promise<string> {
   const draw = await chartRenderer();
-  const drawThere: Renderer =
-    elsewhere === undefined ? draw : (spec) => elsewhere(spec).catch(() => draw(spec));
   const codes = byCount(data.byCode);
   const partners = byCount(data.byPartner).slice(0, 20);
   const domain = timeDomain(data.timelines);
@@ -237,9 +230,8 @@ export async function renderPage(data: ReportData, elsewhere?: Renderer): Promis
   const [codesSvg, partnersSvg, consumptionSvg, ...timelineSvgs] = await Promise.all([
     codes.length === 0 ? '' : draw(countsChart(codes, 'code')),
     partners.length === 0 ? '' : draw(countsChart(partners, 'partner')),
-    consumption.length === 0 ? '' : drawThere(consumptionChart(consumption)),
-    // The consumption chart, the largest, and every other timeline there; the rest here.
-    ...data.timelines.map((timeline, i) => (i % 2 === 1 ? drawThere : draw)(timelineChart(timeline, domain))),
+    consumption.length === 0 ? '' : draw(consumptionChart(consumption)),
+    ...data.timelines.map((timeline) => draw(timelineChart(timeline, domain))),
   ]);
   const timelines = data.timelines
     .map(
