@@ -306,7 +306,8 @@ export class IdSet implements Iterable<string> {
    * without copying them or hashing an id again (they are copied when an id is first added); or why
    * they are not such a set. What is checked is what keeps a reader from looping or reading past
    * the pages: a table whose size is a power of two, with an empty slot, and whose slots count the
-   * ids and each point into a page, and a last id that ends its last page. Not the ids' text, nor
+   * ids and each point at the start of one; pages that hold exactly `count` whole ids; and a last id
+   * that ends its last page. Not the ids' text, nor
    * whether each id sits in the slot its hash leads to: bytes from outside must be checked for that
    * before (a file's checksum), else `has` may answer wrongly.
    *
@@ -340,13 +341,31 @@ export class IdSet implements Iterable<string> {
       lastAt + bytesAt(lastPage, lastAt) !== lastPage.length
     )
       return `have a last id (at ${last - 1}) that does not end their last page`;
+    // Where each id starts: a set that holds more ids than its count would overfill its table when
+    // it grows (every id of the pages is placed again), and a rehash of a full table never ends.
+    const starts = new Uint8Array(Math.ceil((pages.length * PAGE_SPAN) / 8));
+    let stored = 0;
+    for (const [index, page] of pages.entries()) {
+      let at = 0;
+      for (; at < page.length; at += bytesAt(page, at)) {
+        const place = index * PAGE_SPAN + at;
+        starts[place >>> 3] = (starts[place >>> 3] as number) | (1 << (place & 7));
+        stored += 1;
+      }
+      if (at !== page.length) return `have a page (${index + 1}) whose last id runs past its end`;
+    }
+    if (stored !== count) return `count ${count} ids, and their pages hold ${stored}`;
     let filled = 0;
     for (let slot = 0; slot < slots; slot++) {
       const value = places[slot] as number;
       if (value === EMPTY) continue;
       filled += 1;
-      const page = pages[Math.floor((value - 1) / PAGE_SPAN)];
-      if (value > last || page === undefined || (value - 1) % PAGE_SPAN >= page.length)
+      const place = value - 1;
+      if (
+        value > last ||
+        place >= pages.length * PAGE_SPAN ||
+        ((starts[place >>> 3] as number) & (1 << (place & 7))) === 0
+      )
         return `have a slot (${slot}) that points outside their pages`;
     }
     if (filled !== count) return `count ${count} ids, and their table holds ${filled}`;

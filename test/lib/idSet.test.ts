@@ -226,7 +226,7 @@ describe('IdSet.inPlaceParts and IdSet.inPlace: a set read where its ids are sto
     expect([...inPlace(stored(new IdSet(['a', '', 'x'.repeat(200), 'b'])))]).toEqual(['a', 'b']);
   });
 
-  it('refuses what would make a reader loop or read outside the pages: a table with no empty slot or not a power of two, a slot pointing outside, a last id not ending the pages, a count that is not the table’s', () => {
+  it('refuses what would make a reader loop or read outside the pages: a table with no empty slot or not a power of two, a slot pointing outside or into an id, a last id not ending the pages, a count that is not the table’s or the pages’', () => {
     const parts = stored(new IdSet(Array.from({ length: 40 }, (_, i) => `u${i}`)));
     const slots = parts.places.length;
     const filled = [...parts.places].filter((place) => place !== 0).length;
@@ -248,5 +248,18 @@ describe('IdSet.inPlaceParts and IdSet.inPlace: a set read where its ids are sto
     expect(IdSet.inPlace({ ...parts, last: 1 })).toMatch('does not end their last page');
     expect(IdSet.inPlace({ ...parts, pages: [...parts.pages, new Uint8Array(0)] })).toMatch('not 1 to 4096');
     expect(IdSet.inPlace({ ...parts, count: 0 })).toMatch('hold no ids, yet');
+    // Pages that hold more ids than the count: growing the table would place them all again, in a
+    // table too small for them, and never end.
+    const oneSlot = withPlaces((places) =>
+      places.forEach((place, slot) => (places[slot] = slot === 0 ? 1 : 0)),
+    );
+    expect(IdSet.inPlace({ ...oneSlot, count: 1 })).toBe('count 1 ids, and their pages hold 40');
+    const midId = withPlaces((places) => (places[places.findIndex((place) => place !== 0)] = 2));
+    expect(IdSet.inPlace(midId)).toMatch(/slot \(\d+\) that points outside their pages/);
+    const page = Buffer.from(parts.pages[0] as Uint8Array);
+    page[page.length - 4] = 0x7f;
+    expect(IdSet.inPlace({ ...parts, pages: [page] })).toMatch(
+      /runs past its end|does not end their last page/,
+    );
   });
 });
