@@ -78,17 +78,21 @@ export function linkEntryOf(position: number, value: unknown, line?: string): Li
 export function passLinkEntry(sink: LinkSink, position: number, value: unknown, line?: string): void {
   if (!isRecord(value)) return sink.entry({ kind: 'unreadable', position });
   let entry: LinkEntry | undefined;
+  // The fields of a link that holds, read inside the try (a caller's getter that throws makes an
+  // altered record, as in linkEntryOf), as locals: no object for what nearly every record is.
+  let prev = '';
+  let hash = '';
+  let globalPosition = '';
   try {
     if (unsealed(value)) entry = { kind: 'plain', position };
-    else if (!heldAsSealed(value, line)) entry = checkedTheLongWay(position, value);
+    else if (heldAsSealed(value, line)) ({ prev, hash, globalPosition } = value);
+    else entry = checkedTheLongWay(position, value);
   } catch (error) {
     entry = unreadableFields(position, error);
   }
   // Outside the try: what the sink throws is its own.
-  if (entry === undefined) {
-    const record = value as unknown as SealedRecord;
-    sink.holding(position, record.prev, record.hash, record.globalPosition);
-  } else sink.entry(entry);
+  if (entry === undefined) sink.holding(position, prev, hash, globalPosition);
+  else sink.entry(entry);
 }
 
 /**

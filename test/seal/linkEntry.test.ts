@@ -132,6 +132,24 @@ describe('a record link entry given to a sink', () => {
     );
   });
 
+  it('given a record whose prev getter throws once it has been checked, then it is an altered record, and passLinkEntry does not throw', () => {
+    const line = sealed[0] as string;
+    const record = JSON.parse(line) as Record<string, unknown>;
+    let reads = 0;
+    const prev = record['prev'];
+    Object.defineProperty(record, 'prev', {
+      enumerable: true,
+      get: () => {
+        reads += 1;
+        if (reads > 1) throw new Error('read once only');
+        return prev;
+      },
+    });
+    expect(passed(1, record, line)).toEqual([
+      { kind: 'altered', position: 1, problem: 'the record could not be read: read once only' },
+    ]);
+  });
+
   it("given a sink that throws on a link that holds, then what it throws is its own, not the record's", () => {
     const line = sealed[0] as string;
     const entries: LinkEntry[] = [];
