@@ -63,7 +63,7 @@ function judge(auditor: Auditor, position: number, record: unknown, observer?: R
         auditor.malformed(position, record, decoded.left);
       } else {
         const event = decoded.right;
-        observer.event(position, event, record, auditor.partnerStates.get(event.data.partnerId));
+        observer.event(position, event, record, auditor.stateOf(event.data.partnerId));
         auditor.event(position, event);
       }
     }

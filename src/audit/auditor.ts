@@ -84,6 +84,9 @@ export class Auditor {
   private found = 0;
   private records = 0;
   private events = 0;
+  /** The partner stateOf last looked up, and its state then: the event that follows reuses the lookup. */
+  private lookedUp: string | undefined;
+  private lookedUpState: MutablePartnerState | undefined;
 
   /** Without a sink, the findings are kept for `report()`; with one, each goes there and none is kept. */
   constructor(
@@ -115,7 +118,8 @@ export class Auditor {
     this.records += 1;
     this.events += 1;
     const { partnerId } = event.data;
-    let state = this.states.get(partnerId);
+    let state = partnerId === this.lookedUp ? this.lookedUpState : this.states.get(partnerId);
+    this.lookedUp = undefined;
     if (state === undefined) {
       state = this.saved?.take(partnerId) ?? emptyState();
       this.states.set(partnerId, state);
@@ -152,6 +156,17 @@ export class Auditor {
     this.records = saved.records;
     this.events = saved.events;
     this.found = saved.findings;
+  }
+
+  /**
+   * A partner's state so far, as `partnerStates.get` gives it, for a caller about to hand this
+   * auditor the partner's next event: that event's lookup is then this one (an observer of every
+   * record would otherwise look each partner up twice).
+   */
+  stateOf(partnerId: string): PartnerState | undefined {
+    this.lookedUp = partnerId;
+    this.lookedUpState = this.states.get(partnerId);
+    return this.lookedUpState;
   }
 
   /** Each partner's state so far, as the rules see it (of a resumed audit: those seen in this run). */

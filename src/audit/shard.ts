@@ -80,7 +80,7 @@ export async function auditShard(
         const event = decoded.right;
         if (shardOf(event.data.partnerId, shards) === shard) {
           if (linked !== undefined) passLinkEntry(linked, position, value, line);
-          observer?.event(position, event, value, auditor.partnerStates.get(event.data.partnerId));
+          observer?.event(position, event, value, auditor.stateOf(event.data.partnerId));
           auditor.event(position, event);
         } else if (route === 'named') misrouted ??= position;
       },
