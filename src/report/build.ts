@@ -2,16 +2,15 @@ import type { AuditSummary } from '../audit/auditor.js';
 import { invoiceOrder, type InvoiceLine } from '../projections/invoice.js';
 import type { PartnerOverview } from '../projections/overview.js';
 import {
-  INLINE_FINDINGS,
   MARKS_PER_TIMELINE,
   TIMELINE_PARTNERS,
   type ReportData,
   type ShownFinding,
   type Timeline,
 } from './data.js';
-import { invoiceLinesOf, keyOf, monthName, type Mark, type Observation, type Seen } from './observer.js';
+import { invoiceLinesOf, monthName, type Mark, type Observation, type Seen } from './observer.js';
 import type { RulesName } from './rules.js';
-import type { FindingsTally } from './tally.js';
+import { keyOf, type FindingsTally } from './tally.js';
 
 export type Views = {
   readonly overview: ReadonlyMap<string, PartnerOverview>;
@@ -85,8 +84,6 @@ export function reportData(
   const compared = observations.flatMap(({ compared }) => (compared === undefined ? [] : [compared]));
   const comparing = facts.rules !== 'default';
   const alsoFound = new Set(compared.flatMap(({ alsoFound }) => [...alsoFound]));
-  const listed = new Set(tally.first.map(keyOf));
-  const lastListed = tally.complete ? Infinity : (tally.first.at(-1)?.position ?? 0);
   return {
     ...facts,
     byCode: tally.byCode,
@@ -115,12 +112,8 @@ export function reportData(
     comparison: comparing
       ? {
           defaultCounts: defaultCounts(compared),
-          onlyUnderDefault: compared
-            .flatMap(({ first }) => first)
-            .sort(byPosition)
-            .filter(({ position }) => position <= lastListed)
-            .slice(0, INLINE_FINDINGS)
-            .filter((finding) => !listed.has(keyOf(finding)))
+          onlyUnderDefault: tally
+            .listedBeside(compared.flatMap(({ first }) => first).sort(byPosition))
             .map(shown),
         }
       : undefined,

@@ -14,6 +14,7 @@ import { plainOfScaled } from '../projections/scaled.js';
 import { AZURE_LINE_ITEM } from '../projections/viewCodecs.js';
 import type { PartnerState } from '../state/state.js';
 import { rulesNamed } from './rules.js';
+import { keyOf } from './tally.js';
 import { INLINE_FINDINGS, MARKS_PER_TIMELINE, RECORD_CHARACTERS, type Timeline } from './data.js';
 
 /** What the observer is to gather besides the timelines and the listed findings' records. */
@@ -91,10 +92,6 @@ export function invoiceLinesOf(columns: InvoiceColumns): InvoiceLine[] {
       });
   return lines;
 }
-
-/** A finding's identity: a record breaks a rule once. */
-export const keyOf = ({ position, code }: Pick<Finding, 'position' | 'code'>): string =>
-  `${position} ${code}`;
 
 const DIGIT_0 = 48;
 const digit = (text: string, at: number): number => text.charCodeAt(at) - DIGIT_0;

@@ -1,6 +1,10 @@
 import type { Finding } from '../audit/auditor.js';
 import { INLINE_FINDINGS } from './data.js';
 
+/** A finding's identity: a record breaks a rule once. */
+export const keyOf = ({ position, code }: Pick<Finding, 'position' | 'code'>): string =>
+  `${position} ${code}`;
+
 const bump = (counts: Map<string, number>, key: string): void => {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 };
@@ -27,6 +31,20 @@ export class FindingsTally {
   /** Whether every finding is among the first kept. */
   get complete(): boolean {
     return this.counted === this.first.length;
+  }
+
+  /**
+   * Of another rule set's findings of the same log, in log order, those a page lists beside these:
+   * up to the last one listed here (beyond it, neither list is complete), at most as many as are
+   * listed here, and not found here too.
+   */
+  listedBeside(others: readonly Finding[]): Finding[] {
+    const listed = new Set(this.first.map(keyOf));
+    const last = this.complete ? Infinity : (this.first.at(-1)?.position ?? 0);
+    return others
+      .filter(({ position }) => position <= last)
+      .slice(0, this.inline)
+      .filter((finding) => !listed.has(keyOf(finding)));
   }
 
   /** The `n` partners with the most findings, most first, ties by partner id. */

@@ -6,12 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeEvent, invoice, overview, project, type DomainEvent, type Finding } from '../../src/index.js';
 import { generateLog } from '../../src/cli/generate/log.js';
 import { reportData, type ReportFacts } from '../../src/report/build.js';
-import {
-  INLINE_FINDINGS,
-  MARKS_PER_TIMELINE,
-  RECORD_CHARACTERS,
-  TIMELINE_PARTNERS,
-} from '../../src/report/data.js';
+import { MARKS_PER_TIMELINE, RECORD_CHARACTERS, TIMELINE_PARTNERS } from '../../src/report/data.js';
 import { auditBytes } from '../../src/audit/audit.js';
 import { readNdjson } from '../../src/audit/ndjson.js';
 import { Instant } from '../../src/lib/time.js';
@@ -95,8 +90,6 @@ async function expected(lines: readonly string[], rules: RulesName, facts: Repor
     };
   };
   const events = [...records.values()].flatMap(({ value }) => eventOf(value) ?? []);
-  const listed = new Set(tally.first.map(key));
-  const lastListed = tally.complete ? Infinity : (tally.first.at(-1)?.position ?? 0);
   const defaultCounts = new Map<string, number>();
   for (const { code } of byDefault) defaultCounts.set(code, (defaultCounts.get(code) ?? 0) + 1);
   return {
@@ -139,11 +132,7 @@ async function expected(lines: readonly string[], rules: RulesName, facts: Repor
         ? undefined
         : {
             defaultCounts,
-            onlyUnderDefault: byDefault
-              .filter(({ position }) => position <= lastListed)
-              .slice(0, INLINE_FINDINGS)
-              .filter((finding) => !listed.has(key(finding)))
-              .map(shown),
+            onlyUnderDefault: tally.listedBeside(byDefault).map(shown),
           },
   };
 }

@@ -6,7 +6,7 @@ import { decide, fold, initialState, rules2023, type DomainEvent, type PartnerSt
 import { IdSet } from '../../src/lib/idSet.js';
 import { isStorableText } from '../../src/lib/ids.js';
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT } from '../../src/state/snapshot.js';
-import { createTenant, history, purchase, usage } from '../builders.js';
+import { scriptedState, snapshotText } from './fixtures.js';
 
 const partners = { partnerIds: ['p1'] };
 /** A partner's events: ones the rules allow, or any events at all (an audited log holds refused ones too). */
@@ -21,16 +21,6 @@ const roundTrip = (state: PartnerState): PartnerState => {
   if (E.isLeft(decoded)) throw new Error(decoded.left.message);
   return decoded.right;
 };
-
-const text = (state: PartnerState): string => JSON.stringify(encodeSnapshot(state));
-
-const scripted = fold(
-  history([
-    createTenant('t1', 's1', { at: '2018-06-01T00:00:00Z' }),
-    purchase('s2'),
-    usage('s1', '2018-06-02'),
-  ]),
-);
 
 describe('snapshots of a partner state', () => {
   it('property: decode(encode(fold(events))) decides every next command as fold(events) does, under either rule set', () => {
@@ -56,7 +46,7 @@ describe('snapshots of a partner state', () => {
         (events, next, command) => {
           const state = fold(next, fold(events));
           const restored = fold(next, roundTrip(fold(events)));
-          expect(text(restored)).toBe(text(state));
+          expect(snapshotText(restored)).toBe(snapshotText(state));
           expect(restored.version).toBe(state.version);
           for (const invariant of invariants)
             expect([invariant.id, invariant.holds(restored)]).toEqual([invariant.id, invariant.holds(state)]);
@@ -70,16 +60,16 @@ describe('snapshots of a partner state', () => {
   it('property: encode is deterministic: the same events give the same text, and a restored state encodes to it again', () => {
     fc.assert(
       fc.property(anyHistory, (events: readonly DomainEvent[]) => {
-        const once = text(fold(events));
-        expect(text(fold(events))).toBe(once);
-        expect(text(roundTrip(fold(events)))).toBe(once);
+        const once = snapshotText(fold(events));
+        expect(snapshotText(fold(events))).toBe(once);
+        expect(snapshotText(roundTrip(fold(events)))).toBe(once);
       }),
       { numRuns: 150 },
     );
   });
 
   it('a restored state is deeply frozen, as the states fold makes are', () => {
-    const restored = roundTrip(scripted);
+    const restored = roundTrip(scriptedState);
     expect(Object.isFrozen(restored)).toBe(true);
     expect(() => (restored.subscriptions as Map<string, unknown>).set('x', {})).toThrow('frozen');
     for (const record of restored.subscriptions.values()) expect(Object.isFrozen(record)).toBe(true);
@@ -88,7 +78,7 @@ describe('snapshots of a partner state', () => {
   });
 
   it('given a snapshot of a newer or unknown format, then it is refused as a format, never read', () => {
-    const { state } = encodeSnapshot(scripted);
+    const { state } = encodeSnapshot(scriptedState);
     for (const version of [SNAPSHOT_FORMAT + 1, 0, '1', undefined]) {
       const decoded = decodeSnapshot({ version, state });
       expect(decoded).toEqual(E.left({ kind: 'format', message: expect.stringContaining('does not read') }));
@@ -96,7 +86,7 @@ describe('snapshots of a partner state', () => {
   });
 
   it('given a field that is not what the state holds, then the problem names the field', () => {
-    const { state } = encodeSnapshot(scripted);
+    const { state } = encodeSnapshot(scriptedState);
     const [first] = state.subscriptions;
     const cases: [unknown, string][] = [
       [{ ...state, version: -1 }, 'state.version'],

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { anyCommand, anyEvent, validHistory } from 'apss-domain/testing';
 import { decide, fold, initialState, type PartnerState } from 'apss-domain';
 import type { IdSet } from '../../src/lib/idSet.js';
-import { encodeSnapshot } from '../../src/state/snapshot.js';
 import { stateBytes, stateOfBytes } from '../../src/state/stateBytes.js';
-import { createTenant, history, purchase, usage, usageRecorded } from '../builders.js';
+import { scriptedState, snapshotText } from './fixtures.js';
+import { usageRecorded } from '../builders.js';
 
 const partners = { partnerIds: ['p1'] };
 const anyHistory = fc.oneof(
@@ -36,17 +36,6 @@ const fromBytes = (bytes: Buffer): PartnerState => {
   if (E.isLeft(state)) throw new Error(state.left);
   return state.right;
 };
-/** A state's JSON snapshot: reads every record and usage id. */
-const text = (state: PartnerState): string => JSON.stringify(encodeSnapshot(state));
-
-const scripted = fold(
-  history([
-    createTenant('t1', 's1', { at: '2018-06-01T00:00:00Z' }),
-    purchase('s2'),
-    usage('s1', '2018-06-02', 'u1'),
-    usage('s1', '2018-06-03', 'u2'),
-  ]),
-);
 
 /** Where each section of a state's bytes starts and ends (see src/state/stateBytes.ts). */
 function sectionsOf(bytes: Buffer) {
@@ -68,7 +57,7 @@ describe('a partner state as bytes read in place (stateBytes, stateOfBytes)', ()
         const bytes = bytesOf(state);
         expect(bytesOf(fromBytes(bytes)).equals(bytes)).toBe(true);
         const restored = fromBytes(bytes);
-        expect(text(restored)).toBe(text(state));
+        expect(snapshotText(restored)).toBe(snapshotText(state));
         expect(decide(command, restored)).toEqual(decide(command, state));
       }),
       { numRuns: 150 },
@@ -81,16 +70,16 @@ describe('a partner state as bytes read in place (stateBytes, stateOfBytes)', ()
         const bytes = bytesOf(fold(events));
         const kept = Buffer.from(bytes);
         const restored = fold(next, fromBytes(bytes));
-        expect(text(restored)).toBe(text(fold(next, fold(events))));
+        expect(snapshotText(restored)).toBe(snapshotText(fold(next, fold(events))));
         expect(bytes.equals(kept)).toBe(true);
-        expect(text(fromBytes(bytesOf(restored)))).toBe(text(restored));
+        expect(snapshotText(fromBytes(bytesOf(restored)))).toBe(snapshotText(restored));
       }),
       { numRuns: 150 },
     );
   });
 
   it('a state read back is deeply frozen, and the state with no events reads back as it', () => {
-    const restored = fromBytes(bytesOf(scripted));
+    const restored = fromBytes(bytesOf(scriptedState));
     expect(Object.isFrozen(restored)).toBe(true);
     for (const record of restored.subscriptions.values()) expect(Object.isFrozen(record)).toBe(true);
     expect(() => (restored.usage as IdSet).add('x')).toThrow('frozen');
@@ -98,7 +87,7 @@ describe('a partner state as bytes read in place (stateBytes, stateOfBytes)', ()
   });
 
   it('given a section that does not decode, then it is read only when its map is, and a state that never reads it writes its bytes back as they were', () => {
-    const bytes = bytesOf(scripted);
+    const bytes = bytesOf(scriptedState);
     const { subscriptions } = sectionsOf(bytes);
     const idsAt = (subscriptions as { start: number }).start + 8;
     // The second record's row: the first still reads.
@@ -124,7 +113,7 @@ describe('a partner state as bytes read in place (stateBytes, stateOfBytes)', ()
   });
 
   it('given a row that decodes to another record than its id says, or a field of the wrong kind, then the read names it', () => {
-    const bytes = bytesOf(scripted);
+    const bytes = bytesOf(scriptedState);
     const { subscriptions } = sectionsOf(bytes);
     const text = bytes.toString('latin1');
     const at = (s: string) => text.indexOf(s, (subscriptions as { start: number }).start);
@@ -139,7 +128,7 @@ describe('a partner state as bytes read in place (stateBytes, stateOfBytes)', ()
   });
 
   it('property: given the bytes of a state with any one byte changed, reading it and all it holds, folding events onto it and writing it again answers or throws the reader’s error, never another, and ends', () => {
-    const bytes = bytesOf(scripted);
+    const bytes = bytesOf(scriptedState);
     fc.assert(
       fc.property(
         fc.nat(bytes.length - 1),
@@ -151,7 +140,7 @@ describe('a partner state as bytes read in place (stateBytes, stateOfBytes)', ()
           const state = stateOfBytes(damaged, corrupt);
           if (E.isLeft(state)) return;
           try {
-            text(state.right);
+            snapshotText(state.right);
             for (const id of ['u1', 'u2', 'x']) state.right.usage.has(id);
             bytesOf(fold(next, state.right));
           } catch (error) {
