@@ -19,7 +19,7 @@ import {
   type ObserverConfig,
   type Seen,
 } from '../report/observer.js';
-import { renderPage } from '../report/page.js';
+import { pageCharts, renderPage } from '../report/page.js';
 import { FindingsTally } from '../report/tally.js';
 import type { AuditArguments } from './args.js';
 import type { FindingsOutput } from './output.js';
@@ -148,8 +148,15 @@ export async function htmlReport(
 ): Promise<E.Either<string, HtmlReport>> {
   const installed = chartLibrariesInstalled();
   if (E.isLeft(installed)) return installed;
-  // Loaded while the audit runs in its threads, and waited for when the page is written.
-  const libraries = chartLibraries();
+  // Loaded and set up while the audit runs in its threads, and waited for when the page is written.
+  const charts = chartLibraries().then((loaded) =>
+    E.isLeft(loaded)
+      ? loaded
+      : E.tryCatch(
+          () => pageCharts(loaded.right),
+          (error) => `cannot set up the report's charts: ${reasonOf(error)}`,
+        ),
+  );
   const tally = new FindingsTally();
   const everyFinding = new FindingsFile(findingsFileOf(args.html));
   return E.right({
@@ -166,8 +173,8 @@ export async function htmlReport(
       finish: output.finish,
     }),
     write: async (summary, source, observed) => {
-      const loaded = await libraries;
-      if (E.isLeft(loaded)) return loaded;
+      const prepared = await charts;
+      if (E.isLeft(prepared)) return prepared;
       const ended = await everyFinding.end();
       if (E.isLeft(ended)) return ended;
       const bytes =
@@ -199,7 +206,7 @@ export async function htmlReport(
         },
         [...observations, { seen: chainRecords, months: new Map(), marks: new Map() }],
       );
-      const page = await renderPage(data);
+      const page = await renderPage(data, prepared.right);
       try {
         await writeFile(args.html, page);
       } catch (error) {

@@ -14,14 +14,20 @@ const config = {
 /** A Vega-Lite chart, as the library takes it: its own JSON, built from plain values. */
 export type ChartSpec = Record<string, unknown>;
 
-/** Horizontal bars of a count per name, largest first. */
-export function countsChart(
-  counts: readonly { readonly name: string; readonly count: number }[],
-  noun: string,
-): ChartSpec {
+/** The values of a chart's named data sets, by name. */
+export type ChartData = Readonly<Record<string, readonly object[]>>;
+
+/** The values of a chart's params, by name. */
+export type ChartParams = Readonly<Record<string, unknown>>;
+
+/** The name of the data set of a chart with one. */
+const VALUES = 'values';
+
+/** Horizontal bars of a count per name, largest first; `countsData` gives its data. */
+export function countsChart(noun: string): ChartSpec {
   return {
     width: 300,
-    data: { values: counts.map(({ name, count }) => ({ name, count })) },
+    data: { name: VALUES },
     mark: { type: 'bar', color: '#b03a2e' },
     encoding: {
       y: { field: 'name', type: 'nominal', sort: '-x', title: noun, axis: { labelLimit: 260 } },
@@ -30,6 +36,13 @@ export function countsChart(
     config,
   };
 }
+
+/** The data of `countsChart`. */
+export const countsData = (
+  counts: readonly { readonly name: string; readonly count: number }[],
+): ChartData => ({
+  [VALUES]: counts.map(({ name, count }) => ({ name, count })),
+});
 
 /** The months and instants of all timelines, for one time axis they share. */
 export function timeDomain(timelines: readonly Timeline[]): readonly [string, string] {
@@ -58,30 +71,39 @@ function nextMonth(month: string): string {
     : `${year}-${String(m + 1).padStart(2, '0')}-01T00:00:00.000Z`;
 }
 
+/** The names of a timeline's data sets, one per layer that shows a partner's own data. */
+const MONTHS = 'months';
+const MARKS = 'marks';
+/** The name of the param that holds the time axis's first and last instant, in ms since the epoch. */
+const TIME_DOMAIN = 'timeDomain';
+
 /**
- * One partner's events per month as bars, each finding a red triangle at its instant, and the
- * Marketplace cutoff a dashed line, all on the time axis every timeline shares.
+ * Every partner's timeline as one chart whose data are named, not inline: its events per month as
+ * bars, each finding a red triangle at its instant, and the Marketplace cutoff a dashed line, all on
+ * the time axis every timeline shares. `timelineData` gives one partner's data sets, and
+ * `timelineParams` the time axis.
+ *
+ * Its frame is fixed, not sized to fit its labels, so every timeline's plot starts at the same x and
+ * the time axes line up down the page; and so one prepared chart can draw them all: a view sized to
+ * fit grows between draws but never shrinks.
  */
-export function timelineChart(timeline: Timeline, domain: readonly [string, string]): ChartSpec {
+export function timelineChart(): ChartSpec {
   const x = (field: string) => ({
     field,
     type: 'temporal',
-    scale: { type: 'utc', domain: domain.map((instant) => Date.parse(instant)) },
+    scale: { type: 'utc', domain: { expr: TIME_DOMAIN } },
     title: null,
     axis: { format: '%Y-%m', labelFlush: true },
   });
   return {
     width: WIDTH,
     height: 90,
+    params: [{ name: TIME_DOMAIN, value: [0, 1] }],
+    autosize: { type: 'none' },
+    padding: { left: 80, right: 12, top: 8, bottom: 24 },
     layer: [
       {
-        data: {
-          values: timeline.months.map(({ month, events }) => ({
-            start: `${month}-01T00:00:00.000Z`,
-            end: nextMonth(month),
-            events,
-          })),
-        },
+        data: { name: MONTHS },
         mark: { type: 'rect', color: '#9fb6cd' },
         encoding: {
           x: x('start'),
@@ -90,13 +112,13 @@ export function timelineChart(timeline: Timeline, domain: readonly [string, stri
             field: 'events',
             type: 'quantitative',
             title: 'events a month',
-            axis: { tickMinStep: 1, format: 'd' },
+            axis: { tickMinStep: 1, format: '~s' },
           },
           y2: { datum: 0 },
         },
       },
       {
-        data: { values: timeline.marks.map(({ at, code, position }) => ({ at, code, position })) },
+        data: { name: MARKS },
         mark: {
           type: 'point',
           shape: 'triangle-down',
@@ -117,21 +139,33 @@ export function timelineChart(timeline: Timeline, domain: readonly [string, stri
   };
 }
 
+/** The params of `timelineChart`: the time axis from the first to the last of `domain`. */
+export const timelineParams = (domain: readonly [string, string]): ChartParams => ({
+  [TIME_DOMAIN]: domain.map((instant) => Date.parse(instant)),
+});
+
+/** One partner's data sets for `timelineChart`. */
+export function timelineData(timeline: Timeline): ChartData {
+  return {
+    [MONTHS]: timeline.months.map(({ month, events }) => ({
+      start: `${month}-01T00:00:00.000Z`,
+      end: nextMonth(month),
+      events,
+    })),
+    [MARKS]: timeline.marks.map(({ at, code, position }) => ({ at, code, position })),
+  };
+}
+
 /**
  * Monthly consumption of some partners, one line per partner and currency: the chart plots the
  * exact totals as numbers, the tables beside it show them as the invoice view wrote them.
+ * `consumptionData` gives its data.
  */
-export function consumptionChart(lines: readonly InvoiceLine[]): ChartSpec {
+export function consumptionChart(): ChartSpec {
   return {
     width: WIDTH - 160,
     height: 200,
-    data: {
-      values: lines.map(({ partnerId, month, currency, total }) => ({
-        series: `${partnerId} (${currency})`,
-        month: `${month}-01T00:00:00.000Z`,
-        total: Number(total),
-      })),
-    },
+    data: { name: VALUES },
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'month', type: 'temporal', scale: { type: 'utc' }, title: null, axis: { format: '%Y-%m' } },
@@ -142,16 +176,40 @@ export function consumptionChart(lines: readonly InvoiceLine[]): ChartSpec {
   };
 }
 
-/** Vega and Vega-Lite, loaded only when a chart is drawn: nothing else of apss-domain needs them. */
-type Renderer = (spec: ChartSpec) => Promise<string>;
+/** The data of `consumptionChart`. */
+export const consumptionData = (lines: readonly InvoiceLine[]): ChartData => ({
+  [VALUES]: lines.map(({ partnerId, month, currency, total }) => ({
+    series: `${partnerId} (${currency})`,
+    month: `${month}-01T00:00:00.000Z`,
+    total: Number(total),
+  })),
+});
+
+/** A chart compiled and set up, ready for its data. */
+export type Chart = {
+  /**
+   * Draws the chart as SVG text with these values in its named data sets and these values of its
+   * params. A chart drawn again draws what it would draw the first time when its frame is fixed
+   * (`autosize: none`).
+   */
+  readonly draw: (data: ChartData, params?: ChartParams) => Promise<string>;
+  /** Lets go of what the chart holds; it draws no more. */
+  readonly finalize: () => void;
+};
+
+/** Sets up charts from their Vega-Lite, to be drawn once their data is known. */
+export type Renderer = (spec: ChartSpec) => Chart;
 
 let renderer: Promise<Renderer> | undefined;
 
-/** Compiles Vega-Lite to Vega and draws it as SVG text, in Node, with no browser and no canvas. */
+/**
+ * Compiles charts from Vega-Lite to Vega and draws them as SVG text, in Node, with no browser and no
+ * canvas. Vega and Vega-Lite are loaded on the first call: nothing else of apss-domain needs them.
+ */
 export function chartRenderer(): Promise<Renderer> {
   renderer ??= Promise.all([import('vega'), import('vega-lite'), import('vega-interpreter')]).then(
-    ([vega, vegaLite, { expressionInterpreter }]) =>
-      async (spec) => {
+    ([vega, vegaLite, { expressionInterpreter }]) => {
+      return (spec) => {
         // Quiet: a warning of theirs is no message of apss's; errors still throw.
         const logger = vega.logger(vega.Error);
         const compiled = vegaLite.compile(spec as never, { logger }).spec;
@@ -162,12 +220,17 @@ export function chartRenderer(): Promise<Renderer> {
           logLevel: vega.Error,
           expr: expressionInterpreter,
         });
-        try {
-          return await view.toSVG();
-        } finally {
-          view.finalize();
-        }
-      },
+        return {
+          draw: async (data, params = {}) => {
+            for (const [name, values] of Object.entries(data)) view.data(name, values);
+            for (const [name, value] of Object.entries(params)) view.signal(name, value);
+            await view.runAsync();
+            return view.toSVG();
+          },
+          finalize: () => view.finalize(),
+        };
+      };
+    },
   );
   renderer.catch(() => (renderer = undefined));
   return renderer;

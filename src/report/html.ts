@@ -6,7 +6,7 @@ import { reasonOf } from '../lib/reason.js';
 import { Instant } from '../lib/time.js';
 import { RejectionCode } from '../policies/rejection.js';
 import { Count, fieldPath, InvoiceLineCodec, listOf, OverviewViewCodec } from '../projections/viewCodecs.js';
-import { chartRenderer } from './charts.js';
+import { chartRenderer, type Renderer } from './charts.js';
 import { auditRecords } from '../audit/audit.js';
 import { reportData } from './build.js';
 import { makeObserver, type Observation } from './observer.js';
@@ -87,11 +87,10 @@ export function chartLibrariesInstalled(): E.Either<string, true> {
   }
 }
 
-/** Whether Vega and Vega-Lite can be loaded, or why not. */
-export async function chartLibraries(): Promise<E.Either<string, true>> {
+/** Vega and Vega-Lite loaded, to set up charts with, or why they cannot be. */
+export async function chartLibraries(): Promise<E.Either<string, Renderer>> {
   try {
-    await chartRenderer();
-    return E.right(true);
+    return E.right(await chartRenderer());
   } catch {
     return E.left(CHART_LIBRARIES_MISSING);
   }

@@ -7,12 +7,18 @@ import { TABLE_ROWS, TIMELINE_PARTNERS, type ReportData, type ShownFinding } fro
 import { escapeHtml as esc } from './escape.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './script.js';
 import {
+  type Chart,
   chartRenderer,
+  type Renderer,
   consumptionChart,
+  consumptionData,
   countsChart,
+  countsData,
   MARKETPLACE_CUTOFF,
   timeDomain,
   timelineChart,
+  timelineData,
+  timelineParams,
 } from './charts.js';
 
 const number = new Intl.NumberFormat('en-US');
@@ -217,22 +223,58 @@ ${note}
 <table class="sortable" id="findings">${heading(columns)}<tbody>${[...rows, ...extra].join('')}</tbody></table>`;
 }
 
-/** The page: every string from the log escaped, the charts drawn as SVG, one inline script and one inline style, allowed by their hashes. */
-export async function renderPage(data: ReportData): Promise<string> {
-  const draw = await chartRenderer();
+/** The page's charts, compiled and set up before their data is known (while an audit runs, say). */
+export type PageCharts = {
+  readonly codes: Chart;
+  readonly partners: Chart;
+  readonly consumption: Chart;
+  /** Drawn once for each partner with a timeline. */
+  readonly timelines: Chart;
+};
+
+/** Sets up the page's charts. */
+export function pageCharts(prepare: Renderer): PageCharts {
+  return {
+    codes: prepare(countsChart('code')),
+    partners: prepare(countsChart('partner')),
+    consumption: prepare(consumptionChart()),
+    timelines: prepare(timelineChart()),
+  };
+}
+
+/** Draws each timeline in turn: they share one chart. */
+async function drawTimelines(chart: Chart, timelines: ReportData['timelines']): Promise<string[]> {
+  const params = timelineParams(timeDomain(timelines));
+  const drawn: string[] = [];
+  for (const timeline of timelines) drawn.push(await chart.draw(timelineData(timeline), params));
+  return drawn;
+}
+
+/**
+ * The page: every string from the log escaped, the charts drawn as SVG, one inline script and one
+ * inline style, allowed by their hashes. The page's charts are those given (see `pageCharts`), or
+ * set up here; they are let go of once drawn.
+ */
+export async function renderPage(data: ReportData, prepared?: PageCharts): Promise<string> {
+  const charts = prepared ?? pageCharts(await chartRenderer());
   const codes = byCount(data.byCode);
   const partners = byCount(data.byPartner).slice(0, 20);
-  const domain = timeDomain(data.timelines);
   const charted = new Set(data.timelines.map(({ partnerId }) => partnerId));
   const invoicePartners = [...new Set(data.invoice.map(({ partnerId }) => partnerId))];
   const chosen = charted.size > 0 ? charted : new Set(invoicePartners.slice(0, TIMELINE_PARTNERS));
   const consumption = data.invoice.filter(({ partnerId }) => chosen.has(partnerId));
-  const [codesSvg, partnersSvg, consumptionSvg, ...timelineSvgs] = await Promise.all([
-    codes.length === 0 ? '' : draw(countsChart(codes, 'code')),
-    partners.length === 0 ? '' : draw(countsChart(partners, 'partner')),
-    consumption.length === 0 ? '' : draw(consumptionChart(consumption)),
-    ...data.timelines.map((timeline) => draw(timelineChart(timeline, domain))),
-  ]);
+  let drawn: [string, string, string, string[]];
+  try {
+    drawn = await Promise.all([
+      codes.length === 0 ? '' : charts.codes.draw(countsData(codes)),
+      partners.length === 0 ? '' : charts.partners.draw(countsData(partners)),
+      consumption.length === 0 ? '' : charts.consumption.draw(consumptionData(consumption)),
+      drawTimelines(charts.timelines, data.timelines),
+    ]);
+  } finally {
+    for (const chart of Object.values(charts)) chart.finalize();
+  }
+  const [codesSvg, partnersSvg, consumptionSvg, timelineSvgs] = drawn;
   const timelines = data.timelines
     .map(
       (timeline, i) =>

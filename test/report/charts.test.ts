@@ -1,0 +1,115 @@
+import * as fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type ChartData,
+  type ChartParams,
+  chartRenderer,
+  type ChartSpec,
+  consumptionChart,
+  consumptionData,
+  countsChart,
+  countsData,
+  timeDomain,
+  timelineChart,
+  timelineData,
+  timelineParams,
+} from '../../src/report/charts.js';
+import { AZURE_LINE_ITEM } from '../../src/projections/viewCodecs.js';
+import type { Timeline } from '../../src/report/data.js';
+
+type Layer = { readonly data?: { readonly name?: string } };
+
+/** The chart with its data inline and its params' values set: the chart as drawn on its own. */
+function inline(spec: ChartSpec, data: ChartData, params: ChartParams = {}): ChartSpec {
+  const withValues = <T extends Layer>(layer: T): T =>
+    layer.data?.name === undefined ? layer : { ...layer, data: { values: data[layer.data.name] } };
+  const layers = spec['layer'] as readonly Layer[] | undefined;
+  const declared = (spec['params'] ?? []) as readonly { readonly name: string }[];
+  return {
+    ...withValues(spec as Layer),
+    ...(layers === undefined ? {} : { layer: layers.map(withValues) }),
+    ...(declared.length === 0
+      ? {}
+      : { params: declared.map((param) => ({ ...param, value: params[param.name] })) }),
+  };
+}
+
+/** The chart drawn by a chart of its own, with nothing set up before. */
+async function alone(spec: ChartSpec, data: ChartData, params?: ChartParams): Promise<string> {
+  const chart = (await chartRenderer())(inline(spec, data, params));
+  try {
+    return await chart.draw({});
+  } finally {
+    chart.finalize();
+  }
+}
+
+/** An SVG's elements with their attributes and text, as a multiset: what it draws, in any order. */
+const elementsOf = (svg: string): string[] => svg.split('<').sort();
+
+const month = fc
+  .record({ year: fc.integer({ min: 2016, max: 2023 }), month: fc.integer({ min: 1, max: 12 }) })
+  .map(({ year, month }) => `${year}-${String(month).padStart(2, '0')}`);
+
+const timeline: fc.Arbitrary<Timeline> = fc.record({
+  partnerId: fc.constant('p'),
+  findings: fc.nat(100),
+  months: fc.uniqueArray(fc.record({ month, events: fc.integer({ min: 1, max: 1_000_000_000 }) }), {
+    selector: ({ month }) => month,
+    minLength: 1,
+    maxLength: 40,
+  }),
+  marks: fc.array(
+    fc.record({
+      at: fc
+        .integer({ min: Date.parse('2016-01-01'), max: Date.parse('2023-12-31') })
+        .map((ms) => new Date(ms).toISOString()),
+      code: fc.constant('BYOL_OR_FREE_OFFER_AFTER_CUTOFF'),
+      position: fc.nat(),
+    }),
+    { maxLength: 8 },
+  ),
+});
+
+describe('charts set up before their data is known', () => {
+  it('given several timelines, when one chart draws them in turn, then each draws what it draws on its own', async () => {
+    const prepare = await chartRenderer();
+    await fc.assert(
+      fc.asyncProperty(fc.array(timeline, { minLength: 1, maxLength: 4 }), async (timelines) => {
+        const params = timelineParams(timeDomain(timelines));
+        const chart = prepare(timelineChart());
+        const inTurn: string[] = [];
+        for (const one of timelines) inTurn.push(await chart.draw(timelineData(one), params));
+        chart.finalize();
+        const each = await Promise.all(
+          timelines.map((one) => alone(timelineChart(), timelineData(one), params)),
+        );
+        expect(inTurn.map(elementsOf)).toEqual(each.map(elementsOf));
+      }),
+      { numRuns: 15 },
+    );
+  }, 60_000);
+
+  it('given counts and invoice lines, when their charts are set up first and drawn after, then they draw what the chart with its data inline draws', async () => {
+    const prepare = await chartRenderer();
+    const counts = countsData([
+      { name: 'SHARED_TENANT_ALREADY_EXISTS', count: 3 },
+      { name: '<script>', count: 12 },
+    ]);
+    const lines = consumptionData([
+      { partnerId: 'p1', month: '2019-01', lineItem: AZURE_LINE_ITEM, currency: 'EUR', total: '12.5' },
+      { partnerId: 'p1', month: '2019-02', lineItem: AZURE_LINE_ITEM, currency: 'EUR', total: '0.000001' },
+      { partnerId: 'p2', month: '2019-02', lineItem: AZURE_LINE_ITEM, currency: 'USD', total: '99999999.99' },
+    ]);
+    for (const [spec, data] of [
+      [countsChart('code'), counts],
+      [consumptionChart(), lines],
+    ] as const) {
+      const chart = prepare(spec);
+      const drawn = await chart.draw(data);
+      chart.finalize();
+      expect(drawn).toBe(await alone(spec, data));
+      expect(drawn).toMatch(/<path|<rect/);
+    }
+  });
+});
