@@ -1,9 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { crc32 } from 'node:zlib';
-import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { describeProblems, integerFrom, problemsOf, refined, struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
+import { writeAll } from './writeAll.js';
 import { reasonOf } from '../lib/reason.js';
 import { RuleSet } from '../policies/ruleSet.js';
 import { stateBytes, stateOfBytes } from '../state/stateBytes.js';
@@ -245,12 +246,8 @@ class BatchWriter {
     const parts = this.#parts;
     this.#parts = [];
     this.#used = 0;
-    for (let at = 0; at < parts.length; at += IOV_BATCH) {
-      const batch = parts.slice(at, at + IOV_BATCH);
-      const { bytesWritten } = await this.handle.writev(batch);
-      const expected = batch.reduce((sum, part) => sum + part.length, 0);
-      if (bytesWritten !== expected) throw new Error(`wrote ${bytesWritten} of ${expected} bytes`);
-    }
+    for (let at = 0; at < parts.length; at += IOV_BATCH)
+      await writeAll(this.handle, parts.slice(at, at + IOV_BATCH));
   }
 }
 
@@ -283,6 +280,27 @@ export async function saveResumeFile(
   header: ResumeHeader,
   entries: Iterable<EntryToWrite>,
 ): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  const handle = await open(temporary, 'w');
+  try {
+    try {
+      await writeResumeFile(handle, header, entries);
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    // Nothing is left behind of a file not put in place.
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+async function writeResumeFile(
+  handle: FileHandle,
+  header: ResumeHeader,
+  entries: Iterable<EntryToWrite>,
+): Promise<void> {
   const json = JSON.stringify(header);
   const headerBytes = Buffer.from(
     json.padEnd(json.length + padding(Buffer.byteLength(json, 'utf8'))),
@@ -293,27 +311,20 @@ export async function saveResumeFile(
   start.writeUInt32LE(RESUME_FORMAT, MAGIC.length);
   start.writeUInt32LE(headerBytes.length, MAGIC.length + LENGTH_BYTES);
   let index = crc32(headerBytes);
-  const temporary = `${path}.${process.pid}.tmp`;
-  const handle = await open(temporary, 'w');
-  try {
-    const writer = new BatchWriter(handle);
-    // The index's checksum is known once every entry is: its place is written last.
-    for (const part of [start, headerBytes, Buffer.alloc(CHECKSUM_BYTES)]) await writer.add(part);
-    for (const entry of entries) {
-      const bytes =
-        'saved' in entry ? entry.saved.bytes : await encodeEntry(writer, entry.partnerId, entry.state);
-      const idAt = LENGTH_BYTES + CHECKSUM_BYTES;
-      index = crc32(bytes.subarray(0, idAt + LENGTH_BYTES + bytes.readUInt32LE(idAt)), index);
-      await writer.add(bytes);
-    }
-    await writer.flush();
-    const checksumAt = start.length + headerBytes.length;
-    const checksum = Buffer.alloc(CHECKSUM_BYTES);
-    checksum.writeUInt32LE(index);
-    const { bytesWritten } = await handle.write(checksum, 0, CHECKSUM_BYTES, checksumAt);
-    if (bytesWritten !== CHECKSUM_BYTES) throw new Error(`wrote ${bytesWritten} of ${CHECKSUM_BYTES} bytes`);
-  } finally {
-    await handle.close();
+  const writer = new BatchWriter(handle);
+  // The index's checksum is known once every entry is: its place is written last.
+  for (const part of [start, headerBytes, Buffer.alloc(CHECKSUM_BYTES)]) await writer.add(part);
+  for (const entry of entries) {
+    const bytes =
+      'saved' in entry ? entry.saved.bytes : await encodeEntry(writer, entry.partnerId, entry.state);
+    const idAt = LENGTH_BYTES + CHECKSUM_BYTES;
+    index = crc32(bytes.subarray(0, idAt + LENGTH_BYTES + bytes.readUInt32LE(idAt)), index);
+    await writer.add(bytes);
   }
-  await rename(temporary, path);
+  await writer.flush();
+  const checksumAt = start.length + headerBytes.length;
+  const checksum = Buffer.alloc(CHECKSUM_BYTES);
+  checksum.writeUInt32LE(index);
+  const { bytesWritten } = await handle.write(checksum, 0, CHECKSUM_BYTES, checksumAt);
+  if (bytesWritten !== CHECKSUM_BYTES) throw new Error(`wrote ${bytesWritten} of ${CHECKSUM_BYTES} bytes`);
 }
