@@ -38,29 +38,25 @@ export type ShardMessage =
 export type ShardReply = { readonly kind: 'taken'; readonly batches: number };
 
 /**
- * How many batches of findings (each of one piece of the log) a shard may have sent that are not yet
- * passed on: the bound on what the merge holds, as a shard that gets ahead of the others waits.
+ * What the batches a shard has sent and the merge has not yet passed on may weigh: the characters of
+ * their packed link entries (when verifying), and FINDING_WEIGHT for each finding. It bounds what the
+ * merge holds, as a shard that gets ahead of the others waits. Bounded by batches, the threads went
+ * in lockstep: a thread that the machine left waiting a moment held the other back at once. This lets
+ * one get some 64 MB of the log ahead of the other (the merge then holds its 8 MB of entries).
  */
-export const BATCHES_IN_FLIGHT = 2;
+export const WEIGHT_IN_FLIGHT = 8 * 1024 * 1024;
 
 /**
- * The same bound when verifying, when every batch carries its records' link entries, in what the
- * batches weigh: the characters of their packed entries, and FINDING_WEIGHT for each finding. Bounded
- * by batches, the threads went in lockstep: a thread that the machine left waiting a moment held the
- * other back at once. This lets one get some 64 MB of the log ahead of the other (the merge then holds
- * its 8 MB of entries), and bounds its findings as BATCHES_IN_FLIGHT does.
+ * A shard posts what it found, and its link entries, once it has read this many bytes more of the
+ * log, or found FINDINGS_PER_MESSAGE: a message for each piece, with the merge's reply to each, cost
+ * the threads more than what they carried (the threads and the merge wake each other for every one).
  */
-export const LINK_WEIGHT_IN_FLIGHT = 8 * 1024 * 1024;
+export const BYTES_PER_MESSAGE = 512 * 1024;
 
-/**
- * When verifying, a shard posts its link entries once it has read this many bytes more of the log
- * (or sooner, with findings): a message for each piece, with the merge's reply to each, cost the
- * threads more than the entries they carried (the threads and the merge wake each other for every
- * one).
- */
-export const LINKED_BYTES_PER_MESSAGE = 512 * 1024;
+/** See BYTES_PER_MESSAGE: it keeps a message of a log of findings as small as one piece's used to be. */
+export const FINDINGS_PER_MESSAGE = 1024;
 
-/** What a finding weighs in LINK_WEIGHT_IN_FLIGHT: about its size, sent and held. */
+/** What a finding weighs in WEIGHT_IN_FLIGHT: about its size, sent and held. */
 export const FINDING_WEIGHT = 256;
 
 export type ShardedAuditOptions = {

@@ -8,10 +8,10 @@ import { auditShard } from './shard.js';
 import { observerOf } from './observer.js';
 import { LinkPacker } from './linkBatch.js';
 import {
-  BATCHES_IN_FLIGHT,
+  BYTES_PER_MESSAGE,
   FINDING_WEIGHT,
-  LINK_WEIGHT_IN_FLIGHT,
-  LINKED_BYTES_PER_MESSAGE,
+  FINDINGS_PER_MESSAGE,
+  WEIGHT_IN_FLIGHT,
   type ShardMessage,
   type ShardReply,
   type ShardTask,
@@ -37,14 +37,12 @@ async function run(task: ShardTask): Promise<ShardMessage> {
   const rules = compileRules(task.rules);
   if (E.isLeft(rules)) return failed(rules.left);
   let last = 0;
-  const inFlightBound = task.verify ? LINK_WEIGHT_IN_FLIGHT : BATCHES_IN_FLIGHT;
   let batch: Finding[] = [];
   const linked = task.verify ? new LinkPacker() : undefined;
   let postedBytes = 0;
-  /** Posts what the lines up to `through` found, unless it may wait for more (see LINKED_BYTES_PER_MESSAGE). */
+  /** Posts what the lines up to `through` found, unless it may wait for more (see BYTES_PER_MESSAGE). */
   const send = async (through: number, bytes: number, last: boolean): Promise<void> => {
-    if (linked !== undefined && !last && batch.length === 0 && bytes - postedBytes < LINKED_BYTES_PER_MESSAGE)
-      return;
+    if (!last && bytes - postedBytes < BYTES_PER_MESSAGE && batch.length < FINDINGS_PER_MESSAGE) return;
     postedBytes = bytes;
     const findings = batch;
     batch = [];
@@ -56,11 +54,11 @@ async function run(task: ShardTask): Promise<ShardMessage> {
       ...(links === undefined ? {} : { links }),
     } satisfies ShardMessage);
     if (findings.length > 0 || (links?.length ?? 0) > 0) {
-      const weight = links === undefined ? 1 : links.length + FINDING_WEIGHT * findings.length;
+      const weight = (links?.length ?? 0) + FINDING_WEIGHT * findings.length;
       weights.push(weight);
       inFlight += weight;
     }
-    while (inFlight >= inFlightBound) await new Promise<void>((resolve) => (taken = resolve));
+    while (inFlight >= WEIGHT_IN_FLIGHT) await new Promise<void>((resolve) => (taken = resolve));
   };
   const observer = task.observe === undefined ? undefined : await observerOf(task.observe);
   const outcome = await auditShard(
