@@ -4,7 +4,6 @@ import { crc32 } from 'node:zlib';
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { describeProblems, integerFrom, problemsOf, refined, struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
-import { writeAll } from './writeAll.js';
 import { reasonOf } from '../lib/reason.js';
 import { RuleSet } from '../policies/ruleSet.js';
 import { stateBytes, stateOfBytes } from '../state/stateBytes.js';
@@ -246,8 +245,13 @@ class BatchWriter {
     const parts = this.#parts;
     this.#parts = [];
     this.#used = 0;
-    for (let at = 0; at < parts.length; at += IOV_BATCH)
-      await writeAll(this.handle, parts.slice(at, at + IOV_BATCH));
+    for (let at = 0; at < parts.length; at += IOV_BATCH) {
+      const batch = parts.slice(at, at + IOV_BATCH);
+      // libuv writes again what a writev leaves; less written is an error it met (a full disk, say).
+      const { bytesWritten } = await this.handle.writev(batch);
+      const expected = batch.reduce((sum, part) => sum + part.length, 0);
+      if (bytesWritten !== expected) throw new Error(`wrote ${bytesWritten} of ${expected} bytes`);
+    }
   }
 }
 
@@ -291,7 +295,7 @@ export async function saveResumeFile(
     await rename(temporary, path);
   } catch (error) {
     // Nothing is left behind of a file not put in place.
-    await rm(temporary, { force: true });
+    await rm(temporary, { force: true }).catch(() => undefined);
     throw error;
   }
 }

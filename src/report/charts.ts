@@ -190,7 +190,7 @@ export type Chart = {
   /**
    * Draws the chart as SVG text with these values in its named data sets and these values of its
    * params. A chart drawn again draws what it would draw the first time when its frame is fixed
-   * (`autosize: none`).
+   * (`autosize: none`). Draws called together are drawn one after the other, in the order called.
    */
   readonly draw: (data: ChartData, params?: ChartParams) => Promise<string>;
   /** Lets go of what the chart holds; it draws no more. */
@@ -220,12 +220,19 @@ export function chartRenderer(): Promise<Renderer> {
           logLevel: vega.Error,
           expr: expressionInterpreter,
         });
+        const drawOne = async (data: ChartData, params: ChartParams): Promise<string> => {
+          for (const [name, values] of Object.entries(data)) view.data(name, values);
+          for (const [name, value] of Object.entries(params)) view.signal(name, value);
+          await view.runAsync();
+          return view.toSVG();
+        };
+        // One view holds one draw's data at a time: a draw waits for the one before it to end.
+        let last: Promise<unknown> = Promise.resolve();
         return {
-          draw: async (data, params = {}) => {
-            for (const [name, values] of Object.entries(data)) view.data(name, values);
-            for (const [name, value] of Object.entries(params)) view.signal(name, value);
-            await view.runAsync();
-            return view.toSVG();
+          draw: (data, params = {}) => {
+            const drawn = last.then(() => drawOne(data, params));
+            last = drawn.catch(() => undefined);
+            return drawn;
           },
           finalize: () => view.finalize(),
         };

@@ -9,6 +9,7 @@ import { PAGE_SCRIPT, PAGE_STYLE } from './script.js';
 import {
   type Chart,
   chartRenderer,
+  type ChartSpec,
   type Renderer,
   consumptionChart,
   consumptionData,
@@ -234,12 +235,29 @@ export type PageCharts = {
 
 /** Sets up the page's charts. */
 export function pageCharts(prepare: Renderer): PageCharts {
-  return {
-    codes: prepare(countsChart('code')),
-    partners: prepare(countsChart('partner')),
-    consumption: prepare(consumptionChart()),
-    timelines: prepare(timelineChart()),
+  const made: Chart[] = [];
+  const kept = (spec: ChartSpec): Chart => {
+    const chart = prepare(spec);
+    made.push(chart);
+    return chart;
   };
+  try {
+    return {
+      codes: kept(countsChart('code')),
+      partners: kept(countsChart('partner')),
+      consumption: kept(consumptionChart()),
+      timelines: kept(timelineChart()),
+    };
+  } catch (error) {
+    for (const chart of made) chart.finalize();
+    throw error;
+  }
+}
+
+/** What a promise settled with, or what it rejected with, thrown. */
+function valueOf<T>(settled: PromiseSettledResult<T>): T {
+  if (settled.status === 'rejected') throw settled.reason;
+  return settled.value;
 }
 
 /** Draws each timeline in turn: they share one chart. */
@@ -263,18 +281,20 @@ export async function renderPage(data: ReportData, prepared?: PageCharts): Promi
   const invoicePartners = [...new Set(data.invoice.map(({ partnerId }) => partnerId))];
   const chosen = charted.size > 0 ? charted : new Set(invoicePartners.slice(0, TIMELINE_PARTNERS));
   const consumption = data.invoice.filter(({ partnerId }) => chosen.has(partnerId));
-  let drawn: [string, string, string, string[]];
-  try {
-    drawn = await Promise.all([
-      codes.length === 0 ? '' : charts.codes.draw(countsData(codes)),
-      partners.length === 0 ? '' : charts.partners.draw(countsData(partners)),
-      consumption.length === 0 ? '' : charts.consumption.draw(consumptionData(consumption)),
-      drawTimelines(charts.timelines, data.timelines),
-    ]);
-  } finally {
-    for (const chart of Object.values(charts)) chart.finalize();
-  }
-  const [codesSvg, partnersSvg, consumptionSvg, timelineSvgs] = drawn;
+  // Every chart let go of once every draw has ended, drawn or failed.
+  const drawn = await Promise.allSettled([
+    codes.length === 0 ? '' : charts.codes.draw(countsData(codes)),
+    partners.length === 0 ? '' : charts.partners.draw(countsData(partners)),
+    consumption.length === 0 ? '' : charts.consumption.draw(consumptionData(consumption)),
+    drawTimelines(charts.timelines, data.timelines),
+  ]);
+  for (const chart of Object.values(charts)) chart.finalize();
+  const [codesSvg, partnersSvg, consumptionSvg, timelineSvgs] = [
+    valueOf(drawn[0]),
+    valueOf(drawn[1]),
+    valueOf(drawn[2]),
+    valueOf(drawn[3]),
+  ];
   const timelines = data.timelines
     .map(
       (timeline, i) =>
