@@ -112,7 +112,8 @@ export function timelineChart(): ChartSpec {
             field: 'events',
             type: 'quantitative',
             title: 'events a month',
-            axis: { tickMinStep: 1, format: '~s' },
+            // SI prefixes keep the labels within the fixed frame; zero is 0 whatever the prefix.
+            axis: { tickMinStep: 1, format: '~s', labelExpr: "datum.value === 0 ? '0' : datum.label" },
           },
           y2: { datum: 0 },
         },
