@@ -26,7 +26,7 @@ apss audit --postgres <connection string> [--rules default|2023] [--json | --ndj
                findings by rule and by partner, timelines, monthly consumption, the findings
                (the first 1,000; with more, every one goes to F's name .findings.csv beside it).
                Reads the log once more after the audit; needs a file or --postgres, and the
-               packages vega, vega-lite and vega-interpreter
+               packages vega and vega-interpreter
   --resume FILE  keep what the audit learnt in FILE, and next time read only the lines added since:
                without FILE, a full audit that writes it; with it, the lines after the saved position
                (findings of those lines, counts of the whole log), FILE brought up to date. A FILE of

@@ -69,10 +69,10 @@ export type AuditHtmlInput = t.TypeOf<typeof AuditHtmlInputCodec>;
 
 /** Why the page cannot be drawn without Vega, in one line. */
 export const CHART_LIBRARIES_MISSING =
-  'the HTML report draws its charts with vega, vega-lite and vega-interpreter, which are not installed: npm install vega vega-lite vega-interpreter';
+  'the HTML report draws its charts with vega and vega-interpreter, which are not installed: npm install vega vega-interpreter';
 
 /**
- * Whether Vega, Vega-Lite and its interpreter are installed where this module finds them, or why
+ * Whether Vega and its expression interpreter are installed where this module finds them, or why
  * not: said at once, before a long audit, while loading them (see chartRenderer) may wait until the
  * audit runs in its threads.
  */
@@ -80,14 +80,14 @@ export function chartLibrariesInstalled(): E.Either<string, true> {
   try {
     // Resolved as `import` would find them (their exports' default), without loading them.
     const resolve = createRequire(import.meta.url).resolve;
-    for (const name of ['vega', 'vega-lite', 'vega-interpreter']) resolve(name);
+    for (const name of ['vega', 'vega-interpreter']) resolve(name);
     return E.right(true);
   } catch {
     return E.left(CHART_LIBRARIES_MISSING);
   }
 }
 
-/** Vega and Vega-Lite loaded, to set up charts with, or why they cannot be. */
+/** Vega loaded, to set up charts with, or why it cannot be. */
 export async function chartLibraries(): Promise<E.Either<string, Renderer>> {
   try {
     return E.right(await chartRenderer());

@@ -9,18 +9,16 @@ import { PAGE_SCRIPT, PAGE_STYLE } from './script.js';
 import {
   type Chart,
   chartRenderer,
-  type ChartSpec,
-  type Renderer,
-  consumptionChart,
   consumptionData,
-  countsChart,
   countsData,
   MARKETPLACE_CUTOFF,
+  type Renderer,
   timeDomain,
-  timelineChart,
   timelineData,
   timelineParams,
+  type VegaSpec,
 } from './charts.js';
+import { compiledCharts } from './compiledCharts.js';
 
 const number = new Intl.NumberFormat('en-US');
 const count = (n: number): string => `<td class="number" data-value="${n}">${number.format(n)}</td>`;
@@ -224,7 +222,7 @@ ${note}
 <table class="sortable" id="findings">${heading(columns)}<tbody>${[...rows, ...extra].join('')}</tbody></table>`;
 }
 
-/** The page's charts, compiled and set up before their data is known (while an audit runs, say). */
+/** The page's charts, set up before their data is known (while an audit runs, say). */
 export type PageCharts = {
   readonly codes: Chart;
   readonly partners: Chart;
@@ -236,17 +234,17 @@ export type PageCharts = {
 /** Sets up the page's charts. */
 export function pageCharts(prepare: Renderer): PageCharts {
   const made: Chart[] = [];
-  const kept = (spec: ChartSpec): Chart => {
+  const kept = (spec: VegaSpec): Chart => {
     const chart = prepare(spec);
     made.push(chart);
     return chart;
   };
   try {
     return {
-      codes: kept(countsChart('code')),
-      partners: kept(countsChart('partner')),
-      consumption: kept(consumptionChart()),
-      timelines: kept(timelineChart()),
+      codes: kept(compiledCharts.codes),
+      partners: kept(compiledCharts.partners),
+      consumption: kept(compiledCharts.consumption),
+      timelines: kept(compiledCharts.timelines),
     };
   } catch (error) {
     for (const chart of made) chart.finalize();

@@ -215,7 +215,7 @@ function packageSuite(): void {
       );
       expect(made.code).toBe(2);
       expect(made.stdout).toBe('');
-      expect(made.stderr).toContain('npm install vega vega-lite vega-interpreter');
+      expect(made.stderr).toContain('npm install vega vega-interpreter');
       expect(existsSync(page)).toBe(false);
     });
   });

@@ -4,18 +4,17 @@ import {
   type ChartData,
   type ChartParams,
   chartRenderer,
-  type ChartSpec,
-  consumptionChart,
   consumptionData,
-  countsChart,
   countsData,
   timeDomain,
-  timelineChart,
   timelineData,
   timelineParams,
 } from '../../src/report/charts.js';
+import { type ChartSpec, chartTemplates } from '../../src/report/chartTemplates.js';
+import { compiledCharts } from '../../src/report/compiledCharts.js';
 import { AZURE_LINE_ITEM } from '../../src/projections/viewCodecs.js';
 import type { Timeline } from '../../src/report/data.js';
+import { compiled } from './vegaLite.js';
 
 type Layer = { readonly data?: { readonly name?: string } };
 
@@ -34,9 +33,12 @@ function inline(spec: ChartSpec, data: ChartData, params: ChartParams = {}): Cha
   };
 }
 
-/** The chart drawn by a chart of its own, with nothing set up before. */
+/**
+ * The chart drawn by a chart of its own, with nothing set up before: its template with the data
+ * inline, compiled here, independently of the Vega compiled ahead of time.
+ */
 async function alone(spec: ChartSpec, data: ChartData, params?: ChartParams): Promise<string> {
-  const chart = (await chartRenderer())(inline(spec, data, params));
+  const chart = (await chartRenderer())(compiled(inline(spec, data, params)));
   try {
     return await chart.draw({});
   } finally {
@@ -90,12 +92,12 @@ describe('charts set up before their data is known', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(timeline, { minLength: 1, maxLength: 4 }), async (timelines) => {
         const params = timelineParams(timeDomain(timelines));
-        const chart = prepare(timelineChart());
+        const chart = prepare(compiledCharts.timelines);
         const inTurn: string[] = [];
         for (const one of timelines) inTurn.push(await chart.draw(timelineData(one), params));
         chart.finalize();
         const each = await Promise.all(
-          timelines.map((one) => alone(timelineChart(), timelineData(one), params)),
+          timelines.map((one) => alone(chartTemplates.timelines, timelineData(one), params)),
         );
         expect(inTurn.map(itemsSorted)).toEqual(each.map(itemsSorted));
       }),
@@ -106,10 +108,12 @@ describe('charts set up before their data is known', () => {
   it('given several timelines, when one chart is asked to draw them all at once, then each draws what it draws on its own', async () => {
     const timelines = fc.sample(timeline, { numRuns: 4, seed: 7 });
     const params = timelineParams(timeDomain(timelines));
-    const chart = (await chartRenderer())(timelineChart());
+    const chart = (await chartRenderer())(compiledCharts.timelines);
     const together = await Promise.all(timelines.map((one) => chart.draw(timelineData(one), params)));
     chart.finalize();
-    const each = await Promise.all(timelines.map((one) => alone(timelineChart(), timelineData(one), params)));
+    const each = await Promise.all(
+      timelines.map((one) => alone(chartTemplates.timelines, timelineData(one), params)),
+    );
     expect(together.map(itemsSorted)).toEqual(each.map(itemsSorted));
   });
 
@@ -124,14 +128,15 @@ describe('charts set up before their data is known', () => {
       { partnerId: 'p1', month: '2019-02', lineItem: AZURE_LINE_ITEM, currency: 'EUR', total: '0.000001' },
       { partnerId: 'p2', month: '2019-02', lineItem: AZURE_LINE_ITEM, currency: 'USD', total: '99999999.99' },
     ]);
-    for (const [spec, data] of [
-      [countsChart('code'), counts],
-      [consumptionChart(), lines],
+    for (const [name, data] of [
+      ['codes', counts],
+      ['partners', counts],
+      ['consumption', lines],
     ] as const) {
-      const chart = prepare(spec);
+      const chart = prepare(compiledCharts[name]);
       const drawn = await chart.draw(data);
       chart.finalize();
-      expect(drawn).toBe(await alone(spec, data));
+      expect(drawn).toBe(await alone(chartTemplates[name], data));
       expect(drawn).toMatch(/<path|<rect/);
     }
   });
