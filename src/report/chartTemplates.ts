@@ -2,7 +2,7 @@
 // their own. `npm run charts` compiles them to Vega into compiledCharts.ts, committed, so that making
 // a report neither loads vega-lite nor compiles a chart; nothing that makes a report imports this
 // module.
-import { MARKETPLACE_CUTOFF, MARKS, MONTHS, TIME_DOMAIN, VALUES } from './charts.js';
+import { MARKETPLACE_CUTOFF, MARKS, MONTHS, NOUN, TIME_DOMAIN, VALUES } from './charts.js';
 
 const WIDTH = 640;
 const config = {
@@ -14,14 +14,23 @@ const config = {
 /** A chart in Vega-Lite: its own JSON, built from plain values. */
 export type ChartSpec = Record<string, unknown>;
 
-/** Horizontal bars of a count per name, largest first; `countsData` gives its data. */
-export function countsChart(noun: string): ChartSpec {
+/**
+ * Horizontal bars of a count per name, largest first; `countsData` gives its data, and
+ * `countsParams` what a name is (the axis's title).
+ */
+export function countsChart(): ChartSpec {
   return {
     width: 300,
+    params: [{ name: NOUN, value: '' }],
     data: { name: VALUES },
     mark: { type: 'bar', color: '#b03a2e' },
     encoding: {
-      y: { field: 'name', type: 'nominal', sort: '-x', title: noun, axis: { labelLimit: 260 } },
+      y: {
+        field: 'name',
+        type: 'nominal',
+        sort: '-x',
+        axis: { labelLimit: 260, title: { signal: NOUN } },
+      },
       x: { field: 'count', type: 'quantitative', title: 'findings', axis: { tickMinStep: 1, format: 'd' } },
     },
     config,
@@ -113,8 +122,7 @@ export function consumptionChart(): ChartSpec {
 
 /** The page's charts, by the name `compiledCharts` gives each. */
 export const chartTemplates = {
-  codes: countsChart('code'),
-  partners: countsChart('partner'),
+  counts: countsChart(),
   consumption: consumptionChart(),
   timelines: timelineChart(),
 } as const satisfies Readonly<Record<string, ChartSpec>>;

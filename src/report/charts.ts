@@ -13,6 +13,12 @@ export type ChartParams = Readonly<Record<string, unknown>>;
 /** The name of the data set of a chart with one. */
 export const VALUES = 'values';
 
+/** The name of the param of a counts chart that says what it counts by. */
+export const NOUN = 'noun';
+
+/** The params of `countsChart`: what its names are (a code, a partner). */
+export const countsParams = (noun: string): ChartParams => ({ [NOUN]: noun });
+
 /** The data of `countsChart`. */
 export const countsData = (
   counts: readonly { readonly name: string; readonly count: number }[],

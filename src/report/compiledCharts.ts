@@ -3,7 +3,7 @@
 
 /** The report's charts in Vega, compiled from their Vega-Lite templates, by name. */
 export const compiledCharts = {
-  codes: {
+  counts: {
     $schema: 'https://vega.github.io/schema/vega/v6.json',
     background: 'white',
     padding: 5,
@@ -30,6 +30,7 @@ export const compiledCharts = {
     signals: [
       { name: 'y_step', value: 20 },
       { name: 'height', update: "bandspace(domain('y').length, 0.1, 0.05) * y_step" },
+      { name: 'noun', value: '' },
     ],
     marks: [
       {
@@ -43,7 +44,7 @@ export const compiledCharts = {
             ariaRoleDescription: { value: 'bar' },
             description: {
               signal:
-                '"findings: " + (format(datum["count"], "d")) + "; code: " + (isValid(datum["name"]) ? isArray(datum["name"]) ? join(datum["name"], \' \') : datum["name"] : ""+datum["name"])',
+                '"findings: " + (format(datum["count"], "d")) + "; name: " + (isValid(datum["name"]) ? isArray(datum["name"]) ? join(datum["name"], \' \') : datum["name"] : ""+datum["name"])',
             },
             x: { scale: 'x', field: 'count_end' },
             x2: { scale: 'x', field: 'count_start' },
@@ -99,117 +100,7 @@ export const compiledCharts = {
         tickCount: { signal: 'ceil(width/40)' },
         zindex: 0,
       },
-      { scale: 'y', orient: 'left', grid: false, title: 'code', labelLimit: 260, zindex: 0 },
-    ],
-    config: {
-      axis: { labelFontSize: 11, titleFontSize: 11 },
-      style: {
-        'guide-label': { font: 'system-ui, sans-serif' },
-        'guide-title': { font: 'system-ui, sans-serif' },
-        'group-title': { font: 'system-ui, sans-serif' },
-        'group-subtitle': { font: 'system-ui, sans-serif' },
-        cell: { stroke: null },
-        text: { font: 'system-ui, sans-serif' },
-      },
-    },
-  },
-  partners: {
-    $schema: 'https://vega.github.io/schema/vega/v6.json',
-    background: 'white',
-    padding: 5,
-    width: 300,
-    style: 'cell',
-    data: [
-      { name: 'values' },
-      {
-        name: 'data_0',
-        source: 'values',
-        transform: [
-          {
-            type: 'stack',
-            groupby: ['name'],
-            field: 'count',
-            sort: { field: [], order: [] },
-            as: ['count_start', 'count_end'],
-            offset: 'zero',
-          },
-          { type: 'filter', expr: 'isValid(datum["count"]) && isFinite(+datum["count"])' },
-        ],
-      },
-    ],
-    signals: [
-      { name: 'y_step', value: 20 },
-      { name: 'height', update: "bandspace(domain('y').length, 0.1, 0.05) * y_step" },
-    ],
-    marks: [
-      {
-        name: 'marks',
-        type: 'rect',
-        style: ['bar'],
-        from: { data: 'data_0' },
-        encode: {
-          update: {
-            fill: { value: '#b03a2e' },
-            ariaRoleDescription: { value: 'bar' },
-            description: {
-              signal:
-                '"findings: " + (format(datum["count"], "d")) + "; partner: " + (isValid(datum["name"]) ? isArray(datum["name"]) ? join(datum["name"], \' \') : datum["name"] : ""+datum["name"])',
-            },
-            x: { scale: 'x', field: 'count_end' },
-            x2: { scale: 'x', field: 'count_start' },
-            y: { scale: 'y', field: 'name' },
-            height: { signal: "max(0.25, bandwidth('y'))" },
-          },
-        },
-      },
-    ],
-    scales: [
-      {
-        name: 'x',
-        type: 'linear',
-        domain: { data: 'data_0', fields: ['count_start', 'count_end'] },
-        range: [0, { signal: 'width' }],
-        nice: true,
-        zero: true,
-      },
-      {
-        name: 'y',
-        type: 'band',
-        domain: { data: 'values', field: 'name', sort: { op: 'sum', field: 'count', order: 'descending' } },
-        range: { step: { signal: 'y_step' } },
-        paddingInner: 0.1,
-        paddingOuter: 0.05,
-      },
-    ],
-    axes: [
-      {
-        scale: 'x',
-        orient: 'bottom',
-        tickMinStep: 1,
-        gridScale: 'y',
-        grid: true,
-        tickCount: { signal: 'ceil(width/40)' },
-        domain: false,
-        labels: false,
-        aria: false,
-        maxExtent: 0,
-        minExtent: 0,
-        ticks: false,
-        zindex: 0,
-      },
-      {
-        scale: 'x',
-        orient: 'bottom',
-        grid: false,
-        title: 'findings',
-        format: 'd',
-        tickMinStep: 1,
-        labelFlush: true,
-        labelOverlap: true,
-        tickCount: { signal: 'ceil(width/40)' },
-        zindex: 0,
-      },
-      { scale: 'y', orient: 'left', grid: false, title: 'partner', labelLimit: 260, zindex: 0 },
+      { scale: 'y', orient: 'left', grid: false, title: { signal: 'noun' }, labelLimit: 260, zindex: 0 },
     ],
     config: {
       axis: { labelFontSize: 11, titleFontSize: 11 },

@@ -11,6 +11,7 @@ import {
   chartRenderer,
   consumptionData,
   countsData,
+  countsParams,
   MARKETPLACE_CUTOFF,
   type Renderer,
   timeDomain,
@@ -241,8 +242,8 @@ export function pageCharts(prepare: Renderer): PageCharts {
   };
   try {
     return {
-      codes: kept(compiledCharts.codes),
-      partners: kept(compiledCharts.partners),
+      codes: kept(compiledCharts.counts),
+      partners: kept(compiledCharts.counts),
       consumption: kept(compiledCharts.consumption),
       timelines: kept(compiledCharts.timelines),
     };
@@ -281,8 +282,8 @@ export async function renderPage(data: ReportData, prepared?: PageCharts): Promi
   const consumption = data.invoice.filter(({ partnerId }) => chosen.has(partnerId));
   // Every chart let go of once every draw has ended, drawn or failed.
   const drawn = await Promise.allSettled([
-    codes.length === 0 ? '' : charts.codes.draw(countsData(codes)),
-    partners.length === 0 ? '' : charts.partners.draw(countsData(partners)),
+    codes.length === 0 ? '' : charts.codes.draw(countsData(codes), countsParams('code')),
+    partners.length === 0 ? '' : charts.partners.draw(countsData(partners), countsParams('partner')),
     consumption.length === 0 ? '' : charts.consumption.draw(consumptionData(consumption)),
     drawTimelines(charts.timelines, data.timelines),
   ]);

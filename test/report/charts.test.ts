@@ -6,6 +6,7 @@ import {
   chartRenderer,
   consumptionData,
   countsData,
+  countsParams,
   timeDomain,
   timelineData,
   timelineParams,
@@ -128,15 +129,16 @@ describe('charts set up before their data is known', () => {
       { partnerId: 'p1', month: '2019-02', lineItem: AZURE_LINE_ITEM, currency: 'EUR', total: '0.000001' },
       { partnerId: 'p2', month: '2019-02', lineItem: AZURE_LINE_ITEM, currency: 'USD', total: '99999999.99' },
     ]);
-    for (const [name, data] of [
-      ['codes', counts],
-      ['partners', counts],
-      ['consumption', lines],
+    for (const [name, data, params] of [
+      ['counts', counts, countsParams('code')],
+      ['counts', counts, countsParams('partner')],
+      ['consumption', lines, {}],
     ] as const) {
       const chart = prepare(compiledCharts[name]);
-      const drawn = await chart.draw(data);
+      const drawn = await chart.draw(data, params);
       chart.finalize();
-      expect(drawn).toBe(await alone(chartTemplates[name], data));
+      expect(drawn).toBe(await alone(chartTemplates[name], data, params));
+      expect(drawn).toContain(Object.values(params)[0] ?? 'partner (currency)');
       expect(drawn).toMatch(/<path|<rect/);
     }
   });
