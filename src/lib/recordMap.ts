@@ -22,16 +22,18 @@
 const CHUNK_BITS = 6;
 const CHUNK = 1 << CHUNK_BITS;
 const LOW = CHUNK - 1;
+/** The chunks whose ownership a map keeps as bits of one number (see `#owned`). */
+const OWNED_BITS = 31;
 
 /**
  * The keys of a map and of its copies, in the order they were first set; of a map made over a source,
  * taken from it on the first read of any map that shares them (`pending` until then).
  */
-type Keys = { names: string[]; ordinals: Map<string, number>; pending?: RecordSource<unknown> | undefined };
+type Keys = { ordinals: Map<string, number>; pending?: RecordSource<unknown> | undefined };
 
 /**
  * Records kept elsewhere that a map can be made over: how many, their keys (each once, in order, in a
- * new array the map keeps) and the value at each ordinal, decoded when asked for. The keys are asked
+ * new array) and the value at each ordinal, decoded when asked for. The keys are asked
  * for once for a map and all its copies, a value each time a map reads a key whose value it holds as
  * the source's: a source keeps what it decoded, and gives the same value each time. Either may throw
  * (a record that does not decode): the read of the map throws it, and changes nothing.
@@ -54,14 +56,18 @@ const refuse = (): never => {
 };
 
 export class RecordMap<V> implements ReadonlyMap<string, V> {
-  #keys: Keys = { names: [], ordinals: new Map() };
+  #keys: Keys = { ordinals: new Map() };
   /** The keys of the store below it are this map's (unless deleted). */
   #count = 0;
   #size = 0;
   #chunks: Slot<V>[][] = [];
-  /** Whether the table of chunks is this map's alone, and which chunks are (null: none yet). */
+  /**
+   * Whether the table of chunks is this map's alone, and which chunks are: a bit each for the first
+   * OWNED_BITS (most maps have one chunk), a set for the others (null: none yet).
+   */
   #ownsTable = true;
-  #ownedChunks: Set<number> | null = null;
+  #owned = 0;
+  #ownedAbove: Set<number> | null = null;
   /** The records it was made over (see `over`), shared with its copies. */
   #source: RecordSource<V> | undefined;
   /** Whether a key was set or deleted in it, or in the map it is a copy of, since it was made. */
@@ -80,7 +86,7 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
    */
   static over<V>(source: RecordSource<V>): RecordMap<V> {
     const map = new RecordMap<V>();
-    map.#keys = { names: [], ordinals: new Map(), pending: source };
+    map.#keys = { ordinals: new Map(), pending: source };
     map.#count = source.count;
     map.#size = source.count;
     // No chunk until one is written: a missing chunk holds its records as the source's.
@@ -99,7 +105,6 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
     if (keys.pending !== undefined) {
       const names = keys.pending.keys();
       keys.pending = undefined;
-      keys.names = names;
       for (let ordinal = 0; ordinal < names.length; ordinal++)
         keys.ordinals.set(names[ordinal] as string, ordinal);
     }
@@ -145,17 +150,15 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
       chunk[ordinal & LOW] = value;
       return this;
     }
-    if (this.#names().names.length !== this.#count) this.#keys = this.#ownKeys();
-    const { names, ordinals } = this.#keys;
+    if (this.#names().ordinals.size !== this.#count) this.#keys = this.#ownKeys();
     const added = this.#count;
-    names.push(key);
-    ordinals.set(key, added);
+    this.#keys.ordinals.set(key, added);
     this.#count += 1;
     this.#size += 1;
     if ((added & LOW) === 0) {
       if (!this.#ownsTable) this.#ownTable();
       this.#chunks.push([value]);
-      (this.#ownedChunks ??= new Set()).add(added >>> CHUNK_BITS);
+      this.#own(added >>> CHUNK_BITS);
     } else this.#writableChunk(added >>> CHUNK_BITS).push(value);
     return this;
   }
@@ -176,7 +179,7 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
 
   /** Freezes the map, and lets go of what it knew it owned: nothing writes to it again. */
   freeze(): this {
-    this.#ownedChunks = null;
+    this.#disown();
     this.#ownsTable = false;
     return Object.freeze(this);
   }
@@ -194,7 +197,7 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
     // What this map owned is shared now: it copies before it writes again too.
     if (!Object.isFrozen(this)) {
       this.#ownsTable = false;
-      this.#ownedChunks = null;
+      this.#disown();
     }
     return copy;
   }
@@ -202,11 +205,25 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
   #ownTable(): void {
     this.#chunks = this.#chunks.slice();
     this.#ownsTable = true;
-    this.#ownedChunks = null;
+    this.#disown();
+  }
+
+  #disown(): void {
+    this.#owned = 0;
+    this.#ownedAbove = null;
+  }
+
+  #own(index: number): void {
+    if (index < OWNED_BITS) this.#owned |= 1 << index;
+    else (this.#ownedAbove ??= new Set()).add(index);
+  }
+
+  #owns(index: number): boolean {
+    return index < OWNED_BITS ? (this.#owned & (1 << index)) !== 0 : this.#ownedAbove?.has(index) === true;
   }
 
   #writableChunk(index: number): Slot<V>[] {
-    if (this.#ownedChunks?.has(index) === true) return this.#chunks[index] as Slot<V>[];
+    if (this.#owns(index)) return this.#chunks[index] as Slot<V>[];
     if (!this.#ownsTable) this.#ownTable();
     const current = this.#chunks[index];
     const chunk =
@@ -216,14 +233,18 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
           )
         : current.slice();
     this.#chunks[index] = chunk;
-    (this.#ownedChunks ??= new Set()).add(index);
+    this.#own(index);
     return chunk;
   }
 
   /** A store of this map's keys alone, for a map whose store has keys after its own. */
   #ownKeys(): Keys {
-    const names = this.#names().names.slice(0, this.#count);
-    return { names, ordinals: new Map(names.map((name, ordinal) => [name, ordinal])) };
+    const ordinals = new Map<string, number>();
+    for (const [name, ordinal] of this.#names().ordinals) {
+      if (ordinal >= this.#count) break;
+      ordinals.set(name, ordinal);
+    }
+    return { ordinals };
   }
 
   /** The source it was made over (see `over`), if it was: the map, or the one it is a copy of. */
@@ -242,18 +263,19 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
    * records that are as the source gave them.
    */
   *slots(): IterableIterator<readonly [string, number, V | typeof UNREAD]> {
-    const names = this.#names().names;
-    for (let ordinal = 0; ordinal < this.#count; ordinal++) {
+    // A store's keys iterate in the order they were set: each key's ordinal is its place.
+    for (const [name, ordinal] of this.#names().ordinals) {
+      if (ordinal >= this.#count) return;
       const value = this.#slot(ordinal);
-      if (value !== DELETED) yield [names[ordinal] as string, ordinal, value];
+      if (value !== DELETED) yield [name, ordinal, value];
     }
   }
 
   *entries(): IterableIterator<[string, V]> {
-    const names = this.#names().names;
-    for (let ordinal = 0; ordinal < this.#count; ordinal++) {
+    for (const [name, ordinal] of this.#names().ordinals) {
+      if (ordinal >= this.#count) return;
       const value = this.#value(ordinal);
-      if (value !== DELETED) yield [names[ordinal] as string, value];
+      if (value !== DELETED) yield [name, value];
     }
   }
 
