@@ -156,8 +156,15 @@ export class RecordMap<V> implements ReadonlyMap<string, V> {
     this.#count += 1;
     this.#size += 1;
     if ((added & LOW) === 0) {
-      if (!this.#ownsTable) this.#ownTable();
-      this.#chunks.push([value]);
+      // A first chunk gets a table of one slot: most maps never have a second, and a table grown by
+      // push would keep room for sixteen.
+      if (this.#chunks.length === 0) {
+        this.#chunks = [[value]];
+        this.#ownsTable = true;
+      } else {
+        if (!this.#ownsTable) this.#ownTable();
+        this.#chunks.push([value]);
+      }
       this.#own(added >>> CHUNK_BITS);
     } else this.#writableChunk(added >>> CHUNK_BITS).push(value);
     return this;
