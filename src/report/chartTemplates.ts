@@ -1,7 +1,8 @@
 // The report's charts in Vega-Lite, their source: plain values with named data sets and no data of
-// their own. `npm run charts` compiles them to Vega into compiledCharts.ts, committed, so that making
+// their own. `npm run charts` compiles them to Vega into compiledCharts.json, committed, so that making
 // a report neither loads vega-lite nor compiles a chart; nothing that makes a report imports this
 // module.
+import type { ChartName } from './compiledCharts.js';
 import { MARKETPLACE_CUTOFF, MARKS, MONTHS, NOUN, TIME_DOMAIN, VALUES } from './charts.js';
 
 const WIDTH = 640;
@@ -125,4 +126,4 @@ export const chartTemplates = {
   counts: countsChart(),
   consumption: consumptionChart(),
   timelines: timelineChart(),
-} as const satisfies Readonly<Record<string, ChartSpec>>;
+} as const satisfies Readonly<Record<ChartName, ChartSpec>>;

@@ -10,23 +10,23 @@ const anyId = fc.oneof(
 );
 const anyValue = fc.oneof(anyId, fc.constantFrom<unknown>(1, null, undefined, 'x'.repeat(200)));
 
+/** Ids to add, then ids to add or ask about after them: the two arrays each property takes. */
+const addsThenMore = <T>(id: fc.Arbitrary<T>, adds: number, more: number) =>
+  fc.tuple(fc.array(id, { maxLength: adds }), fc.array(id, { maxLength: more }));
+
 describe('IdSet', () => {
   it('property: after any adds it answers has, size, add and keys as a Set of the same ids does', () => {
     fc.assert(
-      fc.property(
-        fc.array(anyValue, { maxLength: 300 }),
-        fc.array(anyValue, { maxLength: 50 }),
-        (adds, probes) => {
-          const ids = new IdSet();
-          const model = new Set<unknown>();
-          for (const id of adds)
-            expect(ids.add(id as string)).toBe(!model.has(id) && model.add(id) !== undefined);
-          expect(ids.size).toBe(model.size);
-          for (const id of [...adds, ...probes]) expect(ids.has(id)).toBe(model.has(id));
-          expect(new Set(ids.keys())).toEqual(model);
-          expect([...ids]).toHaveLength(model.size);
-        },
-      ),
+      fc.property(addsThenMore(anyValue, 300, 50), ([adds, probes]) => {
+        const ids = new IdSet();
+        const model = new Set<unknown>();
+        for (const id of adds)
+          expect(ids.add(id as string)).toBe(!model.has(id) && model.add(id) !== undefined);
+        expect(ids.size).toBe(model.size);
+        for (const id of [...adds, ...probes]) expect(ids.has(id)).toBe(model.has(id));
+        expect(new Set(ids.keys())).toEqual(model);
+        expect([...ids]).toHaveLength(model.size);
+      }),
     );
   });
 
@@ -149,29 +149,24 @@ describe('IdSet.inPlaceParts and IdSet.inPlace: a set read where its ids are sto
 
   it('property: it answers has, size and keys as the set it was taken of, and a copy of it takes new ids without writing to the stored bytes', () => {
     fc.assert(
-      fc.property(
-        fc.array(ordinary, { maxLength: 1500 }),
-        fc.array(ordinary, { maxLength: 200 }),
-        (ids, more) => {
-          const original = new IdSet(ids);
-          const parts = stored(original);
-          const before = bytesOf(parts);
-          const read = Object.freeze(inPlace(parts));
-          expect(read.size).toBe(original.size);
-          expect([...read]).toEqual([...original]);
-          for (const id of [...ids, ...more]) expect(read.has(id)).toBe(original.has(id));
-          const copy = read.copy();
-          const model = new Set(original);
-          for (const id of more)
-            expect(copy.add(id)).toBe(model.has(id) ? false : model.add(id) !== undefined);
-          expect([...copy]).toEqual([...model]);
-          for (const id of [...ids, ...more])
-            expect([read.has(id), copy.has(id)]).toEqual([original.has(id), true]);
-          expect(bytesOf(parts)).toEqual(before);
-          // What the copy stores reads back in place as the copy.
-          expect([...inPlace(stored(copy))]).toEqual([...copy]);
-        },
-      ),
+      fc.property(addsThenMore(ordinary, 1500, 200), ([ids, more]) => {
+        const original = new IdSet(ids);
+        const parts = stored(original);
+        const before = bytesOf(parts);
+        const read = Object.freeze(inPlace(parts));
+        expect(read.size).toBe(original.size);
+        expect([...read]).toEqual([...original]);
+        for (const id of [...ids, ...more]) expect(read.has(id)).toBe(original.has(id));
+        const copy = read.copy();
+        const model = new Set(original);
+        for (const id of more) expect(copy.add(id)).toBe(model.has(id) ? false : model.add(id) !== undefined);
+        expect([...copy]).toEqual([...model]);
+        for (const id of [...ids, ...more])
+          expect([read.has(id), copy.has(id)]).toEqual([original.has(id), true]);
+        expect(bytesOf(parts)).toEqual(before);
+        // What the copy stores reads back in place as the copy.
+        expect([...inPlace(stored(copy))]).toEqual([...copy]);
+      }),
       { numRuns: 150 },
     );
   });
