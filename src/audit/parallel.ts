@@ -194,7 +194,10 @@ export async function auditInShards(
   const progressOf = Array.from({ length: shards }, () => ({ lines: 0, bytes: 0 }));
   const waiting = Array.from({ length: shards }, () => 0);
   const workers: Worker[] = [];
-  let sinkFailed = false;
+  // Set once the audit in shards has ended, with `through` then final: messages already sent still
+  // come while the threads are stopped, and the sink gets none of their findings (the audit of the
+  // whole log gives those after `through` again).
+  let stopped = false;
   /** Lets each shard whose findings have all been passed on send more, once the sink has taken them. */
   const release = (): void => {
     workers.forEach((worker, shard) => {
@@ -232,8 +235,7 @@ export async function auditInShards(
                 );
                 return;
               case 'findings':
-                // Messages already sent still come while the threads are stopped: the sink gets none.
-                if (sinkFailed) return;
+                if (stopped) return;
                 if (message.findings.length > 0 || (message.links?.length ?? 0) > 0)
                   waiting[shard] = (waiting[shard] ?? 0) + 1;
                 try {
@@ -243,7 +245,7 @@ export async function auditInShards(
                   }
                   merge.add(shard + first, message.findings, message.through);
                 } catch (error) {
-                  sinkFailed = true;
+                  stopped = true;
                   return reject(new SinkFailure(error));
                 }
                 release();
@@ -296,6 +298,7 @@ export async function auditInShards(
     if (error instanceof SinkFailure) throw error.error;
     return whole(error instanceof Unfinished ? error.message : String(error));
   } finally {
+    stopped = true;
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 }
