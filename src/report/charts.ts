@@ -1,3 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { compileFunction } from 'node:vm';
 import type { InvoiceLine } from '../projections/invoice.js';
 import type { Timeline } from './data.js';
 
@@ -108,12 +112,34 @@ export type Renderer = (spec: VegaSpec) => Chart;
 
 let renderer: Promise<Renderer> | undefined;
 
+type Vega = typeof import('vega');
+
+/**
+ * Vega, from the one-file build its package ships beside its modules, when there is one: the
+ * package's entry imports some 270 modules, several times slower to load than the one file, and
+ * the charts are set up while an audit's threads use the same cores. The file is a UMD bundle of the
+ * same release, evaluated here as a CommonJS module of its own: Node would load it as an ES module
+ * (its package's type), and it would then write itself to a global.
+ */
+async function loadVega(): Promise<Vega> {
+  const require = createRequire(import.meta.url);
+  const bundle = join(dirname(require.resolve('vega')), VEGA_BUNDLE);
+  const source = await readFile(bundle, 'utf8').catch(() => undefined);
+  if (source === undefined) return import('vega');
+  const module = { exports: {} as Vega };
+  compileFunction(source, ['exports', 'module'], { filename: bundle })(module.exports, module);
+  return module.exports;
+}
+
+/** Vega's one-file build, beside the module its package exports (`build/vega.module.js`). */
+const VEGA_BUNDLE = 'vega.min.js';
+
 /**
  * Draws charts given in Vega as SVG text, in Node, with no browser and no canvas. Vega is loaded on
  * the first call: nothing else of apss-domain needs it.
  */
 export function chartRenderer(): Promise<Renderer> {
-  renderer ??= Promise.all([import('vega'), import('vega-interpreter')]).then(
+  renderer ??= Promise.all([loadVega(), import('vega-interpreter')]).then(
     ([vega, { expressionInterpreter }]) => {
       return (spec) => {
         // Expressions interpreted from their syntax tree, not compiled with Function: the report works

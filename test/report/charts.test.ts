@@ -10,6 +10,8 @@ import {
   timeDomain,
   timelineData,
   timelineParams,
+  NOUN,
+  VALUES,
 } from '../../src/report/charts.js';
 import { type ChartSpec, chartTemplates } from '../../src/report/chartTemplates.js';
 import { compiledCharts } from '../../src/report/compiledCharts.js';
@@ -141,5 +143,30 @@ describe('charts set up before their data is known', () => {
       expect(drawn).toContain(Object.values(params)[0] ?? 'partner (currency)');
       expect(drawn).toMatch(/<path|<rect/);
     }
+  });
+
+  it('given Vega loaded from its one-file build, then a chart draws what the package entry of the same release draws, and no global is written', async () => {
+    const prepare = await chartRenderer();
+    const vega = await import('vega');
+    const { expressionInterpreter } = await import('vega-interpreter');
+    const data = countsData([
+      { name: 'MARKETPLACE_CUTOFF', count: 7 },
+      { name: 'DUPLICATE_ID', count: 2 },
+    ]);
+    const chart = prepare(compiledCharts.counts);
+    const drawn = await chart.draw(data, countsParams('code'));
+    chart.finalize();
+    const view = new vega.View(vega.parse(compiledCharts.counts as never, undefined, { ast: true }), {
+      renderer: 'none',
+      expr: expressionInterpreter,
+    });
+    view.data(VALUES, data[VALUES]);
+    view.signal(NOUN, 'code');
+    await view.runAsync();
+    const fromEntry = await view.toSVG();
+    view.finalize();
+    expect(drawn).toBe(fromEntry);
+    expect(drawn).toContain('MARKETPLACE_CUTOFF');
+    expect('vega' in globalThis).toBe(false);
   });
 });
