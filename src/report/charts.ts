@@ -122,13 +122,24 @@ type Vega = typeof import('vega');
  * (its package's type), and it would then write itself to a global.
  */
 async function loadVega(): Promise<Vega> {
-  const require = createRequire(import.meta.url);
-  const bundle = join(dirname(require.resolve('vega')), VEGA_BUNDLE);
-  const source = await readFile(bundle, 'utf8').catch(() => undefined);
-  if (source === undefined) return import('vega');
+  const bundle = await vegaBundle();
+  if (bundle === undefined) return import('vega');
   const module = { exports: {} as Vega };
-  compileFunction(source, ['exports', 'module'], { filename: bundle })(module.exports, module);
+  compileFunction(bundle.source, ['exports', 'module'], { filename: bundle.path })(module.exports, module);
   return module.exports;
+}
+
+/**
+ * Vega's one-file build and where it is; none where it cannot be found (a release without it, or
+ * apss-domain bundled into a program of its own, where only `import('vega')` finds Vega).
+ */
+async function vegaBundle(): Promise<{ readonly path: string; readonly source: string } | undefined> {
+  try {
+    const path = join(dirname(createRequire(import.meta.url).resolve('vega')), VEGA_BUNDLE);
+    return { path, source: await readFile(path, 'utf8') };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Vega's one-file build, beside the module its package exports (`build/vega.module.js`). */
