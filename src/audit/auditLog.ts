@@ -44,7 +44,7 @@ export type LogAuditOptions = {
 /**
  * How the audit of a log ended: audited, with its counts and what its observers gathered (one result
  * per thread whose work was used, when observed); or its source could not be read (what was
- * thrown), its findings before that given. `oneThreadBecause` says why one thread audited it (all of
+ * thrown; or what `ready` rejected with, in one thread or in many), its findings before that given. `oneThreadBecause` says why one thread audited it (all of
  * it, or the rest after threads gave up) when more were asked for.
  */
 export type LogAudit = (
@@ -122,6 +122,10 @@ export async function auditLog(
     await handle.close();
     throw error;
   });
+  if (sharded.kind === 'stopped') {
+    await handle.close();
+    return { kind: 'unreadable', error: sharded.error };
+  }
   if (sharded.kind === 'done') {
     await handle.close();
     const { summary, observed } = sharded;

@@ -84,7 +84,9 @@ export type ShardedAudit =
       /** What each shard's observer gathered, when observed. */
       readonly observed?: readonly unknown[];
     }
-  | { readonly kind: 'whole'; readonly reason: string; readonly through: number };
+  | { readonly kind: 'whole'; readonly reason: string; readonly through: number }
+  /** `ready` rejected, with this: the sink took the findings up to there. */
+  | { readonly kind: 'stopped'; readonly error: unknown };
 
 /**
  * A shard's young generation. V8 sizes it for one isolate a process (up to 48 MB), and two of them at
@@ -174,7 +176,8 @@ export function planShards(logBytes: number, jobs: number, budget: ShardBudget):
  * those of the whole log. Ends `whole`, with the reason, when their work cannot be used: a line's
  * event is not of the partner its bytes seem to name, the shards read different bytes (the file
  * changed meanwhile), or one failed (the file could not be read, or it ran out of memory). Then the
- * rest of the log is to be audited whole, which says what went wrong where. Rejects only with what
+ * rest of the log is to be audited whole, which says what went wrong where. Ends `stopped` when
+ * `ready` rejects, as an audit in one thread ends when its source does. Rejects only with what
  * `found` throws (the threads stop there).
  */
 export async function auditInShards(
@@ -198,6 +201,14 @@ export async function auditInShards(
   // come while the threads are stopped, and the sink gets none of their findings (the audit of the
   // whole log gives those after `through` again).
   let stopped = false;
+  // `ready` rejected: the sink cannot take what it was given, and the audit stops there.
+  let notTaken: (failure: NotTaken) => void = () => undefined;
+  const stop = new Promise<never>((_, reject) => (notTaken = reject));
+  stop.catch(() => undefined);
+  /** The sink's `ready` being waited for, which every reply meanwhile waits for too. */
+  let taking: Promise<void> | undefined;
+  const taken = (): Promise<void> =>
+    (taking ??= (ready?.() ?? Promise.resolve()).finally(() => (taking = undefined)));
   /** Lets each shard whose findings have all been passed on send more, once the sink has taken them. */
   const release = (): void => {
     workers.forEach((worker, shard) => {
@@ -205,8 +216,16 @@ export async function auditInShards(
       if (batches === 0 || merge.held(shard + first) > 0 || (chain?.held(shard) ?? 0) > 0) return;
       waiting[shard] = 0;
       const reply: ShardReply = { kind: 'taken', batches };
-      // A shard that ended meanwhile needs no reply.
-      void (ready?.() ?? Promise.resolve()).then(() => worker.postMessage(reply)).catch(() => undefined);
+      taken()
+        .then(
+          () => worker.postMessage(reply),
+          (error: unknown) => {
+            stopped = true;
+            notTaken(new NotTaken(error));
+          },
+        )
+        // A shard that ended meanwhile needs no reply.
+        .catch(() => undefined);
     });
   };
   try {
@@ -272,7 +291,7 @@ export async function auditInShards(
         }),
     );
     // One shard that cannot finish makes the others' work useless: the first to fail stops them all.
-    const ended = await Promise.all(outcomes);
+    const ended = await Promise.race([Promise.all(outcomes), stop]);
     const verified = verifiedShards(ended);
     if (E.isLeft(verified)) return whole(verified.left);
     const observed =
@@ -296,6 +315,7 @@ export async function auditInShards(
     };
   } catch (error) {
     if (error instanceof SinkFailure) throw error.error;
+    if (error instanceof NotTaken) return { kind: 'stopped', error: error.error };
     return whole(error instanceof Unfinished ? error.message : String(error));
   } finally {
     stopped = true;
@@ -304,6 +324,11 @@ export async function auditInShards(
 }
 
 class Unfinished extends Error {}
+
+/** What `ready` rejected with. */
+class NotTaken {
+  constructor(readonly error: unknown) {}
+}
 
 const misroutedReason = (position: number): string =>
   `the text of line ${position} names another partner than its event does`;

@@ -25,6 +25,8 @@ const [left, right] = ['a', 'b', 'c', 'd', 'e', 'f'].reduce<[string, string]>(
 );
 const decoy = `{"type":"SharedTenantCreated","metadata":{"partnerId":"${right}","actor":{"id":"x","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"},"data":{"partnerId":"${left}","tenantId":"t"}}`;
 const decoyed = files.file('decoy.ndjson', [decoy, ...generated].join('\n'));
+/** 60,000 lines of {}, a finding each, then the generated log: the threads send many batches. */
+const manyFindings = files.file('many.ndjson', ['{}\n'.repeat(60_000), ...generated].join('\n'));
 
 describe('apss audit --jobs (the built CLI)', () => {
   needsBuiltCli();
@@ -41,7 +43,10 @@ describe('apss audit --jobs (the built CLI)', () => {
   });
 
   /** The built auditLog (worker threads load built modules), its findings gathered. */
-  async function auditBuilt(file: string, options: { jobs: number; minBytesPerShard?: number }) {
+  async function auditBuilt(
+    file: string,
+    options: { jobs: number; minBytesPerShard?: number; ready?: () => Promise<void> },
+  ) {
     const { auditLog } = (await import(
       `../../${'dist/audit/auditLog.js'}`
     )) as typeof import('../../src/audit/auditLog.js');
@@ -112,6 +117,41 @@ describe('apss audit --jobs (the built CLI)', () => {
     };
     await expect(auditLog({ file: log }, sink, { rules, jobs: 2, minBytesPerShard: 1 })).rejects.toBe(full);
     expect(given).toBe(1);
+  });
+
+  it('given a sink whose ready rejects while threads audit, then auditLog ends as it does in one thread: unreadable, with what ready rejected with', async () => {
+    const gone = new Error('reader gone');
+    const failingAfter = (calls: number) => {
+      let called = 0;
+      return () => (++called > calls ? Promise.reject(gone) : Promise.resolve());
+    };
+    const all = (await auditBuilt(manyFindings, { jobs: 1 })).found.length;
+    for (const jobs of [1, 2]) {
+      const { audited, found } = await auditBuilt(manyFindings, {
+        jobs,
+        minBytesPerShard: 1,
+        ready: failingAfter(1),
+      });
+      expect(audited).toMatchObject({ kind: 'unreadable', error: gone });
+      expect(found.length).toBeLessThan(all);
+    }
+  });
+
+  it('given a sink slow to take what it is given, then the threads wait for its ready one call at a time', async () => {
+    let pending = 0;
+    let most = 0;
+    let calls = 0;
+    const ready = async () => {
+      calls += 1;
+      pending += 1;
+      most = Math.max(most, pending);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      pending -= 1;
+    };
+    const { audited, found } = await auditBuilt(manyFindings, { jobs: 2, minBytesPerShard: 1, ready });
+    expect(audited).toMatchObject({ kind: 'audited', summary: { findings: found.length } });
+    expect(calls).toBeGreaterThan(1);
+    expect(most).toBe(1);
   });
 
   it('given a line the shards cannot split after many findings have been written, then the one-thread audit writes the rest, none twice', async () => {
