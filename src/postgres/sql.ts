@@ -91,7 +91,9 @@ export function tableSql(schema: string, table: string) {
      * constraint refuses them when the stream has grown past `expected` in a transaction not yet
      * committed; the NOT EXISTS inserts nothing when it has grown past it before, and the EXISTS
      * when it has not reached it yet. Inserting nothing draws no global position: readAll waits at
-     * the gaps that failed appends leave. `expected` null means 'any': after the last position.
+     * the gaps that failed appends leave. `expected` null means 'any': after the last position the
+     * statement sees, which may be one an append that committed meanwhile has taken (the store then
+     * appends again).
      * Values: $1 the stream id, $2 the expected version or null, $3 the events as a JSON array.
      * Answers one row: `version`, the stream's last position after the insert, null if it inserted nothing.
      */

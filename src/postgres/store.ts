@@ -171,7 +171,12 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
       this.#sealedHead = head;
       return { nextVersion };
     }
-    const nextVersion = await this.#insert(pool, sql, positionKey, request);
+    let nextVersion = await this.#insert(pool, sql, positionKey, request);
+    // 'any' means after whatever the stream holds. An append's statement sees the table as it was
+    // when the statement began, before it got the append lock: another append to the stream that
+    // committed meanwhile takes the positions it drew, and it tries again, seeing that one now.
+    while (nextVersion === undefined && request.expectedVersion === 'any')
+      nextVersion = await this.#insert(pool, sql, positionKey, request);
     if (nextVersion !== undefined) {
       await this.#snapshotAfter(request.streamId, nextVersion - request.events.length, nextVersion);
       return { nextVersion };

@@ -180,6 +180,24 @@ export function postgresStorage(): void {
       expect(seen).toEqual(all);
     });
 
+    it("given eight writers appending to one stream with expectedVersion 'any' at once, then every append lands, one after another", async () => {
+      const writers = Array.from({ length: 8 }, () => open({ table: 'anyone', max: 1 }));
+      await Promise.all(writers.map((writer) => writer.ensureSchema()));
+      const versions = await Promise.all(
+        writers.flatMap((writer, w) =>
+          Array.from({ length: 10 }, async (_, i) => {
+            const { nextVersion } = await writer.appendToStream('shared', usageEvents('p', 1, `u${w}-${i}`), {
+              expectedVersion: 'any',
+            });
+            return nextVersion;
+          }),
+        ),
+      );
+      expect([...versions].sort((a, b) => a - b)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+      const stored = await collect(open({ table: 'anyone' }).readStream('shared'));
+      expect(stored.map(({ streamPosition }) => streamPosition)).toEqual(versions.map((_, i) => i + 1));
+    });
+
     it('handles commands on a fresh partner through the store, end to end', async () => {
       const store = open({ table: 'commands' });
       const result = await handleCommand(
