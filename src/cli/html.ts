@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { AuditSummary, Finding } from '../audit/auditor.js';
@@ -77,6 +77,19 @@ class FindingsFile {
     return this.stream !== undefined;
   }
 
+  /**
+   * Lets go of the file unfinished and removes it: an audit that failed leaves no file that would
+   * claim to hold every finding.
+   */
+  async abandon(): Promise<void> {
+    const { stream } = this;
+    if (stream === undefined) return;
+    this.stream = undefined;
+    stream.destroy();
+    await once(stream, 'close').catch(() => undefined);
+    await rm(this.path, { force: true }).catch(() => undefined);
+  }
+
   /** Ends the file, or says why it could not be written. */
   async end(): Promise<E.Either<string, void>> {
     if (this.stream !== undefined && this.failed === undefined) {
@@ -140,6 +153,8 @@ export type HtmlReport = {
     source: string,
     observed: readonly unknown[],
   ) => Promise<E.Either<string, string>>;
+  /** After an audit that failed: no page, and the file of every finding begun meanwhile removed. */
+  readonly abandon: () => Promise<void>;
 };
 
 /** Prepares the page of `args.html`, or says why it cannot be made (Vega is missing). */
@@ -172,6 +187,11 @@ export async function htmlReport(
       },
       finish: output.finish,
     }),
+    abandon: async () => {
+      await everyFinding.abandon();
+      const prepared = await charts;
+      if (E.isRight(prepared)) for (const chart of Object.values(prepared.right)) chart.finalize();
+    },
     write: async (summary, source, observed) => {
       const prepared = await charts;
       if (E.isLeft(prepared)) return prepared;

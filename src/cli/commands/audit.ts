@@ -146,11 +146,14 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
     return 2;
   }
   const output = html === undefined ? outputFor(args, io) : html.right.wrap(outputFor(args, io));
-  const audited =
+  const abandon = async (): Promise<void> => {
+    if (html !== undefined) await html.right.abandon();
+  };
+  const audited = await (
     args.resume !== undefined && args.file !== undefined
-      ? await auditResuming(args.file, args.resume, rules.right, args.jobs, output, io)
+      ? auditResuming(args.file, args.resume, rules.right, args.jobs, output, io)
       : args.postgres === undefined
-        ? await auditFile(
+        ? auditFile(
             args.file ?? '-',
             rules.right,
             {
@@ -162,8 +165,13 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
             output,
             io,
           )
-        : await auditStore(args.postgres, rules.right, html?.right.observe, output, io);
+        : auditStore(args.postgres, rules.right, html?.right.observe, output, io)
+  ).catch(async (error: unknown) => {
+    await abandon();
+    throw error;
+  });
   if (E.isLeft(audited)) {
+    await abandon();
     await put(io.stderr, `apss audit: ${audited.left}\n`);
     return 2;
   }

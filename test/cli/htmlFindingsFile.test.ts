@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/audit/auditor.js';
+import { parseCommandLine } from '../../src/cli/args.js';
+import { findingsFileOf, htmlReport } from '../../src/cli/html.js';
+import type { FindingsOutput } from '../../src/cli/output.js';
+import { INLINE_FINDINGS } from '../../src/report/data.js';
+import { scratch } from './run.js';
+
+// The file of every finding beside `apss audit --html`'s page: begun once there are more findings
+// than the page lists, ended with the page, and removed when the audit fails.
+
+const dir = scratch();
+
+/** The page of `apss audit LOG --html PAGE`, prepared as the command prepares it. */
+async function preparedPage(page: string) {
+  const invocation = parseCommandLine(['audit', join(dir.dir, 'log.ndjson'), '--html', page]);
+  if (E.isLeft(invocation) || invocation.right.command !== 'audit') throw new Error('not an audit');
+  const prepared = await htmlReport({ ...invocation.right.args, html: page });
+  if (E.isLeft(prepared)) throw new Error(prepared.left);
+  return prepared.right;
+}
+
+const given: Finding[] = [];
+const output: FindingsOutput = {
+  add: (finding) => given.push(finding),
+  ready: () => Promise.resolve(),
+  finish: () => Promise.resolve(),
+};
+
+const finding = (position: number): Finding => ({
+  position,
+  code: 'MALFORMED_EVENT',
+  message: `line ${position} is not an event`,
+});
+
+describe('apss audit --html: the file of every finding', () => {
+  it('given an audit that fails after more findings than the page lists, when it is abandoned, then no file of every finding is left, and no page', async () => {
+    const page = join(dir.dir, 'failed.html');
+    const report = await preparedPage(page);
+    const wrapped = report.wrap(output);
+    for (let position = 1; position <= INLINE_FINDINGS + 200; position++) wrapped.add(finding(position));
+    await wrapped.ready();
+    expect(existsSync(findingsFileOf(page))).toBe(true);
+    await report.abandon();
+    expect(existsSync(findingsFileOf(page))).toBe(false);
+    expect(existsSync(page)).toBe(false);
+  });
+
+  it('given an audit that ends after as many findings, then the file holds every one of them, beside the page', async () => {
+    const page = join(dir.dir, 'ended.html');
+    const report = await preparedPage(page);
+    const wrapped = report.wrap(output);
+    const all = INLINE_FINDINGS + 200;
+    for (let position = 1; position <= all; position++) wrapped.add(finding(position));
+    const written = await report.write(
+      { records: all, events: 0, partners: 0, findings: all },
+      join(dir.dir, 'log.ndjson'),
+      [],
+    );
+    expect(written).toEqual(
+      E.right(`wrote the HTML report to ${page}, and every finding to ${findingsFileOf(page)}`),
+    );
+    const lines = readFileSync(findingsFileOf(page), 'utf8').trimEnd().split('\r\n');
+    expect(lines).toHaveLength(all + 1);
+    expect(lines.at(-1)).toBe(`${all},,,MALFORMED_EVENT,line ${all} is not an event`);
+  });
+});
