@@ -195,6 +195,9 @@ export async function auditInShards(
   const chain = check === undefined ? undefined : new PackedLinkMerge(shards, check);
   const whole = (reason: string): ShardedAudit => ({ kind: 'whole', reason, through: merge.through });
   const progressOf = Array.from({ length: shards }, () => ({ lines: 0, bytes: 0 }));
+  /** How far each shard has said it read, and the fewest lines a shard that is done read in all. */
+  const throughOf = Array.from({ length: shards }, () => 0);
+  let fewestRead = Infinity;
   const waiting = Array.from({ length: shards }, () => 0);
   const workers: Worker[] = [];
   // Set once the audit in shards has ended, with `through` then final: messages already sent still
@@ -255,6 +258,9 @@ export async function auditInShards(
                 return;
               case 'findings':
                 if (stopped) return;
+                throughOf[shard] = message.through;
+                // No shard reads more lines of a file than another read in all, unless it grew.
+                if (message.through > fewestRead) return reject(new Unfinished(CHANGED));
                 if (message.findings.length > 0 || (message.links?.length ?? 0) > 0)
                   waiting[shard] = (waiting[shard] ?? 0) + 1;
                 try {
@@ -270,6 +276,9 @@ export async function auditInShards(
                 release();
                 return;
               case 'done':
+                fewestRead = Math.min(fewestRead, message.read.lines);
+                if (throughOf.some((through) => through > message.read.lines))
+                  return reject(new Unfinished(CHANGED));
                 return resolve(message);
               case 'misrouted':
                 // The shard stopped at the line; the others' work is as useless, so stop them now.
@@ -294,6 +303,17 @@ export async function auditInShards(
     const ended = await Promise.race([Promise.all(outcomes), stop]);
     const verified = verifiedShards(ended);
     if (E.isLeft(verified)) return whole(verified.left);
+    // Every shard read the same bytes: the findings and entries of a last line with no newline,
+    // held until now (see shardWorker), are passed on.
+    const lines = ended[0]?.kind === 'done' ? ended[0].read.lines : 0;
+    try {
+      for (let shard = 0; shard < shards; shard++) {
+        if (chain !== undefined) merge.add(0, broken.splice(0), chain.add(shard, '', lines));
+        merge.add(shard + first, [], lines);
+      }
+    } catch (error) {
+      throw new SinkFailure(error);
+    }
     const observed =
       observe === undefined
         ? {}
@@ -330,6 +350,8 @@ class NotTaken {
   constructor(readonly error: unknown) {}
 }
 
+const CHANGED = 'the file changed while the threads read it';
+
 const misroutedReason = (position: number): string =>
   `the text of line ${position} names another partner than its event does`;
 
@@ -351,9 +373,7 @@ export function verifiedShards(outcomes: readonly ShardOutcome[]): E.Either<stri
       read.bytes === first.read.bytes &&
       read.digest === first.read.digest,
   );
-  return same
-    ? E.right(done.map(({ report }) => report))
-    : E.left('the file changed while the threads read it');
+  return same ? E.right(done.map(({ report }) => report)) : E.left(CHANGED);
 }
 
 /** The counts of a whole log from its shards' counts (a partner is one shard's), and its findings counted. */

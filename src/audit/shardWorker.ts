@@ -40,6 +40,8 @@ async function run(task: ShardTask): Promise<ShardMessage> {
   let batch: Finding[] = [];
   const linked = task.verify ? new LinkPacker() : undefined;
   let postedBytes = 0;
+  /** The lines ended by a newline, read so far. */
+  let ended = 0;
   /** Posts what the lines up to `through` found, unless it may wait for more (see BYTES_PER_MESSAGE). */
   const send = async (through: number, bytes: number, last: boolean): Promise<void> => {
     if (!last && bytes - postedBytes < BYTES_PER_MESSAGE && batch.length < FINDINGS_PER_MESSAGE) return;
@@ -58,7 +60,8 @@ async function run(task: ShardTask): Promise<ShardMessage> {
       weights.push(weight);
       inFlight += weight;
     }
-    while (inFlight >= WEIGHT_IN_FLIGHT) await new Promise<void>((resolve) => (taken = resolve));
+    // After the last, the outcome is posted at once: it may be what lets the merge pass the rest on.
+    while (!last && inFlight >= WEIGHT_IN_FLIGHT) await new Promise<void>((resolve) => (taken = resolve));
   };
   const observer = task.observe === undefined ? undefined : await observerOf(task.observe);
   const outcome = await auditShard(
@@ -70,6 +73,7 @@ async function run(task: ShardTask): Promise<ShardMessage> {
       ...(observer === undefined ? {} : { observer }),
       ...(linked === undefined ? {} : { linked }),
       afterChunk: (lines, bytes) => {
+        ended = lines;
         const now = Date.now();
         if (now - last >= PROGRESS_EVERY_MS) {
           last = now;
@@ -79,8 +83,10 @@ async function run(task: ShardTask): Promise<ShardMessage> {
       },
     },
   );
-  // The findings of the last line, when it has no newline, come after the last chunk.
-  if (outcome.kind === 'done') await send(outcome.read.lines, outcome.read.bytes, true);
+  // The findings of a last line with no newline come after the last chunk, but only the ended lines
+  // are said to be read: a shard that read the file while it grew may have seen a line cut short, so
+  // the merge holds that line's findings until it knows that every shard read the same bytes.
+  if (outcome.kind === 'done') await send(ended, outcome.read.bytes, true);
   return outcome;
 }
 

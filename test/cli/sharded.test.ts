@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileRules, defaultRules, type AuditReport, type Finding } from 'apss-domain';
 import { generateLog } from '../../src/cli/generate/log.js';
@@ -135,6 +136,28 @@ describe('apss audit --jobs (the built CLI)', () => {
       expect(audited).toMatchObject({ kind: 'unreadable', error: gone });
       expect(found.length).toBeLessThan(all);
     }
+  });
+
+  it('given a log that grows while the threads read it, its last line cut short when one thread read it, then auditLog gives what one thread gives of the grown log', async () => {
+    const grown = `{"type":"SharedTenantCreated","data":{"partnerId":"${right}","tenantId":"grown"},"metadata":{"actor":{"id":"x","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"}}`;
+    const cut = grown.indexOf('grown') + 3;
+    // Thread 0 reports every {} line: it waits for the sink long before the end, while thread 1
+    // (the cut line's partner's) reads to the end of the file as it is then.
+    const file = files.file(
+      'growing.ndjson',
+      `${'{}\n'.repeat(100_000)}${generated.join('\n')}\n${grown.slice(0, cut)}`,
+    );
+    let first = true;
+    const ready = async () => {
+      if (!first) return;
+      first = false;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      appendFileSync(file, `${grown.slice(cut)}\n`);
+    };
+    const split = await auditBuilt(file, { jobs: 2, minBytesPerShard: 1, ready });
+    const whole = await auditBuilt(file, { jobs: 1 });
+    expect(split.found).toEqual(whole.found);
+    expect(split.audited).toMatchObject({ kind: 'audited', summary: { findings: split.found.length } });
   });
 
   it('given a sink slow to take what it is given, then the threads wait for its ready one call at a time', async () => {
