@@ -160,7 +160,7 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
   }
 
   async #append(request: AppendRequest): Promise<{ nextVersion: number }> {
-    const { pool, sql, seal, positionKey } = await this.#writable();
+    const { pool, sql, seal, positionKey, snapshotEvery } = await this.#writable();
     if (request.events.length === 0) {
       const actual = await this.#version(pool, sql, request.streamId);
       expectVersion(request, actual);
@@ -178,7 +178,12 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
     while (nextVersion === undefined && request.expectedVersion === 'any')
       nextVersion = await this.#insert(pool, sql, positionKey, request);
     if (nextVersion !== undefined) {
-      await this.#snapshotAfter(request.streamId, nextVersion - request.events.length, nextVersion);
+      await this.#snapshotAfter(
+        request.streamId,
+        nextVersion - request.events.length,
+        nextVersion,
+        snapshotEvery,
+      );
       return { nextVersion };
     }
     const actual = await this.#version(pool, sql, request.streamId);
@@ -213,8 +218,12 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
    * version (from the last snapshot and the events after it). The append has committed whatever
    * happens here: a snapshot that cannot be taken fails nothing, and the next multiple tries again.
    */
-  async #snapshotAfter(streamId: string, before: number, after: number): Promise<void> {
-    const every = this.#usable().snapshotEvery;
+  async #snapshotAfter(
+    streamId: string,
+    before: number,
+    after: number,
+    every: number | undefined,
+  ): Promise<void> {
     if (every === undefined || Math.floor(before / every) === Math.floor(after / every)) return;
     await takeSnapshot(this, streamId).catch(() => undefined);
   }

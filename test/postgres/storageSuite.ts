@@ -198,6 +198,28 @@ export function postgresStorage(): void {
       expect(stored.map(({ streamPosition }) => streamPosition)).toEqual(versions.map((_, i) => i + 1));
     });
 
+    it('given an append in flight when the store is closed, then the append, which commits, resolves with its version', async () => {
+      const store = open({ table: 'closing' });
+      await store.appendToStream('s', usageEvents('p', 1, 'before'), { expectedVersion: 'any' });
+      const blocker = await schema.admin().connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query(`LOCK TABLE "${schema.name}".closing IN EXCLUSIVE MODE`);
+        const appending = store.appendToStream('s', usageEvents('p', 1, 'during'), { expectedVersion: 1 });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const closing = store.close();
+        await blocker.query('COMMIT');
+        await expect(appending).resolves.toEqual({ nextVersion: 2 });
+        await closing;
+      } finally {
+        blocker.release();
+      }
+      const reader = open({ table: 'closing' });
+      expect((await collect(reader.readStream('s'))).map(({ streamPosition }) => streamPosition)).toEqual([
+        1, 2,
+      ]);
+    });
+
     it('handles commands on a fresh partner through the store, end to end', async () => {
       const store = open({ table: 'commands' });
       const result = await handleCommand(
