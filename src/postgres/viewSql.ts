@@ -81,6 +81,14 @@ export function viewSql(schema: string, prefix: string) {
     readInvoice: `SELECT partner_id, month, currency, total::text AS total FROM ${invoice}`,
     readOverview: `SELECT place, partner_id, shared_tenant_id, subscriptions, progress
       FROM ${overview} WHERE place > $1 ORDER BY place LIMIT $2`,
-    clear: [`TRUNCATE ${reconciliation}, ${invoice}, ${overview}`, `UPDATE ${checkpoint} SET position = 0`],
+    // DELETE, not TRUNCATE: a reader whose snapshot began before the clear committed (a runner
+    // loading its progress, `views()`) must see the views whole with the checkpoint it reads, and
+    // TRUNCATE would show it empty tables beside the old checkpoint.
+    clear: [
+      `DELETE FROM ${reconciliation}`,
+      `DELETE FROM ${invoice}`,
+      `DELETE FROM ${overview}`,
+      `UPDATE ${checkpoint} SET position = 0`,
+    ],
   };
 }

@@ -157,6 +157,32 @@ await whenPostgres('PostgreSQL projection runner tests', () => {
       expect(await stored(runner())).toEqual(projected(log));
     });
 
+    it('given a reader whose snapshot was taken before a rebuild, when it reads the views, then it sees them whole, as they were', async () => {
+      const { store, runner, prefix } = fresh();
+      await append(store, log);
+      await runner().catchUp();
+      const reader = await pool.connect();
+      try {
+        await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        await reader.query('SELECT 1');
+        await runner().rebuild();
+        const counts = await reader.query<{ overview: string; invoice: string; lines: string }>(
+          `SELECT (SELECT count(*) FROM "${schema.name}"."${prefix}_overview") AS overview,
+            (SELECT count(*) FROM "${schema.name}"."${prefix}_invoice") AS invoice,
+            (SELECT count(*) FROM "${schema.name}"."${prefix}_reconciliation") AS lines`,
+        );
+        await reader.query('COMMIT');
+        const views = projected(log);
+        expect(counts.rows[0]).toEqual({
+          overview: String(views.overview.size),
+          invoice: String(views.invoice.length),
+          lines: String(views.reconciliation.length),
+        });
+      } finally {
+        reader.release();
+      }
+    });
+
     it('given two runners on the same tables at once, then each event is in the views once', async () => {
       const { store, runner } = fresh(1);
       await append(store, log);
