@@ -195,7 +195,10 @@ export async function auditInShards(
   const chain = check === undefined ? undefined : new PackedLinkMerge(shards, check);
   const whole = (reason: string): ShardedAudit => ({ kind: 'whole', reason, through: merge.through });
   const progressOf = Array.from({ length: shards }, () => ({ lines: 0, bytes: 0 }));
-  /** How far each shard has said it read, and the fewest lines a shard that is done read in all. */
+  /**
+   * How far each shard has said it read (lines ended by a newline: see shardWorker), and the
+   * fewest a shard that is done read in all.
+   */
   const throughOf = Array.from({ length: shards }, () => 0);
   let fewestRead = Infinity;
   const waiting = Array.from({ length: shards }, () => 0);
@@ -275,11 +278,13 @@ export async function auditInShards(
                 }
                 release();
                 return;
-              case 'done':
-                fewestRead = Math.min(fewestRead, message.read.lines);
-                if (throughOf.some((through) => through > message.read.lines))
-                  return reject(new Unfinished(CHANGED));
+              case 'done': {
+                // Its last findings came before it, with how far it read in all.
+                const read = throughOf[shard] ?? 0;
+                fewestRead = Math.min(fewestRead, read);
+                if (throughOf.some((through) => through > read)) return reject(new Unfinished(CHANGED));
                 return resolve(message);
+              }
               case 'misrouted':
                 // The shard stopped at the line; the others' work is as useless, so stop them now.
                 return reject(new Unfinished(misroutedReason(message.position)));
@@ -308,7 +313,10 @@ export async function auditInShards(
     const lines = ended[0]?.kind === 'done' ? ended[0].read.lines : 0;
     try {
       for (let shard = 0; shard < shards; shard++) {
-        if (chain !== undefined) merge.add(0, broken.splice(0), chain.add(shard, '', lines));
+        if (chain !== undefined) {
+          const checked = chain.add(shard, '', lines);
+          merge.add(0, broken.splice(0), checked);
+        }
         merge.add(shard + first, [], lines);
       }
     } catch (error) {

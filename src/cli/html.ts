@@ -86,7 +86,8 @@ class FindingsFile {
     if (stream === undefined) return;
     this.stream = undefined;
     stream.destroy();
-    await once(stream, 'close').catch(() => undefined);
+    // A stream that failed has closed already, and closes no more.
+    if (!stream.closed) await once(stream, 'close').catch(() => undefined);
     await rm(this.path, { force: true }).catch(() => undefined);
   }
 

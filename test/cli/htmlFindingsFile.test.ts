@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { parseCommandLine } from '../../src/cli/args.js';
 import { findingsFileOf, htmlReport } from '../../src/cli/html.js';
 import type { FindingsOutput } from '../../src/cli/output.js';
 import { INLINE_FINDINGS } from '../../src/report/data.js';
-import { scratch } from './run.js';
+import { apss, scratch } from './run.js';
 
 // The file of every finding beside `apss audit --html`'s page: begun once there are more findings
 // than the page lists, ended with the page, and removed when the audit fails.
@@ -66,5 +66,15 @@ describe('apss audit --html: the file of every finding', () => {
     const lines = readFileSync(findingsFileOf(page), 'utf8').trimEnd().split('\r\n');
     expect(lines).toHaveLength(all + 1);
     expect(lines.at(-1)).toBe(`${all},,,MALFORMED_EVENT,line ${all} is not an event`);
+  });
+
+  it('given a file of every finding that cannot be written, then apss audit --html says why and exits 2', async () => {
+    const log = dir.file('many.ndjson', '{}\n'.repeat(INLINE_FINDINGS + 500));
+    const page = join(dir.dir, 'blocked.html');
+    mkdirSync(findingsFileOf(page));
+    const run = await apss(['audit', log, '--html', page, '--json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^apss audit: .+\n$/);
+    expect(existsSync(page)).toBe(false);
   });
 });

@@ -160,6 +160,23 @@ describe('apss audit --jobs (the built CLI)', () => {
     expect(split.audited).toMatchObject({ kind: 'audited', summary: { findings: split.found.length } });
   });
 
+  it('given a log whose last line gets its newline after one thread read it all, then auditLog stops the threads and gives what one thread gives', async () => {
+    // 1M lines that are not JSON (a finding each, thread 0's): thread 0 waits for the sink, while
+    // thread 1, with nothing to report, reads to the end, where the last line has no newline yet.
+    const file = files.file('newline-late.ndjson', `${'x\n'.repeat(1_000_000)}y`);
+    let first = true;
+    const ready = async () => {
+      if (!first) return;
+      first = false;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      appendFileSync(file, '\n');
+    };
+    const split = await auditBuilt(file, { jobs: 2, minBytesPerShard: 1, ready });
+    const whole = await auditBuilt(file, { jobs: 1 });
+    expect(split.found).toEqual(whole.found);
+    expect(split.audited).toMatchObject({ kind: 'audited', summary: { findings: split.found.length } });
+  }, 60_000);
+
   it('given a sink slow to take what it is given, then the threads wait for its ready one call at a time', async () => {
     let pending = 0;
     let most = 0;

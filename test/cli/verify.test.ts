@@ -71,6 +71,17 @@ describe('apss audit --verify', () => {
     );
   }, 180_000);
 
+  it('given a sealed log whose last record, with no newline after it, was altered, then threads give its break before its finding, as one thread does', async () => {
+    const last = JSON.parse(short.at(-1) as string) as Record<string, unknown>;
+    const altered = [...short.slice(0, -1), JSON.stringify({ ...last, type: 'Nope' })];
+    const file = files.file('altered-last.ndjson', altered.join('\n'));
+    const one = await apssBuilt(['audit', file, '--ndjson', '--verify', '--jobs', '1']);
+    const two = await apssBuilt(['audit', file, '--ndjson', '--verify', '--jobs', '2']);
+    expect(two).toEqual(one);
+    const atLast = parse(one.stdout).findings.filter(({ position }) => position === short.length);
+    expect(atLast.map(({ code }) => code)).toEqual(['CHAIN_BROKEN', 'MALFORMED_EVENT']);
+  });
+
   it('given an intact sealed log, then threads give the findings of the audit without --verify, and the head', async () => {
     const plain = await apssBuilt(['audit', sealed, '--ndjson', '--jobs', '2']);
     const verified = await apssBuilt(['audit', sealed, '--ndjson', '--verify', '--jobs', '2']);
