@@ -39,7 +39,10 @@ export function snapshotSql(schema: string, table: string) {
       name: statement('read_snapshot'),
       text: `SELECT stream_version, snapshot FROM ${qualified} WHERE stream_id = $1 AND format = $2`,
     },
-    /** Replaces the stream's snapshot only with one of a later version: concurrent writers keep the latest. */
+    /**
+     * Replaces the stream's snapshot only with one of a later version, or of another format (an
+     * earlier version's, which this version reads no more): concurrent writers keep the latest.
+     */
     write: {
       name: statement('write_snapshot'),
       text: `INSERT INTO ${qualified} AS kept (stream_id, stream_version, format, snapshot)
@@ -47,7 +50,7 @@ export function snapshotSql(schema: string, table: string) {
         ON CONFLICT (stream_id) DO UPDATE
           SET stream_version = excluded.stream_version, format = excluded.format,
             snapshot = excluded.snapshot, taken_at = now()
-          WHERE kept.stream_version < excluded.stream_version`,
+          WHERE kept.stream_version < excluded.stream_version OR kept.format <> excluded.format`,
     },
   };
 }

@@ -23,9 +23,10 @@ import { initialState, type PartnerState } from './state.js';
 /**
  * The format of the snapshots this version writes. A change to PartnerState that a snapshot cannot
  * say in this format takes the next number: snapshots of an earlier format are then read no more
- * (the stream is folded instead), and this version ignores those of a later one.
+ * (the stream is folded instead), and this version ignores those of a later one. Format 2 added
+ * `last`, the digest of the event a stored snapshot was taken after (format 1 had none).
  */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 
 /** An instant as the state keeps it (UTC, milliseconds, `Z`): a snapshot holds no other form. */
 const StateInstant = refined(
@@ -140,7 +141,17 @@ const EncodedState = struct('PartnerStateSnapshot', {
   usage: Base64,
 });
 export type EncodedState = t.TypeOf<typeof EncodedState>;
-const Snapshot = struct('Snapshot', { version: t.literal(SNAPSHOT_FORMAT), state: EncodedState });
+/** A SHA-256 digest, as lowercase hex. */
+const Digest = refined(
+  'Digest',
+  (u): u is string => typeof u === 'string' && /^[0-9a-f]{64}$/.test(u),
+  'a SHA-256 digest as 64 lowercase hex digits',
+);
+const Snapshot = struct(
+  'Snapshot',
+  { version: t.literal(SNAPSHOT_FORMAT), state: EncodedState },
+  { last: Digest },
+);
 /** Each kind of record as rows (see rowsOf): how the bytes of a state read in place keep them (see stateBytes.ts). */
 export const rows = {
   subscriptions: rowsOf('SubscriptionRows', subscriptionFields),
@@ -158,8 +169,17 @@ export const StateFields = struct('PartnerStateFields', {
 });
 type EncodedRecords = Omit<t.TypeOf<typeof EncodedState>, 'usage'>;
 
-/** A snapshot of one partner's state, as JSON would hold it. */
-export type Snapshot = { readonly version: typeof SNAPSHOT_FORMAT; readonly state: EncodedState };
+/**
+ * A snapshot of one partner's state, as JSON would hold it. `last`, when a store keeps it (see
+ * takeSnapshot), is the digest of the stream's event the state was taken after: a stream that no
+ * longer holds that event at the snapshot's version (it was reset, and written again) is not the
+ * stream the snapshot was taken of.
+ */
+export type Snapshot = {
+  readonly version: typeof SNAPSHOT_FORMAT;
+  readonly state: EncodedState;
+  readonly last?: string;
+};
 
 /** Why a snapshot was not taken back: a format this version does not read, or a value that is not one of its snapshots. */
 export type SnapshotProblem =
@@ -265,12 +285,23 @@ const formatProblem = (format: unknown): E.Either<SnapshotProblem, never> =>
  * value that is not such a snapshot (`malformed`, naming each field). Never throws.
  */
 export function decodeSnapshot(input: unknown): E.Either<SnapshotProblem, PartnerState> {
+  return E.map(({ state }: StoredState) => state)(decodeStoredSnapshot(input));
+}
+
+/** A snapshot's state, and the digest of the event it was taken after when it names one. */
+export type StoredState = { readonly state: PartnerState; readonly last?: string };
+
+/** What decodeSnapshot takes back, with the snapshot's `last` (see Snapshot). Never throws. */
+export function decodeStoredSnapshot(input: unknown): E.Either<SnapshotProblem, StoredState> {
   if (!isRecord(input)) return malformed(`must be an object (got ${preview(input)})`, ['(root)']);
   if (input.version !== SNAPSHOT_FORMAT) return formatProblem(input.version);
   const decoded = Snapshot.decode(input);
   if (E.isLeft(decoded)) return problemOf(decoded.left);
-  const { usage, ...records } = decoded.right.state;
-  return stateOf(records, Buffer.from(usage, 'base64'));
+  const { state: encoded, last } = decoded.right;
+  const { usage, ...records } = encoded;
+  return E.map((state: PartnerState) => (last === undefined ? { state } : { state, last }))(
+    stateOf(records, Buffer.from(usage, 'base64')),
+  );
 }
 
 /** The state of a snapshot's fields and its usage ids as IdSet.packed wrote them, or why they are not one. */

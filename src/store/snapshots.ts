@@ -1,7 +1,10 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { problemsOf, struct } from '../lib/codec.js';
-import { decodeSnapshot, encodeSnapshot, type Snapshot } from '../state/snapshot.js';
+import { createHash } from 'node:crypto';
+import type { DomainEvent } from '../events/codecs.js';
+import { canonicalJson } from '../seal/link.js';
+import { decodeStoredSnapshot, encodeSnapshot, type Snapshot } from '../state/snapshot.js';
 import { applyEvent } from '../state/evolve.js';
 import {
   draftOf,
@@ -56,21 +59,30 @@ export const checkSnapshotRead = (streamId: unknown): void =>
 /** A stream's state at a version, as a snapshot and the events after it gave it. */
 export type RestoredState = { readonly version: number; readonly state: PartnerState };
 
+/** The digest a snapshot names the event it was taken after by (its canonical JSON's SHA-256). */
+const digestOf = (event: DomainEvent): string =>
+  createHash('sha256').update(canonicalJson(event), 'utf8').digest('hex');
+
 /**
  * The state a usable snapshot holds, if the store has one: of this format, decoding to a state of as
- * many events as the version it was stored at, and at a version the stream has reached (its event
- * at that position is there). Anything else is ignored, and the caller folds the stream from its start.
+ * many events as the version it was stored at, and naming the event it was taken after, which
+ * restoreState looks for at that version. Anything else is ignored, and the caller folds the stream
+ * from its start.
  */
 async function fromSnapshot(
   store: EventStore & SnapshotStore,
   streamId: string,
-): Promise<{ readonly version: number; readonly draft: MutablePartnerState } | undefined> {
+): Promise<
+  { readonly version: number; readonly draft: MutablePartnerState; readonly last: string } | undefined
+> {
   const stored = await store.readSnapshot(streamId);
   if (stored === undefined || !StreamVersion.is(stored.streamVersion) || stored.streamVersion === 0)
     return undefined;
-  const decoded = decodeSnapshot(stored.snapshot);
-  if (E.isLeft(decoded) || decoded.right.version !== stored.streamVersion) return undefined;
-  return { version: stored.streamVersion, draft: draftOf(decoded.right) };
+  const decoded = decodeStoredSnapshot(stored.snapshot);
+  if (E.isLeft(decoded)) return undefined;
+  const { state, last } = decoded.right;
+  if (state.version !== stored.streamVersion || last === undefined) return undefined;
+  return { version: stored.streamVersion, draft: draftOf(state), last };
 }
 
 /**
@@ -79,23 +91,37 @@ async function fromSnapshot(
  * the library's evolve, into one draft frozen once. Rejects when the store does.
  */
 export async function restoreState(store: EventStore, streamId: string): Promise<RestoredState> {
+  const { version, state } = await restored(store, streamId);
+  return { version, state };
+}
+
+/** What restoreState gives, and the stream's event at that version (none for an empty stream). */
+async function restored(
+  store: EventStore,
+  streamId: string,
+): Promise<RestoredState & { readonly last?: DomainEvent }> {
   const snapshot = offersSnapshots(store) ? await fromSnapshot(store, streamId) : undefined;
   let version = snapshot?.version ?? 0;
   let draft = snapshot?.draft;
   let confirmed = snapshot === undefined;
-  // From the snapshot's own last event: that it is there shows the stream has reached the snapshot.
+  let last: DomainEvent | undefined;
+  // From the snapshot's own last event: that it is there, the same, shows that the stream is the
+  // one the snapshot was taken of, and has reached it.
   for await (const stored of store.readStream(streamId, { after: Math.max(0, version - 1) })) {
     if (!confirmed) {
-      if (stored.streamPosition !== version) break;
+      if (stored.streamPosition !== version || digestOf(stored.event) !== snapshot?.last) break;
       confirmed = true;
+      last = stored.event;
       continue;
     }
     if (stored.streamPosition <= version) continue;
     applyEvent((draft ??= draftOf(initialState)), stored.event);
     version = stored.streamPosition;
+    last = stored.event;
   }
-  if (!confirmed) return restoreState(withoutSnapshots(store), streamId);
-  return { version, state: draft === undefined ? initialState : freezeState(draft) };
+  if (!confirmed) return restored(withoutSnapshots(store), streamId);
+  const state = draft === undefined ? initialState : freezeState(draft);
+  return last === undefined ? { version, state } : { version, state, last };
 }
 
 /** The store's streams without its snapshots. */
@@ -107,10 +133,12 @@ const withoutSnapshots = (store: EventStore): EventStore => ({
 
 /**
  * Takes a snapshot of a stream now: its state read as restoreState reads it, written at its version
- * (an empty stream gets none). Resolves to the version the snapshot was taken at (0 for none).
+ * with the digest of the stream's event there (an empty stream gets none). Resolves to the version
+ * the snapshot was taken at (0 for none).
  */
 export async function takeSnapshot(store: EventStore & SnapshotStore, streamId: string): Promise<number> {
-  const { version, state } = await restoreState(store, streamId);
-  if (version > 0) await store.writeSnapshot(streamId, version, encodeSnapshot(state));
+  const { version, state, last } = await restored(store, streamId);
+  if (last === undefined) return 0;
+  await store.writeSnapshot(streamId, version, { ...encodeSnapshot(state), last: digestOf(last) });
   return version;
 }

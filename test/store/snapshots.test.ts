@@ -64,6 +64,29 @@ describe('handleCommand on a store that keeps snapshots', () => {
     expect(E.isRight(handled) && handled.right.nextVersion).toBe(4);
   });
 
+  it('given a snapshot of a stream that was reset and written again, with other events at the same instants, then it is ignored and the stream read from its start', async () => {
+    const before = await storeWith([...onboarding, ...usages(0, 5)]);
+    expect(await takeSnapshot(before, stream)).toBe(8);
+    const kept = await before.readSnapshot(stream);
+    if (kept === undefined) throw new Error('no snapshot was taken');
+    const written = [...onboarding, ...usages(10, 5)];
+    const store = await storeWith(written);
+    await store.writeSnapshot(stream, kept.streamVersion, kept.snapshot as never);
+    expect(await restoreState(store, stream)).toEqual({ version: 8, state: fold(written) });
+    // u0 was the first stream's: the stream written again holds it not.
+    const handled = await handleCommand(store, usage('s1', '2022-01-01', 'u0'), { cache: false });
+    expect(E.isRight(handled) && handled.right.nextVersion).toBe(9);
+  });
+
+  it('given a snapshot that names no last event, then it is ignored', async () => {
+    const events = [...onboarding, ...usages(0, 3)];
+    const store = await storeWith(events);
+    await store.writeSnapshot(stream, 6, encodeSnapshot(fold(events)));
+    store.eventsRead = 0;
+    expect(await restoreState(store, stream)).toEqual({ version: 6, state: fold(events) });
+    expect(store.eventsRead).toBe(6);
+  });
+
   it('given a snapshot of a newer format, or one that does not decode, or of another length than its version, then it is ignored', async () => {
     const events = [...onboarding, ...usages(0, 3)];
     const { state } = encodeSnapshot(fold(events));
