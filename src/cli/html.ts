@@ -22,7 +22,7 @@ import {
 import { pageCharts, renderPage } from '../report/page.js';
 import { FindingsTally } from '../report/tally.js';
 import type { AuditArguments } from './args.js';
-import type { FindingsOutput } from './output.js';
+import { OutputFailure, type FindingsOutput } from './output.js';
 import { reasonOf } from './source.js';
 
 /** The file beside the page that holds every finding: `report.html` keeps them in `report.findings.csv`. */
@@ -69,8 +69,15 @@ class FindingsFile {
     this.pending = '';
   }
 
+  /** Resolves once the file has taken what it was given; rejects, naming it, once it has failed. */
   async ready(): Promise<void> {
-    if (this.stream?.writableNeedDrain === true) await once(this.stream, 'drain');
+    try {
+      if (this.stream?.writableNeedDrain === true) await once(this.stream, 'drain');
+    } catch (error) {
+      this.failed ??= error;
+    }
+    if (this.failed !== undefined)
+      throw new OutputFailure(`cannot write ${this.path}: ${reasonOf(this.failed)}`);
   }
 
   get written(): boolean {

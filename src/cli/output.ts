@@ -3,6 +3,12 @@ import type { Writable } from 'node:stream';
 import type { AuditSummary, Finding } from '../audit/auditor.js';
 import { TextReport, type ReportContext } from './report.js';
 
+/**
+ * What a FindingsOutput's `ready` rejects with when what it writes to failed: the audit stops, and
+ * its message says which file could not be written (the log itself was read well).
+ */
+export class OutputFailure extends Error {}
+
 /** Text is handed to the stream in blocks of about this many characters. */
 const BLOCK = 1 << 16;
 

@@ -74,7 +74,7 @@ describe('apss audit --html: the file of every finding', () => {
     mkdirSync(findingsFileOf(page));
     const run = await apss(['audit', log, '--html', page, '--json']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^apss audit: .+\n$/);
+    expect(run.stderr).toMatch(new RegExp(`^apss audit: cannot write ${findingsFileOf(page)}: .+\\n$`));
     expect(existsSync(page)).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import { problemsOf } from '../../lib/codec.js';
 import { compileRules, defaultRules, rules2023, type CompiledRules } from '../../policies/ruleSet.js';
 import { MinBytesPerThread, type AuditArguments } from '../args.js';
 import { put, type CliIo } from '../io.js';
-import { jsonOutput, ndjsonOutput, textOutput, type FindingsOutput } from '../output.js';
+import { jsonOutput, ndjsonOutput, OutputFailure, textOutput, type FindingsOutput } from '../output.js';
 import { Progress } from '../progress.js';
 import { auditResuming } from '../resume.js';
 import { firstLine, postgresConnectionString, reasonOf } from '../source.js';
@@ -74,7 +74,11 @@ async function auditFile(
         source: label,
         ...(audited.observed === undefined ? {} : { observed: audited.observed }),
       })
-    : E.left(`cannot read ${label}: ${reasonOf(audited.error)}`);
+    : E.left(
+        audited.error instanceof OutputFailure
+          ? audited.error.message
+          : `cannot read ${label}: ${reasonOf(audited.error)}`,
+      );
 }
 
 /** Audits a PostgreSQL event store's records in global order; pg is loaded only here. */
@@ -108,7 +112,11 @@ async function auditStore(
           source: `the PostgreSQL event store ${store.table}`,
           ...(observe === undefined ? {} : { observed: [observed] }),
         })
-      : E.left(`cannot read from PostgreSQL: ${firstLine(reasonOf(failure.error))}`);
+      : E.left(
+          failure.error instanceof OutputFailure
+            ? failure.error.message
+            : `cannot read from PostgreSQL: ${firstLine(reasonOf(failure.error))}`,
+        );
   } finally {
     progress.done();
     await store.close().catch(() => undefined);
