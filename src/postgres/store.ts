@@ -166,17 +166,19 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
       expectVersion(request, actual);
       return { nextVersion: actual };
     }
+    let nextVersion: number | undefined;
     if (seal !== undefined) {
-      const { nextVersion, head } = await appendSealed(pool, seal, request, this.#sealedHead);
-      this.#sealedHead = head;
-      return { nextVersion };
-    }
-    let nextVersion = await this.#insert(pool, sql, positionKey, request);
-    // 'any' means after whatever the stream holds. An append's statement sees the table as it was
-    // when the statement began, before it got the append lock: another append to the stream that
-    // committed meanwhile takes the positions it drew, and it tries again, seeing that one now.
-    while (nextVersion === undefined && request.expectedVersion === 'any')
+      const sealed = await appendSealed(pool, seal, request, this.#sealedHead);
+      this.#sealedHead = sealed.head;
+      nextVersion = sealed.nextVersion;
+    } else {
       nextVersion = await this.#insert(pool, sql, positionKey, request);
+      // 'any' means after whatever the stream holds. An append's statement sees the table as it was
+      // when the statement began, before it got the append lock: another append to the stream that
+      // committed meanwhile takes the positions it drew, and it tries again, seeing that one now.
+      while (nextVersion === undefined && request.expectedVersion === 'any')
+        nextVersion = await this.#insert(pool, sql, positionKey, request);
+    }
     if (nextVersion !== undefined) {
       await this.#snapshotAfter(
         request.streamId,

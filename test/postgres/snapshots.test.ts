@@ -52,6 +52,17 @@ await whenPostgres('PostgreSQL snapshot tests', () => {
       expect(await restoreState(store, stream)).toEqual({ version: 12, state: fold(events) });
     });
 
+    it('given a sealed store with snapshotEvery: 5, when appends take a stream past 5, then a snapshot is kept there too', async () => {
+      const store = open({ table: 'sealed_every', snapshotEvery: 5, seal: true });
+      const events = onboardAndUse(5);
+      await store.appendToStream(stream, events.slice(0, 4), { expectedVersion: 'no_stream' });
+      await store.appendToStream(stream, events.slice(4, 6), { expectedVersion: 4 });
+      expect(await snapshotRows('sealed_every_snapshots')).toEqual([
+        { stream_id: stream, stream_version: 6, format: SNAPSHOT_FORMAT },
+      ]);
+      expect(await restoreState(store, stream)).toEqual({ version: 6, state: fold(events.slice(0, 6)) });
+    });
+
     it('given a snapshot, when a fresh store (nothing cached) handles a command, then it reads the snapshot and only the events after it', async () => {
       const writer = open({ table: 'cold' });
       const events = onboardAndUse(40);
