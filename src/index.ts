@@ -65,6 +65,7 @@ export {
   takeSnapshot,
   type Snapshot,
   type SnapshotStore,
+  type SnapshotWriteOptions,
   type StoredSnapshot,
   type RestoredState,
 } from './store/snapshots.js';

@@ -41,7 +41,8 @@ export function snapshotSql(schema: string, table: string) {
     },
     /**
      * Replaces the stream's snapshot only with one of a later version, or of another format (an
-     * earlier version's, which this version reads no more): concurrent writers keep the latest.
+     * earlier version's, which this version reads no more), or when told to ($5: one kept that is
+     * not of the stream): concurrent writers keep the latest.
      */
     write: {
       name: statement('write_snapshot'),
@@ -50,7 +51,8 @@ export function snapshotSql(schema: string, table: string) {
         ON CONFLICT (stream_id) DO UPDATE
           SET stream_version = excluded.stream_version, format = excluded.format,
             snapshot = excluded.snapshot, taken_at = now()
-          WHERE kept.stream_version < excluded.stream_version OR kept.format <> excluded.format`,
+          WHERE $5::boolean OR kept.stream_version < excluded.stream_version
+            OR kept.format <> excluded.format`,
     },
   };
 }
@@ -84,14 +86,14 @@ export class PostgresSnapshots {
     }
   }
 
-  async write(streamId: string, streamVersion: number, snapshot: Snapshot): Promise<void> {
+  async write(streamId: string, streamVersion: number, snapshot: Snapshot, replace: boolean): Promise<void> {
     await (this.#created ??= this.#create().catch((error: unknown) => {
       this.#created = undefined;
       throw error;
     }));
     await this.pool.query({
       ...this.sql.write,
-      values: [streamId, streamVersion, snapshot.version, JSON.stringify(snapshot)],
+      values: [streamId, streamVersion, snapshot.version, JSON.stringify(snapshot), replace],
     });
   }
 

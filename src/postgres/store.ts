@@ -24,6 +24,7 @@ import {
   checkSnapshotWrite,
   takeSnapshot,
   type Snapshot,
+  type SnapshotWriteOptions,
   type SnapshotStore,
   type StoredSnapshot,
 } from '../store/snapshots.js';
@@ -237,9 +238,14 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
   }
 
   /** Keeps a snapshot of a stream at a version, unless one at that version or later is kept; creates the snapshots table if missing. */
-  async writeSnapshot(streamId: string, streamVersion: number, snapshot: Snapshot): Promise<void> {
-    checkSnapshotWrite(streamId, streamVersion);
-    await this.#usable().snapshots.write(streamId, streamVersion, snapshot);
+  async writeSnapshot(
+    streamId: string,
+    streamVersion: number,
+    snapshot: Snapshot,
+    options?: SnapshotWriteOptions,
+  ): Promise<void> {
+    const replace = checkSnapshotWrite(streamId, streamVersion, options);
+    await this.#usable().snapshots.write(streamId, streamVersion, snapshot, replace);
   }
 
   /** Takes a snapshot of a stream now (see takeSnapshot); resolves to the version it was taken at (0: an empty stream, none). */

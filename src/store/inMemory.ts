@@ -27,6 +27,7 @@ import {
   checkSnapshotRead,
   checkSnapshotWrite,
   type Snapshot,
+  type SnapshotWriteOptions,
   type SnapshotStore,
   type StoredSnapshot,
 } from './snapshots.js';
@@ -141,9 +142,14 @@ export class InMemoryEventStore implements EventStore, SealedLog, SnapshotStore 
     return kept && { streamVersion: kept.streamVersion, snapshot: JSON.parse(kept.json) as unknown };
   }
 
-  async writeSnapshot(streamId: string, streamVersion: number, snapshot: Snapshot): Promise<void> {
-    checkSnapshotWrite(streamId, streamVersion);
-    if ((this.#snapshots.get(streamId)?.streamVersion ?? -1) >= streamVersion) return;
+  async writeSnapshot(
+    streamId: string,
+    streamVersion: number,
+    snapshot: Snapshot,
+    options?: SnapshotWriteOptions,
+  ): Promise<void> {
+    const replace = checkSnapshotWrite(streamId, streamVersion, options);
+    if (!replace && (this.#snapshots.get(streamId)?.streamVersion ?? -1) >= streamVersion) return;
     this.#snapshots.set(streamId, { streamVersion, json: JSON.stringify(snapshot) });
   }
 }

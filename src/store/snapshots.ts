@@ -1,7 +1,7 @@
-import * as E from 'fp-ts/lib/Either.js';
-import type * as t from 'io-ts';
-import { problemsOf, struct } from '../lib/codec.js';
 import { createHash } from 'node:crypto';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { problemsOf, struct } from '../lib/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { canonicalJson } from '../seal/link.js';
 import { decodeStoredSnapshot, encodeSnapshot, type Snapshot } from '../state/snapshot.js';
@@ -29,8 +29,17 @@ export type StoredSnapshot = { readonly streamVersion: number; readonly snapshot
 export interface SnapshotStore {
   /** The snapshot of the stream at the highest version kept, if any (one of format SNAPSHOT_FORMAT, for a store that can tell). */
   readSnapshot(streamId: string): Promise<StoredSnapshot | undefined>;
-  /** Keeps a snapshot of the stream at `streamVersion`, unless one at that version or a later one is kept. */
-  writeSnapshot(streamId: string, streamVersion: number, snapshot: Snapshot): Promise<void>;
+  /**
+   * Keeps a snapshot of the stream at `streamVersion`, unless one at that version or a later one is
+   * kept; with `replace`, whatever is kept (takeSnapshot replaces one that is not of the stream: a
+   * stream reset and written again).
+   */
+  writeSnapshot(
+    streamId: string,
+    streamVersion: number,
+    snapshot: Snapshot,
+    options?: SnapshotWriteOptions,
+  ): Promise<void>;
 }
 
 /** Whether a store keeps snapshots (anything that is not an object does not). */
@@ -40,21 +49,39 @@ export const offersSnapshots = <S extends EventStore>(store: S): store is S & Sn
   typeof (store as Partial<SnapshotStore>).readSnapshot === 'function' &&
   typeof (store as Partial<SnapshotStore>).writeSnapshot === 'function';
 
-const WriteSnapshotRequest = struct('WriteSnapshot', { streamId: StreamId, streamVersion: StreamVersion });
+/** How writeSnapshot keeps a snapshot (see SnapshotStore). */
+export type SnapshotWriteOptions = { readonly replace?: boolean };
+
+const WriteSnapshotRequest = struct(
+  'WriteSnapshot',
+  { streamId: StreamId, streamVersion: StreamVersion },
+  { options: struct('SnapshotWriteOptions', {}, { replace: t.boolean }) },
+);
 const ReadSnapshotRequest = struct('ReadSnapshot', { streamId: StreamId });
 
-function check(operation: string, codec: t.Decoder<unknown, unknown>, request: object): void {
+function check<A>(operation: string, codec: t.Decoder<unknown, A>, request: object): A {
   const decoded = codec.decode(request);
   if (E.isLeft(decoded)) throw new EventStoreRequestError(operation, problemsOf(decoded.left));
+  return decoded.right;
 }
 
-/** Checks a writeSnapshot call's stream id and version, as every store does before it writes: an EventStoreRequestError naming the field. */
-export const checkSnapshotWrite = (streamId: unknown, streamVersion: unknown): void =>
-  check('writeSnapshot', WriteSnapshotRequest, { streamId, streamVersion });
+/**
+ * Checks a writeSnapshot call's stream id, version and options, as every store does before it
+ * writes: an EventStoreRequestError naming the field. Returns whether to replace what is kept.
+ */
+export const checkSnapshotWrite = (streamId: unknown, streamVersion: unknown, options?: unknown): boolean => {
+  const request = check('writeSnapshot', WriteSnapshotRequest, {
+    streamId,
+    streamVersion,
+    ...(options === undefined ? {} : { options }),
+  });
+  return request.options?.replace === true;
+};
 
 /** Checks a readSnapshot call's stream id. */
-export const checkSnapshotRead = (streamId: unknown): void =>
+export const checkSnapshotRead = (streamId: unknown): void => {
   check('readSnapshot', ReadSnapshotRequest, { streamId });
+};
 
 /** A stream's state at a version, as a snapshot and the events after it gave it. */
 export type RestoredState = { readonly version: number; readonly state: PartnerState };
@@ -66,24 +93,25 @@ const digestOf = (event: DomainEvent): string =>
 /**
  * The state a usable snapshot holds, if the store has one: of this format, decoding to a state of as
  * many events as the version it was stored at, and naming the event it was taken after, which
- * restoreState looks for at that version. Anything else is ignored, and the caller folds the stream
- * from its start.
+ * restoreState looks for at that version. Any other is `unusable`: the caller folds the stream from
+ * its start, and takeSnapshot replaces it.
  */
 async function fromSnapshot(
   store: EventStore & SnapshotStore,
   streamId: string,
-): Promise<
-  { readonly version: number; readonly draft: MutablePartnerState; readonly last: string } | undefined
-> {
+): Promise<Usable | 'none' | 'unusable'> {
   const stored = await store.readSnapshot(streamId);
-  if (stored === undefined || !StreamVersion.is(stored.streamVersion) || stored.streamVersion === 0)
-    return undefined;
+  if (stored === undefined) return 'none';
+  if (!StreamVersion.is(stored.streamVersion) || stored.streamVersion === 0) return 'unusable';
   const decoded = decodeStoredSnapshot(stored.snapshot);
-  if (E.isLeft(decoded)) return undefined;
+  if (E.isLeft(decoded)) return 'unusable';
   const { state, last } = decoded.right;
-  if (state.version !== stored.streamVersion || last === undefined) return undefined;
+  if (state.version !== stored.streamVersion || last === undefined) return 'unusable';
   return { version: stored.streamVersion, draft: draftOf(state), last };
 }
+
+/** A snapshot restoreState may start from, once the stream's event at its version is `last`'s. */
+type Usable = { readonly version: number; readonly draft: MutablePartnerState; readonly last: string };
 
 /**
  * A stream's state read as cheaply as the store allows: its snapshot (when the store keeps them and
@@ -99,8 +127,10 @@ export async function restoreState(store: EventStore, streamId: string): Promise
 async function restored(
   store: EventStore,
   streamId: string,
-): Promise<RestoredState & { readonly last?: DomainEvent }> {
-  const snapshot = offersSnapshots(store) ? await fromSnapshot(store, streamId) : undefined;
+): Promise<RestoredState & { readonly last?: DomainEvent; readonly stale?: true }> {
+  const kept = offersSnapshots(store) ? await fromSnapshot(store, streamId) : 'none';
+  if (kept === 'unusable') return { ...(await restored(withoutSnapshots(store), streamId)), stale: true };
+  const snapshot = kept === 'none' ? undefined : kept;
   let version = snapshot?.version ?? 0;
   let draft = snapshot?.draft;
   let confirmed = snapshot === undefined;
@@ -119,7 +149,7 @@ async function restored(
     version = stored.streamPosition;
     last = stored.event;
   }
-  if (!confirmed) return restored(withoutSnapshots(store), streamId);
+  if (!confirmed) return { ...(await restored(withoutSnapshots(store), streamId)), stale: true };
   const state = draft === undefined ? initialState : freezeState(draft);
   return last === undefined ? { version, state } : { version, state, last };
 }
@@ -137,8 +167,9 @@ const withoutSnapshots = (store: EventStore): EventStore => ({
  * the snapshot was taken at (0 for none).
  */
 export async function takeSnapshot(store: EventStore & SnapshotStore, streamId: string): Promise<number> {
-  const { version, state, last } = await restored(store, streamId);
+  const { version, state, last, stale } = await restored(store, streamId);
   if (last === undefined) return 0;
-  await store.writeSnapshot(streamId, version, { ...encodeSnapshot(state), last: digestOf(last) });
+  const snapshot = { ...encodeSnapshot(state), last: digestOf(last) };
+  await store.writeSnapshot(streamId, version, snapshot, stale ? { replace: true } : undefined);
   return version;
 }

@@ -100,6 +100,12 @@ await whenPostgres('PostgreSQL snapshot tests', () => {
         expect(await restoreState(fresh, stream)).toEqual({ version: 10, state: fold(events) });
         expect(fresh.eventsRead).toBe(10);
       }
+      // The one kept cannot be used: a snapshot taken now replaces it, though its version is no later.
+      await schema.admin().query(`UPDATE ${snapshots} SET stream_version = 12`);
+      expect(await store.takeSnapshot(stream)).toBe(10);
+      const fresh = open({ table: 'ignored' });
+      expect(await restoreState(fresh, stream)).toEqual({ version: 10, state: fold(events) });
+      expect(fresh.eventsRead).toBe(1);
     });
 
     it('reading a snapshot creates nothing: a store without a snapshots table has none', async () => {

@@ -13,7 +13,7 @@ import {
   takeSnapshot,
   type DomainEvent,
 } from 'apss-domain';
-import { createTenant, history, purchase, usage } from '../builders.js';
+import { collect, createTenant, history, purchase, usage } from '../builders.js';
 import { countingReads } from './countingReads.js';
 
 const stream = partnerStreamId('p1');
@@ -76,6 +76,24 @@ describe('handleCommand on a store that keeps snapshots', () => {
     // u0 was the first stream's: the stream written again holds it not.
     const handled = await handleCommand(store, usage('s1', '2022-01-01', 'u0'), { cache: false });
     expect(E.isRight(handled) && handled.right.nextVersion).toBe(9);
+    // A snapshot taken now replaces the old stream's, though that one is of a later version.
+    await store.writeSnapshot(stream, kept.streamVersion + 5, kept.snapshot as never, { replace: true });
+    expect(await takeSnapshot(store, stream)).toBe(9);
+    const now = fold((await collect(store.readStream(stream))).map(({ event }) => event));
+    store.eventsRead = 0;
+    expect(await restoreState(store, stream)).toEqual({ version: 9, state: now });
+    expect(store.eventsRead).toBe(1);
+  });
+
+  it('refuses writeSnapshot options that are not { replace?: boolean }, naming the field', async () => {
+    const store = await storeWith(onboarding);
+    const { state } = encodeSnapshot(fold(onboarding));
+    await expect(
+      store.writeSnapshot(stream, 3, { version: SNAPSHOT_FORMAT, state }, { replace: 'yes' } as never),
+    ).rejects.toThrow(/options\.replace/);
+    await expect(
+      store.writeSnapshot(stream, 3, { version: SNAPSHOT_FORMAT, state }, { replcae: true } as never),
+    ).rejects.toThrow(/options/);
   });
 
   it('given a snapshot that names no last event, then it is ignored', async () => {
