@@ -23,8 +23,7 @@ import {
   checkSnapshotRead,
   checkSnapshotWrite,
   takeSnapshot,
-  type Snapshot,
-  type SnapshotWriteOptions,
+  type WriteSnapshotArguments,
   type SnapshotStore,
   type StoredSnapshot,
 } from '../store/snapshots.js';
@@ -239,10 +238,7 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
 
   /** Keeps a snapshot of a stream at a version, unless one at that version or later is kept; creates the snapshots table if missing. */
   async writeSnapshot(
-    streamId: string,
-    streamVersion: number,
-    snapshot: Snapshot,
-    options?: SnapshotWriteOptions,
+    ...[streamId, streamVersion, snapshot, options]: WriteSnapshotArguments
   ): Promise<void> {
     const replace = checkSnapshotWrite(streamId, streamVersion, options);
     await this.#usable().snapshots.write(streamId, streamVersion, snapshot, replace);

@@ -26,8 +26,7 @@ import type { SealedLog } from './sealedLog.js';
 import {
   checkSnapshotRead,
   checkSnapshotWrite,
-  type Snapshot,
-  type SnapshotWriteOptions,
+  type WriteSnapshotArguments,
   type SnapshotStore,
   type StoredSnapshot,
 } from './snapshots.js';
@@ -143,10 +142,7 @@ export class InMemoryEventStore implements EventStore, SealedLog, SnapshotStore 
   }
 
   async writeSnapshot(
-    streamId: string,
-    streamVersion: number,
-    snapshot: Snapshot,
-    options?: SnapshotWriteOptions,
+    ...[streamId, streamVersion, snapshot, options]: WriteSnapshotArguments
   ): Promise<void> {
     const replace = checkSnapshotWrite(streamId, streamVersion, options);
     if (!replace && (this.#snapshots.get(streamId)?.streamVersion ?? -1) >= streamVersion) return;

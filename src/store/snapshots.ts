@@ -52,6 +52,9 @@ export const offersSnapshots = <S extends EventStore>(store: S): store is S & Sn
 /** How writeSnapshot keeps a snapshot (see SnapshotStore). */
 export type SnapshotWriteOptions = { readonly replace?: boolean };
 
+/** What writeSnapshot takes, for the stores that implement it. */
+export type WriteSnapshotArguments = Parameters<SnapshotStore['writeSnapshot']>;
+
 const WriteSnapshotRequest = struct(
   'WriteSnapshot',
   { streamId: StreamId, streamVersion: StreamVersion },
