@@ -1,6 +1,7 @@
-// Writes src/report/compiledCharts.json: the report's charts, written in Vega-Lite in
+// Writes src/report/compiledChartSpecs.ts: the report's charts, written in Vega-Lite in
 // src/report/chartTemplates.ts, compiled to Vega, so that making a report needs neither vega-lite nor
-// a compile. Run by `npm run charts`; the file is committed (the build copies it into dist), and
+// a compile. Run by `npm run charts`; the module is committed and built with the rest (a module, not
+// a JSON file read at run time, so that a program that bundles apss-domain carries it), and
 // test/report/compiledCharts.test.ts fails while it is not what the templates compile to. The
 // templates and the names they take from charts.ts are only stripped of their types here, not built
 // with the rest, so that a template can be changed before the JSON is written anew.
@@ -14,7 +15,7 @@ import * as vega from 'vega';
 import { compile } from 'vega-lite';
 
 const report = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'report');
-const target = join(report, 'compiledCharts.json');
+const target = join(report, 'compiledChartSpecs.ts');
 
 const scratch = await mkdtemp(join(tmpdir(), 'apss-charts-'));
 let chartTemplates;
@@ -40,7 +41,12 @@ const compiled = Object.fromEntries(
   Object.entries(chartTemplates).map(([name, template]) => [name, compile(template, { logger }).spec]),
 );
 
-const source = JSON.stringify(compiled);
+const source = `// Written by \`npm run charts\` (scripts/compile-charts.mjs) from chartTemplates.ts: edit those, not this.
+import type { VegaSpec } from './charts.js';
+import type { ChartName } from './compiledCharts.js';
+
+export const compiledChartSpecs: Readonly<Record<ChartName, VegaSpec>> = ${JSON.stringify(compiled)};
+`;
 const options = (await prettier.resolveConfig(target)) ?? {};
 await writeFile(target, await prettier.format(source, { ...options, filepath: target }));
 console.log(`wrote ${target}`);

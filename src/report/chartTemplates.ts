@@ -1,5 +1,5 @@
 // The report's charts in Vega-Lite, their source: plain values with named data sets and no data of
-// their own. `npm run charts` compiles them to Vega into compiledCharts.json, committed, so that making
+// their own. `npm run charts` compiles them to Vega into compiledChartSpecs.ts, committed, so that making
 // a report neither loads vega-lite nor compiles a chart; nothing that makes a report imports this
 // module.
 import type { ChartName } from './compiledCharts.js';

@@ -46,6 +46,8 @@ const consumers = {
     '@event-driven-io/emmett@0.42.0',
     'typescript@5.9.3',
     '@types/node@20.19.43',
+    'vega@6.4.0',
+    'vega-interpreter@2.3.2',
   ],
   oldest: [
     'fp-ts@2.16.0',
@@ -56,6 +58,8 @@ const consumers = {
     '@event-driven-io/emmett@0.42.0',
     'typescript@5.9.3',
     '@types/node@20.19.43',
+    'vega@6.4.0',
+    'vega-interpreter@2.3.2',
   ],
 } as const;
 type ConsumerName = keyof typeof consumers;
@@ -73,14 +77,19 @@ const nodenextStrict = {
   files: ['consumer.ts'],
 };
 
-/** Where a bundled service finds pg's CommonJS requires (`events`, `net`, ...): an ESM bundle has no `require` of its own. */
-const esbuildRecipe = [
-  'service.mjs',
+/**
+ * esbuild's bundle of a program into bundle/, with a `require` of its own for the CommonJS requires of
+ * what it bundles (pg's `events`, `net`, ...): an ESM bundle has none. Named apart from the
+ * `createRequire` of what it bundles.
+ */
+const esbuildRecipe = (program: string): string[] => [
+  program,
   '--bundle',
   '--platform=node',
   '--format=esm',
-  '--outfile=bundle/service.mjs',
-  "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  `--outfile=bundle/${program}`,
+  "--banner:js=import { createRequire as createRequireOfBundle } from 'node:module'; const require = createRequireOfBundle(import.meta.url);",
+  '--log-level=warning',
 ];
 
 function packageSuite(): void {
@@ -107,7 +116,7 @@ function packageSuite(): void {
           join(dir(name), 'package.json'),
           JSON.stringify({ name: `consumer-${name}`, private: true, type: 'module' }),
         );
-        for (const file of ['consumer.ts', 'require.cjs', 'service.mjs'])
+        for (const file of ['consumer.ts', 'require.cjs', 'service.mjs', 'report.mjs'])
           copyFileSync(join(fixtures, file), join(dir(name), file));
         writeFileSync(join(dir(name), 'tsconfig.json'), JSON.stringify(nodenextStrict));
         await ok(
@@ -260,7 +269,7 @@ function packageSuite(): void {
     });
 
     it('bundles a service on apss-domain/postgres with esbuild, and the bundle runs alone against PostgreSQL (#11.9)', async () => {
-      await ok(bin('esbuild'), [...esbuildRecipe, '--log-level=warning'], { cwd: dir(name) });
+      await ok(bin('esbuild'), esbuildRecipe('service.mjs'), { cwd: dir(name) });
       // The bundle is copied where there is no node_modules: it must need nothing installed.
       const alone = join(temp, `bundle-${name}`);
       mkdirSync(alone);
@@ -287,6 +296,19 @@ function packageSuite(): void {
         await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         await client.end();
       }
+    });
+
+    it('bundles a program that makes the HTML report on apss-domain/report, Vega with it, with esbuild, and the bundle makes the page alone (#14)', async () => {
+      await ok(bin('esbuild'), esbuildRecipe('report.mjs'), { cwd: dir(name) });
+      // Copied where there is no node_modules: the charts and Vega must be in the bundle.
+      const alone = join(temp, `bundle-report-${name}`);
+      mkdirSync(alone);
+      copyFileSync(join(dir(name), 'bundle', 'report.mjs'), join(alone, 'report.mjs'));
+      const out = await ok(process.execPath, ['report.mjs', join(root, 'examples', 'apss-log.ndjson')], {
+        cwd: alone,
+      });
+      // The example's five findings; charts by code and by partner, its consumption, four timelines.
+      expect(JSON.parse(out)).toEqual({ verdict: '5 findings', charts: 7 });
     });
   });
 }

@@ -14,7 +14,7 @@ describe('the charts compiled ahead of time', () => {
     for (const [name, template] of Object.entries(chartTemplates))
       expect(
         compiledCharts[name as keyof typeof compiledCharts],
-        `src/report/compiledCharts.json is not what ${name} compiles to: run npm run charts`,
+        `src/report/compiledChartSpecs.ts is not what ${name} compiles to: run npm run charts`,
       ).toEqual(JSON.parse(JSON.stringify(compiled(template))));
   });
 
