@@ -215,17 +215,29 @@ export function decodeEntry(
 const IOV_BATCH = 512;
 /** The buffer entries are encoded into, reused from one batch of writes to the next. */
 const SCRATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * The most bytes one write is given: Node reports what a write wrote as a 32-bit integer, so a write
+ * of 2 GiB or more would say it wrote a negative count, though it wrote every byte.
+ */
+export const WRITE_BYTES = 1024 * 1024 * 1024;
+
+/** What BatchWriter writes with (a FileHandle's own). */
+export type BatchTarget = Pick<FileHandle, 'writev'>;
 
 /**
  * A file written in batches of parts: entries encoded into a buffer that is reused once what was in
  * it is written, so that encoding every partner's state costs no more memory than the buffer, and
- * entries read, written from where they are.
+ * entries read, written from where they are. A batch holds at most IOV_BATCH parts and `writeBytes`
+ * bytes; a part longer than that is written a slice at a time.
  */
-class BatchWriter {
+export class BatchWriter {
   #parts: Uint8Array[] = [];
   #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   #used = 0;
-  constructor(private readonly handle: FileHandle) {}
+  constructor(
+    private readonly handle: BatchTarget,
+    private readonly writeBytes = WRITE_BYTES,
+  ) {}
 
   async add(part: Uint8Array): Promise<void> {
     this.#parts.push(part);
@@ -245,13 +257,27 @@ class BatchWriter {
     const parts = this.#parts;
     this.#parts = [];
     this.#used = 0;
-    for (let at = 0; at < parts.length; at += IOV_BATCH) {
-      const batch = parts.slice(at, at + IOV_BATCH);
-      // libuv writes again what a writev leaves; less written is an error it met (a full disk, say).
-      const { bytesWritten } = await this.handle.writev(batch);
-      const expected = batch.reduce((sum, part) => sum + part.length, 0);
-      if (bytesWritten !== expected) throw new Error(`wrote ${bytesWritten} of ${expected} bytes`);
-    }
+    let batch: Uint8Array[] = [];
+    let bytes = 0;
+    for (const part of parts)
+      for (let at = 0; at < part.length; at += this.writeBytes) {
+        const slice = part.subarray(at, at + this.writeBytes);
+        if (batch.length === IOV_BATCH || bytes + slice.length > this.writeBytes) {
+          await this.#write(batch, bytes);
+          batch = [];
+          bytes = 0;
+        }
+        batch.push(slice);
+        bytes += slice.length;
+      }
+    await this.#write(batch, bytes);
+  }
+
+  async #write(batch: Uint8Array[], expected: number): Promise<void> {
+    if (batch.length === 0) return;
+    // libuv writes again what a writev leaves; less written is an error it met (a full disk, say).
+    const { bytesWritten } = await this.handle.writev(batch);
+    if (bytesWritten !== expected) throw new Error(`wrote ${bytesWritten} of ${expected} bytes`);
   }
 }
 

@@ -2,7 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { saveResumeFile, type EntryToWrite } from '../../src/audit/resumeFile.js';
+import {
+  BatchWriter,
+  saveResumeFile,
+  type BatchTarget,
+  type EntryToWrite,
+} from '../../src/audit/resumeFile.js';
 import { compileRules, defaultRules } from '../../src/policies/ruleSet.js';
 
 describe('saveResumeFile: a file not written whole is not put in place', () => {
@@ -28,5 +33,51 @@ describe('saveResumeFile: a file not written whole is not put in place', () => {
     await expect(saveResumeFile(path, header, failing)).rejects.toThrow(/could not be read/);
     expect(readFileSync(path, 'utf8')).toBe('the earlier file');
     expect(readdirSync(dir)).toEqual(['resume.bin']);
+  });
+});
+
+describe('BatchWriter: no write is given more bytes than Node can say it wrote', () => {
+  // Node reports a write's bytes as a 32-bit integer: a writev of 3 GiB wrote them all and said it
+  // wrote -1 GiB. The bound is made small here; the parts are what a resume file is written of.
+  const writes = (sizes: readonly number[], writeBytes: number) => {
+    const calls: number[][] = [];
+    const written: number[] = [];
+    const target = {
+      writev: (buffers: readonly NodeJS.ArrayBufferView[]) => {
+        calls.push(buffers.map((buffer) => buffer.byteLength));
+        for (const buffer of buffers)
+          written.push(...new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
+        return Promise.resolve({
+          bytesWritten: buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0),
+          buffers,
+        });
+      },
+    } as unknown as BatchTarget;
+    return {
+      calls,
+      written,
+      writer: new BatchWriter(target, writeBytes),
+      parts: sizes.map((size, n) => Uint8Array.from({ length: size }, (_, i) => (n * 31 + i) % 251)),
+    };
+  };
+
+  it('given parts that together pass the bound and a part longer than it, when flushed, then each write stays within the bound and the file gets every byte in order', async () => {
+    const { calls, written, writer, parts } = writes([40, 70, 10, 250, 0, 30], 100);
+    for (const part of parts) await writer.add(part);
+    await writer.flush();
+    expect(
+      calls.map((sizes) => sizes.reduce((sum, size) => sum + size, 0)).every((bytes) => bytes <= 100),
+    ).toBe(true);
+    expect(calls).toEqual([[40], [70, 10], [100], [100], [50, 30]]);
+    expect(written).toEqual(parts.flatMap((part) => [...part]));
+  });
+
+  it('given a write that says it wrote less than it was given, when flushed, then it rejects naming both counts', async () => {
+    const target = {
+      writev: () => Promise.resolve({ bytesWritten: -1, buffers: [] }),
+    } as unknown as BatchTarget;
+    const writer = new BatchWriter(target, 100);
+    await writer.add(new Uint8Array(10));
+    await expect(writer.flush()).rejects.toThrow('wrote -1 of 10 bytes');
   });
 });
