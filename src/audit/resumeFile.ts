@@ -1,7 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { crc32 } from 'node:zlib';
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:buffer';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { describeProblems, integerFrom, problemsOf, refined, struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { reasonOf } from '../lib/reason.js';
@@ -34,6 +35,7 @@ const MAGIC = Buffer.from('APSS-RESUME\n', 'latin1');
 const LENGTH_BYTES = 4;
 const CHECKSUM_BYTES = 4;
 const WORD = 4;
+const { MAX_LENGTH } = constants;
 
 const Count = integerFrom('Count', 0);
 const Sha256 = refined(
@@ -153,15 +155,48 @@ function formatProblem(bytes: Buffer): string | undefined {
 }
 
 /**
+ * A file's bytes in one buffer, read a slice at a time (`readFile` refuses a file of 2 GiB or more);
+ * `undefined` when there is no file; or why it cannot be read whole.
+ */
+export async function readWhole(
+  path: string,
+  sliceBytes = WRITE_BYTES,
+): Promise<E.Either<string, Buffer> | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_LENGTH)
+      return E.left(`it has ${size} bytes, more than the ${MAX_LENGTH} one buffer holds`);
+    const bytes = Buffer.allocUnsafeSlow(size);
+    for (let at = 0; at < size;) {
+      const { bytesRead } = await handle.read(bytes, at, Math.min(sliceBytes, size - at), at);
+      if (bytesRead === 0) return E.left(`it was cut short while read (${at} of ${size} bytes)`);
+      at += bytesRead;
+    }
+    return E.right(bytes);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * The resume file read, its header decoded and its entries found (their snapshots are decoded as
  * they are needed, see decodeEntry); `undefined` when there is none yet; or why it cannot be used.
  */
 export async function readResumeFile(path: string): Promise<E.Either<string, ResumeFile | undefined>> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    const whole = await readWhole(path);
+    if (whole === undefined) return E.right(undefined);
+    if (E.isLeft(whole)) return whole;
+    bytes = whole.right;
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return E.right(undefined);
     return E.left(`cannot read it: ${reasonOf(error)}`);
   }
   const problem = formatProblem(bytes);

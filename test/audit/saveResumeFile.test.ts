@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   BatchWriter,
+  readWhole,
   saveResumeFile,
   type BatchTarget,
   type EntryToWrite,
@@ -79,5 +80,16 @@ describe('BatchWriter: no write is given more bytes than Node can say it wrote',
     const writer = new BatchWriter(target, 100);
     await writer.add(new Uint8Array(10));
     await expect(writer.flush()).rejects.toThrow('wrote -1 of 10 bytes');
+  });
+});
+
+describe('readWhole: a resume file is read a slice at a time, not by readFile, which refuses 2 GiB and more', () => {
+  it('given a file longer than a slice, when read, then its bytes are all there in order; given none, then undefined', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apss-read-'));
+    const path = join(dir, 'resume.bin');
+    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) % 256));
+    writeFileSync(path, bytes);
+    expect(await readWhole(path, 64)).toEqual({ _tag: 'Right', right: bytes });
+    expect(await readWhole(join(dir, 'none.bin'), 64)).toBeUndefined();
   });
 });
