@@ -110,6 +110,14 @@ export function decodeStoreOptions(options: unknown): E.Either<readonly FieldPro
     snapshotEvery,
     snapshotTable = defaultSnapshotTable(table),
   } = decoded.right;
+  // A snapshots table of the events table's name would be taken for one already made, and read as one.
+  if (snapshotTable === table)
+    return E.left([
+      {
+        path: 'options.snapshotTable',
+        reason: `names the events table (${table}): snapshots need a table of their own`,
+      },
+    ]);
   const snapshots = { table: snapshotTable, every: snapshotEvery };
   if (pool !== undefined) return E.right({ schema, table, pageSize, seal, snapshots, connection: { pool } });
   const {

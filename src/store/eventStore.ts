@@ -28,11 +28,14 @@ export const ExpectedVersion = refined(
 );
 export type ExpectedVersion = t.TypeOf<typeof ExpectedVersion>;
 
+/** The last position a log can reach: PostgreSQL's bigint, which the stores count positions in. */
+export const MAX_GLOBAL_POSITION = 2n ** 63n - 1n;
+
 /** A position in the whole log: positions only grow, in the order appends were committed. */
 export const GlobalPosition = refined(
   'GlobalPosition',
-  (u): u is bigint => typeof u === 'bigint' && u >= 0n,
-  'a bigint from 0n',
+  (u): u is bigint => typeof u === 'bigint' && u >= 0n && u <= MAX_GLOBAL_POSITION,
+  'a bigint from 0n to 2n ** 63n - 1n',
 );
 
 /** One recorded event: its stream, its place in that stream (the first is 1) and in the whole log. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { problemsOf, struct } from '../lib/codec.js';
+import { integerFrom, problemsOf, struct } from '../lib/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { canonicalJson } from '../seal/link.js';
 import { decodeStoredSnapshot, encodeSnapshot, type Snapshot } from '../state/snapshot.js';
@@ -14,7 +14,7 @@ import {
   type PartnerState,
 } from '../state/state.js';
 import { EventStoreRequestError } from './errors.js';
-import { StreamId, StreamVersion, type EventStore } from './eventStore.js';
+import { MAX_STREAM_VERSION, StreamId, type EventStore } from './eventStore.js';
 
 export { SNAPSHOT_FORMAT, type Snapshot } from '../state/snapshot.js';
 
@@ -55,9 +55,12 @@ export type SnapshotWriteOptions = { readonly replace?: boolean };
 /** What writeSnapshot takes, for the stores that implement it. */
 export type WriteSnapshotArguments = Parameters<SnapshotStore['writeSnapshot']>;
 
+const SnapshotVersion = integerFrom('SnapshotVersion', 1, MAX_STREAM_VERSION);
+
 const WriteSnapshotRequest = struct(
   'WriteSnapshot',
-  { streamId: StreamId, streamVersion: StreamVersion },
+  // A snapshot is of a stream's first events at least: one of none is never used (see fromSnapshot).
+  { streamId: StreamId, streamVersion: SnapshotVersion },
   { options: struct('SnapshotWriteOptions', {}, { replace: t.boolean }) },
 );
 const ReadSnapshotRequest = struct('ReadSnapshot', { streamId: StreamId });
@@ -105,7 +108,7 @@ async function fromSnapshot(
 ): Promise<Usable | 'none' | 'unusable'> {
   const stored = await store.readSnapshot(streamId);
   if (stored === undefined) return 'none';
-  if (!StreamVersion.is(stored.streamVersion) || stored.streamVersion === 0) return 'unusable';
+  if (!SnapshotVersion.is(stored.streamVersion)) return 'unusable';
   const decoded = decodeStoredSnapshot(stored.snapshot);
   if (E.isLeft(decoded)) return 'unusable';
   const { state, last } = decoded.right;

@@ -1,6 +1,13 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fold, handleCommand, partnerStreamId, restoreState, SNAPSHOT_FORMAT } from 'apss-domain';
+import {
+  encodeSnapshot,
+  fold,
+  handleCommand,
+  partnerStreamId,
+  restoreState,
+  SNAPSHOT_FORMAT,
+} from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
 import { createTenant, history, usage } from '../builders.js';
 import { countingReads } from '../store/countingReads.js';
@@ -121,6 +128,13 @@ await whenPostgres('PostgreSQL snapshot tests', () => {
       await expect(open({ snapshotEvery: 0 }).readSnapshot(stream)).rejects.toThrow('options.snapshotEvery');
       await expect(open({ snapshotTable: 'Bad-Name' }).readSnapshot(stream)).rejects.toThrow(
         'options.snapshotTable',
+      );
+      // The events table's own name would be taken for a snapshots table made already, and read as one.
+      await expect(open({ table: 'both', snapshotTable: 'both' }).readSnapshot(stream)).rejects.toThrow(
+        /options\.snapshotTable.*names the events table/,
+      );
+      await expect(open().writeSnapshot(stream, 0, encodeSnapshot(fold([])))).rejects.toThrow(
+        /streamVersion/,
       );
       for (const last of ['a', 'b']) {
         const long = open({ table: `${'x'.repeat(62)}${last}` });

@@ -365,6 +365,9 @@ export function eventStoreContract(name: string, { open, pageSize = 3, runs = 40
         expect((await refusal(collect(readStream('s', { after: -1 })))).details).toEqual(['options.after']);
         expect((await refusal(collect(readAll({ after: 5 })))).details).toEqual(['options.after']);
         expect((await refusal(collect(readAll({ after: -1n })))).details).toEqual(['options.after']);
+        // Past the last position a store counts (PostgreSQL's bigint), once the log exists.
+        await store.appendToStream('s', [], { expectedVersion: 'any' });
+        expect((await refusal(collect(readAll({ after: 2n ** 63n })))).details).toEqual(['options.after']);
       });
     });
 

@@ -96,6 +96,12 @@ describe('handleCommand on a store that keeps snapshots', () => {
     ).rejects.toThrow(/options/);
   });
 
+  it('refuses a snapshot of version 0 (of no event, which is never used), naming streamVersion, and keeps none', async () => {
+    const store = await storeWith(onboarding);
+    await expect(store.writeSnapshot(stream, 0, encodeSnapshot(fold([])))).rejects.toThrow(/streamVersion/);
+    expect(await store.readSnapshot(stream)).toBeUndefined();
+  });
+
   it('given a snapshot that names no last event, then it is ignored', async () => {
     const events = [...onboarding, ...usages(0, 3)];
     const store = await storeWith(events);
