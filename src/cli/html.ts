@@ -22,11 +22,9 @@ import {
 import { pageCharts, renderPage } from '../report/page.js';
 import { FindingsTally } from '../report/tally.js';
 import type { AuditArguments } from './args.js';
+import { findingsFileOf } from './htmlPaths.js';
 import { OutputFailure, type FindingsOutput } from './output.js';
 import { reasonOf } from './source.js';
-
-/** The file beside the page that holds every finding: `report.html` keeps them in `report.findings.csv`. */
-export const findingsFileOf = (html: string): string => `${html.replace(/\.html?$/i, '')}.findings.csv`;
 
 const csvLine = (fields: readonly string[]): string => `${fields.map(csvField).join(',')}\r\n`;
 const findingLine = ({ position, partnerId, eventType, code, message }: Finding): string =>

@@ -5,7 +5,9 @@ import { observerOf, type ObserverPlan } from '../../audit/observer.js';
 import { problemsOf } from '../../lib/codec.js';
 import { compileRules, defaultRules, rules2023, type CompiledRules } from '../../policies/ruleSet.js';
 import { MinBytesPerThread, type AuditArguments } from '../args.js';
+import { findingsFileOf } from '../htmlPaths.js';
 import { put, type CliIo } from '../io.js';
+import { overwrittenInput, type NamedFile } from '../overwrites.js';
 import { jsonOutput, ndjsonOutput, OutputFailure, textOutput, type FindingsOutput } from '../output.js';
 import { Progress } from '../progress.js';
 import { auditResuming } from '../resume.js';
@@ -123,6 +125,24 @@ async function auditStore(
   }
 }
 
+/** The files an audit writes: the page and the file of every finding beside it, or FILE of --resume. */
+const auditOutputs = ({ html, resume }: AuditArguments): NamedFile[] => [
+  ...(html === undefined
+    ? []
+    : [
+        { name: `--html ${html}`, path: html },
+        { name: `the file of every finding beside it, ${findingsFileOf(html)}`, path: findingsFileOf(html) },
+      ]),
+  ...(resume === undefined ? [] : [{ name: `--resume ${resume}`, path: resume }]),
+];
+
+/** The files an audit reads, but FILE of --resume, which it reads to write anew. */
+const auditInputs = ({ file, checkpoint, publicKey }: AuditArguments): NamedFile[] => [
+  ...(file === undefined || file === '-' ? [] : [{ name: `the log file ${file}`, path: file }]),
+  ...(checkpoint === undefined ? [] : [{ name: `--checkpoint ${checkpoint}`, path: checkpoint }]),
+  ...(publicKey === undefined ? [] : [{ name: `--public-key ${publicKey}`, path: publicKey }]),
+];
+
 const outputFor = (args: AuditArguments, io: CliIo): FindingsOutput =>
   args.json ? jsonOutput(io.stdout) : args.ndjson ? ndjsonOutput(io.stdout) : textOutput(io.stdout);
 
@@ -138,6 +158,11 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
   if (E.isLeft(minBytes)) {
     const why = problemsOf(minBytes.left).map(({ reason }) => reason);
     await put(io.stderr, `apss audit: APSS_MIN_BYTES_PER_THREAD ${why.join('; ')}\n`);
+    return 2;
+  }
+  const overwritten = await overwrittenInput(auditOutputs(args), auditInputs(args));
+  if (overwritten !== undefined) {
+    await put(io.stderr, `apss audit: ${overwritten}\n`);
     return 2;
   }
   const verify = await verifyOptionsOf(args);

@@ -5,6 +5,7 @@ import { verifyChain } from '../../audit/verifyLog.js';
 import { privateKeyOf, signCheckpoint } from '../../seal/checkpoint.js';
 import type { CheckpointArguments } from '../args.js';
 import { put, type CliIo } from '../io.js';
+import { overwrittenInput } from '../overwrites.js';
 import { reasonOf } from '../source.js';
 
 /**
@@ -16,6 +17,17 @@ export async function checkpointCommand({ file, key, out }: CheckpointArguments,
     await put(io.stderr, `apss checkpoint: ${why}\n`);
     return 2;
   };
+  const overwritten =
+    out === undefined
+      ? undefined
+      : await overwrittenInput(
+          [{ name: `--out ${out}`, path: out }],
+          [
+            { name: `the log file ${file}`, path: file },
+            { name: `--key ${key}`, path: key },
+          ],
+        );
+  if (overwritten !== undefined) return refuse(overwritten);
   const pem = await readFile(key).then(
     (text) => E.right(text),
     (error: unknown) => E.left(`cannot read ${key}: ${reasonOf(error)}`),
