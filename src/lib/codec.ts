@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { preview } from './preview.js';
+import { pushAll } from './arrays.js';
 
 /** A shape the library accepts from outside: the decoded value has only the named fields. */
 type Decoded<P extends t.Props> = { readonly [K in keyof P]: t.TypeOf<P[K]> };
@@ -238,12 +239,12 @@ export function struct<R extends t.Props, O extends t.Props = Record<never, neve
         value === undefined
           ? [{ value, context: t.appendContext(c, field.key, field.codec, value), message: 'is required' }]
           : decodeField(out, field, value, c);
-      if (problems !== undefined) (errors ??= []).push(...problems);
+      if (problems !== undefined) pushAll((errors ??= []), problems);
     }
     for (const field of optionalFields) {
       const value = hasOwn(u, field.key) ? u[field.key] : undefined;
       const problems = value === undefined ? undefined : decodeField(out, field, value, c);
-      if (problems !== undefined) (errors ??= []).push(...problems);
+      if (problems !== undefined) pushAll((errors ??= []), problems);
     }
     if (extra === 'reject') {
       let unknown = 0;

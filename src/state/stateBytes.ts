@@ -308,7 +308,8 @@ class Parts {
   readonly parts: Uint8Array[] = [];
   length = 0;
 
-  add(...parts: Uint8Array[]): void {
+  /** Adds the parts in order (a list, never spread into a call: a section may hold millions of rows). */
+  add(parts: readonly Uint8Array[]): void {
     for (const part of parts) {
       this.parts.push(part);
       this.length += part.length;
@@ -317,12 +318,13 @@ class Parts {
 
   /** Zero bytes to a multiple of 4. */
   pad(): void {
-    if (padding(this.length) > 0) this.add(ZEROS.subarray(0, padding(this.length)));
+    if (padding(this.length) > 0) this.add([ZEROS.subarray(0, padding(this.length))]);
   }
 
   /** A length, then the parts, then the padding. */
   addSized(parts: Parts): void {
-    this.add(u32s(parts.length), ...parts.parts);
+    this.add([u32s(parts.length)]);
+    this.add(parts.parts);
     this.pad();
   }
 }
@@ -348,7 +350,7 @@ function sectionOf<K extends RecordKey>(key: K, map: ReadonlyMap<string, RecordO
   const source = map instanceof RecordMap ? map.source : undefined;
   const section = source instanceof Section && source.key === key ? (source as Section<K>) : undefined;
   if (section !== undefined && (map as RecordMap<RecordOf<K>>).holdsSource) {
-    parts.add(section.bytes);
+    parts.add([section.bytes]);
     return parts;
   }
   const codec = rows[key] as unknown as RowsCodec<t.Props>;
@@ -403,20 +405,21 @@ function sectionOf<K extends RecordKey>(key: K, map: ReadonlyMap<string, RecordO
       addRow(rowOf(record));
     }
   const json = unchangedIds && section !== undefined ? section.idsBytes : idsJson(ids);
-  parts.add(u32s(ids.length, json.length), json, bytesOfUint32s(ends), ...rowBytes);
+  parts.add([u32s(ids.length, json.length), json, bytesOfUint32s(ends)]);
+  parts.add(rowBytes);
   return parts;
 }
 
 /** The parts of a usage set (see usageAt). */
 function addUsage(parts: Parts, usage: ReadonlyIdSet): void {
   const { count, last, pages, places, tags } = usage.inPlaceParts();
-  parts.add(
+  parts.add([
     u32s(count, last, pages.length, places.length),
     bytesOfUint32s(Uint32Array.from(pages, (page) => page.length)),
     bytesOfUint32s(places),
     tags,
-    ...pages,
-  );
+  ]);
+  parts.add(pages);
   parts.pad();
 }
 
@@ -431,12 +434,12 @@ export function stateBytes(state: PartnerState): StateBytes {
   const parts = new Parts();
   const { partnerId, sharedTenantId, lastEventAt, version, unattributedUsage } = state;
   const fields = new Parts();
-  fields.add(
+  fields.add([
     Buffer.from(
       JSON.stringify({ partnerId, sharedTenantId, lastEventAt, version, unattributedUsage }),
       'utf8',
     ),
-  );
+  ]);
   parts.addSized(fields);
   for (const key of recordKeys)
     parts.addSized(sectionOf(key, state[key] as ReadonlyMap<string, RecordOf<typeof key>>));

@@ -30,6 +30,7 @@ import {
   type SnapshotStore,
   type StoredSnapshot,
 } from './snapshots.js';
+import { pushAll } from '../lib/arrays.js';
 
 export type InMemoryEventStoreOptions = {
   /** Keep a hash chain over the log, as a sealed PostgreSQL store does (false). */
@@ -97,10 +98,13 @@ export class InMemoryEventStore implements EventStore, SealedLog, SnapshotStore 
         }),
       );
       this.#chain = E.right(next);
-      this.#links.push(...links.map((link) => deepFreeze(link)));
+      pushAll(
+        this.#links,
+        links.map((link) => deepFreeze(link)),
+      );
     }
-    stream.push(...stored);
-    this.#log.push(...stored);
+    pushAll(stream, stored);
+    pushAll(this.#log, stored);
     if (stream.length > 0) this.#streams.set(request.streamId, stream);
     return { nextVersion: stream.length };
   }

@@ -12,6 +12,7 @@ import {
   StreamVersion,
   type EventStore,
 } from './eventStore.js';
+import { pushAll } from '../lib/arrays.js';
 
 // What every store checks before it touches its storage, so that every store refuses the same calls.
 
@@ -53,8 +54,8 @@ export function decodeAppend(
   const problems: FieldProblem[] = [];
   const details: string[] = [];
   const report = (found: readonly FieldProblem[], paths = found.map((p) => p.path)): void => {
-    problems.push(...found);
-    details.push(...paths);
+    pushAll(problems, found);
+    pushAll(details, paths);
   };
   const stream = decodeField(StreamId, streamId, 'streamId');
   if (E.isLeft(stream)) report(stream.left);

@@ -2,11 +2,11 @@ import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anyCommand, anyEvent, validHistory } from 'apss-domain/testing';
-import { decide, fold, initialState, type PartnerState } from 'apss-domain';
+import { decide, fold, initialState, type DomainEvent, type PartnerState } from 'apss-domain';
 import type { IdSet } from '../../src/lib/idSet.js';
 import { stateBytes, stateOfBytes } from '../../src/state/stateBytes.js';
 import { scriptedState, snapshotText } from './fixtures.js';
-import { usageRecorded } from '../builders.js';
+import { purchased, tenantCreated, usageRecorded } from '../builders.js';
 
 const partners = { partnerIds: ['p1'] };
 const anyHistory = fc.oneof(
@@ -50,6 +50,16 @@ function sectionsOf(bytes: Buffer) {
 }
 
 describe('a partner state as bytes read in place (stateBytes, stateOfBytes)', () => {
+  it('given a partner with 200,000 subscriptions, when its state is written and read back, then it is the same state (no section is spread into one call, whose arguments would overflow the stack)', () => {
+    const events: DomainEvent[] = [tenantCreated('t1')];
+    for (let n = 0; n < 200_000; n++) events.push(purchased(`s${n}`, 't1'));
+    const state = fold(events);
+    const back = fromBytes(bytesOf(state));
+    expect(back.subscriptions.size).toBe(200_000);
+    expect(back.subscriptions.get('s199999')).toEqual(state.subscriptions.get('s199999'));
+    expect(bytesOf(back).equals(bytesOf(state))).toBe(true);
+  });
+
   it('property: the state read back is the one written: the same snapshot, the same decisions, and it writes the same bytes', () => {
     fc.assert(
       fc.property(anyHistory, anyCommand(partners), (events, command) => {

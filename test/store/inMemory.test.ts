@@ -6,6 +6,17 @@ import { collect, usageEvents } from '../builders.js';
 eventStoreContract('InMemoryEventStore', { open: async () => new InMemoryEventStore() });
 
 describe('InMemoryEventStore', () => {
+  it('takes 200,000 events in one append (never spread into one call, whose arguments would overflow the stack), and reads them back in order', async () => {
+    const store = new InMemoryEventStore();
+    const events = usageEvents('p1', 200_000);
+    expect(await store.appendToStream('s', events, { expectedVersion: 'no_stream' })).toEqual({
+      nextVersion: 200_000,
+    });
+    const read = await collect(store.readAll());
+    expect(read).toHaveLength(200_000);
+    expect(read.at(-1)?.event).toEqual(events.at(-1));
+  });
+
   it('hands out stored events frozen, so a reader cannot change the log', async () => {
     const store = new InMemoryEventStore();
     await store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 'no_stream' });
