@@ -44,7 +44,17 @@ export type ResumableAuditOptions = {
   readonly rules: CompiledRules;
   /** Resolves once what the sink was given has been taken: reading waits for it. */
   readonly ready?: () => Promise<void>;
+  /**
+   * Called once every line is audited, with what the run will answer, before the resume file is
+   * brought up to date: the file moves on only once it resolves (the caller's report written, say),
+   * and a rejection leaves the file as it was and is what the run rejects with, so that findings
+   * whose report failed are found again by the next run.
+   */
+  readonly finished?: (audited: AuditedRun) => Promise<void>;
 };
+
+/** What a run that audited answers (see ResumedAudit). */
+export type AuditedRun = Extract<ResumedAudit, { readonly kind: 'audited' }>;
 
 const READ_BYTES = 1024 * 1024;
 
@@ -133,13 +143,14 @@ async function mismatch(handle: FileHandle, size: number, log: LogPosition): Pro
  * state is read only when the partner is met in the new lines (its checksum checked, its parts read
  * where they are as they are first read, see stateBytes.ts), and the entries of the others are
  * written back as they were: a partner's entry, or a part of it, that does not decode refuses the
- * file then. Rejects only with what the sink throws, or when the resume file cannot be written.
+ * file then. Rejects only with what the sink throws, what `finished` rejects with, or when the
+ * resume file cannot be written.
  */
 export async function auditLogResuming(
   file: string,
   resumeFile: string,
   sink: FindingSink,
-  { rules, ready }: ResumableAuditOptions,
+  { rules, ready, finished }: ResumableAuditOptions,
 ): Promise<ResumedAudit> {
   const saved = await readResumeFile(resumeFile);
   if (E.isLeft(saved)) return { kind: 'refused', reason: `${resumeFile}: ${saved.left}` };
@@ -198,6 +209,13 @@ export async function auditLogResuming(
       return { kind: 'unreadable', error };
     }
     const summary = auditor.summary();
+    const audited: AuditedRun = {
+      kind: 'audited',
+      summary,
+      found: summary.findings - before,
+      after: start.lines,
+    };
+    await finished?.(audited);
     const position: LogPosition = {
       lines: start.lines + splitter.lines,
       bytes,
@@ -223,7 +241,7 @@ export async function auditLogResuming(
       },
       written,
     );
-    return { kind: 'audited', summary, found: summary.findings - before, after: start.lines };
+    return audited;
   } finally {
     await handle.close();
   }

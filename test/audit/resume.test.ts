@@ -118,6 +118,27 @@ const ndjson = (lines: readonly string[]): string => lines.map((line) => `${line
 describe('auditLogResuming', () => {
   needsBuiltCli();
 
+  it('given a run whose report fails (finished rejects), then it rejects with that, FILE is left as it was, and the next run finds those findings again', async () => {
+    const lines = [...generateLog({ partners: 2, events: 300, violations: 6, seed: 'report fails' })];
+    const log = files.file('report-fails.ndjson', `${lines.slice(0, 150).join('\n')}\n`);
+    const resumeFile = join(files.dir, 'report-fails.resume');
+    await resumed(log, resumeFile);
+    const saved = readFileSync(resumeFile);
+    appendFileSync(log, `${lines.slice(150).join('\n')}\n`);
+    const failure = new Error('the report could not be written');
+    const seen: Finding[] = [];
+    await expect(
+      auditLogResuming(log, resumeFile, (finding) => seen.push(finding), {
+        rules,
+        finished: () => Promise.reject(failure),
+      }),
+    ).rejects.toBe(failure);
+    expect(readFileSync(resumeFile).equals(saved)).toBe(true);
+    const again = await resumed(log, resumeFile);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(again.found).toEqual(seen);
+  });
+
   it('property: findings(full audit of a ++ b ++ ...) == findings(audit of a) ++ findings(resume over b) ++ ..., totals equal, in 1 or 2 threads', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditReport } from 'apss-domain';
@@ -17,6 +18,38 @@ let count = 0;
 const fresh = (name: string) => join(files.dir, `${(count += 1)}-${name}`);
 
 describe('apss audit --resume FILE', () => {
+  it.runIf(existsSync('/dev/full'))(
+    'given a report that cannot be written (stdout a full device), then it exits 2 and FILE is left as it was, so the next run finds those findings again',
+    async () => {
+      const log = fresh('full-device.ndjson');
+      const saved = fresh('full-device.resume');
+      writeFileSync(log, text(0, 300));
+      await apss(['audit', log, '--resume', saved, '--json']);
+      const before = readFileSync(saved);
+      appendFileSync(log, text(300, 600));
+      const full = openSync('/dev/full', 'w');
+      try {
+        const ran = spawnSync(
+          process.execPath,
+          ['dist/cli/main.js', 'audit', log, '--resume', saved, '--json'],
+          {
+            stdio: ['ignore', full, 'pipe'],
+            encoding: 'utf8',
+          },
+        );
+        expect(ran.status).toBe(2);
+        expect(ran.stderr).toMatch(/ENOSPC|no space/i);
+      } finally {
+        closeSync(full);
+      }
+      expect(readFileSync(saved).equals(before)).toBe(true);
+      const again = report((await apss(['audit', log, '--resume', saved, '--json'])).stdout);
+      const whole = report((await apss(['audit', log, '--json'])).stdout);
+      expect(again.findings).toEqual(whole.findings.filter((finding) => finding.position > 300));
+      expect(again.findings.length).toBeGreaterThan(0);
+    },
+  );
+
   it('given no FILE, then a full audit that saves it; given the grown log, then only the new lines are read, positions going on, the counts of the whole log', async () => {
     const log = fresh('log.ndjson');
     const saved = fresh('resume.json');

@@ -182,9 +182,18 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
   const abandon = async (): Promise<void> => {
     if (html !== undefined) await html.right.abandon();
   };
-  const audited = await (
-    args.resume !== undefined && args.file !== undefined
-      ? auditResuming(args.file, args.resume, rules.right, args.jobs, output, io)
+  const finish = (summary: AuditSummary, source: string): Promise<void> =>
+    output.finish(summary, {
+      source,
+      rules: args.rules,
+      unit: args.postgres === undefined ? 'line' : 'record',
+    });
+  const { file, resume } = args;
+  const resumed = resume !== undefined && file !== undefined;
+  const audited: Audited = await (
+    resumed
+      ? // The report is finished before FILE moves on (see auditResuming).
+        auditResuming(file, resume, rules.right, args.jobs, output, finish, io)
       : args.postgres === undefined
         ? auditFile(
             args.file ?? '-',
@@ -208,13 +217,8 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
     await put(io.stderr, `apss audit: ${audited.left}\n`);
     return 2;
   }
-  const { summary, source } = audited.right;
-  const observed = 'observed' in audited.right ? audited.right.observed : undefined;
-  await output.finish(summary, {
-    source,
-    rules: args.rules,
-    unit: args.postgres === undefined ? 'line' : 'record',
-  });
+  const { summary, source, observed } = audited.right;
+  if (!resumed) await finish(summary, source);
   if (html !== undefined) {
     // --html and --resume are not given together, and every other audit is observed.
     const written = await html.right.write(summary, source, observed ?? []);
