@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -44,12 +44,16 @@ class FindingsFile {
 
   constructor(readonly path: string) {}
 
+  private readonly removeUnended = (): void => rmSync(this.path, { force: true });
+
   add(finding: Finding): void {
     if (this.held !== undefined) {
       this.held.push(finding);
       if (this.held.length <= INLINE_FINDINGS) return;
       this.stream = createWriteStream(this.path);
       this.stream.on('error', (error) => (this.failed ??= error));
+      // A process that exits before the file is ended (its output's reader went away) removes it too.
+      process.once('exit', this.removeUnended);
       this.stream.write(
         csvLine(['position', 'partner', 'event', 'code', 'why']) + this.held.map(findingLine).join(''),
       );
@@ -89,6 +93,7 @@ class FindingsFile {
   async abandon(): Promise<void> {
     const { stream } = this;
     if (stream === undefined) return;
+    process.off('exit', this.removeUnended);
     this.stream = undefined;
     stream.destroy();
     // A stream that failed has closed already, and closes no more.
@@ -98,6 +103,7 @@ class FindingsFile {
 
   /** Ends the file, or says why it could not be written. */
   async end(): Promise<E.Either<string, void>> {
+    process.off('exit', this.removeUnended);
     if (this.stream !== undefined && this.failed === undefined) {
       this.flush();
       this.stream.end();
