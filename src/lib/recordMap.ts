@@ -55,7 +55,10 @@ const refuse = (): never => {
   throw new TypeError('this collection is frozen: it cannot be changed');
 };
 
-export class RecordMap<V> implements ReadonlyMap<string, V> {
+// Read as a ReadonlyMap wherever it is one (a state's sections), and checked there: not declared to
+// implement it, since a consumer's newer lib (esnext) has ReadonlyMap's iterators return MapIterator,
+// with helpers that Node 20's iterators lack, and would refuse this declaration.
+export class RecordMap<V> {
   #keys: Keys = { ordinals: new Map() };
   /** The keys of the store below it are this map's (unless deleted). */
   #count = 0;

@@ -254,6 +254,30 @@ function packageSuite(): void {
       });
     });
 
+    it('type-checks under the newest lib too (target and lib esnext, whose iterators have helpers), skipLibCheck false', async () => {
+      writeFileSync(
+        join(dir(name), 'tsconfig.esnext.json'),
+        JSON.stringify({
+          ...nodenextStrict,
+          compilerOptions: {
+            ...nodenextStrict.compilerOptions,
+            target: 'esnext',
+            lib: ['esnext'],
+            noEmit: true,
+          },
+        }),
+      );
+      const compiled = await run(
+        join(dir(name), 'node_modules', '.bin', 'tsc'),
+        ['-p', 'tsconfig.esnext.json'],
+        {
+          cwd: dir(name),
+        },
+      );
+      expect(compiled.stdout + compiled.stderr).toBe('');
+      expect(compiled.code).toBe(0);
+    });
+
     it('can require() every entry from CommonJS (#11.7)', async () => {
       const out = JSON.parse(await ok(process.execPath, ['require.cjs'], { cwd: dir(name) })) as Record<
         string,
