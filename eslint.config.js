@@ -3,7 +3,8 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/'] },
+  // bench/.data/ holds generated logs and scratch work, never committed (.gitignore).
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'bench/.data/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
