@@ -38,6 +38,9 @@ export const MinBytesPerThread = countFrom('APSS_MIN_BYTES_PER_THREAD', 1, Numbe
 export const RulesName = oneOf('RulesName', ['default', '2023']);
 export const View = oneOf('View', ['overview', 'reconciliation', 'invoice']);
 
+const SchemaName = nonEmpty('Schema', 'a schema name');
+const TableName = nonEmpty('Table', 'a table name');
+
 const AuditArguments = struct(
   'AuditArguments',
   {
@@ -55,6 +58,8 @@ const AuditArguments = struct(
     publicKey: FilePath,
     html: HtmlFile,
     resume: FilePath,
+    schema: SchemaName,
+    table: TableName,
   },
 );
 
@@ -81,7 +86,7 @@ const GenerateArguments = struct('GenerateArguments', {
 const ExportArguments = struct(
   'ExportArguments',
   { postgres: ConnectionString },
-  { schema: nonEmpty('Schema', 'a schema name'), table: nonEmpty('Table', 'a table name') },
+  { schema: SchemaName, table: TableName },
 );
 
 const SealArguments = struct('SealArguments', { file: LogFile });
@@ -127,6 +132,8 @@ const specs: { readonly [K in Subcommand]: { readonly [flag: string]: OptionSpec
     verify: { type: 'boolean', field: 'verify' },
     checkpoint: { type: 'string', field: 'checkpoint' },
     'public-key': { type: 'string', field: 'publicKey' },
+    schema: { type: 'string', field: 'schema' },
+    table: { type: 'string', field: 'table' },
   },
   replay: {
     view: { type: 'string', field: 'view' },
@@ -291,6 +298,9 @@ export function parseCommandLine(argv: readonly string[]): E.Either<UsageError, 
         return fail(name, 'give either a log file or --postgres, not both');
       if (fields.json === true && fields.ndjson === true)
         return fail(name, 'choose one of --json and --ndjson');
+      for (const flag of ['schema', 'table'])
+        if (fields[flag] !== undefined && fields.postgres === undefined)
+          return fail(name, `--${flag} names the table of --postgres: give --postgres <connection string>`);
       if (fields.html !== undefined && file.right === '-')
         return fail(name, '--html needs a log file or --postgres: stdin can be read only once');
       if (fields.resume !== undefined && (file.right === undefined || file.right === '-'))

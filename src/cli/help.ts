@@ -4,8 +4,8 @@ const usage: { readonly [K in Subcommand]: string } = {
   audit: `apss audit <file.ndjson | -> [--rules default|2023] [--json | --ndjson] [--exit-zero] [--jobs N]
            [--html <report.html>] [--verify [--checkpoint cp.json --public-key public.pem]]
 apss audit <file.ndjson> --resume FILE [--rules default|2023] [--json | --ndjson] [--exit-zero]
-apss audit --postgres <connection string> [--rules default|2023] [--json | --ndjson] [--exit-zero]
-           [--html <report.html>]
+apss audit --postgres <connection string> [--schema S] [--table T] [--rules default|2023]
+           [--json | --ndjson] [--exit-zero] [--html <report.html>]
   Judges every event of a log by the rules, against its partner's state just before it, and lists
   each breach: where (line), whose, which rule, and why. A line that is not a well-formed event is
   a MALFORMED_EVENT finding and is skipped.
@@ -21,7 +21,8 @@ apss audit --postgres <connection string> [--rules default|2023] [--json | --ndj
   --jobs N     threads to audit a log file in, each judging a share of the partners; the report
                is the same (default: one per CPU, at most 4, for a file of 128 MiB or more; else 1).
                When the log cannot be split, a line on stderr says why and one thread audits it.
-  --postgres   audit a PostgreSQL event store in global order (positions count its records)
+  --postgres   audit a PostgreSQL event store in global order (positions count its records);
+               --schema and --table name its table (apss.events unless given), which must exist
   --html F     also write the report as one HTML page to F, to open offline and send on: the
                findings by rule and by partner, timelines, monthly consumption, the findings
                (the first 1,000; with more, every one goes to F's name .findings.csv beside it).

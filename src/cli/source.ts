@@ -57,3 +57,16 @@ export async function openLog(
   }
   return E.right({ label: file, size: stats.isFile() ? stats.size : undefined, chunks: chunksOf(handle) });
 }
+
+/**
+ * Why a PostgreSQL event store cannot be read as a log: its table does not exist (a wrong database,
+ * schema or table, which a read would take for a log with nothing in it); none when it does.
+ */
+export async function absentTable(store: {
+  readonly table: string;
+  readonly exists: () => Promise<boolean>;
+}): Promise<string | undefined> {
+  return (await store.exists())
+    ? undefined
+    : `there is no event store table ${store.table} in that database (name it with --schema and --table)`;
+}

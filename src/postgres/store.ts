@@ -280,6 +280,16 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
     for await (const page of this.#pagesOfAll(options)) for (const row of page) yield recordOf(row);
   }
 
+  /**
+   * Whether the events table exists. Reads create nothing, so a store never written to reads as an
+   * empty log: a tool that reads someone's log (an audit, an export) asks this first, so that a
+   * wrong database, schema or table is not taken for a log with nothing in it.
+   */
+  async exists(): Promise<boolean> {
+    const setup = this.#usable();
+    return (await describeTable(setup.pool, setup.sql)).exists;
+  }
+
   /** Whether the table is sealed: it has the chain columns (false when there is no table yet). */
   async isSealed(): Promise<boolean> {
     const setup = this.#usable();

@@ -78,6 +78,29 @@ await whenPostgres('apss export tests', () => {
       );
     });
 
+    it('given a table that does not exist (a wrong database, schema or table), then status 2 saying so, not an empty log', async () => {
+      const run = await exportTable('never_written');
+      expect(run).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `apss export: there is no event store table "${schema.name}"."never_written" in that database (name it with --schema and --table)\n`,
+      });
+    });
+
+    it('given apss audit --postgres with --schema and --table, then that table is audited; given one that does not exist, then status 2 saying so, never a clean pass', async () => {
+      await filled('audited', false);
+      const audit = (table: string) =>
+        apss(['audit', '--postgres', connectionString, '--schema', schema.name, '--table', table, '--json']);
+      const run = await audit('audited');
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({ records: exampleEvents.length, partners: 4 });
+      expect(await audit('never_written')).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `apss audit: there is no event store table "${schema.name}"."never_written" in that database (name it with --schema and --table)\n`,
+      });
+    });
+
     it('given a table name that is not a SQL name, then status 2 naming it', async () => {
       const run = await apss(['export', '--postgres', connectionString, '--table', 'Bad Name']);
       expect(run.code).toBe(2);

@@ -48,7 +48,7 @@ export function postgresStorage(): void {
       expect(many[3]?.table).toBe(`"${schema.name}"."created"`);
     });
 
-    it('reading a store whose table does not exist yet yields nothing and creates nothing; the first append creates it', async () => {
+    it('reading a store whose table does not exist yet yields nothing and creates nothing, and exists() says there is none; the first append creates it', async () => {
       const store = open({ table: 'lazy' });
       expect(await collect(store.readAll())).toEqual([]);
       expect(await collect(store.readStream('s'))).toEqual([]);
@@ -56,8 +56,10 @@ export function postgresStorage(): void {
       const exists = async () =>
         (await schema.admin().query(`SELECT to_regclass($1) IS NOT NULL AS e`, [store.table])).rows[0]?.e;
       expect(await exists()).toBe(false);
+      expect(await store.exists()).toBe(false);
       await store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 'no_stream' });
       expect(await exists()).toBe(true);
+      expect(await store.exists()).toBe(true);
     });
 
     it('connects with a connection string, and with the PG* environment when given nothing', async () => {

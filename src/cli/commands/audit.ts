@@ -11,7 +11,7 @@ import { overwrittenInput, type NamedFile } from '../overwrites.js';
 import { jsonOutput, ndjsonOutput, OutputFailure, textOutput, type FindingsOutput } from '../output.js';
 import { Progress } from '../progress.js';
 import { auditResuming } from '../resume.js';
-import { firstLine, postgresConnectionString, reasonOf } from '../source.js';
+import { absentTable, firstLine, postgresConnectionString, reasonOf } from '../source.js';
 import type { VerifyOptions } from '../../seal/checkpoint.js';
 import { verifyOptionsOf } from '../verifyFlags.js';
 
@@ -85,7 +85,7 @@ async function auditFile(
 
 /** Audits a PostgreSQL event store's records in global order; pg is loaded only here. */
 async function auditStore(
-  connectionString: string,
+  { postgres, schema, table }: AuditArguments & { readonly postgres: string },
   rules: CompiledRules,
   observe: ObserverPlan | undefined,
   output: FindingsOutput,
@@ -95,9 +95,17 @@ async function auditStore(
     import('../../postgres/index.js'),
     import('../../audit/audit.js'),
   ]);
-  const store = new PostgresEventStore({ connectionString: postgresConnectionString(connectionString) });
+  const store = new PostgresEventStore({
+    connectionString: postgresConnectionString(postgres),
+    ...(schema === undefined ? {} : { schema }),
+    ...(table === undefined ? {} : { table }),
+  });
   const progress = new Progress(io, 'auditing PostgreSQL');
   try {
+    const missing = await absentTable(store).catch(
+      (error: unknown) => `cannot read from PostgreSQL: ${firstLine(reasonOf(error))}`,
+    );
+    if (missing !== undefined) return E.left(missing);
     const { summary, failure, observed } = await auditRecords(
       rules,
       { kind: 'async', records: store.readRecords() },
@@ -207,7 +215,7 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
             output,
             io,
           )
-        : auditStore(args.postgres, rules.right, html?.right.observe, output, io)
+        : auditStore({ ...args, postgres: args.postgres }, rules.right, html?.right.observe, output, io)
   ).catch(async (error: unknown) => {
     await abandon();
     throw error;

@@ -1,7 +1,7 @@
 import type { ExportArguments } from '../args.js';
 import { put, type CliIo } from '../io.js';
 import { Progress } from '../progress.js';
-import { firstLine, postgresConnectionString, reasonOf } from '../source.js';
+import { absentTable, firstLine, postgresConnectionString, reasonOf } from '../source.js';
 import { canonicalJson, sealedLine } from '../../seal/link.js';
 
 /** Lines gathered before a write: few enough to keep memory flat, enough to spare the stream many small writes. */
@@ -22,6 +22,11 @@ export async function exportCommand(args: ExportArguments, io: CliIo): Promise<n
   const progress = new Progress(io, 'exporting PostgreSQL');
   let records = 0;
   try {
+    const missing = await absentTable(store);
+    if (missing !== undefined) {
+      await put(io.stderr, `apss export: ${missing}\n`);
+      return 2;
+    }
     const sealed = await store.isSealed();
     const lines = sealed
       ? mapAsync(store.readSealed(), sealedLine)
