@@ -141,9 +141,28 @@ function entriesOf(
   return E.right(entries);
 }
 
+/** The most of a file's first line read to tell an earlier version's JSON resume file. */
+const FORMAT_1_LINE_BYTES = 1024 * 1024;
+
+/**
+ * Whether a file that begins with `{` is an earlier version's resume file: its first line a JSON
+ * object of `"format": 1`. A log, or any other JSON, is not: it is said to be no resume file at all,
+ * so that nobody is told to delete their log as an outdated resume file.
+ */
+function isFormat1(bytes: Buffer): boolean {
+  const end = bytes.indexOf(0x0a);
+  const line = bytes.toString('utf8', 0, Math.min(end === -1 ? bytes.length : end, FORMAT_1_LINE_BYTES));
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && (value as { format?: unknown }).format === 1;
+  } catch {
+    return false;
+  }
+}
+
 /** What the file's first bytes say it is, or why it is not a resume file this version reads. */
 function formatProblem(bytes: Buffer): string | undefined {
-  if (bytes[0] === 0x7b)
+  if (bytes[0] === 0x7b && isFormat1(bytes))
     return `it is an earlier version's resume file (JSON, format 1), and this version reads format ${RESUME_FORMAT} only`;
   if (bytes.length < MAGIC.length || !bytes.subarray(0, MAGIC.length).equals(MAGIC))
     return 'it is not a resume file (it does not begin with APSS-RESUME)';

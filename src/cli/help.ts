@@ -37,7 +37,9 @@ apss audit --postgres <connection string> [--schema S] [--table T] [--rules defa
                A log without chain fields is audited all the same, and a line on stderr says so.
   --checkpoint a checkpoint (apss checkpoint) the log must pass through, else CHECKPOINT_MISMATCH;
                refused (status 2) unless its signature verifies under --public-key
-  Exit status: 0 no findings, 1 findings, 2 unusable input or arguments.`,
+  --public-key the PEM public key (apss keygen) that --checkpoint's signature is checked under
+  Exit status: 0 no findings, 1 findings, 2 unusable input or arguments, 141 when the reader of
+  the output went away before it was all written (| head).`,
   replay: `apss replay <file.ndjson | -> [--view overview|reconciliation|invoice] [--as-of <instant>] [--json | --csv]
   Folds the log's events into a view and prints it. Lines that are not well-formed events are
   skipped, and counted on stderr (apss audit lists them).
@@ -96,7 +98,7 @@ const general = `  apss help <command>   the help of one command (or apss <comma
 /** The help for one subcommand, or for all of them. */
 export const helpText = (topic?: Subcommand): string =>
   topic === undefined
-    ? `apss: audit, replay, generate, export and seal Azure Partner Shared Services event logs (NDJSON, one event a line)
+    ? `apss: audit, replay, generate, export, seal and sign (checkpoint, keygen) Azure Partner Shared Services event logs (NDJSON, one event a line)
 
 ${Object.values(usage).join('\n\n')}
 

@@ -69,7 +69,7 @@ export type AuditHtmlInput = t.TypeOf<typeof AuditHtmlInputCodec>;
 
 /** Why the page cannot be drawn without Vega, in one line. */
 export const CHART_LIBRARIES_MISSING =
-  'the HTML report draws its charts with vega and vega-interpreter, which are not installed: npm install vega vega-interpreter';
+  'the HTML report needs vega and vega-interpreter to draw its charts, and they are not both installed: npm install vega vega-interpreter';
 
 /**
  * Whether Vega and its expression interpreter are installed where this module finds them, or why

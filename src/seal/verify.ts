@@ -260,7 +260,7 @@ export class ChainCheck {
     if (checkpoint === undefined || this.#sealed === false) return;
     this.mismatch(
       this.#lastPosition + 1,
-      `the log ends after ${this.#records} records, before the checkpoint's ${checkpoint.position}: records were removed from its end`,
+      `the log ends after ${this.#records} records, before the checkpoint's ${checkpoint.position}: records were removed from it`,
     );
   }
 

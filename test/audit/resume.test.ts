@@ -474,6 +474,10 @@ describe('auditLogResuming', () => {
       expect(await damaged(() => Buffer.from('{"format":1}'))).toContain(
         `it is an earlier version's resume file (JSON, format 1), and this version reads format ${RESUME_FORMAT} only`,
       );
+      // A log, or other JSON, is no resume file of any version: nobody is told to delete it as one.
+      expect(await damaged(() => Buffer.from('{"type":"SharedTenantCreated"}\n{}\n'))).toContain(
+        'it is not a resume file (it does not begin with APSS-RESUME)',
+      );
     });
   });
 

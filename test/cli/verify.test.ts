@@ -135,7 +135,7 @@ describe('apss keygen and apss checkpoint', () => {
         position: 2501,
         code: 'CHECKPOINT_MISMATCH',
         message:
-          "the log ends after 2500 records, before the checkpoint's 3000: records were removed from its end",
+          "the log ends after 2500 records, before the checkpoint's 3000: records were removed from it",
       },
     ]);
   });
