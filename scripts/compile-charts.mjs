@@ -45,7 +45,10 @@ const source = `// Written by \`npm run charts\` (scripts/compile-charts.mjs) fr
 import type { VegaSpec } from './charts.js';
 import type { ChartName } from './compiledCharts.js';
 
-export const compiledChartSpecs: Readonly<Record<ChartName, VegaSpec>> = ${JSON.stringify(compiled)};
+// Vega's JSON as the compiler wrote it, parsed once: data, not code to read or edit.
+export const compiledChartSpecs = JSON.parse(
+  ${JSON.stringify(JSON.stringify(compiled))},
+) as Readonly<Record<ChartName, VegaSpec>>;
 `;
 const options = (await prettier.resolveConfig(target)) ?? {};
 await writeFile(target, await prettier.format(source, { ...options, filepath: target }));
