@@ -103,12 +103,13 @@ class FindingsFile {
 
   /** Ends the file, or says why it could not be written. */
   async end(): Promise<E.Either<string, void>> {
-    process.off('exit', this.removeUnended);
     if (this.stream !== undefined && this.failed === undefined) {
       this.flush();
       this.stream.end();
       await once(this.stream, 'close').catch(() => undefined);
     }
+    // Only a file ended whole is kept if the process exits from here on.
+    if (this.failed === undefined) process.off('exit', this.removeUnended);
     return this.failed === undefined
       ? E.right(undefined)
       : E.left(`cannot write ${this.path}: ${reasonOf(this.failed)}`);

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { AuditSummary, Finding } from '../audit/auditor.js';
+import { reasonOf } from '../lib/reason.js';
 import { TextReport, type ReportContext } from './report.js';
 
 /**
@@ -30,9 +31,23 @@ class BlockWriter {
     if (this.stream.writableNeedDrain) await once(this.stream, 'drain');
   }
 
+  /**
+   * Writes what is left and resolves once the stream has taken it, or rejects: the last write is
+   * waited for itself, since one that failed at once (its reader gone, a full disk) leaves a stream
+   * destroyed and needing no drain, and its error would only come after the caller had gone on (to
+   * bring a resume file up to date, say).
+   */
   async end(): Promise<void> {
-    this.flush();
-    await this.ready();
+    const text = this.pending.join('');
+    this.pending = [];
+    this.size = 0;
+    await new Promise<void>((resolve, reject) =>
+      this.stream.write(text, (error) =>
+        error === undefined || error === null
+          ? resolve()
+          : reject(new OutputFailure(`cannot write the output: ${reasonOf(error)}`)),
+      ),
+    );
   }
 
   private flush(): void {

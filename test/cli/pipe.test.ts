@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateLog } from '../../src/cli/generate/log.js';
@@ -33,6 +33,7 @@ function readLines(
       read += chunk.toString('utf8');
       if (read.split('\n').length > lines) child.stdout.destroy();
     });
+    if (lines === 0) child.stdout.destroy();
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stderr, first: read.split('\n')[0] ?? '' }));
@@ -62,5 +63,13 @@ describe('apss audit whose output reader goes away', () => {
     const ran = await readLines(['audit', grown, '--resume', saved, '--ndjson'], 1);
     expect(ran.code).toBe(141);
     expect(readFileSync(saved).equals(before)).toBe(true);
+  });
+
+  it('given --resume and a reader gone before the last write (an empty log: no read comes between), then it exits 141 and leaves neither FILE nor its temporary', async () => {
+    const empty = files.file('empty.ndjson', '');
+    const saved = join(files.dir, 'never.resume');
+    const ran = await readLines(['audit', empty, '--resume', saved], 0);
+    expect(ran.code).toBe(141);
+    expect(readdirSync(files.dir).filter((name) => name.startsWith('never.resume'))).toEqual([]);
   });
 });
