@@ -1,4 +1,4 @@
-import { linkSync, readFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apss, ndjson, scratch } from './run.js';
@@ -57,6 +57,16 @@ describe('a command refuses to write over a file it reads', () => {
     }
     expect(readFileSync(log, 'utf8')).toBe(text);
     expect(readFileSync(key, 'utf8')).toBe(pem);
+  });
+
+  it('given an --html that is a link to the file of every finding beside it, not made yet, then it exits 2 naming both, and writes neither', async () => {
+    const log = dir.file('linked.ndjson', text);
+    const page = join(dir.dir, 'linked.html');
+    symlinkSync('linked.findings.csv', page);
+    const ran = await apss(['audit', log, '--html', page]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('are one file');
+    expect(existsSync(join(dir.dir, 'linked.findings.csv'))).toBe(false);
   });
 
   it('given an --html that is another file, then the audit runs and writes it', async () => {

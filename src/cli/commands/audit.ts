@@ -7,7 +7,7 @@ import { compileRules, defaultRules, rules2023, type CompiledRules } from '../..
 import { MinBytesPerThread, type AuditArguments } from '../args.js';
 import { findingsFileOf } from '../htmlPaths.js';
 import { put, type CliIo } from '../io.js';
-import { overwrittenInput, type NamedFile } from '../overwrites.js';
+import { clashingFiles, type NamedFile } from '../overwrites.js';
 import { jsonOutput, ndjsonOutput, OutputFailure, textOutput, type FindingsOutput } from '../output.js';
 import { Progress } from '../progress.js';
 import { auditResuming } from '../resume.js';
@@ -168,7 +168,7 @@ export async function auditCommand(args: AuditArguments, io: CliIo): Promise<num
     await put(io.stderr, `apss audit: APSS_MIN_BYTES_PER_THREAD ${why.join('; ')}\n`);
     return 2;
   }
-  const overwritten = await overwrittenInput(auditOutputs(args), auditInputs(args));
+  const overwritten = await clashingFiles(auditOutputs(args), auditInputs(args));
   if (overwritten !== undefined) {
     await put(io.stderr, `apss audit: ${overwritten}\n`);
     return 2;

@@ -5,7 +5,7 @@ import { verifyChain } from '../../audit/verifyLog.js';
 import { privateKeyOf, signCheckpoint } from '../../seal/checkpoint.js';
 import type { CheckpointArguments } from '../args.js';
 import { put, type CliIo } from '../io.js';
-import { overwrittenInput } from '../overwrites.js';
+import { clashingFiles } from '../overwrites.js';
 import { reasonOf } from '../source.js';
 
 /**
@@ -20,7 +20,7 @@ export async function checkpointCommand({ file, key, out }: CheckpointArguments,
   const overwritten =
     out === undefined
       ? undefined
-      : await overwrittenInput(
+      : await clashingFiles(
           [{ name: `--out ${out}`, path: out }],
           [
             { name: `the log file ${file}`, path: file },
