@@ -13,6 +13,7 @@ import {
   type SavedEntry,
 } from './resumeFile.js';
 import { paced } from './chunks.js';
+import { reasonOf } from '../lib/reason.js';
 import { everyLine, NdjsonSplitter } from './ndjson.js';
 import { SinkFailure } from './sinkFailure.js';
 
@@ -107,6 +108,12 @@ class SavedPartners implements SavedStates {
 }
 
 /**
+ * What a run rejects with when its resume file could not be written (a folder that does not exist, a
+ * full disk): its findings were given, and the file is as it was, so the next run gives them again.
+ */
+export class ResumeFileUnwritten extends Error {}
+
+/**
  * Ends a run that met a partner whose saved entry does not decode, or a part of whose state does not
  * when it is first read (thrown through the auditor).
  */
@@ -143,8 +150,8 @@ async function mismatch(handle: FileHandle, size: number, log: LogPosition): Pro
  * state is read only when the partner is met in the new lines (its checksum checked, its parts read
  * where they are as they are first read, see stateBytes.ts), and the entries of the others are
  * written back as they were: a partner's entry, or a part of it, that does not decode refuses the
- * file then. Rejects only with what the sink throws, what `finished` rejects with, or when the
- * resume file cannot be written.
+ * file then. Rejects only with what the sink throws, what `finished` rejects with, or, when the
+ * resume file cannot be written, a ResumeFileUnwritten.
  */
 export async function auditLogResuming(
   file: string,
@@ -240,7 +247,9 @@ export async function auditLogResuming(
         partners: written.length,
       },
       written,
-    );
+    ).catch((error: unknown) => {
+      throw new ResumeFileUnwritten(`cannot write ${resumeFile}: ${reasonOf(error)}`, { cause: error });
+    });
     return audited;
   } finally {
     await handle.close();

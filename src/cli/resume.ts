@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { AuditSummary } from '../audit/auditor.js';
-import { auditLogResuming, type AuditedRun } from '../audit/resume.js';
+import { auditLogResuming, ResumeFileUnwritten, type AuditedRun } from '../audit/resume.js';
 import type { CompiledRules } from '../policies/ruleSet.js';
 import { put, type CliIo } from './io.js';
 import type { FindingsOutput } from './output.js';
@@ -36,14 +36,20 @@ export async function auditResuming(
     summary: { ...summary, findings: found },
     source: after === 0 ? file : `${file}, resumed after line ${number.format(after)} (${resumeFile})`,
   });
-  const audited = await auditLogResuming(file, resumeFile, output.add, {
-    rules,
-    ready: output.ready,
-    finished: async (run) => {
-      const { summary, source } = reported(run);
-      await finish(summary, source);
-    },
-  });
+  let audited: Awaited<ReturnType<typeof auditLogResuming>>;
+  try {
+    audited = await auditLogResuming(file, resumeFile, output.add, {
+      rules,
+      ready: output.ready,
+      finished: async (run) => {
+        const { summary, source } = reported(run);
+        await finish(summary, source);
+      },
+    });
+  } catch (error) {
+    if (error instanceof ResumeFileUnwritten) return E.left(error.message);
+    throw error;
+  }
   switch (audited.kind) {
     case 'refused':
       return E.left(`cannot resume: ${audited.reason}`);

@@ -18,6 +18,19 @@ let count = 0;
 const fresh = (name: string) => join(files.dir, `${(count += 1)}-${name}`);
 
 describe('apss audit --resume FILE', () => {
+  it('given a FILE in a folder that does not exist, then the report, then exit 2 naming FILE (not an unexpected error), and nothing made', async () => {
+    const log = fresh('nowhere.ndjson');
+    writeFileSync(log, text(0, 100));
+    const saved = join(files.dir, 'no-such-folder', 'resume');
+    const ran = await apss(['audit', log, '--resume', saved, '--json']);
+    expect(ran.code).toBe(2);
+    expect(report(ran.stdout).records).toBe(100);
+    expect(ran.stderr).toMatch(
+      new RegExp(`^apss audit: cannot write ${saved.replaceAll('/', '\\/')}: ENOENT`),
+    );
+    expect(existsSync(join(files.dir, 'no-such-folder'))).toBe(false);
+  });
+
   it.runIf(existsSync('/dev/full'))(
     'given a report that cannot be written (stdout a full device), then it exits 2 and FILE is left as it was, so the next run finds those findings again',
     async () => {
