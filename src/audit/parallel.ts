@@ -253,6 +253,8 @@ export async function auditInShards(
           worker.on('message', (message: ShardMessage) => {
             switch (message.kind) {
               case 'progress':
+                // A stopped thread's last messages still come: the caller has heard the end already.
+                if (stopped) return;
                 progressOf[shard] = message;
                 progress?.(
                   Math.min(...progressOf.map((p) => p.lines)),
