@@ -343,16 +343,23 @@ export class IdSet implements Iterable<string> {
       return `have a last id (at ${last - 1}) that does not end their last page`;
     // Where each id starts: a set that holds more ids than its count would overfill its table when
     // it grows (every id of the pages is placed again), and a rehash of a full table never ends.
-    const starts = new Uint8Array(Math.ceil((pages.length * PAGE_SPAN) / 8));
+    // A bit a byte of the pages laid end to end (not a bit a byte of each page's span): a file of
+    // many short pages costs no more than its bytes.
+    const pageStarts = new Float64Array(pages.length);
+    const starts = new Uint8Array(Math.ceil(pageBytes / 8));
     let stored = 0;
-    for (const [index, page] of pages.entries()) {
+    for (let index = 0, bit = 0; index < pages.length; index++) {
+      const page = pages[index] as Uint8Array;
+      pageStarts[index] = bit;
       let at = 0;
       for (; at < page.length; at += bytesAt(page, at)) {
-        const place = index * PAGE_SPAN + at;
-        starts[place >>> 3] = (starts[place >>> 3] as number) | (1 << (place & 7));
+        const start = bit + at;
+        const byte = Math.floor(start / 8);
+        starts[byte] = (starts[byte] as number) | (1 << (start % 8));
         stored += 1;
       }
       if (at !== page.length) return `have a page (${index + 1}) whose last id runs past its end`;
+      bit += page.length;
     }
     if (stored !== count) return `count ${count} ids, and their pages hold ${stored}`;
     let filled = 0;
@@ -361,10 +368,14 @@ export class IdSet implements Iterable<string> {
       if (value === EMPTY) continue;
       filled += 1;
       const place = value - 1;
+      const index = Math.floor(place / PAGE_SPAN);
+      const at = place - index * PAGE_SPAN;
+      const start = (pageStarts[index] ?? 0) + at;
       if (
         value > last ||
-        place >= pages.length * PAGE_SPAN ||
-        ((starts[place >>> 3] as number) & (1 << (place & 7))) === 0
+        index >= pages.length ||
+        at >= (pages[index] as Uint8Array).length ||
+        ((starts[Math.floor(start / 8)] as number) & (1 << (start % 8))) === 0
       )
         return `have a slot (${slot}) that points outside their pages`;
     }
