@@ -38,7 +38,10 @@ const READ_PAGE = 5_000;
 
 /** Where the events come from, where the views go, and how many events one transaction takes. */
 export type PostgresProjectionRunnerOptions = {
-  /** The store to follow: a PostgresEventStore, whose readAll never skips a late commit. */
+  /**
+   * The store to follow: a PostgresEventStore, whose readAll never skips a late commit once an append
+   * of this version has given its table the transaction ids (docs/store.md).
+   */
   readonly store: Pick<EventStore, 'readAll'>;
   /** The pool of the database that keeps the views (the store's or another); the caller's, never closed here. */
   readonly pool: pg.Pool;
