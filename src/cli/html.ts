@@ -245,6 +245,14 @@ export async function htmlReport(
       } catch (error) {
         return E.left(`cannot write ${args.html}: ${reasonOf(error)}`);
       }
+      // The page and the file of every finding beside it are one report: an earlier run's file, of
+      // findings this page does not list, is not left beside it to be taken for this one's.
+      if (!everyFinding.written)
+        try {
+          await rm(everyFinding.path, { force: true });
+        } catch (error) {
+          return E.left(`cannot remove ${everyFinding.path}, an earlier report's: ${reasonOf(error)}`);
+        }
       return E.right(
         everyFinding.written
           ? `wrote the HTML report to ${args.html}, and every finding to ${everyFinding.path}`

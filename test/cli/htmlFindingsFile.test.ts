@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/audit/auditor.js';
@@ -77,5 +77,18 @@ describe('apss audit --html: the file of every finding', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(new RegExp(`^apss audit: cannot write ${findingsFileOf(page)}: .+\\n$`));
     expect(existsSync(page)).toBe(false);
+  });
+
+  it('given the file of every finding of an earlier run beside the page, when a run with fewer findings than the page lists writes it again, then that file is gone', async () => {
+    const page = join(dir.dir, 'again.html');
+    const many = dir.file('again-many.ndjson', '{}\n'.repeat(INLINE_FINDINGS + 10));
+    expect((await apss(['audit', many, '--html', page])).code).toBe(1);
+    expect(existsSync(findingsFileOf(page))).toBe(true);
+    const few = dir.file('again-few.ndjson', '{}\n'.repeat(3));
+    const again = await apss(['audit', few, '--html', page]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`apss audit: wrote the HTML report to ${page}\n`);
+    expect(existsSync(findingsFileOf(page))).toBe(false);
+    expect(readFileSync(page, 'utf8')).not.toContain(basename(findingsFileOf(page)));
   });
 });
