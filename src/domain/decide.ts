@@ -9,7 +9,8 @@ import {
   type EventType,
 } from '../events/codecs.js';
 import { DEFAULT_SUBSCRIPTION_NAME } from '../events/data.js';
-import { firstViolation } from '../policies/admissibility.js';
+import { firstViolation, ruleRank } from '../policies/admissibility.js';
+import type { Violation } from '../policies/rules.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { decodeCommand, type Command } from './commands.js';
 import { applyEvent, evolve } from '../state/evolve.js';
@@ -69,7 +70,8 @@ const invalid = (message: string): E.Either<Rejection, never> => E.left({ code: 
 
 /**
  * The events a command records in this state, or why it is refused: the command's events are
- * proposed, then every rule judges each of them in turn (the first broken rule names the rejection).
+ * proposed, then every rule judges each of them in turn (the first broken rule in the table's order
+ * names the rejection).
  * It trusts its types: the command is one decodeCommand gave (instants in UTC), the state one that
  * initialState, evolve or fold made; raw input goes to `handle` or through decodeCommand first. The
  * rule set is checked once per object (its type does not say its cutoff is in UTC): a rule set that
@@ -83,13 +85,17 @@ export function decide(
   const compiled = compileRules(rules);
   if (E.isLeft(compiled)) return invalid(compiled.left);
   const events = propose(command);
+  // One input, however many events it records: of what its events break (each judged on the state
+  // the ones before it leave, as an audit judges them), the first rule in the table's order.
+  let refused: Violation | undefined;
   let current = state;
   for (const [index, event] of events.entries()) {
-    const refused = firstViolation(current, event, compiled.right);
-    if (O.isSome(refused)) return E.left(refused.value);
+    const broken = firstViolation(current, event, compiled.right);
+    if (O.isSome(broken) && (refused === undefined || ruleRank(broken.value) < ruleRank(refused)))
+      refused = broken.value;
     if (index < events.length - 1) current = evolve(current, event);
   }
-  return E.right(events);
+  return refused === undefined ? E.right(events) : E.left(refused);
 }
 
 /** Why a history handed to `handle` cannot be folded: INVALID_COMMAND, details naming the entry's fields. */
@@ -130,7 +136,8 @@ function entriesOf(history: Iterable<unknown>): Entries {
 
 /**
  * The state after a history from outside: every entry is decoded as the audit decodes a record (and
- * upcast); the first that is not an event is the rejection, and nothing of it is applied.
+ * upcast); the first that is not an event, or is another partner's than the entries before it, is
+ * the rejection, and nothing of it is applied.
  */
 function historyState(history: unknown): E.Either<Rejection, PartnerState> {
   if (!isIterable(history))
@@ -152,6 +159,16 @@ function historyState(history: unknown): E.Either<Rejection, PartnerState> {
       );
     }
     draft ??= emptyState();
+    const { partnerId } = event.right.data;
+    if (draft.partnerId !== null && partnerId !== draft.partnerId) {
+      entries.close();
+      // R1: what happened to another partner is never applied to this one's state.
+      return E.left({
+        code: 'PARTNER_MISMATCH',
+        message: `invalid history: history[${index}] is an event of partner ${partnerId}, and the events before it are of partner ${draft.partnerId}: a history holds one partner's events`,
+        details: [`history[${index}].data.partnerId`],
+      });
+    }
     applyEvent(draft, event.right);
   }
   return E.right(draft === undefined ? initialState : freezeState(draft));
@@ -160,7 +177,8 @@ function historyState(history: unknown): E.Either<Rejection, PartnerState> {
 /**
  * Decode the command and the partner's history (both may come from outside), fold, decide. A
  * malformed command, or a history entry that is not an event, is INVALID_COMMAND: for the history
- * `details` name the entry's offending fields as `history[3].data.partnerId`.
+ * `details` name the entry's offending fields as `history[3].data.partnerId`. A history that mixes
+ * partners is PARTNER_MISMATCH, naming the first entry of another partner.
  */
 export function handle(
   history: Iterable<unknown>,

@@ -17,6 +17,7 @@ import {
   type DomainEvent,
   type EventType,
 } from './codecs.js';
+import { PositiveInteger } from '../lib/money.js';
 import { upcasters } from './upcast.js';
 
 /** Why a record is not an event this library can read; `details` are the offending field paths. */
@@ -75,6 +76,21 @@ function dataCodecOf(type: EventType, version: number): t.Mixed | undefined {
 }
 
 /**
+ * The schema version a record's metadata gives, when the metadata as a whole does not decode: the
+ * data is judged by that version's codec. Absent means 1; undefined when it is there and not a version.
+ */
+function claimedVersion(metadata: unknown): number | undefined {
+  try {
+    const version = isRecord(metadata) ? own(metadata, 'schemaVersion') : undefined;
+    if (version === undefined) return 1;
+    return PositiveInteger.is(version) ? version : undefined;
+  } catch {
+    // A getter that throws when read again: its metadata is refused already.
+    return undefined;
+  }
+}
+
+/**
  * Reads an event from any value: checks every field, decodes instants to UTC and lifts old schema
  * versions to the current one. A version newer than this library knows is refused, never guessed at.
  */
@@ -96,9 +112,13 @@ export function decodeEvent(input: unknown): E.Either<DecodeFailure, DomainEvent
   const root: t.Context = [{ key: '', type: t.unknown, actual: input }];
   const problems: FieldProblem[] = [];
   const metadata = validateField(EventMetadata, own(input, 'metadata'), 'metadata', root);
-  let version = currentVersion[type];
-  if (E.isLeft(metadata)) problems.push(...problemsOf(metadata.left));
-  else version = metadata.right.schemaVersion ?? 1;
+  let version: number | undefined;
+  if (E.isLeft(metadata)) {
+    problems.push(...problemsOf(metadata.left));
+    version = claimedVersion(own(input, 'metadata'));
+    // A version that is itself wrong says nothing of which data to expect: the data is not judged.
+    if (version === undefined) return failure(problems);
+  } else version = metadata.right.schemaVersion ?? 1;
   const codec = dataCodecOf(type, version);
   if (codec === undefined) {
     const reason =

@@ -1,11 +1,12 @@
 import { integerFrom, refined } from './codec.js';
+import { currencyCodes } from './currencies.js';
 
-const knownCurrencies: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+const knownCurrencies: ReadonlySet<unknown> = new Set(currencyCodes);
 
-/** An ISO 4217 currency code that the runtime's ICU data knows (`EUR`, `USD`, `JPY`, ...). */
+/** An ISO 4217 currency code (`EUR`, `USD`, `JPY`, ...; see currencyCodes). */
 export const Currency = refined(
   'Currency',
-  (u): u is string => typeof u === 'string' && /^[A-Z]{3}$/.test(u) && knownCurrencies.has(u),
+  (u): u is string => knownCurrencies.has(u),
   'an ISO 4217 currency code such as EUR or USD',
 );
 

@@ -111,39 +111,47 @@ export const Instant = withQuickDecoder(
   canonicalInstant,
 );
 
+/** The length of an instant as the library writes it, `2019-03-01T00:00:00.000Z`, and of no other form of one. */
+const WRITTEN_LENGTH = 24;
+
 /**
  * An instant written as the library writes instants (UTC, milliseconds): the type `string` does not
- * say which form a command's instant is in, and a decoded one (the usual case) comes back as it is,
- * after one look. Text that is no instant at all is left as it is: the caller's type promised one.
+ * say which form an instant is in (an event made by hand may hold `...T10:00:00Z`, or an offset). A
+ * decoded one (the usual case) comes back as it is, told by its length alone: no other form of an
+ * instant has that length. Text that is no instant at all is left as it is: the caller's type
+ * promised one.
  */
 export const inUtc = (instant: string): string => {
+  if (instant.length === WRITTEN_LENGTH) return instant;
   const written = canonicalInstant(instant);
   return written === REFUSED ? instant : written;
 };
 
 /**
- * Whether instant `a` is earlier than instant `b`. Both are decoded instants: one fixed-width UTC
- * form, in which the order of the text is the order in time (no offset is left to compare).
+ * Whether instant `a` is earlier than instant `b`. Written as the library writes instants (one
+ * fixed-width UTC form), the order of the text is the order in time.
  */
-export const isEarlier = (a: string, b: string): boolean => a < b;
+export const isEarlier = (a: string, b: string): boolean => inUtc(a) < inUtc(b);
 
 /** Milliseconds since the epoch of a decoded instant. */
 export const instantMs = (instant: string): number => Date.parse(instant);
 
 /**
- * How a day stands to the UTC day of a decoded instant: negative before it, 0 the same day, positive
- * after. Both begin with `YYYY-MM-DD`, so their first ten characters decide, compared in place.
+ * How a day stands to the UTC day of an instant: negative before it, 0 the same day, positive after.
+ * Both begin with `YYYY-MM-DD` once the instant is in UTC, so their first ten characters decide,
+ * compared in place.
  */
 export function compareDayWithInstant(day: string, instant: string): number {
+  const utc = inUtc(instant);
   for (let i = 0; i < 10; i++) {
-    const difference = day.charCodeAt(i) - instant.charCodeAt(i);
+    const difference = day.charCodeAt(i) - utc.charCodeAt(i);
     if (difference !== 0) return difference;
   }
   return 0;
 }
 
-/** The UTC day (`YYYY-MM-DD`) of a decoded instant: its first ten characters. */
-export const utcDayOf = (instant: string): string => instant.slice(0, 10);
+/** The UTC day (`YYYY-MM-DD`) of an instant: the first ten characters of its UTC form. */
+export const utcDayOf = (instant: string): string => inUtc(instant).slice(0, 10);
 
 const isDay = (u: unknown): u is string => typeof u === 'string' && u.length === 10 && isCalendarDay(u);
 

@@ -32,6 +32,12 @@ export function firstViolation(
 
 const NONE: readonly Violation[] = Object.freeze([]);
 
+/** Each code's rule's place in the table (a code is one rule's). */
+const ranks = new Map(ruleTable.flatMap((rule, rank) => rule.codes.map((code) => [code, rank] as const)));
+
+/** The place in the table of the rule a violation breaks: the lower, the sooner it names a rejection. */
+export const ruleRank = ({ code }: Violation): number => ranks.get(code) ?? ruleTable.length;
+
 /** Every rule that refuses this event in this state, in table order. */
 export function allViolations(
   state: PartnerState,

@@ -50,6 +50,10 @@ export const RuleSet = struct('RuleSet', {
   }),
   marketplaceCutoff: Instant,
 });
+/**
+ * A rule set. The functions that take one check it once per object and keep what they made of it:
+ * it is read-only, and a rule set changed is a new object (`{ ...rules, marketplaceCutoff }`).
+ */
 export type RuleSet = t.TypeOf<typeof RuleSet>;
 
 const partnerActions = (roles: t.TypeOf<typeof Roles>): RuleSet['permittedRoles'] => ({

@@ -1,4 +1,5 @@
 import type { AuditSummary } from '../audit/auditor.js';
+import { mergeSorted } from '../lib/arrays.js';
 import { invoiceOrder, type InvoiceLine } from '../projections/invoice.js';
 import type { PartnerOverview } from '../projections/overview.js';
 import {
@@ -95,11 +96,13 @@ export function reportData(
     timelines: tally
       .mostAffected(TIMELINE_PARTNERS)
       .map((partnerId) => timelineOf(partnerId, tally.byPartner.get(partnerId) ?? 0, observations)),
+    // Each thread's lines are in the invoice's order already.
     invoice:
       given?.invoice ??
-      observations
-        .flatMap(({ views }) => (views === undefined ? [] : invoiceLinesOf(views.invoice)))
-        .sort((a, b) => invoiceOrder(a, b)),
+      mergeSorted(
+        observations.flatMap(({ views }) => (views === undefined ? [] : [invoiceLinesOf(views.invoice)])),
+        invoiceOrder,
+      ),
     subscriptions:
       given === undefined
         ? new Map(observations.flatMap(({ views }) => [...(views?.subscriptions ?? [])]))

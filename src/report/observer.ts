@@ -81,11 +81,18 @@ export type InvoiceColumns = {
 export function invoiceLinesOf(columns: InvoiceColumns): InvoiceLine[] {
   const { partners, lineCounts, months, currencies, totals } = columns;
   const lines: InvoiceLine[] = [];
+  // Lines of many partners share a month: its name is written once.
+  const names = new Map<number, string>();
+  const nameOf = (month: number): string => {
+    let name = names.get(month);
+    if (name === undefined) names.set(month, (name = monthName(month)));
+    return name;
+  };
   for (let p = 0, line = 0; p < partners.length; p++)
     for (const end = line + (lineCounts[p] as number); line < end; line++)
       lines.push({
         partnerId: partners[p] as string,
-        month: monthName(months[line] as number),
+        month: nameOf(months[line] as number),
         lineItem: AZURE_LINE_ITEM,
         currency: currencies[line] as string,
         total: totals[line] as string,

@@ -1,4 +1,5 @@
 import type { DomainEvent, EventOf, EventType } from '../events/codecs.js';
+import { inUtc } from '../lib/time.js';
 import {
   draftOf,
   freezeState,
@@ -53,7 +54,7 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
         tenantId: data.tenantId === draft.sharedTenantId ? draft.sharedTenantId : data.tenantId,
         subscriptionName: data.subscriptionName,
         status: 'active',
-        purchasedAt: metadata.at,
+        purchasedAt: inUtc(metadata.at),
         endedAt: null,
         webDirectSubscriptionId: null,
         firstUsageDay: null,
@@ -62,9 +63,9 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     );
   },
   SubscriptionCancelled: (draft, { data, metadata }) =>
-    endSubscription(draft, data.subscriptionId, metadata.at, null),
+    endSubscription(draft, data.subscriptionId, inUtc(metadata.at), null),
   SubscriptionMigratedToWebDirect: (draft, { data, metadata }) =>
-    endSubscription(draft, data.subscriptionId, metadata.at, data.webDirectSubscriptionId),
+    endSubscription(draft, data.subscriptionId, inUtc(metadata.at), data.webDirectSubscriptionId),
   ReservedInstancePurchased: (draft, { data, metadata }) => {
     if (draft.reservations.has(data.reservationId)) return;
     const { subscriptionId, reservationId, sku, region, term, scope, quantity } = data;
@@ -78,7 +79,7 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
         term,
         scope,
         quantity,
-        purchasedAt: metadata.at,
+        purchasedAt: inUtc(metadata.at),
       }),
     );
   },
@@ -94,7 +95,7 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
         publisherId,
         pricing,
         channel,
-        deployedAt: metadata.at,
+        deployedAt: inUtc(metadata.at),
       }),
     );
   },
@@ -103,7 +104,7 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
     const { tenantId, serviceId, product } = data;
     writableMap(draft, 'services').set(
       serviceId,
-      Object.freeze({ tenantId, serviceId, product, provisionedAt: metadata.at }),
+      Object.freeze({ tenantId, serviceId, product, provisionedAt: inUtc(metadata.at) }),
     );
   },
   UsageRecorded: (draft, { data }) => {
@@ -127,17 +128,20 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
   },
 };
 
-/** Applies one event to a mutable state in place (the audit's and fold's hot path). */
+/**
+ * Applies one event to a mutable state in place (the audit's and fold's hot path). The state keeps
+ * its instants in UTC, as the library writes them, whatever form an event made by hand gives.
+ */
 export function applyEvent(draft: MutablePartnerState, event: DomainEvent): void {
   (recipes[event.type] as Recipe<EventType>)(draft, event);
   draft.partnerId ??= event.data.partnerId;
-  draft.lastEventAt = event.metadata.at;
+  draft.lastEventAt = inUtc(event.metadata.at);
   draft.version += 1;
 }
 
 /**
  * The state after one more event. It trusts its types: the state is one initialState, evolve or fold
- * made, the event one decodeEvent or decide gave (raw records go through decodeEvent first).
+ * made, the event a DomainEvent (raw records go through decodeEvent first).
  */
 export function evolve(state: PartnerState, event: DomainEvent): PartnerState {
   const draft = draftOf(state);

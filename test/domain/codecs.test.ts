@@ -69,6 +69,21 @@ describe('decodeCommand accepts well-formed commands', () => {
   });
 });
 
+describe('currencies: the codes of ISO 4217, the same on every runtime', () => {
+  it.each([
+    ['a code of the bolívar digital (2021), which some ICU data lacks', 'VED'],
+    ['a fund code', 'CHE'],
+    ['a precious metal', 'XAU'],
+    ['the code for no currency', 'XXX'],
+    ['the Croatian kuna, withdrawn in 2023, which logs of APSS years bill in', 'HRK'],
+  ])('accepts %s (%s)', (_, currency) => {
+    expect(E.isRight(decodeCommand(withData({ currency })))).toBe(true);
+  });
+  it('refuses a code withdrawn before APSS (the Lithuanian litas, 2015)', () => {
+    expect(rejection(withData({ currency: 'LTL' })).details).toEqual(['data.currency']);
+  });
+});
+
 describe('decodeCommand refuses malformed input with the path of every offending field', () => {
   it.each([
     ['an impossible date', withData({ usageDate: '2019-02-29' }), 'data.usageDate'],

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import * as E from 'fp-ts/lib/Either.js';
 import {
   DEFAULT_SUBSCRIPTION_NAME,
   commandTypes,
+  decide,
+  defaultRules,
+  fold,
   roles,
   rules2023,
   type Command,
@@ -20,6 +24,8 @@ import {
   migrate,
   provision,
   purchase,
+  purchased,
+  tenantCreated,
   usage,
 } from '../builders.js';
 
@@ -130,6 +136,31 @@ describe('R2 chronology: OUT_OF_ORDER', () => {
   });
 });
 
+describe('R2 and R12 on a state folded from events made by hand, in another form of instant', () => {
+  // A DomainEvent's instant is a string: one made by hand may leave out the milliseconds, or give an offset.
+  const at = <T extends DomainEvent>(event: T, instant: string): T => ({
+    ...event,
+    metadata: { ...event.metadata, at: instant },
+  });
+  const state = fold([
+    at(tenantCreated('t1'), '2019-02-28T21:00:00Z'),
+    at(purchased('s1', 't1'), '2019-02-28T23:30:00-02:00'),
+    at(purchased('s2', 't1'), '2019-03-01T01:30:00Z'),
+  ]);
+
+  it('given such events, the state keeps their instants in UTC', () => {
+    expect(state.lastEventAt).toBe('2019-03-01T01:30:00.000Z');
+    expect(state.subscriptions.get('s1')?.purchasedAt).toBe('2019-03-01T01:30:00.000Z');
+  });
+  it('when a command comes half a second after the last of them, it is not taken for earlier', () => {
+    expect(E.isRight(decide(cancel('s1', { at: '2019-03-01T01:30:00.500Z' }), state))).toBe(true);
+  });
+  it('when usage is dated the local day of the purchase, the day before it in UTC, it is outside the period', () => {
+    const decision = decide(usage('s1', '2019-02-28', 'u1', { at: '2019-03-02T00:00:00Z' }), state);
+    expect(E.isLeft(decision) && decision.left.code).toBe('USAGE_OUTSIDE_SUBSCRIPTION_PERIOD');
+  });
+});
+
 describe('R3 roles: ROLE_NOT_PERMITTED', () => {
   const asRole = (type: CommandType, role: RoleName) => {
     const when = { role };
@@ -176,6 +207,19 @@ describe('R3 roles: ROLE_NOT_PERMITTED', () => {
       else then.thenRejected('ROLE_NOT_PERMITTED');
     });
   }
+});
+
+describe('several rules broken by one command of two events: the first in the table names the rejection', () => {
+  it('given a tenant, when a role that may create a tenant but not buy a subscription creates one again, then R3 ROLE_NOT_PERMITTED (its second event) before R4 TENANT_ALREADY_EXISTS (its first)', () => {
+    const rules: RuleSet = {
+      ...defaultRules,
+      name: 'tenants by global admins, subscriptions by agents',
+      permittedRoles: { ...defaultRules.permittedRoles, ApssSubscriptionPurchased: ['AdminAgent'] },
+    };
+    after([createTenant('t1', 's1', { role: 'AdminAgent' })], rules)
+      .when(createTenant('t1', 's9', { role: 'GlobalAdmin' }))
+      .thenRejected('ROLE_NOT_PERMITTED');
+  });
 });
 
 describe('R4 one tenant: TENANT_ALREADY_EXISTS', () => {

@@ -71,6 +71,29 @@ describe('decodeEvent upcasts old schema versions', () => {
   });
 });
 
+describe('decodeEvent names every offending field, and only those, of a record whose metadata is wrong', () => {
+  const role = { ...metadata, actor: { id: 'ann', role: 'Owner' } };
+  it('given an old record whose only fault is its role, its data is judged by its own version: only metadata.actor.role', () => {
+    expect(failure({ ...deploymentV1, metadata: { ...role, schemaVersion: 1 } }).details).toEqual([
+      'metadata.actor.role',
+    ]);
+    expect(failure({ ...purchaseV1, metadata: role }).details).toEqual(['metadata.actor.role']);
+  });
+  it('given an old record with a bad instant and bad data, both are named', () => {
+    const bad = {
+      ...purchaseV1,
+      data: { ...purchaseV1.data, tenantId: '' },
+      metadata: { ...metadata, at: 'x' },
+    };
+    expect(failure(bad).details).toEqual(['metadata.at', 'data.tenantId']);
+  });
+  it('given a version that is not one, the data is not judged by a version guessed at', () => {
+    expect(failure({ ...purchaseV1, metadata: { ...metadata, schemaVersion: 'one' } }).details).toEqual([
+      'metadata.schemaVersion',
+    ]);
+  });
+});
+
 describe('decodeEvent refuses what is not an event', () => {
   it.each([
     ['null', null, '(root)'],

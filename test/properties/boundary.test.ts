@@ -15,7 +15,7 @@ import {
   type DomainEvent,
 } from 'apss-domain';
 import { preview } from '../../src/lib/codec.js';
-import { createTenant, history, purchase } from '../builders.js';
+import { cancel, createTenant, history, purchase } from '../builders.js';
 
 // Issue #10, items 5 to 8: values from outside that made the boundary functions throw, reject, crash
 // the process or apply what is not an event.
@@ -63,6 +63,18 @@ describe('item 5: handle decodes a history from outside and applies nothing that
     expect(result).toMatchObject(E.left({ code: 'INVALID_COMMAND' }));
     expect(E.isLeft(result) && result.left.details).toEqual(
       expect.arrayContaining(['history[2].data.partnerId', 'history[2].metadata.at']),
+    );
+  });
+
+  it('given a history with an event of another partner, when handled, then PARTNER_MISMATCH names that entry, and its subscription cannot be cancelled (R1)', () => {
+    const others = historyWith(1, ['data', 'partnerId'], 'p2');
+    (others[1] as { data: { subscriptionId: string } }).data.subscriptionId = 's2';
+    const given = [...(asJson(tenantHistory()) as unknown[]), others[1]];
+    const result = handle(given, cancel('s2'));
+    expect(result).toMatchObject(E.left({ code: 'PARTNER_MISMATCH' }));
+    expect(E.isLeft(result) && result.left.details).toEqual(['history[2].data.partnerId']);
+    expect(E.isLeft(result) && result.left.message).toBe(
+      "invalid history: history[2] is an event of partner p2, and the events before it are of partner p1: a history holds one partner's events",
     );
   });
 

@@ -9,6 +9,8 @@ import {
   type DomainEvent,
   type EventOf,
   type EventType,
+  type RuleSet,
+  defaultRules,
 } from 'apss-domain';
 import type { PostgresEventStoreOptions } from 'apss-domain/postgres';
 
@@ -50,3 +52,10 @@ expectTypeOf<IsAny<PostgresEventStoreOptions>>().toEqualTypeOf<false>();
 export const badSchema: PostgresEventStoreOptions = { schema: 42 };
 // @ts-expect-error pageSize is a number
 export const badPageSize: PostgresEventStoreOptions = { pageSize: 'many' };
+
+// A rule set is checked once per object and kept: changing it in place would not be seen.
+const mine: RuleSet = { ...defaultRules, name: 'mine' };
+// @ts-expect-error a rule set is read-only: a changed one is a new object
+mine.marketplaceCutoff = '2020-01-01T00:00:00Z';
+// @ts-expect-error its roles are read-only too
+mine.permittedRoles.UsageRecorded = ['GlobalAdmin'];
