@@ -72,7 +72,14 @@ export {
 export { encodeSnapshot, decodeSnapshot, type SnapshotProblem } from './state/snapshot.js';
 
 export { audit, auditTo, type AuditOptions } from './audit/audit.js';
-export type { AuditReport, AuditSummary, Finding, FindingSink } from './audit/auditor.js';
+export type {
+  AuditReport,
+  AuditSummary,
+  Finding,
+  FindingSink,
+  LogAuditReport,
+  LogFinding,
+} from './audit/auditor.js';
 export { verifyChain, verifyConsistency, type ChainVerification } from './audit/verifyLog.js';
 export { ChainWriter, GENESIS, sealedLine, type LinkContent, type SealedRecord } from './seal/link.js';
 export {

@@ -7,8 +7,9 @@ import {
   Auditor,
   stopped,
   type AuditReport,
+  type LogAuditReport,
   type AuditSummary,
-  type Finding,
+  type LogFinding,
   type FindingSink,
 } from './auditor.js';
 import { counting, paced } from './chunks.js';
@@ -35,14 +36,13 @@ const AuditOptionsCodec = struct(
   'AuditOptions',
   {},
   { rules: t.unknown, verify: t.union([t.boolean, VerifyOptions]) },
-  'strip',
 );
 
 /** What an audit is to do, its options decoded. */
 type AuditPlan = { readonly rules: CompiledRules; readonly verify: VerifyOptions | undefined };
 
 /** The one finding of an audit that reads no record; position 0 is the audit itself. */
-const refusal = (code: 'INVALID_COMMAND' | 'MALFORMED_EVENT', message: string): Finding => ({
+const refusal = (code: 'INVALID_COMMAND' | 'MALFORMED_EVENT', message: string): LogFinding => ({
   position: 0,
   code,
   message,
@@ -270,11 +270,19 @@ export async function auditBytes(
  * finding, and the audit goes on. A source that fails while being read ends the audit with a
  * MALFORMED_EVENT finding at the position it could not deliver.
  */
+export function audit(
+  records: Iterable<unknown> | AsyncIterable<unknown>,
+  options?: AuditOptions & { readonly verify?: false },
+): Promise<AuditReport>;
+export function audit(
+  records: Iterable<unknown> | AsyncIterable<unknown>,
+  options: AuditOptions,
+): Promise<LogAuditReport>;
 export async function audit(
   records: Iterable<unknown> | AsyncIterable<unknown>,
   options: AuditOptions = {},
-): Promise<AuditReport> {
-  const findings: Finding[] = [];
+): Promise<LogAuditReport> {
+  const findings: LogFinding[] = [];
   const {
     records: read,
     events,

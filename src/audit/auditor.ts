@@ -10,27 +10,36 @@ import { allViolations } from '../policies/admissibility.js';
 import type { CompiledRules } from '../policies/ruleSet.js';
 import type { ChainFinding, ChainReport } from '../seal/verify.js';
 
-/** One breach found in a log: where (the record's 1-based position), whose, which rule, and why. */
+/** One breach of the rules, or a record that is not an event: where (the record's 1-based position), whose, which rule, and why. */
 export type Finding = {
   readonly position: number;
-  readonly code: RejectionCode | 'MALFORMED_EVENT' | ChainFinding['code'];
+  readonly code: RejectionCode | 'MALFORMED_EVENT';
   readonly partnerId?: string;
   readonly eventType?: string;
   readonly message: string;
 };
 
+/** A finding of an audit of a log: of a sealed log verified, a break in its chain too (see ChainFinding). */
+export type LogFinding = Omit<Finding, 'code'> & { readonly code: Finding['code'] | ChainFinding['code'] };
+
+/** What `audit` reports when it does not verify a chain: findings of the rules alone. */
 export type AuditReport = {
   readonly records: number;
   /** Records that were well-formed events. */
   readonly events: number;
   readonly partners: number;
   readonly findings: readonly Finding[];
+};
+
+/** What an audit of a log reports; verifying its chain, the chain's breaks among its findings. */
+export type LogAuditReport = Omit<AuditReport, 'findings'> & {
+  readonly findings: readonly LogFinding[];
   /** With `verify`: whether the log was sealed, and its head; a log that was not could not be verified. */
   readonly chain?: ChainReport;
 };
 
 /** What an audit read and how many findings it sent on, for an audit whose findings go to a sink. */
-export type AuditSummary = Omit<AuditReport, 'findings'> & {
+export type AuditSummary = Omit<LogAuditReport, 'findings'> & {
   /** How many findings were found (each was given to the sink, in log order). */
   readonly findings: number;
 };
@@ -52,20 +61,30 @@ export type AuditProgress = {
 };
 
 /** Where an audit's findings go as they are found, in log order, instead of being kept. */
-export type FindingSink = (finding: Finding) => void;
+export type FindingSink = (finding: LogFinding) => void;
 
 /** The finding that ends an audit whose source failed after `records` records, at the position it could not deliver. */
-export const stopped = (position: number, records: number, reason: string): Finding => ({
+export const stopped = (position: number, records: number, reason: string): LogFinding => ({
   position,
   code: 'MALFORMED_EVENT',
   message: `the audit stopped after ${records} records: ${reason}`,
 });
 
 /** What a malformed record still says about itself, so that its finding can name the partner and event type. */
-function claimsOf(record: unknown): Pick<Finding, 'partnerId' | 'eventType'> {
-  if (!isRecord(record)) return {};
-  const eventType = isEventType(record.type) ? record.type : undefined;
-  const partnerId = isRecord(record.data) && Id.is(record.data.partnerId) ? record.data.partnerId : undefined;
+function claimsOf(record: unknown): Pick<LogFinding, 'partnerId' | 'eventType'> {
+  let eventType: string | undefined;
+  let partnerId: string | undefined;
+  // Read as far as it can be: a getter of the record that throws claims nothing more, and the
+  // record is still the finding it is.
+  try {
+    if (isRecord(record)) {
+      if (isEventType(record.type)) eventType = record.type;
+      const { data } = record;
+      if (isRecord(data) && Id.is(data.partnerId)) partnerId = data.partnerId;
+    }
+  } catch {
+    // What it claimed before the getter threw is kept.
+  }
   return {
     ...(partnerId === undefined ? {} : { partnerId }),
     ...(eventType === undefined ? {} : { eventType }),
@@ -79,7 +98,7 @@ function claimsOf(record: unknown): Pick<Finding, 'partnerId' | 'eventType'> {
  */
 export class Auditor {
   private readonly states = new Map<string, MutablePartnerState>();
-  private readonly findings: Finding[] = [];
+  private readonly findings: LogFinding[] = [];
   private saved: SavedStates | undefined;
   private found = 0;
   private records = 0;
@@ -94,7 +113,7 @@ export class Auditor {
     private readonly sink?: FindingSink,
   ) {}
 
-  private add(finding: Finding): void {
+  private add(finding: LogFinding): void {
     this.found += 1;
     if (this.sink === undefined) this.findings.push(finding);
     else this.sink(finding);
@@ -189,7 +208,7 @@ export class Auditor {
   }
 
   /** The report with the findings kept (none when they went to a sink). */
-  report(): AuditReport {
+  report(): LogAuditReport {
     return {
       records: this.records,
       events: this.events,

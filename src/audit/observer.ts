@@ -1,6 +1,6 @@
 import type { DomainEvent } from '../events/codecs.js';
 import type { PartnerState } from '../state/state.js';
-import type { Finding, FindingSink } from './auditor.js';
+import type { LogFinding, FindingSink } from './auditor.js';
 
 /**
  * Watches the records an audit judges, in the audit's own pass and thread, for what its findings
@@ -25,7 +25,7 @@ export type RecordObserver = {
   /** A line that holds no JSON value, and why. */
   readonly unreadable: (position: number, problem: string) => void;
   /** A finding of the audit as it is found (chain breaks included, when verifying in this thread). */
-  readonly finding: (finding: Finding) => void;
+  readonly finding: (finding: LogFinding) => void;
   /**
    * What it gathered, once every record has been given, with the partners' states the audit ended
    * with. Structured-cloneable: a thread's result is posted to the main thread.

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../policies/ruleSet.js';
-import type { AuditReport, AuditSummary, Finding, FindingSink } from './auditor.js';
+import type { LogAuditReport, AuditSummary, LogFinding, FindingSink } from './auditor.js';
 import { LogOrderMerge } from './logOrderMerge.js';
 import type { ShardOutcome } from './shard.js';
 import type { ObserverPlan } from './observer.js';
@@ -28,7 +28,7 @@ export type ShardMessage =
   /** The shard's next findings, all those of its lines up to `through`, and its records' link entries (packed) when verifying. */
   | {
       readonly kind: 'findings';
-      readonly findings: readonly Finding[];
+      readonly findings: readonly LogFinding[];
       readonly through: number;
       readonly links?: string;
     }
@@ -188,7 +188,7 @@ export async function auditInShards(
   // When verifying, the chain's findings are one more queue of the merge, the first: at a position,
   // a break of the chain comes before what the rules found of the record.
   const first = verify === undefined ? 0 : 1;
-  const merge = new LogOrderMerge<Finding>(shards + first, found);
+  const merge = new LogOrderMerge<LogFinding>(shards + first, found);
   const broken: ChainFinding[] = [];
   const check =
     verify === undefined ? undefined : new ChainCheck((finding) => broken.push(finding), verify.checkpoints);
@@ -372,7 +372,9 @@ const misroutedReason = (position: number): string =>
  * same count, lines and digest: a file edited in place, even at the same size, would have them merge
  * into nonsense) and none found a line its bytes misnamed; else why not.
  */
-export function verifiedShards(outcomes: readonly ShardOutcome[]): E.Either<string, readonly AuditReport[]> {
+export function verifiedShards(
+  outcomes: readonly ShardOutcome[],
+): E.Either<string, readonly LogAuditReport[]> {
   const done: (ShardOutcome & { kind: 'done' })[] = [];
   for (const outcome of outcomes) {
     if (outcome.kind === 'misrouted') return E.left(misroutedReason(outcome.position));
@@ -389,8 +391,11 @@ export function verifiedShards(outcomes: readonly ShardOutcome[]): E.Either<stri
 }
 
 /** The counts of a whole log from its shards' counts (a partner is one shard's), and its findings counted. */
-export function summaryOf(shards: readonly Omit<AuditReport, 'findings'>[], findings: number): AuditSummary {
-  const sum = (count: (shard: Omit<AuditReport, 'findings'>) => number) =>
+export function summaryOf(
+  shards: readonly Omit<LogAuditReport, 'findings'>[],
+  findings: number,
+): AuditSummary {
+  const sum = (count: (shard: Omit<LogAuditReport, 'findings'>) => number) =>
     shards.reduce((n, shard) => n + count(shard), 0);
   return {
     records: sum((s) => s.records),

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { createHash } from 'node:crypto';
 import { decodeEvent } from '../events/decode.js';
 import type { CompiledRules } from '../policies/ruleSet.js';
-import { Auditor, type AuditReport, type Finding, type FindingSink } from './auditor.js';
+import { Auditor, type LogAuditReport, type LogFinding, type FindingSink } from './auditor.js';
 import { NdjsonSplitter } from './ndjson.js';
 import { observedSink, type RecordObserver } from './observer.js';
 import { lineRouter, reports, shardOf, type LineRoute } from './shards.js';
@@ -20,7 +20,7 @@ export type ShardOutcome =
   | {
       readonly kind: 'done';
       /** The shard's counts, and its findings unless they went to `found`. */
-      readonly report: AuditReport;
+      readonly report: LogAuditReport;
       /**
        * What it read, and a digest of the bytes: every shard of one file reads the same, unless the
        * file changed meanwhile (even in place, at the same size).
@@ -60,7 +60,7 @@ export async function auditShard(
   { afterChunk, found, linked, observer }: ShardHooks = {},
 ): Promise<ShardOutcome> {
   // An observer needs a sink to see the findings; then those not sent to `found` are kept here.
-  const kept: Finding[] = [];
+  const kept: LogFinding[] = [];
   const auditor = new Auditor(
     rules,
     observer === undefined ? found : observedSink(observer, found ?? ((finding) => kept.push(finding))),

@@ -2,7 +2,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../policies/ruleSet.js';
-import type { Finding } from './auditor.js';
+import type { LogFinding } from './auditor.js';
 import { fileChunks, PACED_BYTES, slicesOf } from './chunks.js';
 import { auditShard } from './shard.js';
 import { observerOf } from './observer.js';
@@ -37,7 +37,7 @@ async function run(task: ShardTask): Promise<ShardMessage> {
   const rules = compileRules(task.rules);
   if (E.isLeft(rules)) return failed(rules.left);
   let last = 0;
-  let batch: Finding[] = [];
+  let batch: LogFinding[] = [];
   const linked = task.verify ? new LinkPacker() : undefined;
   let postedBytes = 0;
   /** The lines ended by a newline, read so far. */

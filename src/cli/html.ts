@@ -3,7 +3,7 @@ import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import type { AuditSummary, Finding } from '../audit/auditor.js';
+import type { AuditSummary, LogFinding } from '../audit/auditor.js';
 import { fileChunks } from '../audit/chunks.js';
 import { readNdjson } from '../audit/ndjson.js';
 import type { ObserverPlan } from '../audit/observer.js';
@@ -27,7 +27,7 @@ import { OutputFailure, type FindingsOutput } from './output.js';
 import { reasonOf } from './source.js';
 
 const csvLine = (fields: readonly string[]): string => `${fields.map(csvField).join(',')}\r\n`;
-const findingLine = ({ position, partnerId, eventType, code, message }: Finding): string =>
+const findingLine = ({ position, partnerId, eventType, code, message }: LogFinding): string =>
   csvLine([String(position), partnerId ?? '', eventType ?? '', code, message]);
 
 const WRITE_CHARACTERS = 64 * 1024;
@@ -37,7 +37,7 @@ const WRITE_CHARACTERS = 64 * 1024;
  * held until then, so that a small audit leaves one file.
  */
 class FindingsFile {
-  private held: Finding[] | undefined = [];
+  private held: LogFinding[] | undefined = [];
   private stream: WriteStream | undefined;
   private pending = '';
   private failed: unknown;
@@ -46,7 +46,7 @@ class FindingsFile {
 
   private readonly removeUnended = (): void => rmSync(this.path, { force: true });
 
-  add(finding: Finding): void {
+  add(finding: LogFinding): void {
     if (this.held !== undefined) {
       this.held.push(finding);
       if (this.held.length <= INLINE_FINDINGS) return;

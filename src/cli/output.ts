@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { AuditSummary, Finding } from '../audit/auditor.js';
+import type { AuditSummary, LogFinding } from '../audit/auditor.js';
 import { reasonOf } from '../lib/reason.js';
 import { TextReport, type ReportContext } from './report.js';
 
@@ -64,7 +64,7 @@ class BlockWriter {
  * Nothing is written before the first finding, so that a log that cannot be read leaves stdout empty.
  */
 export type FindingsOutput = {
-  readonly add: (finding: Finding) => void;
+  readonly add: (finding: LogFinding) => void;
   readonly ready: () => Promise<void>;
   readonly finish: (summary: AuditSummary, context: ReportContext) => Promise<void>;
 };

@@ -1,4 +1,4 @@
-import type { AuditSummary, Finding } from '../audit/auditor.js';
+import type { AuditSummary, LogFinding } from '../audit/auditor.js';
 import { displayWidth, padCell } from '../projections/text.js';
 
 const number = new Intl.NumberFormat('en-US');
@@ -50,11 +50,11 @@ function table(
  */
 export class TextReport {
   private readonly counts = new Map<string, number>();
-  private readonly listed: Finding[] = [];
+  private readonly listed: LogFinding[] = [];
 
   constructor(private readonly rows = ROWS_SHOWN) {}
 
-  add(finding: Finding): void {
+  add(finding: LogFinding): void {
     this.counts.set(finding.code, (this.counts.get(finding.code) ?? 0) + 1);
     if (this.listed.length < this.rows) this.listed.push(finding);
   }

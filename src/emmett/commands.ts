@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Command, CommandMetadata, CommandOf, CommandType } from '../domain/commands.js';
-import { preview } from '../lib/codec.js';
+import { isRecord, preview } from '../lib/codec.js';
 import type { Rejection } from '../policies/rejection.js';
 
 /**
@@ -27,6 +27,19 @@ const isValidDate = (u: unknown): u is Date => u instanceof Date && !Number.isNa
  * Date should be) is the rejection itself, named by the field the caller wrote.
  */
 export function coreCommand(command: EmmettCommand): E.Either<Rejection, Command> {
+  // Emmett hands on what its caller wrote, which its type does not check at run time.
+  if (!isRecord(command))
+    return E.left({
+      code: 'INVALID_COMMAND',
+      message: `invalid command: the input must be a command object { type, data, metadata } (got ${preview(command)})`,
+      details: ['(root)'],
+    });
+  if (!isRecord(command.metadata))
+    return E.left({
+      code: 'INVALID_COMMAND',
+      message: `invalid command: metadata must be an object { actor, now } (got ${preview(command.metadata)})`,
+      details: ['metadata'],
+    });
   const { now, ...metadata } = command.metadata;
   if (!isValidDate(now))
     return E.left({

@@ -128,7 +128,20 @@ export function decodeEvent(input: unknown): E.Either<DecodeFailure, DomainEvent
     return failure([...problems, { path: 'metadata.schemaVersion', reason }]);
   }
   const data = validateField(codec, own(input, 'data'), 'data', root);
-  if (E.isLeft(data)) problems.push(...problemsOf(data.left));
+  if (E.isLeft(data)) {
+    problems.push(...problemsOf(data.left));
+    // A record of the current version's data that gives no version is taken for version 1: say so.
+    if (
+      E.isRight(metadata) &&
+      metadata.right.schemaVersion === undefined &&
+      version !== currentVersion[type] &&
+      eventData[type].is(own(input, 'data'))
+    )
+      problems.push({
+        path: 'metadata.schemaVersion',
+        reason: `is not given, which means version 1, and the data is of version ${currentVersion[type]}: give schemaVersion ${currentVersion[type]}`,
+      });
+  }
   if (E.isLeft(metadata) || E.isLeft(data)) return failure(problems);
   let upcast: unknown = data.right;
   for (let v = version; v < currentVersion[type]; v++) {

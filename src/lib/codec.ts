@@ -15,12 +15,22 @@ export type ExtraFields = 'reject' | 'strip';
  */
 const isIndexed = (o: object): boolean => ArrayBuffer.isView(o) || o instanceof String;
 
-/** An object to read fields from: not an array, nor an object indexed like one. */
+/** An object to read fields from: not an array, nor an object indexed like one, nor a revoked Proxy. */
 export const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === 'object' && u !== null && !Array.isArray(u) && !isIndexed(u);
+  typeof u === 'object' && u !== null && isReadable(u) && !Array.isArray(u) && !isIndexed(u);
+
+/** Whether an object can be looked at: a revoked Proxy throws at the first look, and runs no code of anyone's. */
+export function isReadable(o: object): boolean {
+  try {
+    Array.isArray(o);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const isObjectLike = (u: unknown): u is object =>
-  (typeof u === 'object' && u !== null) || typeof u === 'function';
+  ((typeof u === 'object' && u !== null) || typeof u === 'function') && isReadable(u);
 
 /** Whether a value is a collection to iterate (a string, iterable though it is, is not one). */
 export const isIterable = (u: unknown): u is Iterable<unknown> =>

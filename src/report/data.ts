@@ -1,4 +1,4 @@
-import type { AuditSummary, Finding } from '../audit/auditor.js';
+import type { AuditSummary, LogFinding } from '../audit/auditor.js';
 import type { InvoiceLine } from '../projections/invoice.js';
 
 /** The findings the page lists row by row; the rest are counted, and all are in the file beside it. */
@@ -13,7 +13,7 @@ export const TABLE_ROWS = 500;
 export const RECORD_CHARACTERS = 2000;
 
 /** A finding as the page lists it: when its event happened and the record as it was read, when known. */
-export type ShownFinding = Finding & {
+export type ShownFinding = LogFinding & {
   readonly at?: string;
   readonly record?: string;
   /** Under --rules 2023: whether the default rules find it too. */

@@ -1,7 +1,7 @@
 // The HTML report's observer of an audit (see RecordObserver): loaded by its URL in each thread that
 // judges records, so that the page's data is gathered in the audit's own pass.
 import * as E from 'fp-ts/lib/Either.js';
-import { Auditor, type Finding } from '../audit/auditor.js';
+import { Auditor, type LogFinding } from '../audit/auditor.js';
 import type { ObserverModule, ObserverPlan, RecordObserver } from '../audit/observer.js';
 import type { DomainEvent, EventOf } from '../events/codecs.js';
 import { decodeEvent } from '../events/decode.js';
@@ -52,7 +52,7 @@ export type Observation = {
     /** Each code's count, and the position it was first found at, in the order first found. */
     readonly counts: ReadonlyMap<string, { readonly count: number; readonly first: number }>;
     /** The first findings, in log order. */
-    readonly first: readonly Finding[];
+    readonly first: readonly LogFinding[];
     /** Of the audit's first findings, the keys (`keyOf`) of those the default rules found too. */
     readonly alsoFound: ReadonlySet<string>;
   };
@@ -150,13 +150,13 @@ export const seenOfRead = (read: { readonly value: unknown } | { readonly proble
 };
 
 /** Findings of a sealed log's chain are not of the record being judged (they come before it is shown). */
-export const ofTheChain = ({ code }: Pick<Finding, 'code'>): boolean =>
+export const ofTheChain = ({ code }: Pick<LogFinding, 'code'>): boolean =>
   code === 'CHAIN_BROKEN' || code === 'CHECKPOINT_MISMATCH';
 
 /** What the default rules found of the records, while other rules judge them. */
 class Comparison {
   readonly counts = new Map<string, { count: number; first: number }>();
-  readonly first: Finding[] = [];
+  readonly first: LogFinding[] = [];
   readonly alsoFound = new Set<string>();
   /** The codes the default rules found at the record being judged. */
   private readonly here = new Set<string>();
@@ -181,7 +181,7 @@ class Comparison {
   }
 
   /** One of the audit's first findings, of the record being judged. */
-  listed(finding: Finding): void {
+  listed(finding: LogFinding): void {
     if (this.here.has(finding.code)) this.alsoFound.add(keyOf(finding));
   }
 }
@@ -366,7 +366,7 @@ class ReportObserver implements RecordObserver {
     this.compared?.auditor.unreadable(position, problem);
   }
 
-  finding(finding: Finding): void {
+  finding(finding: LogFinding): void {
     if (ofTheChain(finding)) return;
     if (this.found < INLINE_FINDINGS) {
       this.remember(finding.position);

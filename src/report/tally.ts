@@ -1,8 +1,8 @@
-import type { Finding } from '../audit/auditor.js';
+import type { LogFinding } from '../audit/auditor.js';
 import { INLINE_FINDINGS } from './data.js';
 
 /** A finding's identity: a record breaks a rule once. */
-export const keyOf = ({ position, code }: Pick<Finding, 'position' | 'code'>): string =>
+export const keyOf = ({ position, code }: Pick<LogFinding, 'position' | 'code'>): string =>
   `${position} ${code}`;
 
 const bump = (counts: Map<string, number>, key: string): void => {
@@ -16,12 +16,12 @@ const bump = (counts: Map<string, number>, key: string): void => {
 export class FindingsTally {
   readonly byCode = new Map<string, number>();
   readonly byPartner = new Map<string, number>();
-  readonly first: Finding[] = [];
+  readonly first: LogFinding[] = [];
   private counted = 0;
 
   constructor(private readonly inline = INLINE_FINDINGS) {}
 
-  readonly add = (finding: Finding): void => {
+  readonly add = (finding: LogFinding): void => {
     this.counted += 1;
     bump(this.byCode, finding.code);
     if (finding.partnerId !== undefined) bump(this.byPartner, finding.partnerId);
@@ -38,7 +38,7 @@ export class FindingsTally {
    * up to the last one listed here (beyond it, neither list is complete), at most as many as are
    * listed here, and not found here too.
    */
-  listedBeside(others: readonly Finding[]): Finding[] {
+  listedBeside(others: readonly LogFinding[]): LogFinding[] {
     const listed = new Set(this.first.map(keyOf));
     const last = this.complete ? Infinity : (this.first.at(-1)?.position ?? 0);
     return others

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { integerFrom, preview, refined } from '../lib/codec.js';
+import { integerFrom, isReadable, preview, refined } from '../lib/codec.js';
 import { isStorableText } from '../lib/ids.js';
 import type { DomainEvent } from '../events/codecs.js';
 
@@ -73,9 +73,15 @@ export interface EventStore {
   ): Promise<{ nextVersion: number }>;
 }
 
+const PARTNER_STREAM = 'partner-';
+
 /** The stream that holds one partner's events. */
 export const partnerStreamId = (partnerId: string): string =>
-  `partner-${typeof partnerId === 'string' ? partnerId : preview(partnerId)}`;
+  `${PARTNER_STREAM}${typeof partnerId === 'string' ? partnerId : preview(partnerId)}`;
+
+/** The partner whose events a stream holds, when it is a partner's stream (see partnerStreamId). */
+export const partnerOfStream = (streamId: string): string | undefined =>
+  streamId.startsWith(PARTNER_STREAM) ? streamId.slice(PARTNER_STREAM.length) : undefined;
 
 /** Whether a stream at `actual` fails an append that expects `expected`. */
 export const conflicts = (expected: ExpectedVersion, actual: number): boolean =>
@@ -85,6 +91,7 @@ export const conflicts = (expected: ExpectedVersion, actual: number): boolean =>
 export const isEventStore = (u: unknown): u is EventStore =>
   typeof u === 'object' &&
   u !== null &&
+  isReadable(u) &&
   ['readStream', 'readAll', 'appendToStream'].every(
     (name) => typeof (u as Record<string, unknown>)[name] === 'function',
   );

@@ -192,14 +192,29 @@ async function coldStart(
   return version === 0 ? folding : new Folding(decider, version, state, true);
 }
 
-/** Applies the events appended after the state's version (the tail): the store decodes them as it reads them. */
-async function catchUp(store: EventStore, streamId: string, folding: Folding): Promise<void> {
+/**
+ * Applies the events appended after the state's version (the tail): the store decodes them as it
+ * reads them. An event of another partner is not applied (R1): the stream was written past the
+ * store's check (by another program, or a version before it), and the rejection says where.
+ */
+async function catchUp(
+  store: EventStore,
+  streamId: string,
+  partnerId: string,
+  folding: Folding,
+): Promise<Rejection | undefined> {
   for await (const stored of store.readStream(streamId, { after: folding.version })) {
     // A store that ignores `after` hands back events the state already holds.
     if (stored.streamPosition <= folding.version) continue;
+    if (stored.event.data.partnerId !== partnerId)
+      return {
+        code: 'PARTNER_MISMATCH',
+        message: `stream ${streamId} holds an event of partner ${stored.event.data.partnerId} at position ${stored.streamPosition}: another partner's events are never applied to this one's state`,
+      };
     folding.apply(stored.event);
     folding.version = stored.streamPosition;
   }
+  return undefined;
 }
 
 /** Keeps the state in the cache, frozen, if events changed it. */
@@ -244,7 +259,8 @@ async function decideAndAppend(
   const streamId = partnerStreamId(command.data.partnerId);
   let folding = await coldStart(store, decider, cache, streamId);
   for (let attempt = 0; ; attempt++) {
-    await catchUp(store, streamId, folding);
+    const foreign = await catchUp(store, streamId, command.data.partnerId, folding);
+    if (foreign !== undefined) return E.left(foreign);
     const decision = decider.decide(command, folding.state);
     if (E.isLeft(decision)) {
       keep(cache, streamId, folding);

@@ -8,6 +8,7 @@ import {
   conflicts,
   ExpectedVersion,
   GlobalPosition,
+  partnerOfStream,
   StreamId,
   StreamVersion,
   type EventStore,
@@ -80,6 +81,20 @@ export function decodeAppend(
         event.left.details.map((path) => (path === '(root)' ? at : `${at}.${path}`)),
       );
     }
+  // R1: a partner's stream holds that partner's events only; a handler reading it folds them all.
+  // Checked once every event decoded, so that an event's index is its index in `events`.
+  if (E.isRight(stream) && problems.length === 0) {
+    const partner = partnerOfStream(stream.right);
+    if (partner !== undefined)
+      for (const [index, event] of decoded.entries())
+        if (event.data.partnerId !== partner)
+          report([
+            {
+              path: `events.${index}.data.partnerId`,
+              reason: `is ${preview(event.data.partnerId)}, and stream ${stream.right} holds the events of partner ${partner} only`,
+            },
+          ]);
+  }
   const expected = isRecord(options)
     ? decodeField(AppendOptions, options, 'options')
     : E.left([{ path: 'options', reason: `must be { expectedVersion } (got ${preview(options)})` }]);

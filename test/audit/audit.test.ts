@@ -157,6 +157,43 @@ describe('audit: malformed records', () => {
   });
 });
 
+describe('audit: a malformed record whose fields throw when read', () => {
+  const boom = (): never => {
+    throw new Error('boom');
+  };
+  it.each([
+    [
+      'its data',
+      {
+        type: 'NotAnEvent',
+        get data() {
+          return boom();
+        },
+        metadata: {},
+      },
+    ],
+    [
+      'its partner id',
+      {
+        type: 'NotAnEvent',
+        data: {
+          get partnerId() {
+            return boom();
+          },
+        },
+        metadata: {},
+      },
+    ],
+  ])(
+    'given a record of no event type whose %s throws, then it is still a MALFORMED_EVENT finding at its position',
+    async (_, value) => {
+      const report = await audit([...tenantOf('p1'), value]);
+      expect(report).toMatchObject({ records: 3, events: 2 });
+      expect(codes(report.findings)).toEqual([[3, 'MALFORMED_EVENT']]);
+    },
+  );
+});
+
 describe('audit: many partners in one log', () => {
   it('given partners interleaved, then each event is judged against its own partner only', async () => {
     // p2's usage names s1, which only p1 has: for p2 it is unknown.
@@ -223,6 +260,12 @@ describe('audit: rule sets', () => {
       ],
     });
     expect(source.handedOut()).toBe(0);
+  });
+
+  it('given an option it does not know (rule for rules), then the report reads nothing and names it: the audit does not run under the default rules instead', async () => {
+    const report = await audit(log, { rule: rules2023 } as never);
+    expect(report).toMatchObject({ records: 0, findings: [{ position: 0, code: 'INVALID_COMMAND' }] });
+    expect(report.findings[0]?.message).toBe('invalid options: rule is not a known field');
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { audit, compileRules, defaultRules, type Finding } from 'apss-domain';
+import { audit, compileRules, defaultRules, type LogFinding } from 'apss-domain';
 import { auditBytes, auditRecords } from '../../src/audit/audit.js';
 import { auditLog, type LogSource } from '../../src/audit/auditLog.js';
 import { NdjsonSplitter } from '../../src/audit/ndjson.js';
@@ -41,7 +41,7 @@ describe('auditLog: a file or a stream, in threads or in one', () => {
       { stream: toAsync([Buffer.from(text)]), name: 'stdin' },
     ];
     for (const source of sources) {
-      const found: Finding[] = [];
+      const found: LogFinding[] = [];
       const audited = await auditLog(source, (finding) => found.push(finding), { rules });
       expect(found.map(({ position, code }) => ({ position, code }))).toEqual(expected);
       expect(audited).toEqual({
@@ -68,7 +68,7 @@ describe('auditLog: a file or a stream, in threads or in one', () => {
   });
 
   it('given a log smaller than a thread is worth and --jobs 2, then the plan says so before reading, and one thread audits it all', async () => {
-    const found: Finding[] = [];
+    const found: LogFinding[] = [];
     const audited = await auditLog({ file: files.file('small.ndjson', text) }, (f) => found.push(f), {
       rules,
       jobs: 2,
@@ -85,7 +85,7 @@ describe('auditLog: a file or a stream, in threads or in one', () => {
       kind: 'unreadable',
       error: expect.objectContaining({ code: 'ENOENT' }) as unknown,
     });
-    const found: Finding[] = [];
+    const found: LogFinding[] = [];
     const reset = new Error('connection reset');
     const failed = await auditLog(
       { stream: failingAfter([Buffer.from(text)], reset), name: 'stdin' },
@@ -122,7 +122,7 @@ describe('the one loop of an audit in this thread', () => {
     const { findings } = await audit([...records, 'unreadable line']);
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: records.length + 3 }), async (after) => {
-        const found: Finding[] = [];
+        const found: LogFinding[] = [];
         const { summary } = await auditBytes(rules, toAsync([Buffer.from(text)]), (f) => found.push(f), {
           after,
         });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { audit, auditTo, type Finding } from 'apss-domain';
+import { audit, auditTo, type LogFinding } from 'apss-domain';
 import { record, serviceOf, tenantOf, usageOf } from '../builders.js';
 
 /** Records of a log: well-formed events of two partners, breaches among them, and records that are no events. */
@@ -20,7 +20,7 @@ describe('auditTo: the audit with its findings sent as they are found', () => {
   it('property: the sink gets the findings of audit(), in the same order, and the counts are those of the report', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(anyRecord, { maxLength: 40 }), async (log) => {
-        const sent: Finding[] = [];
+        const sent: LogFinding[] = [];
         const summary = await auditTo(log, (finding) => sent.push(finding));
         const { findings, ...counts } = await audit(log);
         expect(sent).toEqual(findings);
@@ -43,7 +43,7 @@ describe('auditTo: the audit with its findings sent as they are found', () => {
   });
 
   it('given input it cannot start on, then the one finding that says why goes to the sink', async () => {
-    const sent: Finding[] = [];
+    const sent: LogFinding[] = [];
     expect(await auditTo(42 as never, (finding) => sent.push(finding))).toEqual({
       records: 0,
       events: 0,

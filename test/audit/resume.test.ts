@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { compileRules, defaultRules, rules2023, type Finding } from 'apss-domain';
+import { compileRules, defaultRules, rules2023, type LogFinding } from 'apss-domain';
 import { auditLogResuming, RESUME_FORMAT, WINDOW_BYTES } from '../../src/audit/resume.js';
 import { generateLog } from '../../src/cli/generate/log.js';
 import { needsBuiltCli, scratch } from '../cli/run.js';
@@ -23,7 +23,7 @@ const builtAuditLog = async () =>
 
 /** A full audit of a log file, in `jobs` threads (a thread for any share of the log). */
 async function fullAudit(file: string, jobs: number) {
-  const found: Finding[] = [];
+  const found: LogFinding[] = [];
   const audited = await (
     await builtAuditLog()
   )({ file }, (finding) => found.push(finding), {
@@ -36,7 +36,7 @@ async function fullAudit(file: string, jobs: number) {
 }
 
 async function resumed(file: string, resumeFile: string, ruleSet = rules) {
-  const found: Finding[] = [];
+  const found: LogFinding[] = [];
   const audited = await auditLogResuming(file, resumeFile, (finding) => found.push(finding), {
     rules: ruleSet,
   });
@@ -126,7 +126,7 @@ describe('auditLogResuming', () => {
     const saved = readFileSync(resumeFile);
     appendFileSync(log, `${lines.slice(150).join('\n')}\n`);
     const failure = new Error('the report could not be written');
-    const seen: Finding[] = [];
+    const seen: LogFinding[] = [];
     await expect(
       auditLogResuming(log, resumeFile, (finding) => seen.push(finding), {
         rules,
@@ -152,7 +152,7 @@ describe('auditLogResuming', () => {
           const ends = [...cuts.map((cut) => cut % (lines.length + 1)).sort((a, b) => a - b), lines.length];
           const log = files.file(`grown-${runs}.ndjson`, '');
           const saved = fresh('resume.json');
-          const found: Finding[] = [];
+          const found: LogFinding[] = [];
           let from = 0;
           for (const end of ends) {
             appendFileSync(log, ndjson(lines.slice(from, end)));
@@ -234,7 +234,7 @@ describe('auditLogResuming', () => {
     const lines = [...generateLog({ partners: 3, events: 400, violations: 6, seed: 'thrice' })];
     const log = fresh('thrice.ndjson');
     const saved = fresh('thrice.json');
-    const found: Finding[] = [];
+    const found: LogFinding[] = [];
     for (const [from, to] of [
       [0, 100],
       [100, 250],

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileRules, defaultRules, type AuditReport, type Finding } from 'apss-domain';
+import { compileRules, defaultRules, type LogAuditReport, type LogFinding } from 'apss-domain';
 import { Auditor } from '../../src/audit/auditor.js';
 import { LogOrderMerge } from '../../src/audit/logOrderMerge.js';
 import { readNdjson } from '../../src/audit/ndjson.js';
@@ -28,7 +28,7 @@ async function* cut(bytes: Buffer, points: readonly number[]): AsyncGenerator<Bu
 }
 
 /** What `apss audit --jobs 1` reports on these bytes. */
-async function wholeReport(bytes: Buffer): Promise<AuditReport> {
+async function wholeReport(bytes: Buffer): Promise<LogAuditReport> {
   const auditor = new Auditor(rules);
   await readNdjson([bytes], {
     value: (position, value) => auditor.record(position, value),
@@ -40,15 +40,15 @@ async function wholeReport(bytes: Buffer): Promise<AuditReport> {
 /** What one shard sent: its findings in batches, each with how far it had read, and how it ended. */
 type ShardRun = {
   readonly outcome: ShardOutcome;
-  readonly batches: readonly { readonly findings: readonly Finding[]; readonly through: number }[];
+  readonly batches: readonly { readonly findings: readonly LogFinding[]; readonly through: number }[];
 };
 
 /** Each shard's audit of the bytes, its findings sent in a batch after each chunk, as a shard thread does. */
 async function inShards(bytes: Buffer, shards: number, points: readonly number[] = []): Promise<ShardRun[]> {
   return Promise.all(
     Array.from({ length: shards }, async (_, shard) => {
-      const batches: { findings: Finding[]; through: number }[] = [];
-      let batch: Finding[] = [];
+      const batches: { findings: LogFinding[]; through: number }[] = [];
+      let batch: LogFinding[] = [];
       const send = (through: number) => {
         batches.push({ findings: batch, through });
         batch = [];
@@ -69,9 +69,9 @@ async function inShards(bytes: Buffer, shards: number, points: readonly number[]
  * (each pick: the shard whose next batch comes next; a shard's own batches stay in order), their
  * counts summed.
  */
-function merged(runs: readonly ShardRun[], picks: readonly number[] = []): AuditReport {
-  const findings: Finding[] = [];
-  const merge = new LogOrderMerge<Finding>(runs.length, (finding) => findings.push(finding));
+function merged(runs: readonly ShardRun[], picks: readonly number[] = []): LogAuditReport {
+  const findings: LogFinding[] = [];
+  const merge = new LogOrderMerge<LogFinding>(runs.length, (finding) => findings.push(finding));
   const next = runs.map(() => 0);
   const deliver = (shard: number) => {
     const batch = runs[shard]?.batches[next[shard] ?? 0];
@@ -211,7 +211,7 @@ describe('an audit in shards', () => {
 describe('shards that read different bytes', () => {
   const tenantCreated = (partnerId: string) =>
     `{"type":"SharedTenantCreated","data":{"partnerId":"${partnerId}","tenantId":"t"},"metadata":{"actor":{"id":"a","role":"AdminAgent"},"at":"2019-01-01T00:00:00Z"}}\n`;
-  const reportsOf = (outcomes: readonly ShardOutcome[]): AuditReport[] =>
+  const reportsOf = (outcomes: readonly ShardOutcome[]): LogAuditReport[] =>
     outcomes.flatMap((outcome) => (outcome.kind === 'done' ? [outcome.report] : []));
 
   it('given a file edited in place at the same size while the shards read it, then they disagree on its digest and the log is audited whole', async () => {

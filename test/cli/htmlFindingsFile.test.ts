@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../src/audit/auditor.js';
+import type { LogFinding } from '../../src/audit/auditor.js';
 import { parseCommandLine } from '../../src/cli/args.js';
 import { htmlReport } from '../../src/cli/html.js';
 import { findingsFileOf } from '../../src/cli/htmlPaths.js';
@@ -24,14 +24,14 @@ async function preparedPage(page: string) {
   return prepared.right;
 }
 
-const given: Finding[] = [];
+const given: LogFinding[] = [];
 const output: FindingsOutput = {
   add: (finding) => given.push(finding),
   ready: () => Promise.resolve(),
   finish: () => Promise.resolve(),
 };
 
-const finding = (position: number): Finding => ({
+const finding = (position: number): LogFinding => ({
   position,
   code: 'MALFORMED_EVENT',
   message: `line ${position} is not an event`,

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileRules, defaultRules, type AuditReport, type Finding } from 'apss-domain';
+import { compileRules, defaultRules, type LogAuditReport, type LogFinding } from 'apss-domain';
 import { generateLog } from '../../src/cli/generate/log.js';
 import { shardOf } from '../../src/audit/shards.js';
 import { apssBuilt, needsBuiltCli, scratch } from './run.js';
@@ -51,12 +51,13 @@ describe('apss audit --jobs (the built CLI)', () => {
     const { auditLog } = (await import(
       `../../${'dist/audit/auditLog.js'}`
     )) as typeof import('../../src/audit/auditLog.js');
-    const found: Finding[] = [];
+    const found: LogFinding[] = [];
     const audited = await auditLog({ file }, (finding) => found.push(finding), { rules, ...options });
     return { audited, found };
   }
   const oneThreadFindings = async (file: string): Promise<unknown> =>
-    (JSON.parse((await apssBuilt(['audit', file, '--json', '--jobs', '1'])).stdout) as AuditReport).findings;
+    (JSON.parse((await apssBuilt(['audit', file, '--json', '--jobs', '1'])).stdout) as LogAuditReport)
+      .findings;
 
   it('given a line whose bytes name another partner than its event, then the log is audited whole and the report is still right', async () => {
     // A thread for every byte: these logs are far smaller than a thread is worth.

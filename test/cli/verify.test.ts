@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../src/audit/auditor.js';
+import type { LogFinding } from '../../src/audit/auditor.js';
 import { generateLog } from '../../src/cli/generate/log.js';
 import { anyAttack, attacked, expectedBreaks } from '../seal/attacks.js';
 import { exampleLines, sealLines } from '../seal/sealedLog.js';
@@ -19,14 +19,14 @@ const example = files.file('example.ndjson', text(sealLines(exampleLines())));
 const keys = `${files.dir}/keys`;
 const otherKeys = `${files.dir}/other-keys`;
 
-const parse = (ndjson: string): { findings: Finding[]; summary: Record<string, unknown> } => {
+const parse = (ndjson: string): { findings: LogFinding[]; summary: Record<string, unknown> } => {
   const rows = ndjson
     .trimEnd()
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { findings: rows.slice(0, -1) as Finding[], summary: rows.at(-1) as Record<string, unknown> };
+  return { findings: rows.slice(0, -1) as LogFinding[], summary: rows.at(-1) as Record<string, unknown> };
 };
-const breaksOf = (findings: readonly Finding[]): number[] =>
+const breaksOf = (findings: readonly LogFinding[]): number[] =>
   findings.filter((f) => f.code === 'CHAIN_BROKEN').map((f) => f.position);
 
 describe('apss audit --verify', () => {

@@ -71,6 +71,24 @@ describe("emmettDecider in Emmett's DeciderSpecification", () => {
       );
   });
 
+  it.each([
+    ['metadata is missing', { ...createSharedTenant('contoso'), metadata: undefined }, 'metadata'],
+    ['metadata is null', { ...createSharedTenant('contoso'), metadata: null }, 'metadata'],
+    ['the command is null', null, '(root)'],
+  ])(
+    'when %s, then INVALID_COMMAND naming it, an Emmett ValidationError, not a TypeError',
+    (_, bad, field) => {
+      given([])
+        .when(bad as unknown as EmmettCommand)
+        .thenThrows(
+          RejectionError,
+          (error: RejectionError) =>
+            rejected('INVALID_COMMAND', [field])(error) &&
+            error.errorCode === EmmettError.Codes.ValidationError,
+        );
+    },
+  );
+
   it('when the data is malformed, then INVALID_COMMAND naming the field, as the core says it', () => {
     const bad = { ...createSharedTenant('contoso'), data: { partnerId: 'contoso', tenantId: '' } };
     given([])

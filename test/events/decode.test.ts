@@ -87,6 +87,14 @@ describe('decodeEvent names every offending field, and only those, of a record w
     };
     expect(failure(bad).details).toEqual(['metadata.at', 'data.tenantId']);
   });
+  it("given a record of the current version's data and no version, it is read as version 1, and the message says to give the version", () => {
+    const current = { ...purchaseV1, data: { ...purchaseV1.data, subscriptionName: 'mine' } };
+    const { details, message } = failure(current);
+    expect(details).toEqual(['data.subscriptionName', 'metadata.schemaVersion']);
+    expect(message).toContain(
+      'metadata.schemaVersion is not given, which means version 1, and the data is of version 2: give schemaVersion 2',
+    );
+  });
   it('given a version that is not one, the data is not judged by a version guessed at', () => {
     expect(failure({ ...purchaseV1, metadata: { ...metadata, schemaVersion: 'one' } }).details).toEqual([
       'metadata.schemaVersion',

@@ -8,6 +8,7 @@ import {
   defaultRules,
   EventStoreRequestError,
   handle,
+  handleCommand,
   InMemoryEventStore,
   initialState,
   partnerStreamId,
@@ -338,5 +339,36 @@ describe('values that are not JSON, at the same boundary functions', () => {
     };
     expect(() => decodeCommand(command)).toThrow(thrown);
     expect(() => handle([], command)).toThrow(thrown);
+  });
+});
+
+describe('a revoked Proxy, which runs no code of anyone and throws at the first look, at the boundary functions', () => {
+  const revoked = (): object => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+  const command = createTenant('t1', 's1');
+
+  it('given one as a command, an event, a history or its entry, options or a rule set, then each answers why, and none throws', async () => {
+    expect(decodeCommand(revoked())).toMatchObject(E.left({ code: 'INVALID_COMMAND', details: ['(root)'] }));
+    expect(decodeEvent(revoked())).toMatchObject(E.left({ code: 'MALFORMED_EVENT', details: ['(root)'] }));
+    expect(handle([], revoked())).toMatchObject(E.left({ code: 'INVALID_COMMAND' }));
+    expect(handle(revoked() as never, command)).toMatchObject(
+      E.left({ code: 'INVALID_COMMAND', details: ['history'] }),
+    );
+    expect(handle([revoked()], command)).toMatchObject(E.left({ details: ['history[0]'] }));
+    expect(handle([], command, revoked() as never)).toMatchObject(E.left({ code: 'INVALID_COMMAND' }));
+    expect((await audit([revoked()])).findings).toMatchObject([{ position: 1, code: 'MALFORMED_EVENT' }]);
+    expect((await audit(revoked() as never)).findings).toMatchObject([{ position: 0 }]);
+    expect((await audit([], revoked() as never)).findings).toMatchObject([
+      { position: 0, code: 'INVALID_COMMAND' },
+    ]);
+    expect(await handleCommand(new InMemoryEventStore(), revoked())).toMatchObject(
+      E.left({ code: 'INVALID_COMMAND' }),
+    );
+    expect(await handleCommand(revoked() as never, command)).toMatchObject(
+      E.left({ code: 'INVALID_COMMAND' }),
+    );
   });
 });

@@ -3,7 +3,14 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, invoice, overview, project, type DomainEvent, type Finding } from '../../src/index.js';
+import {
+  decodeEvent,
+  invoice,
+  overview,
+  project,
+  type DomainEvent,
+  type LogFinding,
+} from '../../src/index.js';
 import { generateLog } from '../../src/cli/generate/log.js';
 import { reportData, type ReportFacts } from '../../src/report/build.js';
 import { MARKS_PER_TIMELINE, RECORD_CHARACTERS, TIMELINE_PARTNERS } from '../../src/report/data.js';
@@ -40,8 +47,8 @@ async function recordsOf(lines: readonly string[]): Promise<ReadonlyMap<number, 
   return records;
 }
 
-async function findingsOf(lines: readonly string[], rules: RulesName): Promise<readonly Finding[]> {
-  const found: Finding[] = [];
+async function findingsOf(lines: readonly string[], rules: RulesName): Promise<readonly LogFinding[]> {
+  const found: LogFinding[] = [];
   const text = lines.join('\n');
   await auditBytes(
     rulesNamed(rules),
@@ -70,7 +77,7 @@ function atOf({ value }: Read): string | undefined {
 const cut = (text: string): string =>
   text.length > RECORD_CHARACTERS ? `${text.slice(0, RECORD_CHARACTERS)}…` : text;
 
-const key = ({ position, code }: Finding): string => `${position} ${code}`;
+const key = ({ position, code }: LogFinding): string => `${position} ${code}`;
 
 /** The page's data by its definition: from the log's records, and their audits under the rules and the default rules. */
 async function expected(lines: readonly string[], rules: RulesName, facts: ReportFacts) {
@@ -80,7 +87,7 @@ async function expected(lines: readonly string[], rules: RulesName, facts: Repor
   const tally = new FindingsTally();
   found.forEach(tally.add);
   const recordAt = (position: number): Read => records.get(position) ?? {};
-  const shown = (finding: Finding) => {
+  const shown = (finding: LogFinding) => {
     const record = recordAt(finding.position);
     const at = atOf(record);
     return {

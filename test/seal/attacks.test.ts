@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { audit } from '../../src/audit/audit.js';
 import { auditLog } from '../../src/audit/auditLog.js';
-import type { Finding } from '../../src/audit/auditor.js';
+import type { LogFinding } from '../../src/audit/auditor.js';
 import { generateLog } from '../../src/cli/generate/log.js';
 import { compileRules, defaultRules } from '../../src/policies/ruleSet.js';
 import { ChainWriter, GENESIS, sealedLine } from '../../src/seal/link.js';
@@ -22,12 +22,12 @@ const generated = (seed: string, events = 120): string[] =>
 /** Records of another log, to insert: none of them starts a chain (see the test of one that does). */
 const foreign = generated('elsewhere').slice(1);
 
-const chainFindings = (findings: readonly Finding[]): Finding[] =>
+const chainFindings = (findings: readonly LogFinding[]): LogFinding[] =>
   findings.filter((f) => f.code === 'CHAIN_BROKEN' || f.code === 'CHECKPOINT_MISMATCH');
 
 /** The findings of `audit --verify` of a log's lines read from its text (each link checked on its line). */
-async function auditText(lines: readonly string[]): Promise<Finding[]> {
-  const found: Finding[] = [];
+async function auditText(lines: readonly string[]): Promise<LogFinding[]> {
+  const found: LogFinding[] = [];
   const audited = await auditLog(
     { stream: [Buffer.from(`${lines.join('\n')}\n`)][Symbol.iterator]() as never, name: 'log' },
     (f) => found.push(f),
@@ -38,7 +38,7 @@ async function auditText(lines: readonly string[]): Promise<Finding[]> {
 }
 
 /** The findings of audit() with verify, of the lines parsed (each link checked the long way). */
-async function auditParsed(lines: readonly string[]): Promise<Finding[]> {
+async function auditParsed(lines: readonly string[]): Promise<LogFinding[]> {
   return [
     ...(
       await audit(
@@ -49,7 +49,7 @@ async function auditParsed(lines: readonly string[]): Promise<Finding[]> {
   ];
 }
 
-function expectFound(findings: readonly Finding[], attack: Attack, n: number): void {
+function expectFound(findings: readonly LogFinding[], attack: Attack, n: number): void {
   const breaks = chainFindings(findings).map((f) => f.position);
   const { first, allowed } = expectedBreaks(attack, n);
   expect(breaks[0]).toBe(first);

@@ -194,11 +194,12 @@ export function eventStoreContract(name: string, { open, pageSize = 3, runs = 40
 
       it('stream ids and event fields are data, whatever they spell', async () => {
         const store = await open();
-        const streamId = `partner-o'brien\\"; DROP TABLE events; --`;
+        const partnerId = `o'brien\\"; DROP TABLE events; --`;
+        const streamId = `partner-${partnerId}`;
         const events = [
-          tenantCreated(`t'); DELETE FROM x; --`, { partnerId: `o'brien\\`, at: minute(0) }),
+          tenantCreated(`t'); DELETE FROM x; --`, { partnerId, at: minute(0) }),
           usageRecorded({
-            partnerId: `o'brien\\`,
+            partnerId,
             subscriptionId: `$1 '' \\' ü 😀`,
             usageId: 'u1',
             at: minute(2),
@@ -337,6 +338,20 @@ export function eventStoreContract(name: string, { open, pageSize = 3, runs = 40
         expect(error.message).toMatch(
           /^invalid appendToStream: events\.1 is a malformed event: .*data\.usageId is required/,
         );
+        expect(await collect(store.readAll())).toEqual([]);
+      });
+
+      it("an append of another partner's event to a partner's stream is refused naming it, and writes nothing (R1)", async () => {
+        const store = await open();
+        const error = await refusal(
+          store.appendToStream(
+            'partner-p1',
+            [tenantCreated('t1', { partnerId: 'p1' }), purchased('s9', 't9', { partnerId: 'p2' })],
+            { expectedVersion: 'any' },
+          ),
+        );
+        expect(error.details).toEqual(['events.1.data.partnerId']);
+        expect(error.message).toContain('is "p2", and stream partner-p1 holds the events of partner p1 only');
         expect(await collect(store.readAll())).toEqual([]);
       });
 

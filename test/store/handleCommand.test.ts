@@ -17,6 +17,7 @@ import {
 } from 'apss-domain';
 import {
   actorOf,
+  cancel,
   collect,
   createTenant,
   minute,
@@ -74,6 +75,33 @@ describe('handleCommand decides against the partner stream and appends', () => {
     );
     expect(E.isLeft(again) && again.left.code).toBe('TENANT_ALREADY_EXISTS');
     expect(await collect(store.readAll())).toHaveLength(2);
+  });
+
+  it("given a stream written past the store's check with another partner's event, then PARTNER_MISMATCH says where, and that partner's subscription cannot be cancelled (R1)", async () => {
+    const inner = new InMemoryEventStore();
+    // Another program's table, read as p1's stream: the store's own check never saw the append.
+    await inner.appendToStream(
+      'written-elsewhere',
+      [
+        tenantCreated('t1', { partnerId: 'p1', at: minute(1) }),
+        purchased('s1', 't1', { partnerId: 'p1', at: minute(1) }),
+        purchased('s9', 't9', { partnerId: 'p2', at: minute(2) }),
+      ],
+      { expectedVersion: 'no_stream' },
+    );
+    const store: EventStore = {
+      readStream: (streamId, options) =>
+        inner.readStream(streamId === 'partner-p1' ? 'written-elsewhere' : streamId, options),
+      readAll: (options) => inner.readAll(options),
+      appendToStream: (...args) => inner.appendToStream(...args),
+    };
+    const result = await handleCommand(store, cancel('s9', { partnerId: 'p1', at: minute(3) }));
+    expect(E.isLeft(result) && result.left).toEqual({
+      code: 'PARTNER_MISMATCH',
+      message:
+        "stream partner-p1 holds an event of partner p2 at position 3: another partner's events are never applied to this one's state",
+    });
+    expect(await collect(inner.readAll())).toHaveLength(3);
   });
 
   it('given a malformed command, then INVALID_COMMAND names its fields and the store is not touched', async () => {

@@ -24,7 +24,7 @@ export type SealedContractOptions = {
 type Append = { readonly stream: string; readonly events: readonly DomainEvent[]; readonly stale: boolean };
 
 const anyAppend: fc.Arbitrary<Append> = fc.record({
-  stream: fc.constantFrom('partner-a', 'partner-b', 'partner-c'),
+  stream: fc.constantFrom('stream-a', 'stream-b', 'stream-c'),
   events: fc.array(anyEvent(), { minLength: 1, maxLength: 3 }),
   stale: fc.boolean(),
 });
@@ -81,7 +81,7 @@ export function sealedStoreContract(name: string, { open, runs = 40 }: SealedCon
         store,
         fc
           .sample(anyAppend, { numRuns: 4, seed: 15 })
-          .map((a) => ({ ...a, stale: false, stream: 'partner-x' })),
+          .map((a) => ({ ...a, stale: false, stream: 'stream-x' })),
       );
       const whole = await collect(store.readSealed());
       expect(await collect(store.readSealed({ after: 2n }))).toEqual(whole.slice(2));

@@ -10,6 +10,10 @@ import {
   type EventOf,
   type EventType,
   type RuleSet,
+  type AuditReport,
+  type Finding,
+  type RejectionCode,
+  audit,
   defaultRules,
 } from 'apss-domain';
 import type { PostgresEventStoreOptions } from 'apss-domain/postgres';
@@ -59,3 +63,20 @@ const mine: RuleSet = { ...defaultRules, name: 'mine' };
 mine.marketplaceCutoff = '2020-01-01T00:00:00Z';
 // @ts-expect-error its roles are read-only too
 mine.permittedRoles.UsageRecorded = ['GlobalAdmin'];
+
+// The pinned Finding and AuditReport: an audit that does not verify a chain finds nothing else.
+expectTypeOf<Finding>().toEqualTypeOf<{
+  readonly position: number;
+  readonly code: RejectionCode | 'MALFORMED_EVENT';
+  readonly partnerId?: string;
+  readonly eventType?: string;
+  readonly message: string;
+}>();
+expectTypeOf(audit([])).resolves.toEqualTypeOf<AuditReport>();
+expectTypeOf<AuditReport['findings']>().toEqualTypeOf<readonly Finding[]>();
+expectTypeOf<AuditReport>().toEqualTypeOf<{
+  readonly records: number;
+  readonly events: number;
+  readonly partners: number;
+  readonly findings: readonly Finding[];
+}>();
