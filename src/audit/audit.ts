@@ -107,6 +107,15 @@ function planOf(options: unknown): E.Either<string, AuditPlan> {
 /** Records of an async source read between two waits for the sink's reader (see OneThreadOptions.ready). */
 const RECORDS_BETWEEN_WAITS = 1024;
 
+/**
+ * Records of a sync source judged between two turns of the event loop: a service that audits a
+ * million records held in memory goes on answering meanwhile, held up some milliseconds at a time.
+ */
+const RECORDS_BETWEEN_TURNS = 4096;
+
+/** Lets whatever waits on the event loop run (timers, I/O), then goes on. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export type OneThreadOptions = {
   /** The findings of positions up to here were given already (by threads that gave up), and are not given again. */
   readonly after?: number;
@@ -203,7 +212,11 @@ export async function auditRecords(
         check?.entry(linkEntryOf(position, record));
         judge(auditor, position, record, observer);
       };
-      if (kind === 'sync') for (const record of records) take(record);
+      if (kind === 'sync')
+        for (const record of records) {
+          take(record);
+          if (position % RECORDS_BETWEEN_TURNS === 0) await nextTurn();
+        }
       else
         for await (const record of records) {
           take(record);

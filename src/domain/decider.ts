@@ -22,13 +22,22 @@ export type Decider = {
   readonly initialState: PartnerState;
 };
 
+/** The deciders apssDecider made: the events they decide are the library's own, made by `decide`. */
+const libraryDeciders = new WeakSet<Decider>();
+
 /** The library's decider, deciding by these rules (defaultRules). */
-export const apssDecider = (rules: RuleSet = defaultRules): Decider =>
-  Object.freeze({
+export const apssDecider = (rules: RuleSet = defaultRules): Decider => {
+  const decider: Decider = Object.freeze({
     decide: (command: Command, state: PartnerState) => decide(command, state, rules),
     evolve,
     initialState,
   });
+  libraryDeciders.add(decider);
+  return decider;
+};
+
+/** Whether apssDecider made this decider (a caller's own may decide anything). */
+export const isLibraryDecider = (decider: Decider): boolean => libraryDeciders.has(decider);
 
 /** A Decider handed in as an option (handleCommand's, a spec's): the three members, of the right kinds. */
 export const DeciderOption = refined(

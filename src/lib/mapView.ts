@@ -8,12 +8,16 @@
  * `get`, `has`, iteration, `forEach`, and every write is refused as on a frozen Map (see freezeMap).
  * What must list or describe its own properties (`Object.keys`, `Object.isFrozen`) makes it a real
  * frozen Map of its entries first, once, and so does Node's `util.inspect`, which looks behind a proxy
- * at its target. As with any proxy, `structuredClone` refuses it: clone its entries.
+ * at its target. As with any proxy, `structuredClone` refuses it: clone its entries. Node's strict
+ * deep equality compares two views' entries (through an own symbol property of them); the loose one
+ * does not, and neither takes a view for equal to a Map.
  */
 
 import { freezeMap, refuse } from './freeze.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+/** A materialised view's entries, an own property that deep equality compares (see materialise). */
+const ENTRIES = Symbol('entries');
 
 /** What a map view reads: how many entries, the value of a key (undefined for none: no value is), and the entries in order. */
 export type MapSource<K, V> = {
@@ -30,6 +34,9 @@ export function mapView<K, V>(source: MapSource<K, V>): ReadonlyMap<K, V> {
     if (!real) {
       real = true;
       for (const [key, value] of source.entries()) target.set(key, value);
+      // Node's deep equality takes a proxy for an object, not a Map, and compares its own
+      // enumerable properties: the entries, as one, are what it then compares.
+      Object.defineProperty(target, ENTRIES, { value: Object.freeze([...target]), enumerable: true });
       freezeMap(target);
     }
     return target;
@@ -60,10 +67,8 @@ export function mapView<K, V>(source: MapSource<K, V>): ReadonlyMap<K, V> {
   };
   Object.defineProperty(target, INSPECT, {
     enumerable: false,
-    value(this: unknown) {
-      materialise();
-      return this;
-    },
+    // Shown as the Map of its entries, without the property deep equality reads.
+    value: () => new Map(materialise()),
   });
   const view = new Proxy(target, {
     get(_, key) {

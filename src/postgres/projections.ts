@@ -227,7 +227,7 @@ export class PostgresProjectionRunner {
   async views(): Promise<StoredViews> {
     const { pool, sql } = await this.#ready();
     return withClient(pool, async (client) => {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await beginReading(client);
       const checkpoint = await readCheckpoint(client, sql);
       const overview = new Map<string, PartnerOverview>();
       for await (const page of overviewPages(client, sql))
@@ -313,6 +313,17 @@ async function readCheckpoint(db: Queryable, sql: ViewSql): Promise<bigint> {
   return BigInt(position);
 }
 
+/**
+ * Begins a read of the views in one snapshot. Quantities and unit prices are doubles, written out as
+ * text by the server: with `extra_float_digits` above 0 (its default, 1) the shortest text that reads
+ * back as the same double; at 0 or below, a database or role may set, rounded to 15 digits. So the
+ * read sets it for its own transaction.
+ */
+async function beginReading(client: Queryable): Promise<void> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  await client.query('SET LOCAL extra_float_digits = 1');
+}
+
 const linePages = (db: Queryable, sql: ViewSql): AsyncGenerator<readonly LineRow[]> =>
   pages(
     async (after: string) => (await db.query<LineRow>(sql.readLines, [after, READ_PAGE])).rows,
@@ -336,7 +347,7 @@ const overviewPages = (db: Queryable, sql: ViewSql): AsyncGenerator<readonly Ove
  */
 async function loadLive({ pool, sql }: Settings): Promise<Live> {
   return withClient(pool, async (client) => {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await beginReading(client);
     const position = await readCheckpoint(client, sql);
     const partners: unknown[] = [];
     const sharedTenants: { partnerId: string; tenantId: string }[] = [];

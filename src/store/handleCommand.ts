@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { describeProblems, integerFrom, refined, struct } from '../lib/codec.js';
 import { decodeCommand, type Command } from '../domain/commands.js';
-import { apssDecider, DeciderOption, type Decider } from '../domain/decider.js';
+import { apssDecider, DeciderOption, isLibraryDecider, type Decider } from '../domain/decider.js';
 import { applyEvent, evolve } from '../state/evolve.js';
 import type { Rejection } from '../policies/rejection.js';
 import {
@@ -269,7 +269,10 @@ async function decideAndAppend(
     const events = decision.right;
     const version = folding.version;
     try {
-      const { nextVersion } = await appendDecided(store, { streamId, events, expectedVersion: version });
+      // The library's events go on as they are; a caller's decider's are checked as any append.
+      const { nextVersion } = isLibraryDecider(decider)
+        ? await appendDecided(store, { streamId, events, expectedVersion: version })
+        : await store.appendToStream(streamId, events, { expectedVersion: version });
       if (nextVersion === version + events.length) {
         for (const event of events) folding.apply(event);
         folding.version = nextVersion;

@@ -14,7 +14,7 @@ import {
   type PartnerState,
 } from '../state/state.js';
 import { EventStoreRequestError } from './errors.js';
-import { MAX_STREAM_VERSION, StreamId, type EventStore } from './eventStore.js';
+import { MAX_STREAM_VERSION, partnerOfStream, StreamId, type EventStore } from './eventStore.js';
 
 export { SNAPSHOT_FORMAT, type Snapshot } from '../state/snapshot.js';
 
@@ -141,6 +141,7 @@ async function restored(
   let draft = snapshot?.draft;
   let confirmed = snapshot === undefined;
   let last: DomainEvent | undefined;
+  const partner = partnerOfStream(streamId);
   // From the snapshot's own last event: that it is there, the same, shows that the stream is the
   // one the snapshot was taken of, and has reached it.
   for await (const stored of store.readStream(streamId, { after: Math.max(0, version - 1) })) {
@@ -151,6 +152,9 @@ async function restored(
       continue;
     }
     if (stored.streamPosition <= version) continue;
+    // R1: the state stops before another partner's event, which whoever reads on from its version
+    // meets (handleCommand answers PARTNER_MISMATCH there).
+    if (partner !== undefined && stored.event.data.partnerId !== partner) break;
     applyEvent((draft ??= draftOf(initialState)), stored.event);
     version = stored.streamPosition;
     last = stored.event;

@@ -5,7 +5,7 @@ import { Id } from '../lib/ids.js';
 import { Role } from '../events/roles.js';
 import { Instant, instantMs } from '../lib/time.js';
 import { defaultRules, RuleSet } from '../policies/ruleSet.js';
-import { roles } from './values.js';
+import { EARLIEST, LATEST, roles } from './values.js';
 import type { Command } from '../domain/commands.js';
 import type { Rejection } from '../policies/rejection.js';
 import type { PartnerState } from '../state/state.js';
@@ -35,6 +35,16 @@ const NonEmptyRoles = refined(
   'a non-empty array of roles',
 );
 
+/**
+ * The instant generated messages cluster around: one of the years 1000 to 8999 that the generators
+ * keep to, so that the instants near it, days and a year or so either side, are instants still.
+ */
+const Around = refined(
+  'Around',
+  (u): u is string => Instant.is(u) && instantMs(u) >= EARLIEST && instantMs(u) <= LATEST,
+  'an ISO-8601 instant in the years 1000 to 8999, like 2019-03-01T00:00:00Z',
+);
+
 /** How single messages are drawn (anyCommand, anyEvent, commandArbitraries, eventArbitraries). */
 export const MessageOptions = struct(
   'MessageOptions',
@@ -49,7 +59,7 @@ export const MessageOptions = struct(
     /** The roles actors have (default: every role, each as likely). */
     roles: NonEmptyRoles,
     /** Instants cluster around this one, on it and a millisecond either side often (default: the Marketplace cutoff). */
-    around: Instant,
+    around: Around,
     /** Whether commands' instants are also written with an explicit offset, `-02:00` (default true). */
     offsets: t.boolean,
   },
@@ -78,7 +88,7 @@ export const SequenceOptions = struct(
     /** The partner whose history it is (default `p1`); another partner's commands come in now and then. */
     partnerId: Id,
     /** Decisions start near this instant (default: the rule set's Marketplace cutoff). */
-    around: Instant,
+    around: Around,
     /** The decider that decides each command (default: the library's `decide`); yours, to test it. */
     decide: refined(
       'DecideFunction',

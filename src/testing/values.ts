@@ -101,8 +101,8 @@ export function writeInstant(ms: number, offset = 0): string {
 }
 
 /** Milliseconds since the epoch of the instants generated: years 1000..8999, so that any offset keeps four digits. */
-const EARLIEST = Date.UTC(1000, 0, 1);
-const LATEST = Date.UTC(8999, 11, 31);
+export const EARLIEST = Date.UTC(1000, 0, 1);
+export const LATEST = Date.UTC(8999, 11, 31);
 
 /**
  * An instant in milliseconds near `around`: often exactly on it or a millisecond either side, mostly

@@ -291,6 +291,22 @@ describe('audit: sources', () => {
     expect(source.handedOut()).toBe(3);
   });
 
+  it('given many records held in memory, then the event loop turns while they are judged: a service goes on answering', async () => {
+    let turned = false;
+    let turnedAt: number | undefined;
+    function* records(): Generator<unknown> {
+      for (let at = 1; at <= 20_000; at++) {
+        if (turned) turnedAt ??= at;
+        yield {};
+      }
+    }
+    setImmediate(() => (turned = true));
+    const report = await audit(records());
+    expect(report.findings).toHaveLength(20_000);
+    // The first turn comes after a few thousand records, not after the last.
+    expect(turnedAt).toBeLessThan(10_000);
+  });
+
   it('given a source that fails while read, then the report keeps what was read and a finding says where it stopped', async () => {
     async function* failing() {
       yield* tenantOf('p1');

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { inspect } from 'node:util';
+import { inspect, isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { mapView } from '../../src/lib/mapView.js';
 
@@ -61,5 +61,15 @@ describe('mapView: a frozen Map over entries kept elsewhere', () => {
 
   it('given a view, then util.inspect shows its entries', () => {
     expect(inspect(viewOf([['a', 1]], 1))).toBe("Map(1) { 'a' => 1 }");
+  });
+
+  it("given two views, then Node's strict deep equality compares their entries (a proxy is no Map to it)", () => {
+    const pairs: [string, number][] = [
+      ['a', 1],
+      ['b', 2],
+    ];
+    expect(isDeepStrictEqual(viewOf(pairs, 1), viewOf([['z', 9]], 1))).toBe(false);
+    expect(isDeepStrictEqual(viewOf(pairs, 1), viewOf(pairs, 2))).toBe(false);
+    expect(isDeepStrictEqual(viewOf(pairs, 2), viewOf([...pairs], 2))).toBe(true);
   });
 });

@@ -74,6 +74,24 @@ await whenPostgres('PostgreSQL projection runner tests', () => {
       expect(await first.catchUp()).toEqual({ checkpoint: await lastPosition(store), events: 0 });
     });
 
+    it('given a server that writes doubles to 15 digits (extra_float_digits = 0), then the quantities read back are the doubles written', async () => {
+      const { store, prefix } = fresh();
+      const rounding = new pg.Pool({ max: 1, options: '-c extra_float_digits=0' });
+      try {
+        const doubles = [
+          ...onboarded(),
+          usageRecorded({ usageId: 'u-1', quantity: 0.1 + 0.2, unitPrice: 3 }),
+        ];
+        await append(store, doubles);
+        const runner = new PostgresProjectionRunner({ store, pool: rounding, schema: schema.name, prefix });
+        await runner.catchUp();
+        expect((await runner.views()).reconciliation[0]).toMatchObject({ quantity: 0.30000000000000004 });
+        expect(await stored(runner)).toEqual(projected(doubles));
+      } finally {
+        await rounding.end();
+      }
+    });
+
     it('given the views read back, then they are frozen as the views project gives are', async () => {
       const { store, runner } = fresh();
       await append(store, log);

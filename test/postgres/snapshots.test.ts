@@ -9,7 +9,7 @@ import {
   SNAPSHOT_FORMAT,
 } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
-import { createTenant, history, usage } from '../builders.js';
+import { cancel, createTenant, history, usage } from '../builders.js';
 import { countingReads } from '../store/countingReads.js';
 import { isolatedSchema, whenPostgres } from './support.js';
 
@@ -152,6 +152,32 @@ await whenPostgres('PostgreSQL snapshot tests', () => {
       await named.appendToStream(stream, onboardAndUse(1), { expectedVersion: 'no_stream' });
       expect(await named.takeSnapshot(stream)).toBe(3);
       expect(await snapshotRows('short_snapshots')).toHaveLength(1);
+    });
+
+    it("given another partner's event written into a partner's stream by another program, then a cold instance, from its snapshot or without one, answers PARTNER_MISMATCH and applies nothing of it (R1)", async () => {
+      const writer = open({ table: 'foreign', snapshotEvery: 2 });
+      await handleCommand(writer, createTenant('t1', 's1', { partnerId: 'p1', at: '2021-01-01T00:00:00Z' }));
+      await schema
+        .admin()
+        .query(
+          `INSERT INTO "${schema.name}".foreign (stream_id, stream_position, type, data, metadata) VALUES ($1, 3, 'ApssSubscriptionPurchased', $2, $3)`,
+          [
+            stream,
+            { partnerId: 'p2', tenantId: 't9', subscriptionId: 's9', subscriptionName: 'theirs' },
+            { actor: { id: 'bob', role: 'AdminAgent' }, at: '2021-01-02T00:00:00.000Z', schemaVersion: 2 },
+          ],
+        );
+      const command = cancel('s9', { partnerId: 'p1', at: '2021-01-03T00:00:00Z' });
+      for (const options of [{}, { cache: false as const }]) {
+        const result = await handleCommand(open({ table: 'foreign', snapshotEvery: 2 }), command, options);
+        expect(E.isLeft(result) && result.left).toEqual({
+          code: 'PARTNER_MISMATCH',
+          message: `stream ${stream} holds an event of partner p2 at position 3: another partner's events are never applied to this one's state`,
+        });
+      }
+      expect(
+        (await schema.admin().query(`SELECT count(*)::int AS n FROM "${schema.name}".foreign`)).rows,
+      ).toEqual([{ n: 3 }]);
     });
   });
 });

@@ -497,6 +497,33 @@ describe('handleCommand on one Decider value', () => {
     });
     expect(evolved).toBe(4);
   });
+  it("given a decider of the caller's that decides what the store refuses (another partner's event, a malformed one), then handleCommand rejects as appendToStream does, and nothing is written", async () => {
+    const store = new InMemoryEventStore();
+    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
+    const library = apssDecider();
+    const altering = (change: (event: DomainEvent) => DomainEvent): Decider => ({
+      ...library,
+      decide: (command, state) =>
+        E.map((events: readonly DomainEvent[]) => events.map(change))(library.decide(command, state)),
+    });
+    const command = purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) });
+    const toOther = altering(
+      (event) => ({ ...event, data: { ...event.data, partnerId: 'p2' } }) as DomainEvent,
+    );
+    await expect(handleCommand(store, command, { decider: toOther })).rejects.toMatchObject({
+      name: 'EventStoreRequestError',
+      details: ['events.0.data.partnerId'],
+    });
+    const malformed = altering(
+      (event) => ({ ...event, data: { ...event.data, subscriptionId: '' } }) as DomainEvent,
+    );
+    await expect(handleCommand(store, command, { decider: malformed })).rejects.toMatchObject({
+      name: 'EventStoreRequestError',
+      details: ['events.0.data.subscriptionId'],
+    });
+    expect(await collect(store.readAll())).toHaveLength(2);
+  });
+
   it('refuses a cache that holds states another evolve folded', async () => {
     const store = new InMemoryEventStore();
     const cache = new StateCache();

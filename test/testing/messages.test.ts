@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { commandTypes, decodeCommand, decodeEvent, eventTypes, type Command } from 'apss-domain';
-import { anyCommand, anyEvent, assertProperty, commandOf, eventOf, legacyEvent } from 'apss-domain/testing';
+import {
+  anyCommand,
+  anyEvent,
+  assertProperty,
+  commandOf,
+  eventOf,
+  legacyEvent,
+  validHistory,
+} from 'apss-domain/testing';
 
 const sample = <T>(arbitrary: fc.Arbitrary<T>, numRuns = 300): T[] =>
   fc.sample(arbitrary, { numRuns, seed: 42 });
@@ -85,5 +93,15 @@ describe('arbitraries of commands and events', () => {
       /around must be an ISO-8601 instant/,
     );
     expect(() => anyCommand({ colour: 'red' } as never)).toThrow(/colour is not a known field/);
+  });
+
+  it('refuse an instant to cluster around past the years they keep to, where instants near it would be no instants', () => {
+    for (const around of ['9999-12-31T00:00:00Z', '0000-01-01T00:00:00Z'])
+      expect(() => anyEvent({ around })).toThrow(
+        /around must be an ISO-8601 instant in the years 1000 to 8999/,
+      );
+    expect(() => validHistory({ around: '9999-06-01T00:00:00Z' })).toThrow(
+      /around must be an ISO-8601 instant in the years 1000 to 8999/,
+    );
   });
 });
