@@ -18,8 +18,9 @@ import { ConcurrencyError } from './errors.js';
 import { isEventStore, partnerStreamId, type EventStore } from './eventStore.js';
 import { optionProblems } from './optionCodecs.js';
 import { appendDecided } from './requests.js';
-import { offersSnapshots, restoreState } from './snapshots.js';
+import { offersSnapshots, restoredWithLast } from './snapshots.js';
 import { StateCache } from './stateCache.js';
+import { canonicalJson } from '../seal/link.js';
 
 export const DEFAULT_RETRIES = 5;
 export const MAX_RETRIES = 1_000;
@@ -60,12 +61,19 @@ type Settings = {
   readonly cache: StateCache | undefined;
 };
 
-/** The store's own caches, one per evolve function: a state folded by one evolve is not another's. */
-const storeCaches = new WeakMap<EventStore, WeakMap<Decider['evolve'], StateCache>>();
-/** The store and evolve each cache serves: a state cached from one store says nothing about another's stream of the same name. */
+/**
+ * The store's own caches, one per fold (an evolve function and the state it starts from): a state
+ * folded by one is not another's.
+ */
+const storeCaches = new WeakMap<EventStore, WeakMap<Decider['evolve'], WeakMap<PartnerState, StateCache>>>();
+/** The store and fold each cache serves: a state cached from one store says nothing about another's stream of the same name. */
 const cacheOwners = new WeakMap<
   StateCache,
-  { readonly store: EventStore; readonly evolve: Decider['evolve'] }
+  {
+    readonly store: EventStore;
+    readonly evolve: Decider['evolve'];
+    readonly initialState: PartnerState;
+  }
 >();
 
 /** The library's decider for each rule set given, made once. */
@@ -105,20 +113,23 @@ function settingsOf(store: unknown, options: unknown): E.Either<Rejection, Setti
   if (cache instanceof StateCache && cache.problems.length > 0)
     return invalid(`invalid options: cache ${cache.problems.join('; ')}`, ['options.cache']);
   if (cache === false) return E.right({ decider, retries, cache: undefined });
-  const caches = storeCaches.get(store) ?? new WeakMap<Decider['evolve'], StateCache>();
-  const chosen = cache ?? caches.get(decider.evolve) ?? new StateCache();
-  const owner = cacheOwners.get(chosen) ?? { store, evolve: decider.evolve };
+  const { evolve: fold, initialState: start } = decider;
+  const caches =
+    storeCaches.get(store) ?? new WeakMap<Decider['evolve'], WeakMap<PartnerState, StateCache>>();
+  const ofFold = caches.get(fold) ?? new WeakMap<PartnerState, StateCache>();
+  const chosen = cache ?? ofFold.get(start) ?? new StateCache();
+  const owner = cacheOwners.get(chosen) ?? { store, evolve: fold, initialState: start };
   if (owner.store !== store)
     return invalid('invalid options: cache serves another store (use one StateCache per store)', [
       'options.cache',
     ]);
-  if (owner.evolve !== decider.evolve)
+  if (owner.evolve !== fold || owner.initialState !== start)
     return invalid(
-      'invalid options: cache holds states another evolve folded (use one StateCache per decider)',
+      'invalid options: cache holds states another evolve or initial state folded (use one StateCache per decider)',
       ['options.cache'],
     );
   cacheOwners.set(chosen, owner);
-  if (cache === undefined) storeCaches.set(store, caches.set(decider.evolve, chosen));
+  if (cache === undefined) storeCaches.set(store, caches.set(fold, ofFold.set(start, chosen)));
   return E.right({ decider, retries, cache: chosen });
 }
 
@@ -132,12 +143,16 @@ class Folding {
   #state: PartnerState;
   #draft: MutablePartnerState | undefined;
   #changed = false;
+  /** The event at `version`, when it went through this folding (read, restored or decided). */
+  last: DomainEvent | undefined;
   constructor(
     readonly decider: Decider,
     public version: number,
     state: PartnerState,
     /** Whether the state is not kept yet (one restored from a snapshot). */
     unkept = false,
+    /** The event at `version`, for a state taken from the cache (see lastEvents). */
+    readonly expected?: DomainEvent,
   ) {
     this.#state = state;
     this.#changed = unkept;
@@ -155,6 +170,7 @@ class Folding {
 
   apply(event: DomainEvent): void {
     this.#changed = true;
+    this.last = event;
     if (this.decider.evolve !== evolve) this.#state = this.decider.evolve(this.#state, event);
     else applyEvent((this.#draft ??= draftOf(this.#state)), event);
   }
@@ -168,10 +184,22 @@ class Folding {
   }
 }
 
+/**
+ * The event each state handleCommand kept was folded up to (the one at its version): a cached state
+ * goes on only where the stream still holds that event there. A stream reset under the cache
+ * (emptied, and written again by others) holds other events, and is folded anew.
+ */
+const lastEvents = new WeakMap<PartnerState, DomainEvent>();
+
+/** Whether a stored event is the one a state was folded up to: the same object, or the same content. */
+const sameEvent = (stored: DomainEvent, kept: DomainEvent): boolean =>
+  stored === kept || canonicalJson(stored) === canonicalJson(kept);
+
 /** Where a partner's state starts: the cached state, if any, or the decider's initial state. */
 const startingState = (decider: Decider, cache: StateCache | undefined, streamId: string): Folding => {
   const known = cache?.get(streamId);
-  return new Folding(decider, known?.version ?? 0, known?.state ?? decider.initialState);
+  if (known === undefined) return new Folding(decider, 0, decider.initialState);
+  return new Folding(decider, known.version, known.state, false, lastEvents.get(known.state));
 };
 
 /**
@@ -188,8 +216,11 @@ async function coldStart(
   const folding = startingState(decider, cache, streamId);
   const libraryFold = decider.evolve === evolve && decider.initialState === initialState;
   if (folding.version > 0 || !libraryFold || !offersSnapshots(store)) return folding;
-  const { version, state } = await restoreState(store, streamId);
-  return version === 0 ? folding : new Folding(decider, version, state, true);
+  const { version, state, last } = await restoredWithLast(store, streamId);
+  if (version === 0) return folding;
+  const restored = new Folding(decider, version, state, true);
+  restored.last = last;
+  return restored;
 }
 
 /**
@@ -202,8 +233,24 @@ async function catchUp(
   streamId: string,
   partnerId: string,
   folding: Folding,
-): Promise<Rejection | undefined> {
-  for await (const stored of store.readStream(streamId, { after: folding.version })) {
+): Promise<Rejection | 'stale' | undefined> {
+  // A cached state reads from its own last event on: that it is still there shows the stream is
+  // the one the state was folded from.
+  const { expected } = folding;
+  let confirmed = expected === undefined || folding.version === 0;
+  const after = confirmed ? folding.version : folding.version - 1;
+  for await (const stored of store.readStream(streamId, { after })) {
+    if (!confirmed) {
+      if (stored.streamPosition < folding.version) continue;
+      if (
+        stored.streamPosition !== folding.version ||
+        expected === undefined ||
+        !sameEvent(stored.event, expected)
+      )
+        return 'stale';
+      confirmed = true;
+      continue;
+    }
     // A store that ignores `after` hands back events the state already holds.
     if (stored.streamPosition <= folding.version) continue;
     if (stored.event.data.partnerId !== partnerId)
@@ -214,14 +261,15 @@ async function catchUp(
     folding.apply(stored.event);
     folding.version = stored.streamPosition;
   }
-  return undefined;
+  return confirmed ? undefined : 'stale';
 }
 
 /** Keeps the state in the cache, frozen, if events changed it. */
 function keep(cache: StateCache | undefined, streamId: string, folding: Folding): void {
-  if (!folding.changed) return;
+  if (!folding.changed || cache === undefined) return;
   const state = folding.frozen();
-  cache?.set(streamId, folding.version, state);
+  if (folding.last !== undefined) lastEvents.set(state, folding.last);
+  cache.set(streamId, folding.version, state);
 }
 
 const pause = (attempt: number): Promise<void> =>
@@ -259,8 +307,15 @@ async function decideAndAppend(
   const streamId = partnerStreamId(command.data.partnerId);
   let folding = await coldStart(store, decider, cache, streamId);
   for (let attempt = 0; ; attempt++) {
-    const foreign = await catchUp(store, streamId, command.data.partnerId, folding);
-    if (foreign !== undefined) return E.left(foreign);
+    const caught = await catchUp(store, streamId, command.data.partnerId, folding);
+    if (caught === 'stale') {
+      // The stream was reset under the cache: the state is folded anew (no retry is spent on it).
+      cache?.delete(streamId);
+      folding = await coldStart(store, decider, undefined, streamId);
+      attempt -= 1;
+      continue;
+    }
+    if (caught !== undefined) return E.left(caught);
     const decision = decider.decide(command, folding.state);
     if (E.isLeft(decision)) {
       keep(cache, streamId, folding);

@@ -130,6 +130,14 @@ export async function restoreState(store: EventStore, streamId: string): Promise
 }
 
 /** What restoreState gives, and the stream's event at that version (none for an empty stream). */
+export async function restoredWithLast(
+  store: EventStore,
+  streamId: string,
+): Promise<RestoredState & { readonly last?: DomainEvent }> {
+  const { version, state, last } = await restored(store, streamId);
+  return last === undefined ? { version, state } : { version, state, last };
+}
+
 async function restored(
   store: EventStore,
   streamId: string,

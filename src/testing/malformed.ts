@@ -1,5 +1,5 @@
 import fc, { type Arbitrary } from 'fast-check';
-import { isRecord } from '../lib/codec.js';
+import { isRecord, preview } from '../lib/codec.js';
 import { MAX_ID_LENGTH } from '../lib/ids.js';
 import { anyCommand, anyEvent } from './messages.js';
 
@@ -149,6 +149,10 @@ const setOwn = (target: Record<string, unknown>, key: string, value: unknown): v
  * unknown fields are refused.
  */
 export function corrupted(messages: Arbitrary<object>): Arbitrary<Corruption> {
+  if (!(messages instanceof fc.Arbitrary))
+    throw new TypeError(
+      `corrupted: messages must be a fast-check Arbitrary of messages, like anyCommand() (got ${preview(messages)})`,
+    );
   return messages.chain((message) => {
     const paths = pathsOf(message as Record<string, unknown>);
     const removable = paths.filter((path) => !optionalFields.has(path));

@@ -8,6 +8,7 @@ import {
   type EventType,
 } from '../events/codecs.js';
 import { DEFAULT_SUBSCRIPTION_NAME } from '../events/data.js';
+import { preview } from '../lib/codec.js';
 import { messageSettings, type MessageOptions, type MessageSettings } from './options.js';
 import {
   channels,
@@ -146,11 +147,15 @@ function eventArbitrary<K extends EventType>(type: K, parts: Parts): Arbitrary<E
 
 /** Commands of one type, well-formed (decodeCommand accepts each), whether or not the rules would. */
 export function commandOf<K extends CommandType>(type: K, options?: MessageOptions): Arbitrary<CommandOf<K>> {
+  if (!(commandTypes as readonly unknown[]).includes(type))
+    throw new TypeError(`commandOf: type must be one of ${commandTypes.join(', ')} (got ${preview(type)})`);
   return commandArbitrary(type, fieldsOf(messageSettings('commandOf', options)));
 }
 
 /** Events of one type as decodeEvent returns them (current schema version, instants in UTC). */
 export function eventOf<K extends EventType>(type: K, options?: MessageOptions): Arbitrary<EventOf<K>> {
+  if (!(eventTypes as readonly unknown[]).includes(type))
+    throw new TypeError(`eventOf: type must be one of ${eventTypes.join(', ')} (got ${preview(type)})`);
   return eventArbitrary(type, fieldsOf(messageSettings('eventOf', options)));
 }
 

@@ -2,7 +2,7 @@ import { AssertionError } from 'node:assert';
 import { isDeepStrictEqual } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { struct } from '../lib/codec.js';
+import { isIterable, preview, struct } from '../lib/codec.js';
 import { decodeCommand } from '../domain/commands.js';
 import { apssDecider, DeciderOption } from '../domain/decider.js';
 import { evolve, fold } from '../state/evolve.js';
@@ -47,6 +47,8 @@ export type Given = {
 
 /** The events of records, each decoded (and upcast) as the store and the audit decode them. */
 function decodedEvents(where: string, records: Iterable<unknown>): DomainEvent[] {
+  if (!isIterable(records))
+    throw new TypeError(`${where} must be an iterable of events (got ${preview(records)})`);
   const events: DomainEvent[] = [];
   for (const record of records) {
     const event = decodeEvent(record);

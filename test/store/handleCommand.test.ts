@@ -5,6 +5,7 @@ import {
   apssDecider,
   ConcurrencyError,
   evolve,
+  fold,
   handle,
   handleCommand,
   InMemoryEventStore,
@@ -20,6 +21,7 @@ import {
   cancel,
   collect,
   createTenant,
+  history,
   minute,
   purchase,
   purchased,
@@ -296,6 +298,42 @@ describe('handleCommand under concurrency', () => {
 });
 
 describe('handleCommand with its state cache', () => {
+  it('given a stream reset under the cache and written again by others, then the cached state is not gone on from: the stream is folded anew', async () => {
+    let inner = new InMemoryEventStore();
+    const store: EventStore = {
+      readStream: (streamId, options) => inner.readStream(streamId, options),
+      readAll: (options) => inner.readAll(options),
+      appendToStream: (...args) => inner.appendToStream(...args),
+    };
+    const cache = new StateCache();
+    await handleCommand(store, createTenant('t1', 's1', { partnerId: 'p1', at: minute(1) }), { cache });
+    // The store emptied, and another instance (no cache) writes the partner's history anew, longer.
+    inner = new InMemoryEventStore();
+    await handleCommand(store, createTenant('t2', 's2', { partnerId: 'p1', at: minute(2) }), {
+      cache: false,
+    });
+    await handleCommand(store, purchase('s3', 't2', { partnerId: 'p1', at: minute(3) }), { cache: false });
+    const intoOld = await handleCommand(store, purchase('s4', 't1', { partnerId: 'p1', at: minute(4) }), {
+      cache,
+    });
+    expect(E.isLeft(intoOld) && intoOld.left.code).toBe('NOT_SHARED_TENANT');
+    // And of the same length: the event at the cached version is another one.
+    inner = new InMemoryEventStore();
+    await handleCommand(store, createTenant('t5', 's5', { partnerId: 'p1', at: minute(5) }), {
+      cache: false,
+    });
+    await handleCommand(store, purchase('s6', 't5', { partnerId: 'p1', at: minute(6) }), { cache: false });
+    const again = await handleCommand(store, purchase('s7', 't2', { partnerId: 'p1', at: minute(7) }), {
+      cache,
+    });
+    expect(E.isLeft(again) && again.left.code).toBe('NOT_SHARED_TENANT');
+    expect((await collect(inner.readAll())).map(({ event }) => event.type)).toEqual([
+      'SharedTenantCreated',
+      'ApssSubscriptionPurchased',
+      'ApssSubscriptionPurchased',
+    ]);
+  });
+
   /** A store holding partner p1's shared tenant, subscription sub-1 and `usage` usage records on it. */
   const partnerWithUsage = async (usage: number): Promise<InMemoryEventStore> => {
     const store = new InMemoryEventStore();
@@ -306,14 +344,16 @@ describe('handleCommand with its state cache', () => {
     return store;
   };
 
-  it('reads only the events appended since the state it cached, including those of other writers', async () => {
+  // A cached state reads the event it stands at (still there, the same: the stream was not reset
+  // under it), then the events appended since.
+  it('reads only the event its cached state stands at and the events appended since, including those of other writers', async () => {
     const inner = await partnerWithUsage(50);
     const store = new Instrumented(inner);
     const cache = new StateCache();
     await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
     expect(store.eventsRead).toBe(52);
     await handleCommand(store, purchase('sub-3', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
-    expect(store.eventsRead).toBe(52);
+    expect(store.eventsRead).toBe(53);
     await handleCommand(inner, purchase('sub-4', 'tenant-1', { partnerId: 'p1', at: minute(20) }), {
       cache: false,
     });
@@ -323,16 +363,16 @@ describe('handleCommand with its state cache', () => {
       { cache },
     );
     expect(E.isLeft(duplicate) && duplicate.left.code).toBe('DUPLICATE_ID');
-    expect(store.eventsRead).toBe(53);
+    expect(store.eventsRead).toBe(55);
   });
 
-  it('given a partner whose state alone is over the cache bound, then it is still cached and only its tail read', async () => {
+  it('given a partner whose state alone is over the cache bound, then it is still cached and only the event it stands at and its tail read', async () => {
     const inner = await partnerWithUsage(500);
     const store = new Instrumented(inner);
     const cache = new StateCache({ maxBytes: 1_000 });
     await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
     await handleCommand(store, purchase('sub-3', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
-    expect(store.eventsRead).toBe(502);
+    expect(store.eventsRead).toBe(503);
     expect(cache.stats).toMatchObject({ entries: 1, hits: 1, misses: 1 });
     expect(cache.stats.bytes).toBeGreaterThan(cache.stats.maxBytes);
   });
@@ -342,11 +382,11 @@ describe('handleCommand with its state cache', () => {
     const store = new Instrumented(inner);
     await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
     await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }));
-    expect(store.eventsRead).toBe(0);
+    expect(store.eventsRead).toBe(1);
     await handleCommand(store, purchase('sub-3', 'tenant-1', { partnerId: 'p1', at: minute(20) }), {
       cache: false,
     });
-    expect(store.eventsRead).toBe(3);
+    expect(store.eventsRead).toBe(4);
   });
 
   it('refuses a cache that already serves another store: their streams of the same name differ', async () => {
@@ -522,6 +562,22 @@ describe('handleCommand on one Decider value', () => {
       details: ['events.0.data.subscriptionId'],
     });
     expect(await collect(store.readAll())).toHaveLength(2);
+  });
+
+  it("gives a decider that starts from another initial state a cache of its own: a state folded from one start is not another's", async () => {
+    const store = new InMemoryEventStore();
+    const library = apssDecider();
+    const elsewhere: Decider = {
+      ...library,
+      initialState: fold(history([createTenant('t9', 's9', { partnerId: 'p1', at: minute(1) })])),
+    };
+    const ours = await handleCommand(store, purchase('s2', 't9', { partnerId: 'p1', at: minute(2) }), {
+      decider: elsewhere,
+    });
+    expect(E.isRight(ours)).toBe(true);
+    // To the library's decider, the stream holds a purchase and no tenant: t9 is no shared tenant of p1.
+    const theirs = await handleCommand(store, purchase('s3', 't9', { partnerId: 'p1', at: minute(3) }));
+    expect(E.isLeft(theirs) && theirs.left.code).toBe('NO_SHARED_TENANT');
   });
 
   it('refuses a cache that holds states another evolve folded', async () => {

@@ -7,7 +7,9 @@ import {
   anyEvent,
   assertProperty,
   commandOf,
+  corrupted,
   eventOf,
+  given,
   legacyEvent,
   validHistory,
 } from 'apss-domain/testing';
@@ -93,6 +95,15 @@ describe('arbitraries of commands and events', () => {
       /around must be an ISO-8601 instant/,
     );
     expect(() => anyCommand({ colour: 'red' } as never)).toThrow(/colour is not a known field/);
+  });
+
+  it('refuse a type that is none, and what is not an arbitrary to corrupt, naming the call', () => {
+    expect(() => commandOf('Foo' as never)).toThrow(/^commandOf: type must be one of CreateSharedTenant, /);
+    expect(() => eventOf('CreateSharedTenant' as never)).toThrow(
+      /^eventOf: type must be one of SharedTenantCreated, /,
+    );
+    expect(() => corrupted(5 as never)).toThrow(/^corrupted: messages must be a fast-check Arbitrary/);
+    expect(() => given(5 as never)).toThrow(/^given: history must be an iterable of events \(got 5\)/);
   });
 
   it('refuse an instant to cluster around past the years they keep to, where instants near it would be no instants', () => {
