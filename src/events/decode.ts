@@ -75,6 +75,15 @@ function dataCodecOf(type: EventType, version: number): t.Mixed | undefined {
   return upcasters[type]?.[version]?.data;
 }
 
+/** Whether a record's metadata gives no schema version (which means version 1). */
+const claimsNoVersion = (metadata: unknown): boolean => {
+  try {
+    return !isRecord(metadata) || own(metadata, 'schemaVersion') === undefined;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * The schema version a record's metadata gives, when the metadata as a whole does not decode: the
  * data is judged by that version's codec. Absent means 1; undefined when it is there and not a version.
@@ -132,9 +141,8 @@ export function decodeEvent(input: unknown): E.Either<DecodeFailure, DomainEvent
     problems.push(...problemsOf(data.left));
     // A record of the current version's data that gives no version is taken for version 1: say so.
     if (
-      E.isRight(metadata) &&
-      metadata.right.schemaVersion === undefined &&
       version !== currentVersion[type] &&
+      claimsNoVersion(own(input, 'metadata')) &&
       eventData[type].is(own(input, 'data'))
     )
       problems.push({

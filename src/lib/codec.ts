@@ -29,6 +29,24 @@ export function isReadable(o: object): boolean {
   }
 }
 
+/** `Array.isArray`, false for a revoked Proxy (which it throws for): decoders ask it of any value. */
+export function isArray(u: unknown): u is unknown[] {
+  try {
+    return Array.isArray(u);
+  } catch {
+    return false;
+  }
+}
+
+/** An object whose fields a quick decoder may read: not an array, nor a revoked Proxy. */
+const hasFields = (u: object): boolean => {
+  try {
+    return !Array.isArray(u);
+  } catch {
+    return false;
+  }
+};
+
 const isObjectLike = (u: unknown): u is object =>
   ((typeof u === 'object' && u !== null) || typeof u === 'function') && isReadable(u);
 
@@ -111,7 +129,7 @@ function generatedQuickStruct(
 ): Quick {
   const key = (field: Field) => JSON.stringify(field.key);
   const body = [
-    'if (typeof u !== "object" || u === null || Array.isArray(u)) return REFUSED;',
+    'if (typeof u !== "object" || u === null || !hasFields(u)) return REFUSED;',
     'let present = 0;',
     // As validate does: a field is read only once it is known to be the object's own.
     ...required.flatMap((field, i) => [
@@ -144,10 +162,11 @@ function generatedQuickStruct(
     'REFUSED',
     'hasOwn',
     'ownKeyCount',
+    'hasFields',
     ...parameters,
     `return function quickStruct(u) {\n${body.filter((line) => line !== '').join('\n')}\n};`,
   ) as (...args: unknown[]) => Quick;
-  return make(REFUSED, hasOwn, ownKeyCount, ...quicks);
+  return make(REFUSED, hasOwn, ownKeyCount, hasFields, ...quicks);
 }
 
 /** The same decoder as a loop over the fields, for where code cannot be generated: same checks, same order, same value. */
@@ -160,7 +179,7 @@ function loopQuickStruct(
   const requiredQuicks = quicks.slice(0, required.length);
   const optionalQuicks = quicks.slice(required.length);
   return (u) => {
-    if (typeof u !== 'object' || u === null || Array.isArray(u)) return REFUSED;
+    if (typeof u !== 'object' || u === null || !hasFields(u)) return REFUSED;
     const out: Record<string, unknown> = {};
     for (const [i, field] of required.entries()) {
       if (!hasOwn(u, field.key)) return REFUSED;

@@ -35,8 +35,8 @@ export function mapView<K, V>(source: MapSource<K, V>): ReadonlyMap<K, V> {
       real = true;
       for (const [key, value] of source.entries()) target.set(key, value);
       // Node's deep equality takes a proxy for an object, not a Map, and compares its own
-      // enumerable properties: the entries, as one, are what it then compares.
-      Object.defineProperty(target, ENTRIES, { value: Object.freeze([...target]), enumerable: true });
+      // enumerable properties: the entries, as a Map of them (in any order, as Maps compare).
+      Object.defineProperty(target, ENTRIES, { value: freezeMap(new Map(target)), enumerable: true });
       freezeMap(target);
     }
     return target;

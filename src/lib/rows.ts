@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { isRecord, preview, quickDecoderOf, REFUSED } from './codec.js';
+import { isArray, isRecord, preview, quickDecoderOf, REFUSED } from './codec.js';
 
 type RecordOf<P extends t.Props> = { readonly [K in keyof P]: t.TypeOf<P[K]> };
 
@@ -29,7 +29,7 @@ export function rowsOf<P extends t.Props>(name: string, props: P): RowsCodec<P> 
 
   /** The record of a row whose values all decode, or undefined. */
   const quickRecord = (row: unknown): RecordOf<P> | undefined => {
-    if (!Array.isArray(row) || row.length !== width) return undefined;
+    if (!isArray(row) || row.length !== width) return undefined;
     const record: Record<string, unknown> = {};
     for (let i = 0; i < width; i++) {
       const value = (quicks[i] as (u: unknown) => unknown)(row[i]);
@@ -41,7 +41,7 @@ export function rowsOf<P extends t.Props>(name: string, props: P): RowsCodec<P> 
 
   /** Why a row is refused, each problem at its field's path. */
   const rowErrors = (row: unknown, c: t.Context): t.Errors => {
-    if (!Array.isArray(row) || row.length !== width)
+    if (!isArray(row) || row.length !== width)
       return [
         {
           value: row,
@@ -63,10 +63,10 @@ export function rowsOf<P extends t.Props>(name: string, props: P): RowsCodec<P> 
   >(
     name,
     (u): u is readonly RecordOf<P>[] =>
-      Array.isArray(u) &&
+      isArray(u) &&
       u.every((record) => isRecord(record) && fields.every((field, i) => codecs[i]?.is(record[field]))),
     (u, c) => {
-      if (!Array.isArray(u)) return t.failure(u, c, `must be an array of rows (got ${preview(u)})`);
+      if (!isArray(u)) return t.failure(u, c, `must be an array of rows (got ${preview(u)})`);
       const records: RecordOf<P>[] = new Array(u.length);
       for (let index = 0; index < u.length; index++) {
         const record = quickRecord(u[index]);

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, preview, problemsOf, struct } from '../lib/codec.js';
+import { describeProblems, isArray, preview, problemsOf, struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { Role } from '../events/roles.js';
 import { Instant } from '../lib/time.js';
@@ -21,7 +21,7 @@ const Roles: t.Type<readonly Role[], readonly Role[], unknown> = new t.Type<
   'Roles',
   (u): u is readonly Role[] => E.isRight(Roles.validate(u, [])),
   (u, c) => {
-    if (!Array.isArray(u) || u.length > MAX_ROLES)
+    if (!isArray(u) || u.length > MAX_ROLES)
       return t.failure(u, c, `must be an array of at most ${MAX_ROLES} roles (got ${preview(u)})`);
     const list: Role[] = [];
     const errors: t.ValidationError[] = [];

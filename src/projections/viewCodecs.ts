@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { integerFrom, oneOf, preview, refined, struct } from '../lib/codec.js';
+import { integerFrom, isArray, oneOf, preview, refined, struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { Currency } from '../lib/money.js';
 import { SubscriptionStatus, usageFields } from '../events/data.js';
@@ -54,7 +54,7 @@ export function decodeEach<A>(
   c: t.Context,
   take: (item: A) => void,
 ): t.Validation<true> {
-  if (!Array.isArray(u)) return t.failure(u, c, `must be an array of ${noun} (got ${preview(u)})`);
+  if (!isArray(u)) return t.failure(u, c, `must be an array of ${noun} (got ${preview(u)})`);
   for (let i = 0; i < u.length; i++) {
     // Validated in the list's context, and again in its own only to name it in the errors: a context
     // per item would cost an allocation for each of a million good ones.

@@ -5,6 +5,7 @@ import {
   describeProblems,
   integerFrom,
   isRecord,
+  isArray,
   preview,
   problemsOf,
   quickDecoderOf,
@@ -62,7 +63,7 @@ const arrayOf = <C extends t.Mixed>(codec: C): t.ReadonlyArrayC<C> => {
   const quick = quickDecoderOf(codec);
   if (quick === undefined) return array;
   return withQuickDecoder(array, (u) => {
-    if (!Array.isArray(u)) return REFUSED;
+    if (!isArray(u)) return REFUSED;
     const out: unknown[] = new Array(u.length);
     for (let i = 0; i < u.length; i++) {
       const element = quick(u[i]);

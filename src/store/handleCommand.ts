@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, integerFrom, refined, struct } from '../lib/codec.js';
+import { describeProblems, integerFrom, isReadable, refined, struct } from '../lib/codec.js';
 import { decodeCommand, type Command } from '../domain/commands.js';
 import { apssDecider, DeciderOption, isLibraryDecider, type Decider } from '../domain/decider.js';
 import { applyEvent, evolve } from '../state/evolve.js';
@@ -13,6 +13,7 @@ import {
   type PartnerState,
 } from '../state/state.js';
 import type { DomainEvent } from '../events/codecs.js';
+import { decodeEvent } from '../events/decode.js';
 import { compileRules, defaultRules, type RuleSet } from '../policies/ruleSet.js';
 import { ConcurrencyError } from './errors.js';
 import { isEventStore, partnerStreamId, type EventStore } from './eventStore.js';
@@ -46,7 +47,9 @@ export type CommandHandled = {
 const Retries = integerFrom('Retries', 0, MAX_RETRIES);
 const CacheOption = refined(
   'CacheOption',
-  (u): u is StateCache | false => u === false || u instanceof StateCache,
+  // A revoked Proxy throws at `instanceof`: it is no cache.
+  (u): u is StateCache | false =>
+    u === false || (typeof u === 'object' && u !== null && isReadable(u) && u instanceof StateCache),
   'a StateCache or false',
 );
 const Options = struct(
@@ -143,16 +146,16 @@ class Folding {
   #state: PartnerState;
   #draft: MutablePartnerState | undefined;
   #changed = false;
-  /** The event at `version`, when it went through this folding (read, restored or decided). */
-  last: DomainEvent | undefined;
   constructor(
     readonly decider: Decider,
     public version: number,
     state: PartnerState,
     /** Whether the state is not kept yet (one restored from a snapshot). */
     unkept = false,
-    /** The event at `version`, for a state taken from the cache (see lastEvents). */
-    readonly expected?: DomainEvent,
+    /** The event at `version`, when known (read, restored, decided, or kept with a cached state: see lastEvents). */
+    public last?: DomainEvent,
+    /** Whether the stream is yet to be seen to hold `last` at `version` (a state taken from the cache). */
+    public unconfirmed = false,
   ) {
     this.#state = state;
     this.#changed = unkept;
@@ -191,15 +194,24 @@ class Folding {
  */
 const lastEvents = new WeakMap<PartnerState, DomainEvent>();
 
-/** Whether a stored event is the one a state was folded up to: the same object, or the same content. */
+/**
+ * Whether a stored event is the one a state was folded up to: the same object, or the same event
+ * once both are decoded (a caller's decider may write an instant another way than the store keeps it).
+ */
 const sameEvent = (stored: DomainEvent, kept: DomainEvent): boolean =>
-  stored === kept || canonicalJson(stored) === canonicalJson(kept);
+  stored === kept || canonicalJson(decoded(stored)) === canonicalJson(decoded(kept));
+
+const decoded = (event: DomainEvent): DomainEvent => {
+  const read = decodeEvent(event);
+  return E.isRight(read) ? read.right : event;
+};
 
 /** Where a partner's state starts: the cached state, if any, or the decider's initial state. */
 const startingState = (decider: Decider, cache: StateCache | undefined, streamId: string): Folding => {
   const known = cache?.get(streamId);
   if (known === undefined) return new Folding(decider, 0, decider.initialState);
-  return new Folding(decider, known.version, known.state, false, lastEvents.get(known.state));
+  const last = lastEvents.get(known.state);
+  return new Folding(decider, known.version, known.state, false, last, last !== undefined);
 };
 
 /**
@@ -218,9 +230,7 @@ async function coldStart(
   if (folding.version > 0 || !libraryFold || !offersSnapshots(store)) return folding;
   const { version, state, last } = await restoredWithLast(store, streamId);
   if (version === 0) return folding;
-  const restored = new Folding(decider, version, state, true);
-  restored.last = last;
-  return restored;
+  return new Folding(decider, version, state, true, last);
 }
 
 /**
@@ -236,8 +246,8 @@ async function catchUp(
 ): Promise<Rejection | 'stale' | undefined> {
   // A cached state reads from its own last event on: that it is still there shows the stream is
   // the one the state was folded from.
-  const { expected } = folding;
-  let confirmed = expected === undefined || folding.version === 0;
+  const expected = folding.last;
+  let confirmed = !folding.unconfirmed || expected === undefined || folding.version === 0;
   const after = confirmed ? folding.version : folding.version - 1;
   for await (const stored of store.readStream(streamId, { after })) {
     if (!confirmed) {
@@ -249,6 +259,7 @@ async function catchUp(
       )
         return 'stale';
       confirmed = true;
+      folding.unconfirmed = false;
       continue;
     }
     // A store that ignores `after` hands back events the state already holds.

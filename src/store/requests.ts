@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { isRecord, preview, problemsOf, struct, type FieldProblem } from '../lib/codec.js';
+import { isArray, isRecord, preview, problemsOf, struct, type FieldProblem } from '../lib/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { decodeEvent } from '../events/decode.js';
 import { ConcurrencyError, EventStoreRequestError } from './errors.js';
@@ -61,7 +61,7 @@ export function decodeAppend(
   const stream = decodeField(StreamId, streamId, 'streamId');
   if (E.isLeft(stream)) report(stream.left);
   const decoded: DomainEvent[] = [];
-  if (!Array.isArray(events))
+  if (!isArray(events))
     report([{ path: 'events', reason: `must be an array of events (got ${preview(events)})` }]);
   else
     for (let index = 0, malformed = 0; index < events.length; index++) {

@@ -102,7 +102,7 @@ export function writeInstant(ms: number, offset = 0): string {
 
 /** Milliseconds since the epoch of the instants generated: years 1000..8999, so that any offset keeps four digits. */
 export const EARLIEST = Date.UTC(1000, 0, 1);
-export const LATEST = Date.UTC(8999, 11, 31);
+export const LATEST = Date.UTC(8999, 11, 31, 23, 59, 59, 999);
 
 /**
  * An instant in milliseconds near `around`: often exactly on it or a millisecond either side, mostly

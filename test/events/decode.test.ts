@@ -94,6 +94,12 @@ describe('decodeEvent names every offending field, and only those, of a record w
     expect(message).toContain(
       'metadata.schemaVersion is not given, which means version 1, and the data is of version 2: give schemaVersion 2',
     );
+    const alsoBadRole = { ...current, metadata: { ...metadata, actor: { id: 'ann', role: 'Owner' } } };
+    expect(failure(alsoBadRole).details).toEqual([
+      'metadata.actor.role',
+      'data.subscriptionName',
+      'metadata.schemaVersion',
+    ]);
   });
   it('given a version that is not one, the data is not judged by a version guessed at', () => {
     expect(failure({ ...purchaseV1, metadata: { ...metadata, schemaVersion: 'one' } }).details).toEqual([

@@ -371,4 +371,23 @@ describe('a revoked Proxy, which runs no code of anyone and throws at the first 
       E.left({ code: 'INVALID_COMMAND' }),
     );
   });
+
+  it('given one inside a message, an option or an append, then the field is named, and nothing throws', async () => {
+    const event = tenantHistory()[0] as DomainEvent;
+    expect(decodeCommand({ ...command, data: revoked() })).toMatchObject(E.left({ details: ['data'] }));
+    expect(handle([], { ...command, metadata: revoked() })).toMatchObject(E.left({ details: ['metadata'] }));
+    expect(handle([], { ...command, metadata: { ...command.metadata, actor: revoked() } })).toMatchObject(
+      E.left({ details: ['metadata.actor'] }),
+    );
+    expect(decodeEvent({ ...event, data: revoked() })).toMatchObject(E.left({ details: ['data'] }));
+    expect(handle([{ ...event, metadata: revoked() }], command)).toMatchObject(
+      E.left({ details: ['history[0].metadata'] }),
+    );
+    expect(
+      await handleCommand(new InMemoryEventStore(), command, { cache: revoked() as never }),
+    ).toMatchObject(E.left({ details: ['options.cache'] }));
+    await expect(
+      new InMemoryEventStore().appendToStream('partner-p1', revoked() as never, { expectedVersion: 'any' }),
+    ).rejects.toBeInstanceOf(EventStoreRequestError);
+  });
 });

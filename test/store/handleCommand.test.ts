@@ -377,6 +377,51 @@ describe('handleCommand with its state cache', () => {
     expect(cache.stats.bytes).toBeGreaterThan(cache.stats.maxBytes);
   });
 
+  it("given a caller's decider that writes instants in another form than the store keeps, then a cached command still reads only the event it stands at", async () => {
+    const store = new Instrumented(new InMemoryEventStore());
+    const library = apssDecider();
+    const secondsOnly = (event: DomainEvent): DomainEvent =>
+      ({
+        ...event,
+        metadata: { ...event.metadata, at: event.metadata.at.replace('.000Z', 'Z') },
+      }) as DomainEvent;
+    const decider: Decider = {
+      ...library,
+      decide: (command, state) =>
+        E.map((events: readonly DomainEvent[]) => events.map(secondsOnly))(library.decide(command, state)),
+    };
+    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(1) }), {
+      decider,
+    });
+    for (let i = 2; i <= 6; i++)
+      await handleCommand(store, purchase(`sub-${i}`, 'tenant-1', { partnerId: 'p1', at: minute(i) }), {
+        decider,
+      });
+    expect(store.eventsRead).toBe(5);
+  });
+
+  it('given a cached state one event behind and a race on the append, then the retry reads on from where it stood, not the whole stream', async () => {
+    const inner = await partnerWithUsage(100);
+    const store = new Instrumented(inner, async (attempt) => {
+      if (attempt === 2)
+        await inner.appendToStream('partner-p1', usageEvents('p1', 1, 'race'), { expectedVersion: 'any' });
+    });
+    const cache = new StateCache();
+    await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }), { cache });
+    await inner.appendToStream('partner-p1', usageEvents('p1', 1, 'behind'), { expectedVersion: 'any' });
+    store.eventsRead = 0;
+    const result = await handleCommand(
+      store,
+      purchase('sub-3', 'tenant-1', { partnerId: 'p1', at: minute(21) }),
+      {
+        cache,
+      },
+    );
+    expect(E.isRight(result) && result.right.nextVersion).toBe(106);
+    // The event its cached state stood at and the one behind it; then, after the race, the racer's.
+    expect(store.eventsRead).toBe(3);
+  });
+
   it('uses one cache per store by default, and none with cache: false', async () => {
     const inner = new InMemoryEventStore();
     const store = new Instrumented(inner);

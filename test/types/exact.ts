@@ -14,6 +14,7 @@ import {
   type Finding,
   type RejectionCode,
   audit,
+  auditTo,
   defaultRules,
 } from 'apss-domain';
 import type { PostgresEventStoreOptions } from 'apss-domain/postgres';
@@ -80,3 +81,6 @@ expectTypeOf<AuditReport>().toEqualTypeOf<{
   readonly partners: number;
   readonly findings: readonly Finding[];
 }>();
+
+// A sink of the pinned Finding takes an audit's findings when it does not verify a chain.
+export const rulesOnly = auditTo([], (finding: Finding) => finding.code);
