@@ -307,26 +307,29 @@ describe('handleCommand with its state cache', () => {
     };
     const cache = new StateCache();
     await handleCommand(store, createTenant('t1', 's1', { partnerId: 'p1', at: minute(1) }), { cache });
-    // The store emptied, and another instance (no cache) writes the partner's history anew, longer.
-    inner = new InMemoryEventStore();
-    await handleCommand(store, createTenant('t2', 's2', { partnerId: 'p1', at: minute(2) }), {
-      cache: false,
-    });
-    await handleCommand(store, purchase('s3', 't2', { partnerId: 'p1', at: minute(3) }), { cache: false });
-    const intoOld = await handleCommand(store, purchase('s4', 't1', { partnerId: 'p1', at: minute(4) }), {
-      cache,
-    });
-    expect(E.isLeft(intoOld) && intoOld.left.code).toBe('NOT_SHARED_TENANT');
-    // And of the same length: the event at the cached version is another one.
-    inner = new InMemoryEventStore();
-    await handleCommand(store, createTenant('t5', 's5', { partnerId: 'p1', at: minute(5) }), {
-      cache: false,
-    });
-    await handleCommand(store, purchase('s6', 't5', { partnerId: 'p1', at: minute(6) }), { cache: false });
-    const again = await handleCommand(store, purchase('s7', 't2', { partnerId: 'p1', at: minute(7) }), {
-      cache,
-    });
-    expect(E.isLeft(again) && again.left.code).toBe('NOT_SHARED_TENANT');
+    /** The store emptied, and another instance (no cache) writing the partner's history anew. */
+    const writtenAnew = async (tenantId: string, [first, ...more]: string[], from: number) => {
+      inner = new InMemoryEventStore();
+      const at = (n: number) => ({ partnerId: 'p1', at: minute(from + n) });
+      await handleCommand(store, createTenant(tenantId, first, at(0)), { cache: false });
+      for (const [n, subscriptionId] of more.entries())
+        await handleCommand(store, purchase(subscriptionId, tenantId, at(n + 1)), { cache: false });
+    };
+    const refusal = async (tenantId: string, subscriptionId: string, at: number) => {
+      const result = await handleCommand(
+        store,
+        purchase(subscriptionId, tenantId, { partnerId: 'p1', at: minute(at) }),
+        {
+          cache,
+        },
+      );
+      return E.isLeft(result) && result.left.code;
+    };
+    // Longer than the cached state's stream, then as long: the event at the cached version is another.
+    await writtenAnew('t2', ['s2', 's3'], 2);
+    expect(await refusal('t1', 's4', 4)).toBe('NOT_SHARED_TENANT');
+    await writtenAnew('t5', ['s5', 's6'], 5);
+    expect(await refusal('t2', 's7', 7)).toBe('NOT_SHARED_TENANT');
     expect((await collect(inner.readAll())).map(({ event }) => event.type)).toEqual([
       'SharedTenantCreated',
       'ApssSubscriptionPurchased',
