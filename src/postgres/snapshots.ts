@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { fnv1a } from '../lib/hash.js';
 import { SNAPSHOT_FORMAT, type Snapshot, type StoredSnapshot } from '../store/snapshots.js';
+import { EventStoreRequestError } from '../store/errors.js';
 import { withClient } from './clients.js';
 
 /**
@@ -60,6 +61,23 @@ export function snapshotSql(schema: string, table: string) {
 const isUndefinedTable = (error: unknown): boolean =>
   error instanceof Error && (error as { code?: unknown }).code === UNDEFINED_TABLE;
 
+/** pg's code for a column that does not exist. */
+const UNDEFINED_COLUMN = '42703';
+
+/**
+ * What a query of the snapshots table threw, said of the option that named it when the table is
+ * not one (another store's events table of that name, say): a column of a snapshots table is missing.
+ */
+function snapshotTableError(operation: string, qualified: string, error: unknown): unknown {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== UNDEFINED_COLUMN) return error;
+  return new EventStoreRequestError(operation, [
+    {
+      path: 'options.snapshotTable',
+      reason: `names ${qualified}, which is not a snapshots table (${error.message}): give the store a snapshotTable of its own`,
+    },
+  ]);
+}
+
 /**
  * The snapshots of a PostgresEventStore, in their own table beside the events. Reading creates
  * nothing (a table that is not there holds no snapshot); the first write creates the table.
@@ -82,7 +100,7 @@ export class PostgresSnapshots {
       return row && { streamVersion: row.stream_version, snapshot: row.snapshot };
     } catch (error) {
       if (isUndefinedTable(error)) return undefined;
-      throw error;
+      throw snapshotTableError('readSnapshot', this.sql.qualified, error);
     }
   }
 
@@ -91,10 +109,14 @@ export class PostgresSnapshots {
       this.#created = undefined;
       throw error;
     }));
-    await this.pool.query({
-      ...this.sql.write,
-      values: [streamId, streamVersion, snapshot.version, JSON.stringify(snapshot), replace],
-    });
+    try {
+      await this.pool.query({
+        ...this.sql.write,
+        values: [streamId, streamVersion, snapshot.version, JSON.stringify(snapshot), replace],
+      });
+    } catch (error) {
+      throw snapshotTableError('writeSnapshot', this.sql.qualified, error);
+    }
   }
 
   async #create(): Promise<void> {

@@ -179,5 +179,14 @@ await whenPostgres('PostgreSQL snapshot tests', () => {
         (await schema.admin().query(`SELECT count(*)::int AS n FROM "${schema.name}".foreign`)).rows,
       ).toEqual([{ n: 3 }]);
     });
+
+    it("given a snapshots table that is another store's events table, then a cold command rejects naming options.snapshotTable, not with the database's error", async () => {
+      const other = open({ table: 'taken' });
+      await handleCommand(other, createTenant('t1', 's1', { partnerId: 'p9', at: '2021-01-01T00:00:00Z' }));
+      const store = open({ table: 'mine', snapshotTable: 'taken', snapshotEvery: 1 });
+      await expect(
+        handleCommand(store, createTenant('t1', 's1', { partnerId: 'p1', at: '2021-01-01T00:00:00Z' })),
+      ).rejects.toMatchObject({ name: 'EventStoreRequestError', details: ['options.snapshotTable'] });
+    });
   });
 });
