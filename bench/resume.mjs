@@ -3,7 +3,7 @@
 // thread per CPU, at most 4). Child processes, taking turns, best of ROUNDS each; every resumed run
 // starts from a copy of the same FILE. Target: the resumed run costs <= 0.05x the full audit. For
 // context: the same resumed over the new lines that name only 10 partners (FILE's other entries are
-// copied, not decoded), and a process that only starts and audits the 36-line example, the floor of any run.
+// not read), and a process that only starts and audits the 36-line example, the floor of any run.
 // In process: the same two audits through the library's API (auditLog, threads as `apss audit` chooses
 // them, against auditLogResuming) in one process of their own, best of ROUNDS each, so that the start
 // of a process and the loading of the CLI, which every run pays, are in neither figure.

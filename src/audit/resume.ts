@@ -4,14 +4,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { CompiledRules, RuleSet } from '../policies/ruleSet.js';
 import { thaw, type MutablePartnerState } from '../state/state.js';
 import { Auditor, type AuditSummary, type FindingSink, type SavedStates } from './auditor.js';
-import {
-  decodeEntry,
-  readResumeFile,
-  saveResumeFile,
-  type EntryToWrite,
-  type LogPosition,
-  type SavedEntry,
-} from './resumeFile.js';
+import { openResumeFile, type EntryRefs, type LogPosition, type ResumeFile } from './resumeFile.js';
+import { saveResumeFile, type EntryToWrite } from './resumeSave.js';
 import { paced } from './chunks.js';
 import { reasonOf } from '../lib/reason.js';
 import { everyLine, NdjsonSplitter } from './ndjson.js';
@@ -86,24 +80,25 @@ const fingerprint = async (handle: FileHandle, bytes: number) => ({
   tail: await digestOf(handle, Math.max(0, bytes - WINDOW_BYTES), bytes),
 });
 
-/** A run's way to the saved states: each partner's entry decoded when the partner is first seen. */
+/** A run's way to the saved states: each partner's entry read when the partner is first seen. */
 class SavedPartners implements SavedStates {
-  #taken = 0;
-  constructor(private readonly entries: ReadonlyMap<string, SavedEntry>) {}
+  /** Where the parts of each partner taken were in the file. */
+  readonly taken = new Map<string, EntryRefs>();
+  constructor(private readonly file: ResumeFile) {}
 
   take(partnerId: string): MutablePartnerState | undefined {
-    const entry = this.entries.get(partnerId);
+    const entry = this.file.entries.get(partnerId);
     if (entry === undefined) return undefined;
-    const state = decodeEntry(partnerId, entry, (message) => {
+    const taken = this.file.take(entry, (message) => {
       throw new CorruptEntry(message);
     });
-    if (E.isLeft(state)) throw new CorruptEntry(state.left);
-    this.#taken += 1;
-    return thaw(state.right);
+    if (E.isLeft(taken)) throw new CorruptEntry(taken.left);
+    this.taken.set(partnerId, taken.right.refs);
+    return thaw(taken.right.state);
   }
 
   get untaken(): number {
-    return this.entries.size - this.#taken;
+    return this.file.entries.size - this.taken.size;
   }
 }
 
@@ -159,10 +154,24 @@ export async function auditLogResuming(
   sink: FindingSink,
   { rules, ready, finished }: ResumableAuditOptions,
 ): Promise<ResumedAudit> {
-  const saved = await readResumeFile(resumeFile);
-  if (E.isLeft(saved)) return { kind: 'refused', reason: `${resumeFile}: ${saved.left}` };
-  const from = saved.right?.header;
-  const entries = saved.right?.entries ?? new Map<string, SavedEntry>();
+  const opened = await openResumeFile(resumeFile);
+  if (E.isLeft(opened)) return { kind: 'refused', reason: `${resumeFile}: ${opened.left}` };
+  const saved = opened.right;
+  try {
+    return await resumeWith(file, resumeFile, saved, sink, { rules, ready, finished });
+  } finally {
+    await saved?.close();
+  }
+}
+
+async function resumeWith(
+  file: string,
+  resumeFile: string,
+  saved: ResumeFile | undefined,
+  sink: FindingSink,
+  { rules, ready, finished }: ResumableAuditOptions,
+): Promise<ResumedAudit> {
+  const from = saved?.header;
   if (from !== undefined && !sameRules(from.rules, rules.source))
     return {
       kind: 'refused',
@@ -190,7 +199,8 @@ export async function auditLogResuming(
         throw new SinkFailure(error);
       }
     });
-    if (from !== undefined) auditor.resumeFrom({ saved: new SavedPartners(entries), ...from.counts });
+    const partners = saved === undefined ? undefined : new SavedPartners(saved);
+    if (partners !== undefined && from !== undefined) auditor.resumeFrom({ saved: partners, ...from.counts });
     const before = auditor.summary().findings;
     const splitter = new NdjsonSplitter(
       {
@@ -229,17 +239,21 @@ export async function auditLogResuming(
       ended: last === -1 ? start.ended : last === 0x0a,
       ...(await fingerprint(handle, bytes)),
     };
-    // The partners in the file's order, each met in this run encoded anew (its entry was used up when
-    // it was taken: every partner taken is one the auditor keeps), the others copied; then the new ones.
+    // The partners in the file's order, each met in this run written anew where it changed (every
+    // partner taken is one the auditor keeps), the others as they were; then the new ones.
     const seen = auditor.partnerStates;
+    const entries = saved?.entries ?? new Map();
     const written: EntryToWrite[] = [];
-    for (const [partnerId, saved] of entries) {
+    for (const [partnerId, entry] of entries) {
       const state = seen.get(partnerId);
-      written.push(state === undefined ? { saved } : { partnerId, state });
+      written.push(
+        state === undefined ? { saved: entry } : { partnerId, state, was: partners?.taken.get(partnerId) },
+      );
     }
     for (const [partnerId, state] of seen) if (!entries.has(partnerId)) written.push({ partnerId, state });
-    await saveResumeFile(
+    const unsaved = await saveResumeFile(
       resumeFile,
+      saved,
       {
         rules: rules.source,
         log: position,
@@ -248,8 +262,12 @@ export async function auditLogResuming(
       },
       written,
     ).catch((error: unknown) => {
+      // A part of a met partner's state first read to be written again (a row kept as it was).
+      if (error instanceof CorruptEntry) return error;
       throw new ResumeFileUnwritten(`cannot write ${resumeFile}: ${reasonOf(error)}`, { cause: error });
     });
+    if (unsaved instanceof CorruptEntry)
+      return { kind: 'refused', reason: `${resumeFile}: ${unsaved.message}` };
     return audited;
   } finally {
     await handle.close();

@@ -1,43 +1,61 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
+import { readSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { constants } from 'node:buffer';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { describeProblems, integerFrom, problemsOf, refined, struct } from '../lib/codec.js';
+import { describeProblems, integerFrom, isArray, problemsOf, refined, struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
+import { IdSet } from '../lib/idSet.js';
 import { reasonOf } from '../lib/reason.js';
 import { RuleSet } from '../policies/ruleSet.js';
-import { stateBytes, stateOfBytes } from '../state/stateBytes.js';
+import {
+  fieldsOf,
+  recordKeys,
+  stateOfParts,
+  type Corrupt,
+  type LayerSource,
+  type RecordKey,
+  type SectionSource,
+} from '../state/stateBytes.js';
 import type { PartnerState } from '../state/state.js';
+import { Arena, ExtentIds, type ExtentRef, type ReadAt } from './usageExtents.js';
 
 /**
- * The resume file, in binary: MAGIC, the format (u32), the header's length (u32) and the header as
- * JSON (spaces after it to a multiple of 4 bytes), the index's checksum (u32), then one entry per
- * partner, and nothing after the last. An entry: the length of the rest of it (u32), its checksum
- * (u32), the partner id's length (u32) and the id (UTF-8), zero bytes to a multiple of
- * 4, then the partner's state as bytes read in place (see stateBytes.ts), whose length is a multiple
- * of 4 too: every entry starts at a multiple of 4 from the file's start, and so does every part of a
- * state that is read in place. Every length is little-endian.
+ * The resume file, in binary, written only ever at its end: a run adds what changed and a new root,
+ * then points the file at that root, so that it reads and writes what its new lines touch, not every
+ * partner's state.
  *
- * A checksum is a CRC-32 (zlib's): it guards against accidental damage, a byte changed or a file
- * cut short, which a CRC-32 detects (any burst of up to 32 bits, and all but one in 2^32 of other
- * changes), not against a file made to deceive, which whoever can write it could give any checksum.
- * An entry's is of its bytes after it, checked when its partner is first met
- * (a state read in place is trusted to be the one written). The index's is of the header's bytes,
- * then of each entry's first bytes up to the end of its id (its length, checksum and partner id): it
- * is checked as the file is read, so that no entry can be taken for another partner's, or cut, or
- * lose its checksum unseen. An entry stands alone, so a run reads only the partners it meets again
- * and writes the others' entries back byte for byte. Format 3 held each state as one snapshot
- * decoded whole, format 2 as JSON.
+ * MAGIC, the format (u32), then two superblocks of 32 bytes each, then blocks. A superblock: its
+ * sequence number (u32), where the root is (u64, as two u32: low, high), the root's length (u32) and
+ * CRC-32 (u32), where the file's blocks end (u64), and the CRC-32 of those 28 bytes. A run writes the
+ * slot its predecessor did not, with the next sequence number; the valid one with the highest number
+ * is the file, so that a run stopped while writing its superblock leaves the one before.
+ *
+ * The root is JSON: the header (rules, log position, counts, how many partners), `live` (the bytes of
+ * the blocks it points at), and per partner `[id, fields, sections, extents]`: its fields (see
+ * StateFields); per kind of record (subscriptions, reservations, deployments, services) null or
+ * `[at, length, crc32, count]` of a block holding its section (see stateBytes.ts); and its usage ids
+ * as extents `[at, length, count, slots, tagsCrc32]` (see usageExtents.ts). Blocks start at a multiple
+ * of 4 bytes. Numbers are little-endian.
+ *
+ * A CRC-32 (zlib's) guards against accidental damage (a byte changed, a file cut short), not against
+ * a file made to deceive. Each part is checked as it is read: the superblocks and the root when the
+ * file is opened, a partner's entry when it is met, a section when its records are first read, an
+ * extent's tags on its first lookup, and an id's record when a lookup reads it (see usageExtents.ts).
+ * Format 4 kept every partner's whole state in one entry, written again by every run; format 3 as
+ * one snapshot, format 2 as JSON.
  */
-export const RESUME_FORMAT = 4;
-const MAGIC = Buffer.from('APSS-RESUME\n', 'latin1');
-const LENGTH_BYTES = 4;
-const CHECKSUM_BYTES = 4;
+export const RESUME_FORMAT = 5;
+export const MAGIC = Buffer.from('APSS-RESUME\n', 'latin1');
 const WORD = 4;
-const { MAX_LENGTH } = constants;
+const SUPERBLOCK_BYTES = 32;
+export const SUPERBLOCK_AT = [MAGIC.length + WORD, MAGIC.length + WORD + SUPERBLOCK_BYTES] as const;
+/** Where the first block starts. */
+export const DATA_START = MAGIC.length + WORD + 2 * SUPERBLOCK_BYTES;
+const HIGH = 2 ** 32;
 
 const Count = integerFrom('Count', 0);
+const Uint32 = integerFrom('Uint32', 0, HIGH - 1);
 const Sha256 = refined(
   'Sha256',
   (u): u is string => typeof u === 'string' && /^[A-Za-z0-9+/]{43}=$/.test(u),
@@ -67,78 +85,116 @@ const ResumeHeader = struct('ResumeHeader', {
 });
 export type ResumeHeader = t.TypeOf<typeof ResumeHeader>;
 
-/**
- * A partner's entry as the file holds it: all its bytes (to be written back as they are), its
- * checksum, the bytes the checksum is of, and the state's.
- */
-export type SavedEntry = {
-  readonly number: number;
-  readonly bytes: Buffer;
-  readonly checksum: number;
-  readonly checked: Buffer;
-  readonly state: Buffer;
+const Root = struct('ResumeRoot', { header: ResumeHeader, live: Count, partners: t.array(t.unknown) });
+
+const LayerRefCodec = t.tuple([Count, Count, Count, Uint32, Count]);
+const SectionRefCodec = t.union([t.null, t.tuple([Count, t.array(LayerRefCodec)])]);
+const ExtentRefCodec = t.tuple([Count, Count, Count, Count, Uint32]);
+const EntryCodec = t.tuple([
+  Id,
+  t.unknown,
+  t.tuple([SectionRefCodec, SectionRefCodec, SectionRefCodec, SectionRefCodec]),
+  t.array(ExtentRefCodec),
+]);
+
+/** Where a layer of a section is: its place, length, its index's length and CRC-32, and how many records it holds. */
+export type LayerRef = {
+  readonly at: number;
+  readonly length: number;
+  readonly indexLength: number;
+  readonly indexCrc: number;
+  readonly count: number;
+};
+/** A section: how many records it holds, and where its layers are. */
+export type SectionRef = { readonly count: number; readonly layers: readonly LayerRef[] };
+
+/** A partner's entry, its places decoded: its fields as JSON, where each section and extent is. */
+export type EntryRefs = {
+  readonly fields: unknown;
+  readonly sections: { readonly [K in RecordKey]: SectionRef | null };
+  readonly extents: readonly ExtentRef[];
 };
 
-/** A resume file read: its header, and each partner's entry, in the file's order. */
-export type ResumeFile = { readonly header: ResumeHeader; readonly entries: ReadonlyMap<string, SavedEntry> };
+/** The JSON of a partner's entry (see RESUME_FORMAT). */
+export function entryJson(partnerId: string, fields: unknown, refs: Omit<EntryRefs, 'fields'>): unknown {
+  return [
+    partnerId,
+    fields,
+    recordKeys.map((key) => {
+      const ref = refs.sections[key];
+      return ref === null
+        ? null
+        : [
+            ref.count,
+            ref.layers.map(({ at, length, indexLength, indexCrc, count }) => [
+              at,
+              length,
+              indexLength,
+              indexCrc,
+              count,
+            ]),
+          ];
+    }),
+    refs.extents.map(({ at, length, count, slots, tagsCrc }) => [at, length, count, slots, tagsCrc]),
+  ];
+}
 
-/** What a resume file is written of, per partner: its entry as it was read, or its state, to be encoded. */
-export type EntryToWrite =
-  { readonly saved: SavedEntry } | { readonly partnerId: string; readonly state: PartnerState };
+/** How many bytes the blocks of an entry take, padding included. */
+export const entryBytes = (refs: Omit<EntryRefs, 'fields'>): number =>
+  recordKeys.reduce(
+    (sum, key) =>
+      (refs.sections[key]?.layers ?? []).reduce((total, layer) => total + padded(layer.length), sum),
+    0,
+  ) + refs.extents.reduce((sum, extent) => sum + padded(extent.length), 0);
 
-const padding = (length: number): number => (WORD - (length % WORD)) % WORD;
+export const padded = (length: number): number => length + ((WORD - (length % WORD)) % WORD);
 
-/**
- * The entries of a file, checked to hold exactly the partners its header counts, each once, and to
- * be the ones its index's checksum was taken of; or why not.
- */
-function entriesOf(
-  bytes: Buffer,
-  from: number,
-  partners: number,
-  headerChecksum: number,
-  indexChecksum: number,
-): E.Either<string, Map<string, SavedEntry>> {
-  const entries = new Map<string, SavedEntry>();
-  let index = headerChecksum;
-  let at = from;
-  const cut = (number: number) =>
-    E.left(
-      `entry ${number} runs past the end of the file (byte ${bytes.length}): the file was cut short, or a length in it is wrong`,
-    );
-  while (at < bytes.length) {
-    const number = entries.size + 1;
-    const start = at;
-    const idAt = at + LENGTH_BYTES + CHECKSUM_BYTES;
-    if (idAt + LENGTH_BYTES > bytes.length) return cut(number);
-    const end = at + LENGTH_BYTES + bytes.readUInt32LE(at);
-    const idEnd = idAt + LENGTH_BYTES + bytes.readUInt32LE(idAt);
-    if (end > bytes.length) return cut(number);
-    if (idEnd > end) return E.left(`entry ${number} holds a partner id longer than itself`);
-    const stateAt = idEnd + padding(idEnd - start);
-    if (stateAt > end) return E.left(`entry ${number} holds a partner id longer than itself`);
-    const partnerId = bytes.toString('utf8', idAt + LENGTH_BYTES, idEnd);
-    if (!Id.is(partnerId)) return E.left(`entry ${number} does not hold a partner id`);
-    const before = entries.get(partnerId);
-    if (before !== undefined)
-      return E.left(`it holds partner ${partnerId} twice (entries ${before.number} and ${number})`);
-    index = crc32(bytes.subarray(start, idEnd), index);
-    entries.set(partnerId, {
-      number,
-      bytes: bytes.subarray(start, end),
-      checksum: bytes.readUInt32LE(start + LENGTH_BYTES),
-      checked: bytes.subarray(idAt, end),
-      state: bytes.subarray(stateAt, end),
-    });
-    at = end;
-  }
-  if (entries.size !== partners)
-    return E.left(`its header counts ${partners} partners, and it holds ${entries.size}`);
-  if (index !== indexChecksum)
-    return E.left(
-      "its header and its entries' lengths, checksums and partner ids are not those its index's checksum was taken of: the file was damaged",
-    );
-  return E.right(entries);
+/** A superblock: which is the file, where its root is, where its blocks end. */
+export type Superblock = {
+  readonly sequence: number;
+  readonly rootAt: number;
+  readonly rootLength: number;
+  readonly rootCrc: number;
+  readonly end: number;
+};
+
+export function superblockBytes(block: Superblock): Buffer {
+  const bytes = Buffer.alloc(SUPERBLOCK_BYTES);
+  bytes.writeUInt32LE(block.sequence, 0);
+  bytes.writeUInt32LE(block.rootAt % HIGH, 4);
+  bytes.writeUInt32LE(Math.floor(block.rootAt / HIGH), 8);
+  bytes.writeUInt32LE(block.rootLength, 12);
+  bytes.writeUInt32LE(block.rootCrc, 16);
+  bytes.writeUInt32LE(block.end % HIGH, 20);
+  bytes.writeUInt32LE(Math.floor(block.end / HIGH), 24);
+  bytes.writeUInt32LE(crc32(bytes.subarray(0, SUPERBLOCK_BYTES - WORD)), SUPERBLOCK_BYTES - WORD);
+  return bytes;
+}
+
+/** The superblock in its slot's bytes, if they are one whole (its CRC-32 matches) and it points inside the file. */
+function superblockOf(bytes: Buffer, size: number): Superblock | undefined {
+  if (crc32(bytes.subarray(0, SUPERBLOCK_BYTES - WORD)) !== bytes.readUInt32LE(SUPERBLOCK_BYTES - WORD))
+    return undefined;
+  const block = {
+    sequence: bytes.readUInt32LE(0),
+    rootAt: bytes.readUInt32LE(4) + bytes.readUInt32LE(8) * HIGH,
+    rootLength: bytes.readUInt32LE(12),
+    rootCrc: bytes.readUInt32LE(16),
+    end: bytes.readUInt32LE(20) + bytes.readUInt32LE(24) * HIGH,
+  };
+  const fits =
+    block.sequence > 0 &&
+    block.rootAt >= DATA_START &&
+    block.rootAt + block.rootLength <= block.end &&
+    block.end <= size;
+  return fits ? block : undefined;
+}
+
+/** The file's superblock, of its first bytes (up to DATA_START): the whole one with the highest sequence, if any. */
+export function currentSuperblock(start: Buffer, size: number): Superblock | undefined {
+  return SUPERBLOCK_AT.map((at) => superblockOf(start.subarray(at, at + SUPERBLOCK_BYTES), size))
+    .filter((block): block is Superblock => block !== undefined)
+    .sort((a, b) => b.sequence - a.sequence)[0];
 }
 
 /** The most of a file's first line read to tell an earlier version's JSON resume file. */
@@ -151,7 +207,7 @@ const FORMAT_1_LINE_BYTES = 1024 * 1024;
  */
 function isFormat1(bytes: Buffer): boolean {
   const end = bytes.indexOf(0x0a);
-  const line = bytes.toString('utf8', 0, Math.min(end === -1 ? bytes.length : end, FORMAT_1_LINE_BYTES));
+  const line = bytes.toString('utf8', 0, end === -1 ? bytes.length : end);
   try {
     const value: unknown = JSON.parse(line);
     return typeof value === 'object' && value !== null && (value as { format?: unknown }).format === 1;
@@ -166,249 +222,216 @@ function formatProblem(bytes: Buffer): string | undefined {
     return `it is an earlier version's resume file (JSON, format 1), and this version reads format ${RESUME_FORMAT} only`;
   if (bytes.length < MAGIC.length || !bytes.subarray(0, MAGIC.length).equals(MAGIC))
     return 'it is not a resume file (it does not begin with APSS-RESUME)';
-  if (bytes.length < MAGIC.length + 2 * LENGTH_BYTES) return 'it was cut short, inside its header';
+  if (bytes.length < MAGIC.length + WORD) return 'it was cut short, inside its header';
   const format = bytes.readUInt32LE(MAGIC.length);
   if (format !== RESUME_FORMAT)
     return `it is of format ${format}, and this version reads format ${RESUME_FORMAT} only`;
+  if (bytes.length < DATA_START) return 'it was cut short, inside its header';
   return undefined;
 }
 
+/** Reads `target.length` bytes of a file from `position`, or throws. */
+const readerOf =
+  (handle: FileHandle): ReadAt =>
+  (target, position) => {
+    for (let read = 0; read < target.length;) {
+      const got = readSync(handle.fd, target, read, target.length - read, position + read);
+      if (got === 0) throw new Error(`the file ends before byte ${position + target.length}`);
+      read += got;
+    }
+  };
+
+/** A partner's entry as the root holds it: its JSON (written back as it is while the partner is not met), and its place among the entries. */
+export type SavedEntry = { readonly number: number; readonly partnerId: string; readonly json: unknown };
+
+/** A partner's state read from the file, and where its parts are. */
+export type TakenEntry = { readonly state: PartnerState; readonly refs: EntryRefs };
+
+/** An open resume file: its header, its entries, and its parts read as they are asked for. */
+export class ResumeFile {
+  /** The ids kept by this file's extents, and the sections read from its blocks, with where they are: a run writes again only what is not kept. */
+  readonly #extentIds = new WeakSet<ExtentIds>();
+  readonly #layers = new WeakMap<LayerSource, LayerRef>();
+  /** Where the tags of the extents it looks ids up in are kept. */
+  readonly #arena = new Arena();
+
+  readonly readAt: ReadAt;
+
+  constructor(
+    readonly path: string,
+    readonly handle: FileHandle,
+    readonly size: number,
+    readonly superblock: Superblock,
+    readonly header: ResumeHeader,
+    readonly live: number,
+    readonly entries: ReadonlyMap<string, SavedEntry>,
+  ) {
+    this.readAt = readerOf(handle);
+  }
+
+  /** Where a section's layer read from this file is, if it was. */
+  layerRef(layer: LayerSource): LayerRef | undefined {
+    return this.#layers.get(layer);
+  }
+
+  /** Whether a partner's usage ids below its set are this file's extents. */
+  keeps(ids: unknown): ids is ExtentIds {
+    return ids instanceof ExtentIds && this.#extentIds.has(ids);
+  }
+
+  /** The places an entry gives, decoded and checked to lie among the file's blocks; or why not. */
+  refsOf(entry: SavedEntry): E.Either<string, EntryRefs> {
+    const decoded = EntryCodec.decode(entry.json);
+    if (E.isLeft(decoded))
+      return E.left(`its places are not an entry's: ${describeProblems(problemsOf(decoded.left))}`);
+    const [, fields, sectionRefs, extentRefs] = decoded.right;
+    const inside = (at: number, length: number) =>
+      at >= DATA_START && at % WORD === 0 && at + length <= this.superblock.end;
+    const sections = {} as Record<RecordKey, SectionRef | null>;
+    for (const [index, key] of recordKeys.entries()) {
+      const ref = sectionRefs[index] ?? null;
+      if (ref === null) {
+        sections[key] = null;
+        continue;
+      }
+      const layers: LayerRef[] = [];
+      for (const [at, length, indexLength, indexCrc, count] of ref[1]) {
+        if (!inside(at, length) || indexLength > length) return E.left(`its ${key} lie outside the file`);
+        layers.push({ at, length, indexLength, indexCrc, count });
+      }
+      sections[key] = { count: ref[0], layers };
+    }
+    const extents: ExtentRef[] = [];
+    for (const [at, length, count, slots, tagsCrc] of extentRefs) {
+      if (!inside(at, length)) return E.left('its usage ids lie outside the file');
+      extents.push({ at, length, count, slots, tagsCrc });
+    }
+    return E.right({ fields, sections, extents });
+  }
+
+  /**
+   * The state of a partner's entry, or why it holds none. Its sections and usage ids are read when
+   * the state is first asked for them; a problem found then is given to `late`, and the read throws
+   * what `late` throws.
+   */
+  take(entry: SavedEntry, late: Corrupt): E.Either<string, TakenEntry> {
+    const where = `entry ${entry.number} (partner ${entry.partnerId})`;
+    const refs = this.refsOf(entry);
+    if (E.isLeft(refs)) return E.left(`${where}: ${refs.left}`);
+    const malformed = (problem: string) => `${where} is not a snapshot of a partner's state: ${problem}`;
+    const corrupt: Corrupt = (problem) => late(malformed(problem));
+    const fields = fieldsOf(refs.right.fields);
+    if (E.isLeft(fields)) return E.left(malformed(fields.left));
+    const sections = {} as Record<RecordKey, SectionSource | null>;
+    for (const key of recordKeys) {
+      const ref = refs.right.sections[key];
+      if (ref === null) {
+        sections[key] = null;
+        continue;
+      }
+      const layers = ref.layers.map((layer): LayerSource => {
+        const source: LayerSource = {
+          count: layer.count,
+          index: () => {
+            const bytes = Buffer.allocUnsafeSlow(layer.indexLength);
+            this.readAt(bytes, layer.at);
+            if (crc32(bytes) !== layer.indexCrc)
+              return late(`${where} does not match its checksum (its ${key}): the file was damaged`);
+            return bytes;
+          },
+          rows: (start, end) => {
+            if (start > end || layer.indexLength + end > layer.length)
+              return late(
+                `${where} is not a snapshot of a partner's state: state.${key} has rows past its end`,
+              );
+            const bytes = Buffer.allocUnsafe(end - start);
+            this.readAt(bytes, layer.at + layer.indexLength + start);
+            return bytes;
+          },
+        };
+        this.#layers.set(source, layer);
+        return source;
+      });
+      const source: SectionSource = { count: ref.count, layers };
+      sections[key] = source;
+    }
+    const below = new ExtentIds(
+      refs.right.extents,
+      this.readAt,
+      (problem) => late(`${where}: its usage ids ${problem.replace(/^has /, 'have ')}`),
+      this.#arena,
+    );
+    this.#extentIds.add(below);
+    const usage = below.size === 0 ? new IdSet() : IdSet.over(below);
+    const state = stateOfParts({ fields: fields.right, sections, usage }, corrupt);
+    if (E.isLeft(state)) return E.left(malformed(state.left));
+    if (state.right.partnerId !== entry.partnerId)
+      return E.left(`${where} holds the state of ${state.right.partnerId ?? 'no partner'}`);
+    return E.right({ state: state.right, refs: refs.right });
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
 /**
- * A file's bytes in one buffer, read a slice at a time (`readFile` refuses a file of 2 GiB or more);
- * `undefined` when there is no file; or why it cannot be read whole.
+ * The resume file opened, its header and root read and checked, its entries found (their parts are
+ * read as they are needed, see ResumeFile.take); `undefined` when there is none yet; or why it cannot
+ * be used. The file is left open for the run to read from: close it.
  */
-export async function readWhole(
-  path: string,
-  sliceBytes = WRITE_BYTES,
-): Promise<E.Either<string, Buffer> | undefined> {
+export async function openResumeFile(path: string): Promise<E.Either<string, ResumeFile | undefined>> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size > MAX_LENGTH)
-      return E.left(`it has ${size} bytes, more than the ${MAX_LENGTH} one buffer holds`);
-    const bytes = Buffer.allocUnsafeSlow(size);
-    for (let at = 0; at < size;) {
-      const { bytesRead } = await handle.read(bytes, at, Math.min(sliceBytes, size - at), at);
-      if (bytesRead === 0) return E.left(`it was cut short while read (${at} of ${size} bytes)`);
-      at += bytesRead;
-    }
-    return E.right(bytes);
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * The resume file read, its header decoded and its entries found (their snapshots are decoded as
- * they are needed, see decodeEntry); `undefined` when there is none yet; or why it cannot be used.
- */
-export async function readResumeFile(path: string): Promise<E.Either<string, ResumeFile | undefined>> {
-  let bytes: Buffer;
-  try {
-    const whole = await readWhole(path);
-    if (whole === undefined) return E.right(undefined);
-    if (E.isLeft(whole)) return whole;
-    bytes = whole.right;
-  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return E.right(undefined);
     return E.left(`cannot read it: ${reasonOf(error)}`);
   }
-  const problem = formatProblem(bytes);
+  let opened: E.Either<string, ResumeFile> = E.left('it cannot be read');
+  try {
+    opened = await readOpened(path, handle);
+    return opened;
+  } catch (error) {
+    return E.left(`cannot read it: ${reasonOf(error)}`);
+  } finally {
+    if (E.isLeft(opened)) await handle.close();
+  }
+}
+
+async function readOpened(path: string, handle: FileHandle): Promise<E.Either<string, ResumeFile>> {
+  const { size } = await handle.stat();
+  const start = Buffer.alloc(Math.min(size, FORMAT_1_LINE_BYTES));
+  readerOf(handle)(start, 0);
+  const problem = formatProblem(start);
   if (problem !== undefined) return E.left(problem);
-  const headerStart = MAGIC.length + 2 * LENGTH_BYTES;
-  const headerEnd = headerStart + bytes.readUInt32LE(MAGIC.length + LENGTH_BYTES);
-  if (headerEnd + CHECKSUM_BYTES > bytes.length) return E.left('it was cut short, inside its header');
+  const superblock = currentSuperblock(start, size);
+  if (superblock === undefined)
+    return E.left('neither of its superblocks is whole and inside the file: it was damaged or cut short');
+  const rootBytes = Buffer.allocUnsafeSlow(superblock.rootLength);
+  readerOf(handle)(rootBytes, superblock.rootAt);
+  if (crc32(rootBytes) !== superblock.rootCrc)
+    return E.left('its root does not match its checksum: the file was damaged');
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8', headerStart, headerEnd));
+    value = JSON.parse(rootBytes.toString('utf8'));
   } catch (error) {
-    return E.left(`its header is not JSON (${reasonOf(error)})`);
+    return E.left(`its root is not JSON (${reasonOf(error)})`);
   }
-  const header = ResumeHeader.decode(value);
-  if (E.isLeft(header))
-    return E.left(`its header is not a resume file's: ${describeProblems(problemsOf(header.left))}`);
-  const entries = entriesOf(
-    bytes,
-    headerEnd + CHECKSUM_BYTES,
-    header.right.partners,
-    crc32(bytes.subarray(headerStart, headerEnd)),
-    bytes.readUInt32LE(headerEnd),
-  );
-  if (E.isLeft(entries)) return entries;
-  return E.right({ header: header.right, entries: entries.right });
-}
-
-/**
- * The state a partner's entry holds, or why it holds none: its checksum is checked, then the state
- * read in place (see stateOfBytes). A part of it found not to decode when it is first read, later,
- * is given to `late` with what to say, and the read throws what `late` throws. The entry is used up:
- * its usage table is written where it is when the state's draft adds an id (see stateOfBytes), so
- * an entry decoded is neither decoded again nor written back as it was, but encoded anew.
- */
-export function decodeEntry(
-  partnerId: string,
-  entry: SavedEntry,
-  late: (message: string) => never,
-): E.Either<string, PartnerState> {
-  const where = `entry ${entry.number} (partner ${partnerId})`;
-  if (crc32(entry.checked) !== entry.checksum)
-    return E.left(`${where} does not match its checksum: the file was damaged`);
-  const malformed = (problem: string) => `${where} is not a snapshot of a partner's state: ${problem}`;
-  const state = stateOfBytes(entry.state, (problem) => late(malformed(problem)), { tableGiven: true });
-  if (E.isLeft(state)) return E.left(malformed(state.left));
-  if (state.right.partnerId !== partnerId)
-    return E.left(`${where} holds the state of ${state.right.partnerId ?? 'no partner'}`);
-  return state;
-}
-
-const IOV_BATCH = 512;
-/** The buffer entries are encoded into, reused from one batch of writes to the next. */
-const SCRATCH_BYTES = 4 * 1024 * 1024;
-/**
- * The most bytes one write is given: Node reports what a write wrote as a 32-bit integer, so a write
- * of 2 GiB or more would say it wrote a negative count, though it wrote every byte.
- */
-export const WRITE_BYTES = 1024 * 1024 * 1024;
-
-/** What BatchWriter writes with (a FileHandle's own). */
-export type BatchTarget = Pick<FileHandle, 'writev'>;
-
-/**
- * A file written in batches of parts: entries encoded into a buffer that is reused once what was in
- * it is written, so that encoding every partner's state costs no more memory than the buffer, and
- * entries read, written from where they are. A batch holds at most IOV_BATCH parts and `writeBytes`
- * bytes; a part longer than that is written a slice at a time.
- */
-export class BatchWriter {
-  #parts: Uint8Array[] = [];
-  #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
-  #used = 0;
-  constructor(
-    private readonly handle: BatchTarget,
-    private readonly writeBytes = WRITE_BYTES,
-  ) {}
-
-  async add(part: Uint8Array): Promise<void> {
-    this.#parts.push(part);
-    if (this.#parts.length >= IOV_BATCH) await this.flush();
+  const root = Root.decode(value);
+  if (E.isLeft(root))
+    return E.left(`its header is not a resume file's: ${describeProblems(problemsOf(root.left))}`);
+  const { header, live, partners } = root.right;
+  if (partners.length !== header.partners)
+    return E.left(`its header counts ${header.partners} partners, and it holds ${partners.length}`);
+  const entries = new Map<string, SavedEntry>();
+  for (const [index, json] of partners.entries()) {
+    const partnerId: unknown = isArray(json) ? json[0] : undefined;
+    if (!Id.is(partnerId)) return E.left(`entry ${index + 1} does not hold a partner id`);
+    const before = entries.get(partnerId);
+    if (before !== undefined)
+      return E.left(`it holds partner ${partnerId} twice (entries ${before.number} and ${index + 1})`);
+    entries.set(partnerId, { number: index + 1, partnerId, json });
   }
-
-  /** A buffer of `length` bytes to fill, then add, before the next call. */
-  async space(length: number): Promise<Buffer> {
-    if (length > SCRATCH_BYTES) return Buffer.allocUnsafe(length);
-    if (this.#used + length > SCRATCH_BYTES) await this.flush();
-    const space = this.#scratch.subarray(this.#used, this.#used + length);
-    this.#used += length;
-    return space;
-  }
-
-  async flush(): Promise<void> {
-    const parts = this.#parts;
-    this.#parts = [];
-    this.#used = 0;
-    let batch: Uint8Array[] = [];
-    let bytes = 0;
-    for (const part of parts)
-      for (let at = 0; at < part.length; at += this.writeBytes) {
-        const slice = part.subarray(at, at + this.writeBytes);
-        if (batch.length === IOV_BATCH || bytes + slice.length > this.writeBytes) {
-          await this.#write(batch, bytes);
-          batch = [];
-          bytes = 0;
-        }
-        batch.push(slice);
-        bytes += slice.length;
-      }
-    await this.#write(batch, bytes);
-  }
-
-  async #write(batch: Uint8Array[], expected: number): Promise<void> {
-    if (batch.length === 0) return;
-    // libuv writes again what a writev leaves; less written is an error it met (a full disk, say).
-    const { bytesWritten } = await this.handle.writev(batch);
-    if (bytesWritten !== expected) throw new Error(`wrote ${bytesWritten} of ${expected} bytes`);
-  }
-}
-
-/** Encodes a partner's entry (see RESUME_FORMAT) into the writer's buffer; answers its bytes. */
-async function encodeEntry(writer: BatchWriter, partnerId: string, state: PartnerState): Promise<Buffer> {
-  const idBytes = Buffer.byteLength(partnerId, 'utf8');
-  const idAt = LENGTH_BYTES + CHECKSUM_BYTES;
-  const stateAt = idAt + LENGTH_BYTES + idBytes + padding(idBytes);
-  const { parts, length } = stateBytes(state);
-  const entry = await writer.space(stateAt + length);
-  entry.writeUInt32LE(entry.length - LENGTH_BYTES, 0);
-  entry.writeUInt32LE(idBytes, idAt);
-  entry.write(partnerId, idAt + LENGTH_BYTES, 'utf8');
-  entry.fill(0, idAt + LENGTH_BYTES + idBytes, stateAt);
-  let at = stateAt;
-  for (const part of parts) {
-    entry.set(part, at);
-    at += part.length;
-  }
-  entry.writeUInt32LE(crc32(entry.subarray(idAt)), LENGTH_BYTES);
-  return entry;
-}
-
-/**
- * Writes the resume file whole (the header, then the entries as given: those read as they were, the
- * states encoded), then puts it in place: a run that stops halfway leaves the earlier one.
- */
-export async function saveResumeFile(
-  path: string,
-  header: ResumeHeader,
-  entries: Iterable<EntryToWrite>,
-): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  const handle = await open(temporary, 'w');
-  try {
-    try {
-      await writeResumeFile(handle, header, entries);
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    // Nothing is left behind of a file not put in place.
-    await rm(temporary, { force: true }).catch(() => undefined);
-    throw error;
-  }
-}
-
-async function writeResumeFile(
-  handle: FileHandle,
-  header: ResumeHeader,
-  entries: Iterable<EntryToWrite>,
-): Promise<void> {
-  const json = JSON.stringify(header);
-  const headerBytes = Buffer.from(
-    json.padEnd(json.length + padding(Buffer.byteLength(json, 'utf8'))),
-    'utf8',
-  );
-  const start = Buffer.alloc(MAGIC.length + 2 * LENGTH_BYTES);
-  MAGIC.copy(start);
-  start.writeUInt32LE(RESUME_FORMAT, MAGIC.length);
-  start.writeUInt32LE(headerBytes.length, MAGIC.length + LENGTH_BYTES);
-  let index = crc32(headerBytes);
-  const writer = new BatchWriter(handle);
-  // The index's checksum is known once every entry is: its place is written last.
-  for (const part of [start, headerBytes, Buffer.alloc(CHECKSUM_BYTES)]) await writer.add(part);
-  for (const entry of entries) {
-    const bytes =
-      'saved' in entry ? entry.saved.bytes : await encodeEntry(writer, entry.partnerId, entry.state);
-    const idAt = LENGTH_BYTES + CHECKSUM_BYTES;
-    index = crc32(bytes.subarray(0, idAt + LENGTH_BYTES + bytes.readUInt32LE(idAt)), index);
-    await writer.add(bytes);
-  }
-  await writer.flush();
-  const checksumAt = start.length + headerBytes.length;
-  const checksum = Buffer.alloc(CHECKSUM_BYTES);
-  checksum.writeUInt32LE(index);
-  const { bytesWritten } = await handle.write(checksum, 0, CHECKSUM_BYTES, checksumAt);
-  if (bytesWritten !== CHECKSUM_BYTES) throw new Error(`wrote ${bytesWritten} of ${CHECKSUM_BYTES} bytes`);
+  return E.right(new ResumeFile(path, handle, size, superblock, header, live, entries));
 }

@@ -12,6 +12,9 @@
  * writes after its last id in place. Only a set whose store another set has added to since (a second
  * copy of the same set, or the original after a copy) gets a store of its own, on its first add.
  *
+ * A set may be made over ids kept elsewhere (see `over`: a resume file's), which it asks about as it
+ * is asked, and adds to in its own store: ids kept elsewhere are never read in whole to add a few.
+ *
  * Read-only to everyone but the recipes that add to it; frozen (Object.freeze) wherever a state is
  * handed out, and then `add` refuses, as a frozen Set does.
  */
@@ -30,8 +33,6 @@ const FIRST_PAGE_BYTES = 512;
 const PAGE_SPAN = 4096;
 /** A slot holds the place of its id's text plus one: 0 is an empty slot. */
 const EMPTY = 0;
-/** The last of a store whose table another store took (see unborrowed): no set's last. */
-const TAKEN = -1;
 const MAX_LOAD = 0.75;
 /** What an id kept in the Set of others weighs: its entry and a short string. */
 const OTHER_BYTES = 64;
@@ -42,8 +43,23 @@ const mixed = (hash: number): number => {
   const h = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
   return (h ^ (h >>> 12)) >>> 0;
 };
-const hashOf = (id: string): number => mixed(fnv1a(id));
+/** The hash of an id that a set and the ids below it look it up by. */
+export const idHash = (id: string): number => mixed(fnv1a(id));
+const hashOf = idHash;
 const tagOf = (hash: number): number => hash >>> 24;
+
+/**
+ * Ids kept elsewhere that a set is made over (see IdSet.over): never changed while a set is over
+ * them. `has` is asked only of ordinary ids (strings of 1 to 128 characters), with their idHash.
+ */
+export type IdsBelow = {
+  readonly size: number;
+  /** The bytes of memory they take, as IdSet.byteLength counts a set's. */
+  readonly byteLength: number;
+  has(id: string, hash: number): boolean;
+  /** Each id, once. */
+  keys(): Iterable<string>;
+};
 
 /** The i-th code unit of the id whose text starts at `at` of a page. */
 const unitAt = (page: Uint8Array, at: number, wide: boolean, i: number): number =>
@@ -54,6 +70,52 @@ const lengthAt = (page: Uint8Array, at: number): number => ((page[at] as number)
 const isWideAt = (page: Uint8Array, at: number): boolean => ((page[at] as number) & WIDE) !== 0;
 const bytesAt = (page: Uint8Array, at: number): number =>
   1 + (isWideAt(page, at) ? 2 : 1) * lengthAt(page, at);
+
+/** The id stored at `at` of a page (see `packed`). */
+export function storedIdText(page: Uint8Array, at: number): string {
+  const wide = isWideAt(page, at);
+  let id = '';
+  for (let i = 0, length = lengthAt(page, at); i < length; i++)
+    id += String.fromCharCode(unitAt(page, at, wide, i));
+  return id;
+}
+
+/** How many bytes the id stored at `at` of a page takes (see `packed`): its header byte's count. */
+export const storedIdBytes = bytesAt;
+
+/** The idHash of the id stored at `at` of a page, from its stored units. */
+export function storedIdHash(page: Uint8Array, at: number): number {
+  const wide = isWideAt(page, at);
+  let hash = FNV_OFFSET;
+  for (let i = 0, length = lengthAt(page, at); i < length; i++)
+    hash = fnvStep(hash, unitAt(page, at, wide, i));
+  return mixed(hash);
+}
+
+/** Whether the id stored at `at` of a page is `id`. */
+export function storedIdEquals(page: Uint8Array, at: number, id: string): boolean {
+  if (lengthAt(page, at) !== id.length) return false;
+  const wide = isWideAt(page, at);
+  for (let i = 0; i < id.length; i++) if (unitAt(page, at, wide, i) !== id.charCodeAt(i)) return false;
+  return true;
+}
+
+/** How many bytes an ordinary id takes stored (see `packed`). */
+export const storedLengthOf = (id: string): number => 1 + (isLatin1(id) ? 1 : 2) * id.length;
+
+/** Writes an ordinary id at `at` of a page as it is stored (see `packed`); answers the bytes written. */
+export function storeId(page: Uint8Array, at: number, id: string): number {
+  const wide = !isLatin1(id);
+  page[at] = (id.length - 1) | (wide ? WIDE : 0);
+  if (wide)
+    for (let i = 0; i < id.length; i++) {
+      const unit = id.charCodeAt(i);
+      page[at + 1 + 2 * i] = unit & 0xff;
+      page[at + 2 + 2 * i] = unit >>> 8;
+    }
+  else for (let i = 0; i < id.length; i++) page[at + 1 + i] = id.charCodeAt(i);
+  return 1 + (wide ? 2 : 1) * id.length;
+}
 
 const isLatin1 = (id: string): boolean => {
   for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) > 0xff) return false;
@@ -77,13 +139,6 @@ type Store = {
   last: number;
   /** The bytes of the pages, kept as they are added: a cache weighs a state by them on every command. */
   pageBytes: number;
-  /**
-   * Whose bytes its table and pages are: its own; or views of bytes that are not (a file's, see
-   * `inPlace`), never written, whose table and last page are copied before the first id is added;
-   * or views whose owner gave their table up to be written in place, whose last page alone is
-   * copied before the first id is added (the table goes to the store added to).
-   */
-  bytes: 'own' | 'borrowed' | 'table given';
 };
 
 const emptyStore = (): Store => ({
@@ -94,7 +149,6 @@ const emptyStore = (): Store => ({
   count: 0,
   last: EMPTY,
   pageBytes: 0,
-  bytes: 'own',
 });
 
 /** The store of every set that has no ids of its own yet: never written (the first add gives a set a store of its own). */
@@ -107,20 +161,40 @@ export class IdSet implements Iterable<string> {
   #last = EMPTY;
   /** Anything that is not an id of at most 128 characters (fold takes what it is given). */
   #others: Set<unknown> | undefined;
+  /** The ids kept elsewhere that this set holds too (none of them in its own store). */
+  #below: IdsBelow | undefined;
 
   /** A set of these ids (anything but an iterable gives an empty set). */
   constructor(ids: Iterable<string> = []) {
     if (isIterable(ids)) for (const id of ids) this.add(id as string);
   }
 
+  /** A set of the ids kept elsewhere, which it reads only as it is asked about them, and adds to in a store of its own. */
+  static over(below: IdsBelow): IdSet {
+    const set = new IdSet();
+    set.#below = below;
+    return set;
+  }
+
+  /** The ids kept elsewhere that it was made over (shared with its copies), if any. */
+  get below(): IdsBelow | undefined {
+    return this.#below;
+  }
+
+  /** Its ordinary ids that are not below it, in the order they were added. */
+  *ownKeys(): IterableIterator<string> {
+    for (const [page, at] of entries(this.#store, this.#last)) yield storedIdText(page, at);
+  }
+
   get size(): number {
-    return this.#size + (this.#others?.size ?? 0);
+    return this.#size + (this.#others?.size ?? 0) + (this.#below?.size ?? 0);
   }
 
   has(id: unknown): boolean {
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_INLINE_LENGTH)
       return this.#others?.has(id) ?? false;
-    return this.#slotOf(id, hashOf(id)) >= 0;
+    const hash = hashOf(id);
+    return this.#slotOf(id, hash) >= 0 || (this.#below?.has(id, hash) ?? false);
   }
 
   /**
@@ -135,7 +209,8 @@ export class IdSet implements Iterable<string> {
       places.byteLength +
       tags.byteLength +
       8 * used.length +
-      OTHER_BYTES * (this.#others?.size ?? 0)
+      OTHER_BYTES * (this.#others?.size ?? 0) +
+      (this.#below?.byteLength ?? 0)
     );
   }
 
@@ -148,9 +223,8 @@ export class IdSet implements Iterable<string> {
       return others.add(id).size !== before;
     }
     const hash = hashOf(id);
-    if (this.#slotOf(id, hash) >= 0) return false;
+    if (this.#slotOf(id, hash) >= 0 || this.#below?.has(id, hash) === true) return false;
     if (this.#store.last !== this.#last || this.#store === NO_STORE) this.#store = this.#ownStore();
-    else if (this.#store.bytes !== 'own') this.#store = unborrowed(this.#store);
     const store = this.#store;
     if ((store.count + 1) / store.places.length > MAX_LOAD) rehash(store, store.places.length * 2);
     // The first empty slot of the id's chain: slots of ids this set does not see are passed over too.
@@ -179,6 +253,7 @@ export class IdSet implements Iterable<string> {
       copy.#size = this.#size;
     }
     if (this.#others !== undefined) copy.#others = new Set(this.#others);
+    copy.#below = this.#below;
     return copy;
   }
 
@@ -219,6 +294,8 @@ export class IdSet implements Iterable<string> {
    * or two per unit. What `unpack` takes back; the ids that are not ordinary ones are not in it.
    */
   packed(): Uint8Array {
+    // Ids kept elsewhere are read whole only here, for a snapshot of the set.
+    if (this.#below !== undefined) return new IdSet(this.keys()).packed();
     const parts: Uint8Array[] = [];
     let total = 0;
     const { pages, used } = this.#store;
@@ -285,125 +362,10 @@ export class IdSet implements Iterable<string> {
     return set;
   }
 
-  /**
-   * Its ordinary ids as they are stored, to be written and read back in place (see `inPlace`): the
-   * pages of text up to its last id, the bytes of each page that hold ids, and the table of slots
-   * (per slot the place of its id's text plus one, 0 for none, and the top 8 bits of the id's hash).
-   * The arrays may be the set's own: read them, do not change them. The ids that are not ordinary
-   * ones are not in it, as they are not in `packed`.
-   */
-  inPlaceParts(): InPlaceIds {
-    if (this.#last === EMPTY)
-      return { count: 0, last: EMPTY, pages: [], places: new Uint32Array(0), tags: new Uint8Array(0) };
-    // A set that sees only some of its store's ids: a store of those alone.
-    const store = this.#store.last === this.#last ? this.#store : this.#ownStore();
-    const pages = store.pages.map((page, index) => page.subarray(0, store.used[index] as number));
-    return { count: this.#size, last: this.#last, pages, places: store.places, tags: store.tags };
-  }
-
-  /**
-   * The set of ids stored as `inPlaceParts` gave them, reading its pages and table where they are,
-   * without copying them or hashing an id again (they are copied when an id is first added); or why
-   * they are not such a set. What is checked is what keeps a reader from looping or reading past
-   * the pages: a table whose size is a power of two, with an empty slot, and whose slots count the
-   * ids and each point at the start of one; pages that hold exactly `count` whole ids; and a last id
-   * that ends its last page. Not the ids' text, nor
-   * whether each id sits in the slot its hash leads to: bytes from outside must be checked for that
-   * before (a file's checksum), else `has` may answer wrongly.
-   *
-   * With `tableGiven`, the caller gives the table's bytes up to the set: the first id added writes
-   * in them, not in a copy, so they must not be read for anything else afterwards (nor written out
-   * as they were). The pages are never written either way.
-   */
-  static inPlace(
-    ids: InPlaceIds,
-    { tableGiven = false }: { readonly tableGiven?: boolean } = {},
-  ): IdSet | string {
-    const { count, last, pages, places, tags } = ids;
-    const set = new IdSet();
-    if (count === 0)
-      return last === EMPTY && pages.length === 0 ? set : 'hold no ids, yet pages or a last id';
-    const slots = places.length;
-    if (slots < INITIAL_SLOTS || (slots & (slots - 1)) !== 0 || tags.length !== slots)
-      return `have a table of ${slots} slots and ${tags.length} tags: a power of two from ${INITIAL_SLOTS}, the same for both, was expected`;
-    if (count >= slots) return `count ${count} ids in a table of ${slots} slots: one at least must be empty`;
-    let pageBytes = 0;
-    for (const [index, page] of pages.entries()) {
-      if (page.length === 0 || page.length > PAGE_SPAN)
-        return `have a page (${index + 1}) of ${page.length} bytes, not 1 to ${PAGE_SPAN}`;
-      pageBytes += page.length;
-    }
-    const lastPage = pages[pages.length - 1];
-    const lastAt = (last - 1) % PAGE_SPAN;
-    if (
-      lastPage === undefined ||
-      Math.floor((last - 1) / PAGE_SPAN) !== pages.length - 1 ||
-      lastAt + bytesAt(lastPage, lastAt) !== lastPage.length
-    )
-      return `have a last id (at ${last - 1}) that does not end their last page`;
-    // Where each id starts: a set that holds more ids than its count would overfill its table when
-    // it grows (every id of the pages is placed again), and a rehash of a full table never ends.
-    // A bit a byte of the pages laid end to end (not a bit a byte of each page's span): a file of
-    // many short pages costs no more than its bytes.
-    const pageStarts = new Float64Array(pages.length);
-    const starts = new Uint8Array(Math.ceil(pageBytes / 8));
-    let stored = 0;
-    for (let index = 0, bit = 0; index < pages.length; index++) {
-      const page = pages[index] as Uint8Array;
-      pageStarts[index] = bit;
-      let at = 0;
-      for (; at < page.length; at += bytesAt(page, at)) {
-        const start = bit + at;
-        const byte = Math.floor(start / 8);
-        starts[byte] = (starts[byte] as number) | (1 << (start % 8));
-        stored += 1;
-      }
-      if (at !== page.length) return `have a page (${index + 1}) whose last id runs past its end`;
-      bit += page.length;
-    }
-    if (stored !== count) return `count ${count} ids, and their pages hold ${stored}`;
-    let filled = 0;
-    for (let slot = 0; slot < slots; slot++) {
-      const value = places[slot] as number;
-      if (value === EMPTY) continue;
-      filled += 1;
-      const place = value - 1;
-      const index = Math.floor(place / PAGE_SPAN);
-      const at = place - index * PAGE_SPAN;
-      const start = (pageStarts[index] ?? 0) + at;
-      if (
-        value > last ||
-        index >= pages.length ||
-        at >= (pages[index] as Uint8Array).length ||
-        ((starts[Math.floor(start / 8)] as number) & (1 << (start % 8))) === 0
-      )
-        return `have a slot (${slot}) that points outside their pages`;
-    }
-    if (filled !== count) return `count ${count} ids, and their table holds ${filled}`;
-    set.#store = {
-      places,
-      tags,
-      pages: [...pages],
-      used: pages.map((page) => page.length),
-      count,
-      last,
-      pageBytes,
-      bytes: tableGiven ? 'table given' : 'borrowed',
-    };
-    set.#last = last;
-    set.#size = count;
-    return set;
-  }
-
   /** The ids in the order they were added (any that are not ordinary ids come last). */
   *keys(): IterableIterator<string> {
-    for (const [page, at] of entries(this.#store, this.#last)) {
-      const wide = isWideAt(page, at);
-      let id = '';
-      for (let i = 0, length = lengthAt(page, at); i < length; i++)
-        id += String.fromCharCode(unitAt(page, at, wide, i));
-      yield id;
-    }
+    if (this.#below !== undefined) yield* this.#below.keys();
+    yield* this.ownKeys();
     if (this.#others !== undefined) yield* this.#others as Set<string>;
   }
 
@@ -439,21 +401,15 @@ function* entries(store: Store, last: number): IterableIterator<readonly [Uint8A
     }
 }
 
-function textEquals(pages: readonly Uint8Array[], place: number, id: string): boolean {
-  const page = pages[Math.floor(place / PAGE_SPAN)] as Uint8Array;
-  const at = place % PAGE_SPAN;
-  if (lengthAt(page, at) !== id.length) return false;
-  const wide = isWideAt(page, at);
-  for (let i = 0; i < id.length; i++) if (unitAt(page, at, wide, i) !== id.charCodeAt(i)) return false;
-  return true;
-}
+const textEquals = (pages: readonly Uint8Array[], place: number, id: string): boolean =>
+  storedIdEquals(pages[Math.floor(place / PAGE_SPAN)] as Uint8Array, place % PAGE_SPAN, id);
 
 const isControl = (unit: number): boolean => unit < 0x20 || (unit >= 0x7f && unit <= 0x9f);
 const isHigh = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
 const isLow = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
 
 /** What is wrong with the stored id at `at` of packed bytes (the rule of isStorableText, on its units), if anything. */
-function storedIdProblem(bytes: Uint8Array, at: number): string | undefined {
+export function storedIdProblem(bytes: Uint8Array, at: number): string | undefined {
   const length = lengthAt(bytes, at);
   const wide = isWideAt(bytes, at);
   if (at + bytesAt(bytes, at) > bytes.length) return 'runs past the end of the bytes';
@@ -502,55 +458,12 @@ function pageCopy(page: Uint8Array, index: number): Uint8Array {
   return copy;
 }
 
-/**
- * A store of a borrowed store's ids, to add to: its last page copied (to the size it would have had,
- * for ids to go on in it), the pages before shared, and its table copied, or taken if it was given.
- * A store whose table is taken is left with a last that no set's is: its table will hold ids after
- * any set's last, so a set of it makes a store of its own before it adds or hands its parts out, as
- * when another set added to a store it shares.
- */
-function unborrowed(store: Store): Store {
-  const pages = store.pages.slice();
-  const index = pages.length - 1;
-  const last = pages[index] as Uint8Array;
-  const page = pageCopy(last, index);
-  pages[index] = page;
-  const given = store.bytes === 'table given';
-  const unborrowed: Store = {
-    places: given ? store.places : store.places.slice(),
-    // A copy whatever the array is: a Buffer's slice would share its bytes.
-    tags: given ? store.tags : new Uint8Array(store.tags),
-    pages,
-    used: store.used.slice(),
-    count: store.count,
-    last: store.last,
-    pageBytes: store.pageBytes - last.length + page.length,
-    bytes: 'own',
-  };
-  if (given) {
-    store.bytes = 'borrowed';
-    store.last = TAKEN;
-  }
-  return unborrowed;
-}
-
 /** Writes an id after the store's last, in a new page if it does not fit; answers its place. */
 function append(store: Store, id: string): number {
   const { pages, used } = store;
-  const wide = !isLatin1(id);
-  const bytes = 1 + (wide ? 2 : 1) * id.length;
-  const index = pageFor(store, bytes);
-  const page = pages[index] as Uint8Array;
+  const index = pageFor(store, storedLengthOf(id));
   const at = used[index] as number;
-  page[at] = (id.length - 1) | (wide ? WIDE : 0);
-  if (wide)
-    for (let i = 0; i < id.length; i++) {
-      const unit = id.charCodeAt(i);
-      page[at + 1 + 2 * i] = unit & 0xff;
-      page[at + 2 + 2 * i] = unit >>> 8;
-    }
-  else for (let i = 0; i < id.length; i++) page[at + 1 + i] = id.charCodeAt(i);
-  used[index] = at + bytes;
+  used[index] = at + storeId(pages[index] as Uint8Array, at, id);
   return index * PAGE_SPAN + at;
 }
 
@@ -588,11 +501,7 @@ function rehash(store: Store, slots: number, checkDuplicates = false): number | 
       const value = index * PAGE_SPAN + at + 1;
       if (value > store.last) break;
       count += 1;
-      const wide = isWideAt(page, at);
-      const length = lengthAt(page, at);
-      let hash = FNV_OFFSET;
-      for (let i = 0; i < length; i++) hash = fnvStep(hash, unitAt(page, at, wide, i));
-      hash = mixed(hash);
+      const hash = storedIdHash(page, at);
       const tag = tagOf(hash);
       let slot = hash & mask;
       for (; places[slot] !== EMPTY; slot = (slot + 1) & mask)
@@ -604,25 +513,13 @@ function rehash(store: Store, slots: number, checkDuplicates = false): number | 
           return count;
       places[slot] = value;
       tags[slot] = tag;
-      at += 1 + (wide ? 2 : 1) * length;
+      at += bytesAt(page, at);
     }
   }
   store.places = places;
   store.tags = tags;
   return undefined;
 }
-
-/**
- * A set's ids as they are stored (see IdSet.inPlaceParts): how many, the slot value of the last (its
- * place plus one), the pages of text (each as many bytes as hold ids), and the table of slots.
- */
-export type InPlaceIds = {
-  readonly count: number;
-  readonly last: number;
-  readonly pages: readonly Uint8Array[];
-  readonly places: Uint32Array;
-  readonly tags: Uint8Array;
-};
 
 /** What a state hands out: an IdSet to read (and copy), not to add to. */
 export type ReadonlyIdSet = Omit<IdSet, 'add'>;

@@ -32,15 +32,16 @@ const OWNED_BITS = 31;
 type Keys = { ordinals: Map<string, number>; pending?: RecordSource<unknown> | undefined };
 
 /**
- * Records kept elsewhere that a map can be made over: how many, their keys (each once, in order, in a
- * new array) and the value at each ordinal, decoded when asked for. The keys are asked
+ * Records kept elsewhere that a map can be made over: how many, their keys (a new map of each key to
+ * its ordinal, set in the order of the ordinals, from 0 to count - 1, which the map takes as its own)
+ * and the value at each ordinal, decoded when asked for. The keys are asked
  * for once for a map and all its copies, a value each time a map reads a key whose value it holds as
  * the source's: a source keeps what it decoded, and gives the same value each time. Either may throw
  * (a record that does not decode): the read of the map throws it, and changes nothing.
  */
 export type RecordSource<V> = {
   readonly count: number;
-  readonly keys: () => string[];
+  readonly keys: () => Map<string, number>;
   readonly value: (ordinal: number) => V;
 };
 
@@ -106,10 +107,8 @@ export class RecordMap<V> {
   #names(): Keys {
     const keys = this.#keys;
     if (keys.pending !== undefined) {
-      const names = keys.pending.keys();
+      keys.ordinals = keys.pending.keys();
       keys.pending = undefined;
-      for (let ordinal = 0; ordinal < names.length; ordinal++)
-        keys.ordinals.set(names[ordinal] as string, ordinal);
     }
     return keys;
   }

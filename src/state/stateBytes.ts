@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { crc32 } from 'node:zlib';
 import type * as t from 'io-ts';
 import { describeProblems, problemsOf } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
-import { IdSet, type InPlaceIds, type ReadonlyIdSet } from '../lib/idSet.js';
+import type { ReadonlyIdSet } from '../lib/idSet.js';
 import { RecordMap, UNREAD, type RecordSource } from '../lib/recordMap.js';
 import { reasonOf } from '../lib/reason.js';
 import type { RowsCodec } from '../lib/rows.js';
@@ -10,29 +11,24 @@ import { rows, StateFields } from './snapshot.js';
 import { initialState, type PartnerState } from './state.js';
 
 /**
- * A partner's state as bytes that are read in place, a part at a time as the state is read, and
- * written back as they were where the state did not change: what a resume file keeps per partner.
- * Every number is a u32, little-endian; every part starts at a multiple of 4 bytes from the start
- * (zero bytes pad the part before it), so the state's bytes must start at such a multiple of their
- * buffer for the usage table to be read where it is (else it is copied).
+ * A partner's state in parts that are read where they are kept (a resume file), each only when the
+ * state is first asked for it, and kept as they were where the state did not change: its fields, as
+ * JSON (see StateFields); one section per kind of record; and its usage ids, kept elsewhere (see
+ * IdSet.over). Every number is a u32, little-endian.
  *
- * 1. Its fields but the records and usage ids: length, JSON (see StateFields).
- * 2. Per kind of record (subscriptions, reservations, deployments, services): the section's length,
- *    then the section: how many records, the length of their ids' JSON and that JSON (an array of
- *    the ids, in the state's order), per record the end of its row in the rows, and the rows (each
- *    record an array of its values, see rowsOf), one after the other. A map made over it (see
- *    RecordMap.over) reads the ids on its first read and a row when its record is first read.
- * 3. The usage ids as the state keeps them (see IdSet.inPlaceParts), to the end: how many, the slot
- *    value of the last, how many pages, how many slots, each page's length, the table's places (a
- *    u32 per slot) and tags (a byte per slot), then the pages of text one after the other. Read in
- *    place: no id is hashed again, and nothing is copied until an id is added.
+ * A section (subscriptions, reservations, deployments, services) is kept in layers (see
+ * SectionSource), each the records added or changed since the layers before it. A layer: how many
+ * records, the length of their ids' JSON and that JSON (an array of the ids, spaces after it to a
+ * multiple of 4 bytes), per record the end of its row in the rows, per record its row's CRC-32 (this
+ * much is the layer's index), then the rows (each record an array of its values, see rowsOf), one
+ * after the other. A map made over a section (see RecordMap.over) reads the layers' indexes when it is
+ * first read, and a row, checked against its CRC-32, when its record is first read.
  *
- * A state is read from bytes that were checked to be the ones written (a resume file's checksum):
- * the reading checks what keeps it from reading out of bounds or looping, and what a part says when
+ * The reading checks what keeps it from reading out of bounds or looping, and what a part says when
  * it is decoded, but it does not decode any part before it is read.
  */
 
-/** A record's map read from a section: its source (which keeps the section's bytes). */
+/** The kinds of record a state keeps in sections. */
 type RecordKey = 'subscriptions' | 'reservations' | 'deployments' | 'services';
 const recordKeys: readonly RecordKey[] = ['subscriptions', 'reservations', 'deployments', 'services'];
 type RecordOf<K extends RecordKey> = PartnerState[K] extends ReadonlyMap<string, infer R> ? R : never;
@@ -51,98 +47,126 @@ const padding = (length: number): number => (WORD - (length % WORD)) % WORD;
 /** Why a state's bytes cannot be read, thrown by a part read late; `corrupt` turns it into the reader's own error. */
 export type Corrupt = (problem: string) => never;
 
+/**
+ * One layer of a section where it is kept: how many records it holds; its index (the count, the
+ * length of the ids' JSON and that JSON, then per record the end of its row in the rows and the
+ * CRC-32 of the row), read and checked by its keeper when first asked for; and the bytes of its rows
+ * from one place to another, checked here against the index.
+ */
+export type LayerSource = {
+  readonly count: number;
+  readonly index: () => Buffer;
+  readonly rows: (start: number, end: number) => Buffer;
+};
+
+/**
+ * Where a section is kept: how many records it holds, and its layers. The first holds records as
+ * they were; each after it, records added or changed since (the last layer holding a record has its
+ * row). Its keys are in the order they were first added: the first layer's, then each new one's.
+ */
+export type SectionSource = { readonly count: number; readonly layers: readonly LayerSource[] };
+
+/** A layer's index, read. */
+type LayerIndex = { readonly ids: readonly string[]; readonly ends: Uint32Array; readonly crcs: Uint32Array };
+
 /** The records of one section, decoded as a map made over it asks for them. */
 class Section<K extends RecordKey> implements RecordSource<RecordOf<K>> {
   readonly count: number;
   #ids: string[] | undefined;
+  /** The ids' ordinals as they were read, until they are given up (see keys). */
+  #ordinals: Map<string, number> | undefined;
+  /** Per ordinal, the layer whose row it is and the row's place in the layer. */
+  #layerOf: Uint32Array | undefined;
+  #placeOf: Uint32Array | undefined;
+  #indexes: LayerIndex[] = [];
   /** The records decoded so far, by ordinal (none until one is). */
   #decoded: (RecordOf<K> | undefined)[] | undefined;
-  /** Where the ids' JSON ends (spaces included), where the rows start. */
-  readonly #idsEnd: number;
-  readonly #rowsAt: number;
-  #ends: Uint32Array | undefined;
 
   constructor(
     readonly key: K,
-    /** The section's bytes, from its count to its last row's end. */
-    readonly bytes: Buffer,
+    readonly source: SectionSource,
     private readonly corrupt: Corrupt,
   ) {
-    this.count = bytes.readUInt32LE(0);
-    this.#idsEnd = 2 * WORD + bytes.readUInt32LE(WORD);
-    this.#rowsAt = this.#idsEnd + WORD * this.count;
-  }
-
-  /** Whether its lengths fit its bytes (checked before anything is read). */
-  get fits(): boolean {
-    return this.#rowsAt <= this.bytes.length;
-  }
-
-  /** The bytes of its ids' JSON (spaces after it included). */
-  get idsBytes(): Buffer {
-    return this.bytes.subarray(2 * WORD, this.#idsEnd);
+    this.count = source.count;
   }
 
   #fail(problem: string): never {
     return this.corrupt(`state.${this.key} ${problem}`);
   }
 
-  /** The ids, checked to be as many as the records, each an id, each once, and the rows' ends to fit. */
-  #checkedIds(): string[] {
-    if (this.#ids !== undefined) return this.#ids;
+  /** A layer's index read: its ids, checked to be as many as it says, each an id, each once; its rows' ends in order. */
+  #index(layer: LayerSource, number: number): LayerIndex {
+    const bytes = layer.index();
+    const where = `layer ${number + 1}`;
+    if (bytes.length < 2 * WORD || bytes.readUInt32LE(0) !== layer.count)
+      return this.#fail(`${where} does not hold the ${layer.count} records it is said to`);
+    const idsEnd = 2 * WORD + bytes.readUInt32LE(WORD);
+    if (idsEnd + 2 * WORD * layer.count !== bytes.length)
+      return this.#fail(`${where} has an index of the wrong length`);
     let ids: unknown;
     try {
-      ids = JSON.parse(this.idsBytes.toString('utf8'));
+      ids = JSON.parse(bytes.toString('utf8', 2 * WORD, idsEnd));
     } catch (error) {
-      return this.#fail(`has ids that are not JSON (${reasonOf(error)})`);
+      return this.#fail(`${where} has ids that are not JSON (${reasonOf(error)})`);
     }
-    if (!Array.isArray(ids) || ids.length !== this.count)
-      return this.#fail(`must have an array of its ${this.count} records' ids`);
-    const seen = new Set<string>();
-    for (const [index, id] of ids.entries()) {
+    if (!Array.isArray(ids) || ids.length !== layer.count)
+      return this.#fail(`${where} must have an array of its ${layer.count} records' ids`);
+    for (const [index, id] of ids.entries())
       if (!Id.is(id)) return this.#fail(`has an id (${index}) that is not one`);
-      if (seen.has(id)) return this.#fail(`repeats the id ${id} (record ${index})`);
-      seen.add(id);
+    const ends = uint32sAt(bytes, idsEnd, layer.count);
+    for (let place = 1; place < ends.length; place++)
+      if ((ends[place] as number) < (ends[place - 1] as number))
+        return this.#fail(`has a row (${place}) that ends before the one before it`);
+    return { ids: ids as string[], ends, crcs: uint32sAt(bytes, idsEnd + WORD * layer.count, layer.count) };
+  }
+
+  /** The ids in order, each with the layer that holds its row: read on the first ask. */
+  #checkedIds(): string[] {
+    if (this.#ids !== undefined) return this.#ids;
+    const ordinals = new Map<string, number>();
+    const layerOf: number[] = [];
+    const placeOf: number[] = [];
+    for (const [number, layer] of this.source.layers.entries()) {
+      const index = this.#index(layer, number);
+      this.#indexes.push(index);
+      for (const [place, id] of index.ids.entries()) {
+        let ordinal = ordinals.get(id);
+        if (ordinal === undefined) ordinals.set(id, (ordinal = ordinals.size));
+        else if (layerOf[ordinal] === number) return this.#fail(`repeats the id ${id} (record ${place})`);
+        layerOf[ordinal] = number;
+        placeOf[ordinal] = place;
+      }
     }
-    const ends = uint32sAt(this.bytes, this.#idsEnd, this.count);
-    let end = 0;
-    for (let ordinal = 0; ordinal < ends.length; ordinal++) {
-      const next = ends[ordinal] as number;
-      if (next < end) return this.#fail(`has a row (${ordinal}) that ends before the one before it`);
-      end = next;
-    }
-    if (this.#rowsAt + end !== this.bytes.length)
-      return this.#fail(`has rows that do not end where the section does`);
-    this.#ends = ends;
-    this.#ids = ids as string[];
+    if (ordinals.size !== this.count)
+      return this.#fail(`holds ${ordinals.size} records, not the ${this.count} it says`);
+    this.#layerOf = Uint32Array.from(layerOf);
+    this.#placeOf = Uint32Array.from(placeOf);
+    this.#ordinals = ordinals;
+    this.#ids = [...ordinals.keys()];
     return this.#ids;
   }
 
-  keys(): string[] {
-    return this.#checkedIds().slice();
+  /** Each id's ordinal, a map given up to the caller (see RecordSource). */
+  keys(): Map<string, number> {
+    const ids = this.#checkedIds();
+    const ordinals = this.#ordinals ?? new Map(ids.map((id, ordinal) => [id, ordinal]));
+    this.#ordinals = undefined;
+    return ordinals;
   }
 
-  /** Where the row at an ordinal starts in the rows (where the one before ends). */
-  #start(ordinal: number): number {
-    return ordinal === 0 ? 0 : ((this.#ends as Uint32Array)[ordinal - 1] as number);
-  }
-
-  /**
-   * The rows from one ordinal up to another, as bytes, and where each ends in them; read after the
-   * ids were (a map reads them first).
-   */
-  rows(from: number, to: number): { readonly bytes: Buffer; readonly ends: Uint32Array } {
-    this.#checkedIds();
-    const start = this.#start(from);
-    const end = this.#start(to);
-    const ends = (this.#ends as Uint32Array).subarray(from, to).map((at) => at - start);
-    return { bytes: this.bytes.subarray(this.#rowsAt + start, this.#rowsAt + end), ends };
-  }
-
-  /** The bytes of the row at an ordinal. */
+  /** The bytes of the row at an ordinal, checked against its layer's index. */
   row(ordinal: number): Buffer {
     this.#checkedIds();
-    return this.bytes.subarray(this.#rowsAt + this.#start(ordinal), this.#rowsAt + this.#start(ordinal + 1));
+    const number = (this.#layerOf as Uint32Array)[ordinal] as number;
+    const place = (this.#placeOf as Uint32Array)[ordinal] as number;
+    const { ends, crcs } = this.#indexes[number] as LayerIndex;
+    const bytes = (this.source.layers[number] as LayerSource).rows(
+      place === 0 ? 0 : (ends[place - 1] as number),
+      ends[place] as number,
+    );
+    if (crc32(bytes) !== crcs[place])
+      return this.#fail(`has a row (${ordinal}) that does not match its checksum: the file was damaged`);
+    return bytes;
   }
 
   /** The record at an ordinal if it was decoded already. */
@@ -154,9 +178,10 @@ class Section<K extends RecordKey> implements RecordSource<RecordOf<K>> {
     const known = this.#decoded?.[ordinal];
     if (known !== undefined) return known;
     const id = this.#checkedIds()[ordinal] as string;
+    const bytes = this.row(ordinal);
     let row: unknown;
     try {
-      row = JSON.parse(this.row(ordinal).toString('utf8'));
+      row = JSON.parse(bytes.toString('utf8'));
     } catch (error) {
       return this.#fail(`has a row (${ordinal}) that is not JSON (${reasonOf(error)})`);
     }
@@ -187,105 +212,57 @@ function uint32sAt(bytes: Buffer, at: number, count: number): Uint32Array {
   return out;
 }
 
-/** The bytes of a u32 array, little-endian. */
-function bytesOfUint32s(values: Uint32Array): Buffer {
-  if (LITTLE_ENDIAN) return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-  const out = Buffer.allocUnsafe(values.byteLength);
-  for (let i = 0; i < values.length; i++) out.writeUInt32LE(values[i] as number, WORD * i);
-  return out;
-}
+/** The fields of a state's parts (see StateFields). */
+export type StateFieldValues = Pick<
+  PartnerState,
+  'partnerId' | 'sharedTenantId' | 'lastEventAt' | 'version' | 'unattributedUsage'
+>;
 
-/** The usage ids at the end of a state's bytes, read in place; or why they cannot be. */
-function usageAt(bytes: Buffer, at: number, tableGiven: boolean): IdSet | string {
-  if (at + 4 * WORD > bytes.length) return 'runs past the end of the bytes';
-  const [count, last, pages, slots] = [0, 1, 2, 3].map((i) => bytes.readUInt32LE(at + WORD * i)) as [
-    number,
-    number,
-    number,
-    number,
-  ];
-  const lengthsAt = at + 4 * WORD;
-  const placesAt = lengthsAt + WORD * pages;
-  const textAt = placesAt + (WORD + 1) * slots;
-  if (textAt > bytes.length) return 'runs past the end of the bytes';
-  const lengths = uint32sAt(bytes, lengthsAt, pages);
-  const text: Uint8Array[] = [];
-  let end = textAt;
-  for (const length of lengths) {
-    if (end + length > bytes.length) return 'runs past the end of the bytes';
-    text.push(new Uint8Array(bytes.buffer, bytes.byteOffset + end, length));
-    end += length;
-  }
-  if (bytes.length - end !== padding(end)) return 'does not end where the bytes do';
-  const ids: InPlaceIds = {
-    count,
-    last,
-    pages: text,
-    places: uint32sAt(bytes, placesAt, slots),
-    tags: new Uint8Array(bytes.buffer, bytes.byteOffset + placesAt + WORD * slots, slots),
-  };
-  const set = IdSet.inPlace(ids, { tableGiven });
-  return typeof set === 'string' ? `holds ids that ${set}` : set;
-}
-
-/**
- * The state its bytes hold (see above), its records and usage ids read where they are; or why the
- * bytes are not a state's (at the path of the field, as JSON snapshots name it), as far as reading
- * them so far tells. A record's section is read when the
- * state's map of it is first read, and a problem found then is given to `corrupt`, whose error the
- * read throws. The state is frozen.
- *
- * With `tableGiven`, the caller gives the bytes of the usage ids' table up to the state: a draft of
- * it writes its first ids added in them (see IdSet.inPlace), so they must not be read again, nor
- * written out as they were.
- */
-export function stateOfBytes(
-  bytes: Buffer,
-  corrupt: Corrupt,
-  { tableGiven = false }: { readonly tableGiven?: boolean } = {},
-): E.Either<string, PartnerState> {
-  const malformed = E.left;
-  if (bytes.length < WORD) return malformed('its bytes end before its fields');
-  const fieldsEnd = WORD + bytes.readUInt32LE(0);
-  if (fieldsEnd > bytes.length) return malformed('its fields run past the end of its bytes');
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8', WORD, fieldsEnd));
-  } catch (error) {
-    return malformed(`its fields are not JSON (${reasonOf(error)})`);
-  }
+/** A state's fields decoded from their JSON value, or why they are not a state's (at the path of the field, as JSON snapshots name it). */
+export function fieldsOf(value: unknown): E.Either<string, StateFieldValues> {
   const fields = StateFields.decode(value);
   if (E.isLeft(fields))
-    return malformed(
-      describeProblems(problemsOf(fields.left).map((p) => ({ ...p, path: `state.${p.path}` }))),
-    );
-  let at = fieldsEnd + padding(fieldsEnd);
+    return E.left(describeProblems(problemsOf(fields.left).map((p) => ({ ...p, path: `state.${p.path}` }))));
+  return fields;
+}
+
+/** What a state is made of where it is kept: its fields, where each section is (none for no records), its usage ids. */
+export type StateParts = {
+  readonly fields: StateFieldValues;
+  readonly sections: { readonly [K in RecordKey]: SectionSource | null };
+  readonly usage: ReadonlyIdSet;
+};
+
+/**
+ * The state its parts hold, each section read when its map is first read (a problem found then is
+ * given to `corrupt`, whose error the read throws); or why the parts are not a state's, as far as
+ * what was read so far tells. The state is frozen.
+ */
+export function stateOfParts(
+  { fields, sections, usage }: StateParts,
+  corrupt: Corrupt,
+): E.Either<string, PartnerState> {
+  const { partnerId, lastEventAt, version, unattributedUsage } = fields;
+  if ((partnerId === null) !== (version === 0))
+    return E.left('state.partnerId must be null exactly when state.version is 0');
+  if ((lastEventAt === null) !== (version === 0))
+    return E.left('state.lastEventAt must be null exactly when state.version is 0');
+  if (unattributedUsage > usage.size)
+    return E.left(`state.unattributedUsage is more than the ${usage.size} usage ids`);
   const maps: Partial<Record<RecordKey, ReadonlyMap<string, unknown>>> = {};
   for (const key of recordKeys) {
-    if (at + WORD > bytes.length) return malformed(`state.${key} runs past the end of its bytes`);
-    const end = at + WORD + bytes.readUInt32LE(at);
-    if (end > bytes.length || end - at < 3 * WORD)
-      return malformed(`state.${key} runs past the end of its bytes`);
-    const section = new Section(key, bytes.subarray(at + WORD, end), corrupt);
-    if (!section.fits) return malformed(`state.${key} runs past the end of its bytes`);
-    maps[key] = section.count === 0 ? initialState[key] : RecordMap.over(section).freeze();
-    at = end + padding(end);
+    const source = sections[key];
+    maps[key] =
+      source === null || source.count === 0
+        ? initialState[key]
+        : RecordMap.over(new Section(key, source, corrupt)).freeze();
   }
-  const usage = usageAt(bytes, at, tableGiven);
-  if (typeof usage === 'string') return malformed(`state.usage ${usage}`);
-  const { partnerId, lastEventAt, version, unattributedUsage } = fields.right;
-  if ((partnerId === null) !== (version === 0))
-    return malformed('state.partnerId must be null exactly when state.version is 0');
-  if ((lastEventAt === null) !== (version === 0))
-    return malformed('state.lastEventAt must be null exactly when state.version is 0');
-  if (unattributedUsage > usage.size)
-    return malformed(`state.unattributedUsage is more than the ${usage.size} usage ids`);
   const records = maps as Pick<PartnerState, RecordKey>;
   // The fields in the order every other state has them: the rules read states of one shape.
   return E.right(
     Object.freeze({
       partnerId,
-      sharedTenantId: fields.right.sharedTenantId,
+      sharedTenantId: fields.sharedTenantId,
       lastEventAt,
       version,
       unattributedUsage,
@@ -298,151 +275,122 @@ export function stateOfBytes(
   );
 }
 
-/** A state's bytes as parts to write one after the other (see stateBytes). */
-export type StateBytes = { readonly parts: readonly Uint8Array[]; readonly length: number };
+/** A layer's bytes to write (see LayerSource): its index, then its rows; how many records, how long its index is and its CRC-32. */
+export type LayerBytes = {
+  readonly parts: readonly Uint8Array[];
+  readonly length: number;
+  readonly count: number;
+  readonly indexLength: number;
+  readonly indexCrc: number;
+};
 
-const ZEROS = new Uint8Array(WORD);
+/** The most layers a section is kept in before it is written again as one. */
+const MAX_LAYERS = 8;
 
-/** Bytes to write one after the other. */
-class Parts {
-  readonly parts: Uint8Array[] = [];
-  length = 0;
-
-  /** Adds the parts in order (a list, never spread into a call: a section may hold millions of rows). */
-  add(parts: readonly Uint8Array[]): void {
-    for (const part of parts) {
-      this.parts.push(part);
-      this.length += part.length;
-    }
-  }
-
-  /** Zero bytes to a multiple of 4. */
-  pad(): void {
-    if (padding(this.length) > 0) this.add([ZEROS.subarray(0, padding(this.length))]);
-  }
-
-  /** A length, then the parts, then the padding. */
-  addSized(parts: Parts): void {
-    this.add([u32s(parts.length)]);
-    this.add(parts.parts);
-    this.pad();
-  }
-}
-
-const u32s = (...values: number[]): Buffer => {
+const u32s = (values: readonly number[] | Uint32Array): Buffer => {
   const out = Buffer.allocUnsafe(WORD * values.length);
-  values.forEach((value, i) => out.writeUInt32LE(value, WORD * i));
+  values.forEach((value: number, i: number) => out.writeUInt32LE(value, WORD * i));
   return out;
 };
 
-/** The JSON of a section's ids, spaces after it to a multiple of 4 bytes, so that the rows' ends after it are aligned. */
-function idsJson(ids: readonly string[]): Buffer {
+/** A layer of these records' rows (in order), with their ids. */
+function layerBytes(ids: readonly string[], rowBytes: readonly Uint8Array[]): LayerBytes {
   const json = JSON.stringify(ids);
-  return Buffer.from(json.padEnd(json.length + padding(Buffer.byteLength(json, 'utf8'))), 'utf8');
+  const idsBytes = Buffer.from(json.padEnd(json.length + padding(Buffer.byteLength(json, 'utf8'))), 'utf8');
+  const ends = new Uint32Array(ids.length);
+  const crcs = new Uint32Array(ids.length);
+  let end = 0;
+  for (const [place, row] of rowBytes.entries()) {
+    end += row.length;
+    ends[place] = end;
+    crcs[place] = crc32(row);
+  }
+  const index = [u32s([ids.length, idsBytes.length]), idsBytes, u32s(ends), u32s(crcs)];
+  let indexCrc = 0;
+  let indexLength = 0;
+  for (const part of index) {
+    indexCrc = crc32(part, indexCrc);
+    indexLength += part.length;
+  }
+  return {
+    parts: [...index, ...rowBytes],
+    length: indexLength + end,
+    count: ids.length,
+    indexLength,
+    indexCrc,
+  };
 }
 
 /**
- * The section of a map's records: the bytes it was read from when it holds them as they were; else
- * written anew, with the bytes of each run of rows that are as the section gave them copied at once.
+ * What a section of a state is to be kept as: none (no records); or its layers kept where they are
+ * (those of the section it was read from), and one more to write, if any.
  */
-function sectionOf<K extends RecordKey>(key: K, map: ReadonlyMap<string, RecordOf<K>>): Parts {
-  const parts = new Parts();
+export type SectionToWrite = null | {
+  readonly kept: readonly LayerSource[];
+  readonly added: LayerBytes | undefined;
+};
+
+/**
+ * The section of a map's records: none when it holds none; the layers it was made over when it holds
+ * its records as they were; those and one more of the records added or changed since, while that is
+ * at most half as many records as the section holds and it has fewer than MAX_LAYERS layers; else one
+ * layer of all its records, with the rows of those as the section gave them copied as they were.
+ * `keeps` says which layers can stay where they are.
+ */
+export function sectionToWrite<K extends RecordKey>(
+  key: K,
+  map: ReadonlyMap<string, RecordOf<K>>,
+  keeps: (layer: LayerSource) => boolean,
+): SectionToWrite {
+  if (map.size === 0) return null;
   const source = map instanceof RecordMap ? map.source : undefined;
   const section = source instanceof Section && source.key === key ? (source as Section<K>) : undefined;
-  if (section !== undefined && (map as RecordMap<RecordOf<K>>).holdsSource) {
-    parts.add([section.bytes]);
-    return parts;
-  }
+  const layers = section?.source.layers ?? [];
+  const kept = section !== undefined && layers.every(keeps);
+  if (kept && (map as RecordMap<RecordOf<K>>).holdsSource) return { kept: layers, added: undefined };
   const codec = rows[key] as unknown as RowsCodec<t.Props>;
   const rowOf = (record: RecordOf<K>) =>
     Buffer.from(JSON.stringify(codec.encode([record as never])[0]), 'utf8');
-  const ids: string[] = [];
-  const rowBytes: Uint8Array[] = [];
-  const ends = new Uint32Array(map.size);
-  let length = 0;
-  let unchangedIds = false;
-  const addRow = (row: Uint8Array) => {
-    rowBytes.push(row);
-    length += row.length;
-    ends[ids.length - 1] = length;
-  };
-  if (section !== undefined) {
-    // A run of the section's rows, from..to, that the map holds as the section gave them.
-    let from = 0;
-    let to = 0;
-    const addRun = () => {
-      if (to === from) return;
-      const run = section.rows(from, to);
-      rowBytes.push(run.bytes);
-      ends.set(
-        run.ends.map((end) => end + length),
-        ids.length - (to - from),
-      );
-      length += run.bytes.length;
+  if (section === undefined) {
+    const ids = [...map.keys()];
+    return { kept: [], added: layerBytes(ids, [...map.values()].map(rowOf)) };
+  }
+  const slots = [...(map as RecordMap<RecordOf<K>>).slots()];
+  const same = ([, ordinal, value]: (typeof slots)[number]) =>
+    ordinal < section.count && (value === UNREAD || value === section.decoded(ordinal));
+  const changed = slots.filter((slot) => !same(slot));
+  const whole =
+    slots.length - changed.length + changed.filter(([, ordinal]) => ordinal < section.count).length;
+  if (kept && whole === section.count && layers.length < MAX_LAYERS && 2 * changed.length <= section.count)
+    return {
+      kept: layers,
+      added: layerBytes(
+        changed.map(([id]) => id),
+        changed.map(([, , value]) => rowOf(value as RecordOf<K>)),
+      ),
     };
-    let appended = false;
-    for (const [id, ordinal, value] of (map as RecordMap<RecordOf<K>>).slots()) {
-      const same = ordinal < section.count && (value === UNREAD || value === section.decoded(ordinal));
-      if (same && ordinal === to) {
-        ids.push(id);
-        to += 1;
-        continue;
-      }
-      addRun();
-      ids.push(id);
-      if (same) [from, to] = [ordinal, ordinal + 1];
-      else {
-        appended ||= ordinal >= section.count;
-        addRow(rowOf(value as RecordOf<K>));
-        from = to = ordinal + 1;
-      }
-    }
-    addRun();
-    unchangedIds = !appended && ids.length === section.count;
-  } else
-    for (const [id, record] of map) {
-      ids.push(id);
-      addRow(rowOf(record));
-    }
-  const json = unchangedIds && section !== undefined ? section.idsBytes : idsJson(ids);
-  parts.add([u32s(ids.length, json.length), json, bytesOfUint32s(ends)]);
-  parts.add(rowBytes);
-  return parts;
-}
-
-/** The parts of a usage set (see usageAt). */
-function addUsage(parts: Parts, usage: ReadonlyIdSet): void {
-  const { count, last, pages, places, tags } = usage.inPlaceParts();
-  parts.add([
-    u32s(count, last, pages.length, places.length),
-    bytesOfUint32s(Uint32Array.from(pages, (page) => page.length)),
-    bytesOfUint32s(places),
-    tags,
-  ]);
-  parts.add(pages);
-  parts.pad();
-}
-
-/**
- * The bytes of a state (see above) as parts, which stateOfBytes reads back, once written one after
- * the other, as the same state. The sections of a state read from bytes that it holds as it read them
- * are those bytes, and of the rows of a section it changed, those it did not change are copied; the
- * usage ids are the parts the set keeps them in. The parts may be views of the state's own: write
- * them before the state is changed again.
- */
-export function stateBytes(state: PartnerState): StateBytes {
-  const parts = new Parts();
-  const { partnerId, sharedTenantId, lastEventAt, version, unattributedUsage } = state;
-  const fields = new Parts();
-  fields.add([
-    Buffer.from(
-      JSON.stringify({ partnerId, sharedTenantId, lastEventAt, version, unattributedUsage }),
-      'utf8',
+  return {
+    kept: [],
+    added: layerBytes(
+      slots.map(([id]) => id),
+      slots.map((slot) => (same(slot) ? section.row(slot[1]) : rowOf(slot[2] as RecordOf<K>))),
     ),
-  ]);
-  parts.addSized(fields);
-  for (const key of recordKeys)
-    parts.addSized(sectionOf(key, state[key] as ReadonlyMap<string, RecordOf<typeof key>>));
-  addUsage(parts, state.usage);
-  return parts;
+  };
 }
+
+/** The JSON of a state's fields (see StateFields). */
+export const fieldValues = ({
+  partnerId,
+  sharedTenantId,
+  lastEventAt,
+  version,
+  unattributedUsage,
+}: PartnerState): StateFieldValues => ({
+  partnerId,
+  sharedTenantId,
+  lastEventAt,
+  version,
+  unattributedUsage,
+});
+
+export { recordKeys, type RecordKey };

@@ -2,37 +2,57 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openResumeFile } from '../../src/audit/resumeFile.js';
 import {
   BatchWriter,
-  readWhole,
   saveResumeFile,
   type BatchTarget,
   type EntryToWrite,
-} from '../../src/audit/resumeFile.js';
+} from '../../src/audit/resumeSave.js';
 import { compileRules, defaultRules } from '../../src/policies/ruleSet.js';
 
-describe('saveResumeFile: a file not written whole is not put in place', () => {
-  it('given a resume file, when saving a new one fails halfway, then the old one is left as it was and nothing else is left beside it', async () => {
+describe('saveResumeFile: a file not written whole is not put in place, nor added to', () => {
+  const rules = compileRules(defaultRules);
+  if (rules._tag === 'Left') throw new Error(rules.left);
+  const header = {
+    rules: rules.right.source,
+    log: { lines: 0, bytes: 0, ended: true, head: `${'A'.repeat(43)}=`, tail: `${'A'.repeat(43)}=` },
+    counts: { records: 0, events: 0, findings: 0 },
+    partners: 1,
+  };
+  const failing: EntryToWrite = {
+    partnerId: 'p1',
+    get state(): never {
+      throw new Error('the states could not be read');
+    },
+  };
+
+  it('given a resume file, when writing a new one fails halfway, then the old one is left as it was and nothing else is left beside it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apss-save-'));
     const path = join(dir, 'resume.bin');
     writeFileSync(path, 'the earlier file');
-    const rules = compileRules(defaultRules);
-    if (rules._tag === 'Left') throw new Error(rules.left);
-    const failing: Iterable<EntryToWrite> = {
-      [Symbol.iterator]: () => ({
-        next: () => {
-          throw new Error('the states could not be read');
-        },
-      }),
-    };
-    const header = {
-      rules: rules.right.source,
-      log: { lines: 0, bytes: 0, ended: true, head: '', tail: '' },
-      counts: { records: 0, events: 0, findings: 0 },
-      partners: 1,
-    };
-    await expect(saveResumeFile(path, header, failing)).rejects.toThrow(/could not be read/);
+    await expect(saveResumeFile(path, undefined, header, [failing])).rejects.toThrow(/could not be read/);
     expect(readFileSync(path, 'utf8')).toBe('the earlier file');
+    expect(readdirSync(dir)).toEqual(['resume.bin']);
+  });
+
+  it('given a resume file, when adding to it fails, then it is left as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apss-save-'));
+    const path = join(dir, 'resume.bin');
+    await saveResumeFile(path, undefined, { ...header, partners: 0 }, []);
+    const before = readFileSync(path);
+    const opened = await openResumeFile(path);
+    if (opened._tag === 'Left' || opened.right === undefined) throw new Error('the file could not be opened');
+    const unwritable = {
+      ...header,
+      partners: 0,
+      toJSON: () => {
+        throw new Error('the header could not be written');
+      },
+    };
+    await expect(saveResumeFile(path, opened.right, unwritable, [])).rejects.toThrow(/could not be written/);
+    await opened.right.close();
+    expect(readFileSync(path).equals(before)).toBe(true);
     expect(readdirSync(dir)).toEqual(['resume.bin']);
   });
 });
@@ -57,15 +77,14 @@ describe('BatchWriter: no write is given more bytes than Node can say it wrote',
     return {
       calls,
       written,
-      writer: new BatchWriter(target, writeBytes),
+      writer: new BatchWriter(target, 0, writeBytes),
       parts: sizes.map((size, n) => Uint8Array.from({ length: size }, (_, i) => (n * 31 + i) % 251)),
     };
   };
 
-  it('given parts that together pass the bound and a part longer than it, when flushed, then each write stays within the bound and the file gets every byte in order', async () => {
+  it('given parts that together pass the bound and a part longer than it, when written, then each write stays within the bound and the file gets every byte in order', async () => {
     const { calls, written, writer, parts } = writes([40, 70, 10, 250, 0, 30], 100);
-    for (const part of parts) await writer.add(part);
-    await writer.flush();
+    await writer.write(parts);
     expect(
       calls.map((sizes) => sizes.reduce((sum, size) => sum + size, 0)).every((bytes) => bytes <= 100),
     ).toBe(true);
@@ -73,23 +92,11 @@ describe('BatchWriter: no write is given more bytes than Node can say it wrote',
     expect(written).toEqual(parts.flatMap((part) => [...part]));
   });
 
-  it('given a write that says it wrote less than it was given, when flushed, then it rejects naming both counts', async () => {
+  it('given a write that says it wrote less than it was given, when written, then it rejects naming both counts', async () => {
     const target = {
       writev: () => Promise.resolve({ bytesWritten: -1, buffers: [] }),
     } as unknown as BatchTarget;
-    const writer = new BatchWriter(target, 100);
-    await writer.add(new Uint8Array(10));
-    await expect(writer.flush()).rejects.toThrow('wrote -1 of 10 bytes');
-  });
-});
-
-describe('readWhole: a resume file is read a slice at a time, not by readFile, which refuses 2 GiB and more', () => {
-  it('given a file longer than a slice, when read, then its bytes are all there in order; given none, then undefined', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apss-read-'));
-    const path = join(dir, 'resume.bin');
-    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) % 256));
-    writeFileSync(path, bytes);
-    expect(await readWhole(path, 64)).toEqual({ _tag: 'Right', right: bytes });
-    expect(await readWhole(join(dir, 'none.bin'), 64)).toBeUndefined();
+    const writer = new BatchWriter(target, 0, 100);
+    await expect(writer.write([new Uint8Array(10)])).rejects.toThrow('wrote -1 of 10 bytes');
   });
 });

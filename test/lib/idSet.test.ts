@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdSet, type InPlaceIds } from '../../src/lib/idSet.js';
+import { idHash, IdSet, type IdsBelow } from '../../src/lib/idSet.js';
 
 /** Ids of every kind an IdSet must tell apart: Latin-1, wider characters, long ones it keeps aside. */
 const anyId = fc.oneof(
@@ -122,139 +122,66 @@ describe('IdSet copies share what their originals hold', () => {
   });
 });
 
-describe('IdSet.inPlaceParts and IdSet.inPlace: a set read where its ids are stored', () => {
-  /** The parts as a file read would give them: copies, as Buffers (whose slice does not copy). */
-  const stored = (set: IdSet): InPlaceIds => {
-    const { count, last, pages, places, tags } = set.inPlaceParts();
-    return {
-      count,
-      last,
-      pages: pages.map((page) => Buffer.from(page)),
-      places: places.slice(),
-      tags: Buffer.from(tags),
-    };
+/** Ordinary ids kept elsewhere, as a resume file's extents are: asked with each id's hash, which it checks. */
+function idsBelow(ids: Iterable<string>): IdsBelow & { readonly asked: string[] } {
+  const held = [...new Set(ids)].filter((id) => id.length > 0 && id.length <= 128);
+  const set = new Set(held);
+  const asked: string[] = [];
+  return {
+    asked,
+    size: set.size,
+    byteLength: 100,
+    has: (id, hash) => {
+      expect(hash).toBe(idHash(id));
+      asked.push(id);
+      return set.has(id);
+    },
+    keys: () => held[Symbol.iterator](),
   };
-  const bytesOf = (ids: InPlaceIds) =>
-    [ids.places, ids.tags, ...ids.pages].map((part) => Buffer.from(part.buffer.slice(0)));
-  const inPlace = (ids: InPlaceIds): IdSet => {
-    const set = IdSet.inPlace(ids);
-    if (typeof set === 'string') throw new Error(set);
-    return set;
-  };
-  const ordinary = fc.oneof(
-    fc.string({ minLength: 1, maxLength: 6 }),
-    fc.constantFrom('use-0001-1', 'é', '日本', '🎉', 'a\u0100'),
-    fc.string({ unit: 'binary', minLength: 1, maxLength: 128 }),
-  );
+}
 
-  it('property: it answers has, size and keys as the set it was taken of, and a copy of it takes new ids without writing to the stored bytes', () => {
-    fc.assert(
-      fc.property(addsThenMore(ordinary, 1500, 200), ([ids, more]) => {
-        const original = new IdSet(ids);
-        const parts = stored(original);
-        const before = bytesOf(parts);
-        const read = Object.freeze(inPlace(parts));
-        expect(read.size).toBe(original.size);
-        expect([...read]).toEqual([...original]);
-        for (const id of [...ids, ...more]) expect(read.has(id)).toBe(original.has(id));
-        const copy = read.copy();
-        const model = new Set(original);
-        for (const id of more) expect(copy.add(id)).toBe(model.has(id) ? false : model.add(id) !== undefined);
-        expect([...copy]).toEqual([...model]);
-        for (const id of [...ids, ...more])
-          expect([read.has(id), copy.has(id)]).toEqual([original.has(id), true]);
-        expect(bytesOf(parts)).toEqual(before);
-        // What the copy stores reads back in place as the copy.
-        expect([...inPlace(stored(copy))]).toEqual([...copy]);
-      }),
-      { numRuns: 150 },
-    );
-  });
-
-  it('property: given its table, a copy writes its first ids in the table (not in a copy) and never in the pages; the frozen set, and another copy of it, see none of them', () => {
+describe('IdSet.over: a set over ids kept elsewhere', () => {
+  it('property: with any adds, and copies of it, each set answers has, size, add and keys as a Set of the ids below and its own does; its own keys are those added, in order; packed holds them all', () => {
     fc.assert(
       fc.property(
-        fc.array(ordinary, { minLength: 1, maxLength: 1500 }),
-        fc.array(ordinary, { minLength: 1, maxLength: 200 }),
-        fc.array(ordinary, { maxLength: 200 }),
-        (ids, more, others) => {
-          const original = new IdSet(ids);
-          const parts = stored(original);
-          const pagesBefore = parts.pages.map((page) => Buffer.from(page));
-          const tableBefore = parts.places.slice();
-          const set = IdSet.inPlace(parts, { tableGiven: true });
-          if (typeof set === 'string') throw new Error(set);
-          const read = Object.freeze(set);
-          const copy = read.copy();
-          const model = new Set(original);
-          for (const id of more) copy.add(id);
-          for (const id of more) model.add(id);
-          const added = model.size - original.size;
-          // No growth of the table: the first ids went into the given table itself.
-          if (added > 0 && (original.size + added) / parts.places.length <= 0.75)
-            expect(parts.places).not.toEqual(tableBefore);
-          expect(parts.pages.map((page) => Buffer.from(page))).toEqual(pagesBefore);
-          expect([...copy]).toEqual([...model]);
-          const another = read.copy();
-          const otherModel = new Set(original);
-          for (const id of others) {
-            another.add(id);
-            otherModel.add(id);
+        fc.array(anyId, { maxLength: 60 }),
+        addsThenMore(anyValue, 80, 30),
+        (below, [adds, probes]) => {
+          const kept = idsBelow(below);
+          const set = IdSet.over(kept);
+          const model = new Set<unknown>(kept.keys());
+          const own: string[] = [];
+          for (const id of adds) {
+            const added = !model.has(id);
+            expect(set.add(id as string)).toBe(added);
+            if (added) {
+              model.add(id);
+              if (typeof id === 'string' && id.length > 0 && id.length <= 128) own.push(id);
+            }
           }
-          for (const id of [...ids, ...more, ...others]) {
-            expect(read.has(id)).toBe(original.has(id));
-            expect(copy.has(id)).toBe(model.has(id));
-            expect(another.has(id)).toBe(otherModel.has(id));
+          const copy = set.copy();
+          for (const ids of [set, copy]) {
+            expect(ids.size).toBe(model.size);
+            for (const id of [...adds, ...probes, ...below]) expect(ids.has(id)).toBe(model.has(id));
+            expect(new Set(ids.keys())).toEqual(model);
+            expect([...ids.ownKeys()]).toEqual(own);
+            expect(ids.below).toBe(kept);
           }
-          expect([...read]).toEqual([...original]);
-          expect([...another]).toEqual([...otherModel]);
-          expect([...inPlace(stored(copy))]).toEqual([...copy]);
-          expect([...inPlace(stored(set))]).toEqual([...original]);
+          expect(set.packed()).toEqual(new IdSet([...kept.keys(), ...own]).packed());
         },
       ),
-      { numRuns: 150 },
     );
   });
 
-  it('holds no ids for an empty set, and none but the ordinary ones (as packed)', () => {
-    expect(inPlace(stored(new IdSet())).size).toBe(0);
-    expect([...inPlace(stored(new IdSet(['a', '', 'x'.repeat(200), 'b'])))]).toEqual(['a', 'b']);
-  });
-
-  it('refuses what would make a reader loop or read outside the pages: a table with no empty slot or not a power of two, a slot pointing outside or into an id, a last id not ending the pages, a count that is not the table’s or the pages’', () => {
-    const parts = stored(new IdSet(Array.from({ length: 40 }, (_, i) => `u${i}`)));
-    const slots = parts.places.length;
-    const filled = [...parts.places].filter((place) => place !== 0).length;
-    const withPlaces = (edit: (places: Uint32Array) => void) => {
-      const places = parts.places.slice();
-      edit(places);
-      return { ...parts, places };
-    };
-    expect(IdSet.inPlace({ ...parts, count: slots })).toMatch('one at least must be empty');
-    expect(
-      IdSet.inPlace({ ...parts, places: parts.places.subarray(0, 48), tags: parts.tags.subarray(0, 48) }),
-    ).toMatch('a power of two');
-    const outside = withPlaces((places) => (places[places.findIndex((place) => place !== 0)] = 0xfffffff0));
-    expect(IdSet.inPlace(outside)).toMatch(/slot \(\d+\) that points outside their pages/);
-    const allFull = withPlaces((places) =>
-      places.forEach((place, slot) => (places[slot] = place === 0 ? 1 : place)),
-    );
-    expect(IdSet.inPlace(allFull)).toBe(`count ${filled} ids, and their table holds ${slots}`);
-    expect(IdSet.inPlace({ ...parts, last: 1 })).toMatch('does not end their last page');
-    expect(IdSet.inPlace({ ...parts, pages: [...parts.pages, new Uint8Array(0)] })).toMatch('not 1 to 4096');
-    expect(IdSet.inPlace({ ...parts, count: 0 })).toMatch('hold no ids, yet');
-    // Pages that hold more ids than the count: growing the table would place them all again, in a
-    // table too small for them, and never end.
-    const oneSlot = withPlaces((places) =>
-      places.forEach((place, slot) => (places[slot] = slot === 0 ? 1 : 0)),
-    );
-    expect(IdSet.inPlace({ ...oneSlot, count: 1 })).toBe('count 1 ids, and their pages hold 40');
-    const midId = withPlaces((places) => (places[places.findIndex((place) => place !== 0)] = 2));
-    expect(IdSet.inPlace(midId)).toMatch(/slot \(\d+\) that points outside their pages/);
-    const page = Buffer.from(parts.pages[0] as Uint8Array);
-    page[page.length - 4] = 0x7f;
-    expect(IdSet.inPlace({ ...parts, pages: [page] })).toMatch(
-      /runs past its end|does not end their last page/,
-    );
+  it('given an id below it, then add answers false and keeps no copy of it; the ids below are asked only about ordinary ids', () => {
+    const kept = idsBelow(['u1', 'u2']);
+    const set = IdSet.over(kept);
+    expect(set.add('u1')).toBe(false);
+    expect(set.add('u3')).toBe(true);
+    expect([...set.ownKeys()]).toEqual(['u3']);
+    expect(set.has('x'.repeat(200))).toBe(false);
+    expect(kept.asked).toEqual(['u1', 'u3']);
+    expect(set.size).toBe(3);
+    expect(Object.freeze(set).has('u2')).toBe(true);
   });
 });

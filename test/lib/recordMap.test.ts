@@ -38,7 +38,7 @@ function sourceOf(records: readonly (readonly [string, number])[]) {
     count: records.length,
     keys: () => {
       asked.keys += 1;
-      return records.map(([k]) => k);
+      return new Map(records.map(([k], ordinal) => [k, ordinal]));
     },
     value: (ordinal) => {
       asked.values.push(ordinal);
@@ -184,7 +184,7 @@ describe('RecordMap', () => {
       count: 1,
       keys: () => {
         if (fail) throw new Error('no keys');
-        return ['a'];
+        return new Map([['a', 0]]);
       },
       value: () => {
         throw new Error('no value');

@@ -1,0 +1,399 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import {
+  fieldValues,
+  recordKeys,
+  sectionToWrite,
+  type LayerBytes,
+  type RecordKey,
+} from '../state/stateBytes.js';
+import type { PartnerState } from '../state/state.js';
+import {
+  DATA_START,
+  entryBytes,
+  entryJson,
+  MAGIC,
+  padded,
+  RESUME_FORMAT,
+  SUPERBLOCK_AT,
+  currentSuperblock,
+  superblockBytes,
+  type EntryRefs,
+  type ResumeFile,
+  type ResumeHeader,
+  type LayerRef,
+  type SavedEntry,
+  type SectionRef,
+  type Superblock,
+} from './resumeFile.js';
+import { extentOf, type ExtentRef } from './usageExtents.js';
+
+/** What a resume file is written of, per partner: its entry as it was read (the partner not met), or its state (met, with where its parts were, or new). */
+export type EntryToWrite =
+  | { readonly saved: SavedEntry }
+  | { readonly partnerId: string; readonly state: PartnerState; readonly was?: EntryRefs };
+
+/** Bytes to write one after the other, and how many in all. */
+type Parts = { readonly parts: readonly Uint8Array[]; readonly length: number };
+
+const sameSuperblock = (a: Superblock | undefined, b: Superblock): boolean =>
+  a !== undefined && superblockBytes(a).equals(superblockBytes(b));
+
+/** A block to write, or one the file holds already (see RESUME_FORMAT). */
+type Block<R> = { readonly kept: R } | { readonly bytes: Parts; readonly ref: Omit<R, 'at'> };
+
+/** A section to write: how many records, its layers. */
+type SectionBlocks = { readonly count: number; readonly layers: readonly Block<LayerRef>[] };
+
+/** A partner's entry to write: its JSON as it was, or its fields and blocks. */
+type Planned =
+  | { readonly saved: SavedEntry }
+  | {
+      readonly partnerId: string;
+      readonly fields: unknown;
+      readonly sections: { readonly [K in RecordKey]: SectionBlocks | null };
+      readonly extents: readonly Block<ExtentRef>[];
+      readonly was: EntryRefs | undefined;
+    };
+
+/**
+ * The dead bytes (blocks no root points at, earlier roots) a file may hold before a run writes it
+ * anew, whole, rather than at its end: as many as its live bytes, and at least this many.
+ */
+export const COMPACT_AFTER_BYTES = 16 * 1024 * 1024;
+
+const bytesOf = (parts: readonly Uint8Array[]): Parts => ({
+  parts,
+  length: parts.reduce((sum, part) => sum + part.length, 0),
+});
+
+const newLayer = ({ parts, length, indexLength, indexCrc, count }: LayerBytes): Block<LayerRef> => ({
+  bytes: { parts, length },
+  ref: { length, indexLength, indexCrc, count },
+});
+
+/** A partner's state as blocks: sections unchanged and usage ids already in the file kept, the rest to write. */
+function planned(
+  file: ResumeFile | undefined,
+  partnerId: string,
+  state: PartnerState,
+  was: EntryRefs | undefined,
+): Planned {
+  const sections = {} as Record<RecordKey, SectionBlocks | null>;
+  const keeps = (layer: Parameters<ResumeFile['layerRef']>[0]) => file?.layerRef(layer) !== undefined;
+  for (const key of recordKeys) {
+    const section = sectionToWrite(key, state[key] as ReadonlyMap<string, never>, keeps);
+    sections[key] =
+      section === null
+        ? null
+        : {
+            count: state[key].size,
+            layers: [
+              ...section.kept.map((layer) => ({ kept: file?.layerRef(layer) as LayerRef })),
+              ...(section.added === undefined ? [] : [newLayer(section.added)]),
+            ],
+          };
+  }
+  // The usage ids added since the file's extents, as one more extent; merged with the last of those
+  // while that holds at most twice as many, so that a partner has a few extents, each read whole at
+  // most a few times as its ids grow.
+  const below = state.usage.below;
+  const ours = file?.keeps(below) === true;
+  const kept = ours ? below.refs : [];
+  let ids = [...(!ours && below !== undefined ? below.keys() : []), ...state.usage.ownKeys()];
+  let keep = kept.length;
+  if (ids.length > 0) {
+    while (keep > 0 && (kept[keep - 1] as ExtentRef).count <= 2 * ids.length) keep -= 1;
+    if (keep < kept.length && ours) ids = [...below.keysFrom(keep), ...ids];
+  }
+  const extents: Block<ExtentRef>[] = kept.slice(0, keep).map((ref) => ({ kept: ref }));
+  if (ids.length > 0) {
+    const extent = extentOf(ids);
+    extents.push({ bytes: bytesOf([extent.bytes]), ref: extent.ref });
+  }
+  return { partnerId, fields: fieldValues(state), sections, extents, was };
+}
+
+/** The bytes of blocks held before they are written. */
+const HELD_BYTES = 64 * 1024 * 1024;
+const ZEROS = new Uint8Array(4);
+
+/**
+ * Blocks laid one after the other from a position, each at a multiple of 4 bytes: held, and written
+ * in batches once HELD_BYTES are held (see `drain`) and at the end (see `flush`).
+ */
+class BlockWriter {
+  #held: Uint8Array[] = [];
+  #bytes = 0;
+  readonly #writer: BatchWriter;
+  constructor(
+    handle: BatchTarget,
+    public position: number,
+  ) {
+    this.#writer = new BatchWriter(handle, position);
+  }
+
+  /** Lays a block of these parts down; answers where it starts. */
+  write(parts: readonly Uint8Array[]): number {
+    const at = this.position;
+    let length = 0;
+    for (const part of parts) {
+      this.#held.push(part);
+      length += part.length;
+    }
+    if (padded(length) > length) this.#held.push(ZEROS.subarray(0, padded(length) - length));
+    this.position += padded(length);
+    this.#bytes += padded(length);
+    return at;
+  }
+
+  /** Writes what is held if it is HELD_BYTES or more. */
+  async drain(): Promise<void> {
+    if (this.#bytes >= HELD_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const held = this.#held;
+    this.#held = [];
+    this.#bytes = 0;
+    await this.#writer.write(held);
+  }
+}
+
+/**
+ * The blocks of a planned entry written (or, with `copy`, those the old file holds copied too);
+ * answers where they all are.
+ */
+function written(
+  writer: BlockWriter,
+  entry: Exclude<Planned, { saved: SavedEntry }>,
+  copy: ((at: number, length: number) => Buffer) | undefined,
+): Omit<EntryRefs, 'fields'> {
+  const place = <R extends { at: number; length: number }>(block: Block<R>): R => {
+    if ('kept' in block) {
+      if (copy === undefined) return block.kept;
+      return { ...block.kept, at: writer.write([copy(block.kept.at, block.kept.length)]) };
+    }
+    return { ...block.ref, at: writer.write(block.bytes.parts) } as R;
+  };
+  const sections = {} as Record<RecordKey, SectionRef | null>;
+  for (const key of recordKeys) {
+    const section = entry.sections[key];
+    if (section === null) sections[key] = null;
+    else {
+      const layers: LayerRef[] = [];
+      for (const layer of section.layers) layers.push(place(layer));
+      sections[key] = { count: section.count, layers };
+    }
+  }
+  const extents: ExtentRef[] = [];
+  for (const block of entry.extents) extents.push(place(block));
+  return { sections, extents };
+}
+
+/** Writes the superblock of a sequence number, pointing at a root and the blocks' end, in its slot. */
+async function pointAt(
+  handle: FileHandle,
+  sequence: number,
+  root: Buffer,
+  rootAt: number,
+  end: number,
+): Promise<void> {
+  const block = superblockBytes({ sequence, rootAt, rootLength: root.length, rootCrc: crc32(root), end });
+  const { bytesWritten } = await handle.write(block, 0, block.length, SUPERBLOCK_AT[(sequence % 2) as 0 | 1]);
+  if (bytesWritten !== block.length) throw new Error(`wrote ${bytesWritten} of ${block.length} bytes`);
+}
+
+const rootBytes = (header: ResumeHeader, live: number, partners: readonly unknown[]): Buffer =>
+  Buffer.from(JSON.stringify({ header, live, partners }), 'utf8');
+
+/**
+ * Brings the resume file up to date: at its end (its changed parts, then a new root, then its other
+ * superblock), or, when it has none yet or more dead bytes than live ones (see COMPACT_AFTER_BYTES),
+ * written anew beside it and put in its place. A run that stops halfway leaves the file as the last
+ * run left it: its superblock still points at that run's root, and a write that fails takes back what
+ * it added. Refuses (rejects) when another run wrote the file since it was opened.
+ */
+export async function saveResumeFile(
+  path: string,
+  file: ResumeFile | undefined,
+  header: ResumeHeader,
+  entries: readonly EntryToWrite[],
+  { compactAfter = COMPACT_AFTER_BYTES }: { readonly compactAfter?: number } = {},
+): Promise<void> {
+  const plans = entries.map((entry): Planned =>
+    'saved' in entry ? entry : planned(file, entry.partnerId, entry.state, entry.was),
+  );
+  if (file === undefined) return writeAnew(path, undefined, header, plans);
+  let appended = 0;
+  let live = file.live;
+  for (const plan of plans) {
+    if ('saved' in plan) continue;
+    if (plan.was !== undefined) live -= entryBytes(plan.was);
+    const layers = recordKeys.flatMap((key) => plan.sections[key]?.layers ?? []);
+    for (const block of [...layers, ...plan.extents]) {
+      const length = 'kept' in block ? block.kept.length : block.bytes.length;
+      live += padded(length);
+      if (!('kept' in block)) appended += padded(length);
+    }
+  }
+  const end = padded(file.superblock.end);
+  const dead = end + appended - DATA_START - live;
+  // Written anew only where every entry's places can be read to copy its blocks.
+  if (
+    dead > Math.max(live, compactAfter) &&
+    plans.every((plan) => !('saved' in plan) || E.isRight(file.refsOf(plan.saved)))
+  )
+    return writeAnew(path, file, header, plans);
+  return appendTo(file, header, plans, live);
+}
+
+async function appendTo(
+  file: ResumeFile,
+  header: ResumeHeader,
+  plans: readonly Planned[],
+  live: number,
+): Promise<void> {
+  const handle = await open(file.path, 'r+');
+  try {
+    const now = Buffer.alloc(DATA_START);
+    await handle.read(now, 0, now.length, 0);
+    if (!sameSuperblock(currentSuperblock(now, Number.MAX_SAFE_INTEGER), file.superblock))
+      throw new Error('another run wrote it since this one read it');
+    const writer = new BlockWriter(handle, padded(file.superblock.end));
+    try {
+      const partners: unknown[] = [];
+      for (const plan of plans)
+        partners.push(
+          'saved' in plan
+            ? plan.saved.json
+            : entryJson(plan.partnerId, plan.fields, written(writer, plan, undefined)),
+        );
+      const root = rootBytes(header, live, partners);
+      const rootAt = writer.write([root]);
+      await writer.flush();
+      // The blocks and the root are on disk before the superblock that points at them.
+      await handle.datasync();
+      await pointAt(handle, file.superblock.sequence + 1, root, rootAt, writer.position);
+    } catch (error) {
+      await handle.truncate(file.size).catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes the whole file beside it (every block, those kept copied from the old file), then puts it in place. */
+async function writeAnew(
+  path: string,
+  file: ResumeFile | undefined,
+  header: ResumeHeader,
+  plans: readonly Planned[],
+): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  const copy = (at: number, length: number): Buffer => {
+    const bytes = Buffer.allocUnsafe(length);
+    (file as ResumeFile).readAt(bytes, at);
+    return bytes;
+  };
+  try {
+    const handle = await open(temporary, 'w');
+    try {
+      const start = Buffer.alloc(DATA_START);
+      MAGIC.copy(start);
+      start.writeUInt32LE(RESUME_FORMAT, MAGIC.length);
+      const writer = new BlockWriter(handle, 0);
+      writer.write([start]);
+      const partners: unknown[] = [];
+      let live = 0;
+      for (const plan of plans) {
+        let entry: Exclude<Planned, { saved: SavedEntry }>;
+        if ('saved' in plan) {
+          const refs = (file as ResumeFile).refsOf(plan.saved);
+          if (E.isLeft(refs)) throw new Error(refs.left);
+          const kept = <R>(ref: R) => ({ kept: ref });
+          entry = {
+            partnerId: plan.saved.partnerId,
+            fields: refs.right.fields,
+            sections: Object.fromEntries(
+              recordKeys.map((key) => {
+                const section = refs.right.sections[key];
+                return [
+                  key,
+                  section === null ? null : { count: section.count, layers: section.layers.map(kept) },
+                ];
+              }),
+            ) as never,
+            extents: refs.right.extents.map(kept),
+            was: refs.right,
+          };
+        } else entry = plan;
+        const refs = written(writer, entry, copy);
+        await writer.drain();
+        live += entryBytes(refs);
+        partners.push(entryJson(entry.partnerId, entry.fields, refs));
+      }
+      const root = rootBytes(header, live, partners);
+      const rootAt = writer.write([root]);
+      await writer.flush();
+      await pointAt(handle, (file?.superblock.sequence ?? 0) + 1, root, rootAt, writer.position);
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    // Nothing is left behind of a file not put in place.
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+const IOV_BATCH = 512;
+/**
+ * The most bytes one write is given: Node reports what a write wrote as a 32-bit integer, so a write
+ * of 2 GiB or more would say it wrote a negative count, though it wrote every byte.
+ */
+export const WRITE_BYTES = 1024 * 1024 * 1024;
+
+/** What BatchWriter writes with (a FileHandle's own). */
+export type BatchTarget = Pick<FileHandle, 'writev'>;
+
+/**
+ * Parts written one after the other from a position, in batches: at most IOV_BATCH parts and
+ * `writeBytes` bytes to a write; a part longer than that is written a slice at a time.
+ */
+export class BatchWriter {
+  constructor(
+    private readonly handle: BatchTarget,
+    private position = 0,
+    private readonly writeBytes = WRITE_BYTES,
+  ) {}
+
+  /** Writes the parts one after the other from where the last write ended. */
+  async write(parts: readonly Uint8Array[]): Promise<void> {
+    let batch: Uint8Array[] = [];
+    let bytes = 0;
+    for (const part of parts)
+      for (let at = 0; at < part.length; at += this.writeBytes) {
+        const slice = part.subarray(at, at + this.writeBytes);
+        if (batch.length === IOV_BATCH || bytes + slice.length > this.writeBytes) {
+          await this.#write(batch, bytes);
+          batch = [];
+          bytes = 0;
+        }
+        batch.push(slice);
+        bytes += slice.length;
+      }
+    await this.#write(batch, bytes);
+  }
+
+  async #write(batch: Uint8Array[], expected: number): Promise<void> {
+    if (batch.length === 0) return;
+    // libuv writes again what a writev leaves; less written is an error it met (a full disk, say).
+    const { bytesWritten } = await this.handle.writev(batch, this.position);
+    if (bytesWritten !== expected) throw new Error(`wrote ${bytesWritten} of ${expected} bytes`);
+    this.position += expected;
+  }
+}
