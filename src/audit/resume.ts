@@ -130,23 +130,24 @@ async function mismatch(handle: FileHandle, size: number, log: LogPosition): Pro
 
 /**
  * Audits an NDJSON log file and keeps, in `resumeFile`, what lets a later run over the grown log read
- * only the lines added since: every partner's state (as bytes read in place, see stateBytes.ts), the
- * counts, the rule set, and the position (lines and bytes read) with a fingerprint of the log's bytes
- * before it (see resumeFile.ts).
+ * only the lines added since: every partner's state (in parts read where they lie, see resumeFile.ts),
+ * the counts, the rule set, and the position (lines and bytes read) with a fingerprint of the log's
+ * bytes before it.
  *
  * Without a resume file, the whole log is audited (in this thread: the states are needed here) and
  * the file written. With one that fits the log (see mismatch) and the rules, only the bytes after the
  * saved position are read: their findings go to the sink, their positions counting on from the saved
- * lines, and the summary counts the whole log; the file is then brought up to date. The findings of
- * a full audit of the log are those of the first run followed by those of each resumed run.
+ * lines, and the summary counts the whole log; the file is then brought up to date, at its end (see
+ * resumeSave.ts). The findings of a full audit of the log are those of the first run followed by
+ * those of each resumed run.
  *
- * A resume file of another rule set or log, of a log that was cut, of another format, or that does
- * not decode, is refused (nothing is audited, and the file is left as it is). A partner's saved
- * state is read only when the partner is met in the new lines (its checksum checked, its parts read
- * where they are as they are first read, see stateBytes.ts), and the entries of the others are
- * written back as they were: a partner's entry, or a part of it, that does not decode refuses the
- * file then. Rejects only with what the sink throws, what `finished` rejects with, or, when the
- * resume file cannot be written, a ResumeFileUnwritten.
+ * A resume file of another rule set or log, of a log that was cut, of another format, or whose
+ * superblock or root does not decode, is refused (nothing is audited, and the file is left as it
+ * is). A partner's saved state is read only when the partner is met in the new lines, each part as
+ * it is first read (and checked then); the others are not read: a part that does not decode refuses
+ * the file when it is read, which may be as the file is brought up to date. Rejects only with what
+ * the sink throws, what `finished` rejects with, or, when the resume file cannot be written (or was
+ * written by another run since this one read it), a ResumeFileUnwritten.
  */
 export async function auditLogResuming(
   file: string,

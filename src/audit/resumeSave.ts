@@ -37,6 +37,7 @@ export type EntryToWrite =
 /** Bytes to write one after the other, and how many in all. */
 type Parts = { readonly parts: readonly Uint8Array[]; readonly length: number };
 
+/** Whether the superblock a file has now is the one a run read when it opened it. */
 const sameSuperblock = (a: Superblock | undefined, b: Superblock): boolean =>
   a !== undefined && superblockBytes(a).equals(superblockBytes(b));
 
@@ -47,7 +48,7 @@ type Block<R> = { readonly kept: R } | { readonly bytes: Parts; readonly ref: Om
 type SectionBlocks = { readonly count: number; readonly layers: readonly Block<LayerRef>[] };
 
 /** A partner's entry to write: its JSON as it was, or its fields and blocks. */
-type Planned =
+type PlannedEntry =
   | { readonly saved: SavedEntry }
   | {
       readonly partnerId: string;
@@ -74,12 +75,12 @@ const newLayer = ({ parts, length, indexLength, indexCrc, count }: LayerBytes): 
 });
 
 /** A partner's state as blocks: sections unchanged and usage ids already in the file kept, the rest to write. */
-function planned(
+function blocksOf(
   file: ResumeFile | undefined,
   partnerId: string,
   state: PartnerState,
   was: EntryRefs | undefined,
-): Planned {
+): PlannedEntry {
   const sections = {} as Record<RecordKey, SectionBlocks | null>;
   const keeps = (layer: Parameters<ResumeFile['layerRef']>[0]) => file?.layerRef(layer) !== undefined;
   for (const key of recordKeys) {
@@ -167,7 +168,7 @@ class BlockWriter {
  */
 function written(
   writer: BlockWriter,
-  entry: Exclude<Planned, { saved: SavedEntry }>,
+  entry: Exclude<PlannedEntry, { saved: SavedEntry }>,
   copy: ((at: number, length: number) => Buffer) | undefined,
 ): Omit<EntryRefs, 'fields'> {
   const place = <R extends { at: number; length: number }>(block: Block<R>): R => {
@@ -222,8 +223,8 @@ export async function saveResumeFile(
   entries: readonly EntryToWrite[],
   { compactAfter = COMPACT_AFTER_BYTES }: { readonly compactAfter?: number } = {},
 ): Promise<void> {
-  const plans = entries.map((entry): Planned =>
-    'saved' in entry ? entry : planned(file, entry.partnerId, entry.state, entry.was),
+  const plans = entries.map((entry): PlannedEntry =>
+    'saved' in entry ? entry : blocksOf(file, entry.partnerId, entry.state, entry.was),
   );
   if (file === undefined) return writeAnew(path, undefined, header, plans);
   let appended = 0;
@@ -252,7 +253,7 @@ export async function saveResumeFile(
 async function appendTo(
   file: ResumeFile,
   header: ResumeHeader,
-  plans: readonly Planned[],
+  plans: readonly PlannedEntry[],
   live: number,
 ): Promise<void> {
   const handle = await open(file.path, 'r+');
@@ -290,7 +291,7 @@ async function writeAnew(
   path: string,
   file: ResumeFile | undefined,
   header: ResumeHeader,
-  plans: readonly Planned[],
+  plans: readonly PlannedEntry[],
 ): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   const copy = (at: number, length: number): Buffer => {
@@ -309,7 +310,7 @@ async function writeAnew(
       const partners: unknown[] = [];
       let live = 0;
       for (const plan of plans) {
-        let entry: Exclude<Planned, { saved: SavedEntry }>;
+        let entry: Exclude<PlannedEntry, { saved: SavedEntry }>;
         if ('saved' in plan) {
           const refs = (file as ResumeFile).refsOf(plan.saved);
           if (E.isLeft(refs)) throw new Error(refs.left);
