@@ -280,6 +280,24 @@ export class RecordMap<V> {
     }
   }
 
+  /**
+   * The slots of the chunks written since it was made over its source (a chunk never written holds
+   * its records as the source's): each ordinal with its value as the map holds it, UNREAD for one
+   * still the source's, null for a key deleted. For a writer that writes only what changed.
+   */
+  *writtenSlots(): IterableIterator<readonly [number, V | typeof UNREAD | null]> {
+    for (let index = 0; index < this.#chunks.length; index++) {
+      const chunk = this.#chunks[index];
+      if (chunk === undefined) continue;
+      for (let at = 0; at < chunk.length; at++) {
+        const ordinal = index * CHUNK + at;
+        if (ordinal >= this.#count) return;
+        const value = chunk[at] as Slot<V>;
+        yield [ordinal, value === DELETED ? null : value];
+      }
+    }
+  }
+
   *entries(): IterableIterator<[string, V]> {
     for (const [name, ordinal] of this.#names().ordinals) {
       if (ordinal >= this.#count) return;

@@ -322,6 +322,23 @@ function layerBytes(ids: readonly string[], rowBytes: readonly Uint8Array[]): La
 }
 
 /**
+ * The records a map made over a section holds that the section does not (added, or changed: a value
+ * other than the one the section gave), in order; undefined when a key of the section was deleted.
+ */
+function changedRecords<K extends RecordKey>(
+  map: RecordMap<RecordOf<K>>,
+  section: Section<K>,
+): RecordOf<K>[] | undefined {
+  const changed: RecordOf<K>[] = [];
+  for (const [ordinal, value] of map.writtenSlots()) {
+    if (value === null) return undefined;
+    if (value === UNREAD || (ordinal < section.count && value === section.decoded(ordinal))) continue;
+    changed.push(value);
+  }
+  return changed;
+}
+
+/**
  * What a section of a state is to be kept as: none (no records); or its layers kept where they are
  * (those of the section it was read from), and one more to write, if any.
  */
@@ -355,20 +372,20 @@ export function sectionToWrite<K extends RecordKey>(
     const ids = [...map.keys()];
     return { kept: [], added: layerBytes(ids, [...map.values()].map(rowOf)) };
   }
+  if (kept && layers.length < MAX_LAYERS) {
+    const changed = changedRecords(map as RecordMap<RecordOf<K>>, section);
+    if (changed !== undefined && 2 * changed.length <= section.count)
+      return {
+        kept: layers,
+        added: layerBytes(
+          changed.map((record) => (idOf[key] as (r: RecordOf<K>) => string)(record)),
+          changed.map(rowOf),
+        ),
+      };
+  }
   const slots = [...(map as RecordMap<RecordOf<K>>).slots()];
   const same = ([, ordinal, value]: (typeof slots)[number]) =>
     ordinal < section.count && (value === UNREAD || value === section.decoded(ordinal));
-  const changed = slots.filter((slot) => !same(slot));
-  const whole =
-    slots.length - changed.length + changed.filter(([, ordinal]) => ordinal < section.count).length;
-  if (kept && whole === section.count && layers.length < MAX_LAYERS && 2 * changed.length <= section.count)
-    return {
-      kept: layers,
-      added: layerBytes(
-        changed.map(([id]) => id),
-        changed.map(([, , value]) => rowOf(value as RecordOf<K>)),
-      ),
-    };
   return {
     kept: [],
     added: layerBytes(

@@ -105,6 +105,17 @@ describe('RecordMap', () => {
               seen.push([k, value]);
             });
             expect(seen).toEqual([...map.entries()]);
+            // What changed since the source: every slot not yielded, or yielded UNREAD, is the source's.
+            const written = new Map(map.writtenSlots());
+            const ordinals = [...map.slots()].map(([k, ordinal]) => [k, ordinal] as const);
+            for (const [k, ordinal] of ordinals) {
+              const slot = written.get(ordinal);
+              if (slot === undefined || slot === UNREAD)
+                expect(model.get(k)).toBe(new Map(start ?? []).get(k));
+              else expect(slot).toBe(model.get(k));
+            }
+            const deleted = [...written.values()].filter((slot) => slot === null).length;
+            expect(map.size).toBe(new Set([...ordinals.map(([, o]) => o), ...written.keys()]).size - deleted);
           });
         },
       ),
