@@ -55,7 +55,6 @@ export const DATA_START = MAGIC.length + WORD + 2 * SUPERBLOCK_BYTES;
 const HIGH = 2 ** 32;
 
 const Count = integerFrom('Count', 0);
-const Uint32 = integerFrom('Uint32', 0, HIGH - 1);
 const Sha256 = refined(
   'Sha256',
   (u): u is string => typeof u === 'string' && /^[A-Za-z0-9+/]{43}=$/.test(u),
@@ -87,9 +86,26 @@ export type ResumeHeader = t.TypeOf<typeof ResumeHeader>;
 
 const Root = struct('ResumeRoot', { header: ResumeHeader, live: Count, partners: t.array(t.unknown) });
 
-const LayerRefCodec = t.tuple([Count, Count, Count, Uint32, Count]);
+/** A place in the file: whole numbers, as many as `names`, each from 0 (those in `u32` below 2^32). */
+const placesOf = <N extends readonly string[]>(name: string, names: N, u32: readonly number[]) =>
+  refined(
+    name,
+    (u): u is { [K in keyof N]: number } =>
+      Array.isArray(u) &&
+      u.length === names.length &&
+      u.every(
+        (n: unknown, i) =>
+          Number.isSafeInteger(n) && (n as number) >= 0 && (!u32.includes(i) || (n as number) < HIGH),
+      ),
+    `[${names.join(', ')}], whole numbers from 0`,
+  );
+const LayerRefCodec = placesOf(
+  'LayerRef',
+  ['at', 'length', 'indexLength', 'indexCrc', 'count'] as const,
+  [3],
+);
 const SectionRefCodec = t.union([t.null, t.tuple([Count, t.array(LayerRefCodec)])]);
-const ExtentRefCodec = t.tuple([Count, Count, Count, Count, Uint32]);
+const ExtentRefCodec = placesOf('ExtentRef', ['at', 'length', 'count', 'slots', 'tagsCrc'] as const, [4]);
 const EntryCodec = t.tuple([
   Id,
   t.unknown,
