@@ -10,6 +10,7 @@ import { reasonOf } from '../lib/reason.js';
 import { RuleSet } from '../policies/ruleSet.js';
 import {
   fieldsOf,
+  MAX_LAYERS,
   recordKeys,
   stateOfParts,
   type Corrupt,
@@ -18,7 +19,7 @@ import {
   type SectionSource,
 } from '../state/stateBytes.js';
 import type { PartnerState } from '../state/state.js';
-import { Arena, ExtentIds, type ExtentRef, type ReadAt } from './usageExtents.js';
+import { Arena, ExtentIds, extentProblem, type ExtentRef, type ReadAt } from './usageExtents.js';
 
 /**
  * The resume file, in binary, written only ever at its end: a run adds what changed and a new root,
@@ -187,10 +188,15 @@ export function superblockBytes(block: Superblock): Buffer {
   return bytes;
 }
 
-/** The superblock in its slot's bytes, if they are one whole (its CRC-32 matches) and it points inside the file. */
-function superblockOf(bytes: Buffer, size: number): Superblock | undefined {
+/**
+ * The superblock in its slot's bytes: none for a slot never written (zero bytes); or why the slot
+ * cannot be read: its bytes do not match their checksum (a superblock is written in one write of 32
+ * bytes, which a disk does not tear, so this is damage), or it points outside the file.
+ */
+function superblockOf(bytes: Buffer, size: number): E.Either<string, Superblock | undefined> {
+  if (bytes.every((byte) => byte === 0)) return E.right(undefined);
   if (crc32(bytes.subarray(0, SUPERBLOCK_BYTES - WORD)) !== bytes.readUInt32LE(SUPERBLOCK_BYTES - WORD))
-    return undefined;
+    return E.left('a superblock does not match its checksum: the file was damaged');
   const block = {
     sequence: bytes.readUInt32LE(0),
     rootAt: bytes.readUInt32LE(4) + bytes.readUInt32LE(8) * HIGH,
@@ -198,19 +204,28 @@ function superblockOf(bytes: Buffer, size: number): Superblock | undefined {
     rootCrc: bytes.readUInt32LE(16),
     end: bytes.readUInt32LE(20) + bytes.readUInt32LE(24) * HIGH,
   };
-  const fits =
-    block.sequence > 0 &&
-    block.rootAt >= DATA_START &&
-    block.rootAt + block.rootLength <= block.end &&
-    block.end <= size;
-  return fits ? block : undefined;
+  if (block.sequence === 0 || block.rootAt < DATA_START || block.rootAt + block.rootLength > block.end)
+    return E.left('a superblock points outside the file: it was damaged');
+  if (block.end > size)
+    return E.left(
+      `it was cut short: a superblock says its blocks end at byte ${block.end}, and it has ${size}`,
+    );
+  return E.right(block);
 }
 
-/** The file's superblock, of its first bytes (up to DATA_START): the whole one with the highest sequence, if any. */
-export function currentSuperblock(start: Buffer, size: number): Superblock | undefined {
-  return SUPERBLOCK_AT.map((at) => superblockOf(start.subarray(at, at + SUPERBLOCK_BYTES), size))
-    .filter((block): block is Superblock => block !== undefined)
-    .sort((a, b) => b.sequence - a.sequence)[0];
+/**
+ * The file's superblock, of its first bytes (up to DATA_START): the one of the two slots with the
+ * higher sequence number; or why there is none to read.
+ */
+export function currentSuperblock(start: Buffer, size: number): E.Either<string, Superblock> {
+  let current: Superblock | undefined;
+  for (const at of SUPERBLOCK_AT) {
+    const block = superblockOf(start.subarray(at, at + SUPERBLOCK_BYTES), size);
+    if (E.isLeft(block)) return block;
+    if (block.right !== undefined && (current === undefined || block.right.sequence > current.sequence))
+      current = block.right;
+  }
+  return current === undefined ? E.left('it has no superblock: it was damaged') : E.right(current);
 }
 
 /** The most of a file's first line read to tell an earlier version's JSON resume file. */
@@ -278,6 +293,8 @@ export class ResumeFile {
     readonly handle: FileHandle,
     readonly size: number,
     readonly superblock: Superblock,
+    /** Its first bytes as they were read (its format and superblocks): a run writes only if they are still these. */
+    readonly head: Buffer,
     readonly header: ResumeHeader,
     readonly live: number,
     readonly entries: ReadonlyMap<string, SavedEntry>,
@@ -312,15 +329,26 @@ export class ResumeFile {
       }
       const layers: LayerRef[] = [];
       for (const [at, length, indexLength, indexCrc, count] of ref[1]) {
-        if (!inside(at, length) || indexLength > length) return E.left(`its ${key} lie outside the file`);
+        if (!inside(at, length)) return E.left(`its ${key} lie outside the file`);
+        // A layer holds a record at least, and per record 8 bytes of its index at least.
+        if (count === 0 || indexLength < 8 * (count + 1) || indexLength > length)
+          return E.left(
+            `its ${key} have a layer of ${count} records in ${length} bytes (${indexLength} of index)`,
+          );
         layers.push({ at, length, indexLength, indexCrc, count });
       }
+      const held = layers.reduce((sum, layer) => sum + layer.count, 0);
+      if (layers.length === 0 || layers.length > MAX_LAYERS || ref[0] === 0 || ref[0] > held)
+        return E.left(`its ${key} say they are ${ref[0]} records in ${layers.length} layers of ${held}`);
       sections[key] = { count: ref[0], layers };
     }
     const extents: ExtentRef[] = [];
     for (const [at, length, count, slots, tagsCrc] of extentRefs) {
+      const extent = { at, length, count, slots, tagsCrc };
       if (!inside(at, length)) return E.left('its usage ids lie outside the file');
-      extents.push({ at, length, count, slots, tagsCrc });
+      const problem = extentProblem(extent);
+      if (problem !== undefined) return E.left(`its usage ids have ${problem}`);
+      extents.push(extent);
     }
     return E.right({ fields, sections, extents });
   }
@@ -421,9 +449,9 @@ async function readOpened(path: string, handle: FileHandle): Promise<E.Either<st
   readerOf(handle)(start, 0);
   const problem = formatProblem(start);
   if (problem !== undefined) return E.left(problem);
-  const superblock = currentSuperblock(start, size);
-  if (superblock === undefined)
-    return E.left('neither of its superblocks is whole and inside the file: it was damaged or cut short');
+  const current = currentSuperblock(start, size);
+  if (E.isLeft(current)) return current;
+  const superblock = current.right;
   const rootBytes = Buffer.allocUnsafeSlow(superblock.rootLength);
   readerOf(handle)(rootBytes, superblock.rootAt);
   if (crc32(rootBytes) !== superblock.rootCrc)
@@ -449,5 +477,6 @@ async function readOpened(path: string, handle: FileHandle): Promise<E.Either<st
       return E.left(`it holds partner ${partnerId} twice (entries ${before.number} and ${index + 1})`);
     entries.set(partnerId, { number: index + 1, partnerId, json });
   }
-  return E.right(new ResumeFile(path, handle, size, superblock, header, live, entries));
+  const head = Buffer.from(start.subarray(0, DATA_START));
+  return E.right(new ResumeFile(path, handle, size, superblock, head, header, live, entries));
 }

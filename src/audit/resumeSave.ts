@@ -1,5 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
   fieldValues,
@@ -17,7 +19,6 @@ import {
   padded,
   RESUME_FORMAT,
   SUPERBLOCK_AT,
-  currentSuperblock,
   superblockBytes,
   type EntryRefs,
   type ResumeFile,
@@ -25,7 +26,6 @@ import {
   type LayerRef,
   type SavedEntry,
   type SectionRef,
-  type Superblock,
 } from './resumeFile.js';
 import { extentOf, type ExtentRef } from './usageExtents.js';
 
@@ -37,9 +37,12 @@ export type EntryToWrite =
 /** Bytes to write one after the other, and how many in all. */
 type Parts = { readonly parts: readonly Uint8Array[]; readonly length: number };
 
-/** Whether the superblock a file has now is the one a run read when it opened it. */
-const sameSuperblock = (a: Superblock | undefined, b: Superblock): boolean =>
-  a !== undefined && superblockBytes(a).equals(superblockBytes(b));
+/** Makes a folder's entries (a file renamed into it) durable, where the system lets a folder be synced. */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r').catch(() => undefined);
+  await handle?.sync().catch(() => undefined);
+  await handle?.close();
+}
 
 /** A block to write, or one the file holds already (see RESUME_FORMAT). */
 type Block<R> = { readonly kept: R } | { readonly bytes: Parts; readonly ref: Omit<R, 'at'> };
@@ -74,6 +77,22 @@ const newLayer = ({ parts, length, indexLength, indexCrc, count }: LayerBytes): 
   ref: { length, indexLength, indexCrc, count },
 });
 
+/**
+ * How many of a partner's extents (their counts, oldest first) stay as they are when `added` ids are
+ * written: the newest are merged with the added ones while each holds at most twice as many ids as
+ * those merged so far, so that each extent holds more than twice as many as the one after it, and a
+ * partner of n ids has at most log2(n) + 1 extents.
+ */
+export function extentsKept(counts: readonly number[], added: number): number {
+  let keep = counts.length;
+  let merged = added;
+  while (keep > 0 && (counts[keep - 1] as number) <= 2 * merged) {
+    keep -= 1;
+    merged += counts[keep] as number;
+  }
+  return keep;
+}
+
 /** A partner's state as blocks: sections unchanged and usage ids already in the file kept, the rest to write. */
 function blocksOf(
   file: ResumeFile | undefined,
@@ -103,11 +122,14 @@ function blocksOf(
   const ours = file?.keeps(below) === true;
   const kept = ours ? below.refs : [];
   let ids = [...(!ours && below !== undefined ? below.keys() : []), ...state.usage.ownKeys()];
-  let keep = kept.length;
-  if (ids.length > 0) {
-    while (keep > 0 && (kept[keep - 1] as ExtentRef).count <= 2 * ids.length) keep -= 1;
-    if (keep < kept.length && ours) ids = [...below.keysFrom(keep), ...ids];
-  }
+  const keep =
+    ids.length === 0
+      ? kept.length
+      : extentsKept(
+          kept.map((ref) => ref.count),
+          ids.length,
+        );
+  if (keep < kept.length && ours) ids = [...below.keysFrom(keep), ...ids];
   const extents: Block<ExtentRef>[] = kept.slice(0, keep).map((ref) => ({ kept: ref }));
   if (ids.length > 0) {
     const extent = extentOf(ids);
@@ -226,7 +248,20 @@ export async function saveResumeFile(
   const plans = entries.map((entry): PlannedEntry =>
     'saved' in entry ? entry : blocksOf(file, entry.partnerId, entry.state, entry.was),
   );
-  if (file === undefined) return writeAnew(path, undefined, header, plans);
+  return withLock(path, async () => {
+    await unchangedSince(path, file);
+    if (file === undefined) return writeAnew(path, undefined, header, plans);
+    return writeChanges(file, header, plans, compactAfter);
+  });
+}
+
+/** Writes what changed: at the file's end, or the whole file anew when most of it is dead. */
+async function writeChanges(
+  file: ResumeFile,
+  header: ResumeHeader,
+  plans: readonly PlannedEntry[],
+  compactAfter: number,
+): Promise<void> {
   let appended = 0;
   let live = file.live;
   for (const plan of plans) {
@@ -246,8 +281,64 @@ export async function saveResumeFile(
     dead > Math.max(live, compactAfter) &&
     plans.every((plan) => !('saved' in plan) || E.isRight(file.refsOf(plan.saved)))
   )
-    return writeAnew(path, file, header, plans);
+    return writeAnew(file.path, file, header, plans);
   return appendTo(file, header, plans, live);
+}
+
+/**
+ * Runs `work` holding FILE.lock, made for it (with the process's id in it): two runs that write one
+ * file at once would write their blocks over each other's. A lock left by a process that is gone is
+ * taken over; one of a process still running refuses.
+ */
+async function withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(lock, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EEXIST' || attempt > 0) throw error;
+      const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
+      if (Number.isSafeInteger(holder) && holder > 0 && isRunning(holder))
+        throw new Error(`another run is writing it (process ${holder}; if there is none, delete ${lock})`);
+      await rm(lock, { force: true });
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'EPERM';
+  }
+}
+
+/** Rejects when the file is not as the run read it (its first bytes: its superblocks), or is there when it was not. */
+async function unchangedSince(path: string, file: ResumeFile | undefined): Promise<void> {
+  let now: Buffer | undefined;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      now = Buffer.alloc(DATA_START);
+      const { bytesRead } = await handle.read(now, 0, DATA_START, 0);
+      now = now.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+  }
+  const same = file === undefined ? now === undefined : now !== undefined && now.equals(file.head);
+  if (!same) throw new Error('another run wrote it since this one read it');
 }
 
 async function appendTo(
@@ -258,10 +349,6 @@ async function appendTo(
 ): Promise<void> {
   const handle = await open(file.path, 'r+');
   try {
-    const now = Buffer.alloc(DATA_START);
-    await handle.read(now, 0, now.length, 0);
-    if (!sameSuperblock(currentSuperblock(now, Number.MAX_SAFE_INTEGER), file.superblock))
-      throw new Error('another run wrote it since this one read it');
     const writer = new BlockWriter(handle, padded(file.superblock.end));
     try {
       const partners: unknown[] = [];
@@ -277,6 +364,7 @@ async function appendTo(
       // The blocks and the root are on disk before the superblock that points at them.
       await handle.datasync();
       await pointAt(handle, file.superblock.sequence + 1, root, rootAt, writer.position);
+      await handle.datasync();
     } catch (error) {
       await handle.truncate(file.size).catch(() => undefined);
       throw error;
@@ -293,14 +381,14 @@ async function writeAnew(
   header: ResumeHeader,
   plans: readonly PlannedEntry[],
 ): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const copy = (at: number, length: number): Buffer => {
     const bytes = Buffer.allocUnsafe(length);
     (file as ResumeFile).readAt(bytes, at);
     return bytes;
   };
   try {
-    const handle = await open(temporary, 'w');
+    const handle = await open(temporary, 'wx');
     try {
       const start = Buffer.alloc(DATA_START);
       MAGIC.copy(start);
@@ -340,10 +428,13 @@ async function writeAnew(
       const rootAt = writer.write([root]);
       await writer.flush();
       await pointAt(handle, (file?.superblock.sequence ?? 0) + 1, root, rootAt, writer.position);
+      // On disk before it takes the old file's name, and the name on disk after.
+      await handle.sync();
     } finally {
       await handle.close();
     }
     await rename(temporary, path);
+    await syncFolder(dirname(path));
   } catch (error) {
     // Nothing is left behind of a file not put in place.
     await rm(temporary, { force: true }).catch(() => undefined);

@@ -58,6 +58,18 @@ const slotsFor = (count: number): number => {
 };
 const tagsEnd = (slots: number): number => HEAD_BYTES + padded(slots);
 
+/**
+ * Why what a file says of an extent cannot be one, if it cannot: a power of two of slots from 16, at
+ * least one id and one empty slot, and room for its table and a record of 5 bytes at least per id.
+ */
+export function extentProblem({ count, slots, length }: ExtentRef): string | undefined {
+  if (slots < MIN_SLOTS || slots > 2 ** 31 || (slots & (slots - 1)) !== 0 || count === 0 || count >= slots)
+    return `an extent of ${count} ids in ${slots} slots`;
+  if (tagsEnd(slots) + WORD * slots + 5 * count > length)
+    return `an extent of ${length} bytes, too few for its ids`;
+  return undefined;
+}
+
 /** An extent of these ids (ordinary ids, each once): its bytes, and what the file keeps of it but where it lies. */
 export function extentOf(ids: readonly string[]): { bytes: Buffer; ref: Omit<ExtentRef, 'at'> } {
   const count = ids.length;
@@ -134,10 +146,7 @@ class Extent {
   /** Its tags, read and checked on the first lookup. */
   #loadedTags(): Buffer {
     if (this.#tags !== undefined) return this.#tags;
-    const { count, slots, length, tagsCrc } = this.ref;
-    if (slots < MIN_SLOTS || (slots & (slots - 1)) !== 0 || count >= slots)
-      return this.corrupt(`has an extent of ${count} ids in ${slots} slots`);
-    if (this.#recordsAt + 5 * count > length) return this.corrupt('has an extent longer than it says');
+    const { count, slots, tagsCrc } = this.ref;
     const head = this.arena.take(HEAD_BYTES + slots);
     this.readAt(head, this.ref.at);
     const tags = head.subarray(HEAD_BYTES);

@@ -285,7 +285,7 @@ export type LayerBytes = {
 };
 
 /** The most layers a section is kept in before it is written again as one. */
-const MAX_LAYERS = 8;
+export const MAX_LAYERS = 8;
 
 const u32s = (values: readonly number[] | Uint32Array): Buffer => {
   const out = Buffer.allocUnsafe(WORD * values.length);
@@ -374,6 +374,7 @@ export function sectionToWrite<K extends RecordKey>(
   }
   if (kept && layers.length < MAX_LAYERS) {
     const changed = changedRecords(map as RecordMap<RecordOf<K>>, section);
+    if (changed?.length === 0) return { kept: layers, added: undefined };
     if (changed !== undefined && 2 * changed.length <= section.count)
       return {
         kept: layers,

@@ -113,6 +113,27 @@ async function started(name: string, log: Parameters<typeof generateLog>[0], fir
   return { lines, log: file, saved, found: [...found] };
 }
 
+/** A log resumed in small runs, each of which adds a root and what its partners changed, until most of FILE is dead. */
+async function mostlyDead(name: string) {
+  const lines = [...generateLog({ partners: 3, events: 600, violations: 6, seed: name })];
+  const log = fresh(`${name}.ndjson`);
+  const saved = fresh(`${name}.resume`);
+  const found: LogFinding[] = [];
+  let from = 0;
+  const dead = () => {
+    const bytes = readFileSync(saved);
+    return bytes.length - 80 - partsOf(bytes).root.live - partsOf(bytes).superblock.rootLength;
+  };
+  while (from === 0 || dead() <= partsOf(readFileSync(saved)).root.live) {
+    const to = from === 0 ? 300 : from + 5;
+    expect(to).toBeLessThan(lines.length);
+    appendFileSync(log, ndjson(lines.slice(from, to)));
+    found.push(...(await resumed(log, saved)).found);
+    from = to;
+  }
+  return { lines, log, saved, found, from };
+}
+
 const layerOf = (entry: Entry, kind: number, layer = 0) =>
   (entry[2][kind] as [number, number[][]])[1][layer] as number[];
 const SUBSCRIPTIONS = 0;
@@ -289,23 +310,7 @@ describe('auditLogResuming', () => {
   });
 
   it('given a file with more dead bytes than live ones, when saved with no floor, then it is written anew, smaller, and goes on to give the full audit’s findings', async () => {
-    const lines = [...generateLog({ partners: 3, events: 600, violations: 6, seed: 'compact' })];
-    const log = fresh('compact.ndjson');
-    const saved = fresh('compact.resume');
-    const found: LogFinding[] = [];
-    // Small runs, each of which adds a root and what its partners changed, until most of the file is dead.
-    let from = 0;
-    const dead = () => {
-      const bytes = readFileSync(saved);
-      return bytes.length - 80 - partsOf(bytes).root.live - partsOf(bytes).superblock.rootLength;
-    };
-    while (from === 0 || dead() <= partsOf(readFileSync(saved)).root.live) {
-      const to = from === 0 ? 300 : from + 5;
-      expect(to).toBeLessThan(lines.length);
-      appendFileSync(log, ndjson(lines.slice(from, to)));
-      found.push(...(await resumed(log, saved)).found);
-      from = to;
-    }
+    const { lines, log, saved, found, from } = await mostlyDead('compact');
     const grown = readFileSync(saved);
     // The same save a run makes, but with no floor under the dead bytes.
     const file = await openResumeFile(saved);
@@ -361,6 +366,60 @@ describe('auditLogResuming', () => {
     expect(readFileSync(saved).equals(other as Buffer)).toBe(true);
   });
 
+  it('given FILE.lock of a run still going, then a run does not write FILE and rejects saying so; given one of a process gone, then it is taken over', async () => {
+    const { lines, log, saved } = await started(
+      'locked',
+      { partners: 2, events: 300, violations: 4, seed: 'locked' },
+      150,
+    );
+    appendFileSync(log, ndjson(lines.slice(150)));
+    const before = readFileSync(saved);
+    writeFileSync(`${saved}.lock`, String(process.pid));
+    await expect(resumed(log, saved)).rejects.toThrow(
+      `another run is writing it (process ${process.pid}; if there is none, delete ${saved}.lock)`,
+    );
+    expect(readFileSync(saved).equals(before)).toBe(true);
+    // No process has id 2^22 + 1 on Linux (pid_max is at most 2^22).
+    writeFileSync(`${saved}.lock`, String(2 ** 22 + 1));
+    expect((await resumed(log, saved)).audited).toMatchObject({ kind: 'audited', after: 150 });
+    expect(existsSync(`${saved}.lock`)).toBe(false);
+  });
+
+  it('given another run that wrote FILE after this one read it, then writing FILE anew (most of it dead) rejects too, and FILE is the other run’s', async () => {
+    const { lines, log, saved, from } = await mostlyDead('anew');
+    const opened = await openResumeFile(saved);
+    if (opened._tag === 'Left' || opened.right === undefined) throw new Error('the file could not be opened');
+    appendFileSync(log, ndjson(lines.slice(from)));
+    await resumed(log, saved);
+    const other = readFileSync(saved);
+    const entries = [...opened.right.entries.values()].map((entry) => ({ saved: entry }));
+    await expect(
+      saveResumeFile(saved, opened.right, opened.right.header, entries, { compactAfter: 0 }),
+    ).rejects.toThrow('another run wrote it since this one read it');
+    await opened.right.close();
+    expect(readFileSync(saved).equals(other)).toBe(true);
+  });
+
+  it('given a partner whose usage grows a line a run for many runs, then it keeps a few extents (each more than twice the next), and every id is still there', async () => {
+    const lines = [...generateLog({ partners: 1, events: 400, violations: 0, seed: 'extents' })];
+    const log = fresh('extents.ndjson');
+    const saved = fresh('extents.resume');
+    writeFileSync(log, ndjson(lines.slice(0, 100)));
+    const found = [...(await resumed(log, saved)).found];
+    for (let line = 100; line < 200; line++) {
+      appendFileSync(log, ndjson(lines.slice(line, line + 1)));
+      found.push(...(await resumed(log, saved)).found);
+    }
+    const counts = (partsOf(readFileSync(saved)).entries[0] as Entry)[3].map((extent) => extent[2] as number);
+    const ids = counts.reduce((sum, count) => sum + count, 0);
+    expect(counts.length).toBeLessThanOrEqual(Math.log2(ids) + 1);
+    counts.slice(1).forEach((count, i) => expect(counts[i]).toBeGreaterThan(2 * count));
+    // Every usage line again: each a repeat the extents must know.
+    appendFileSync(log, ndjson(lines.slice(0, 200).filter((line) => line.includes('"UsageRecorded"'))));
+    found.push(...(await resumed(log, saved)).found);
+    expect(found).toEqual((await fullAudit(log, 1)).found);
+  });
+
   it('refuses a resume file of another rule set, another log, a log cut short or another format (an earlier or a newer one), and says why; the file stays as it was', async () => {
     const lines = [...generateLog({ partners: 2, events: 300, violations: 2, seed: 'refusals' })];
     const text = ndjson(lines);
@@ -414,8 +473,8 @@ describe('auditLogResuming', () => {
     };
 
     it('a file cut short: before the end its superblock gives, or inside its header', async () => {
-      expect(await damaged((bytes) => bytes.subarray(0, bytes.length - 10))).toContain(
-        'neither of its superblocks is whole and inside the file',
+      expect(await damaged((bytes) => bytes.subarray(0, bytes.length - 10))).toMatch(
+        /it was cut short: a superblock says its blocks end at byte \d+, and it has \d+$/,
       );
       expect(await damaged((bytes) => bytes.subarray(0, 30))).toContain(
         'it was cut short, inside its header',
@@ -428,13 +487,77 @@ describe('auditLogResuming', () => {
         copy[at(copy)] = (copy[at(copy)] as number) ^ 0x10;
         return copy;
       };
-      // The other superblock is of no run yet: the file has no whole one.
       expect(await damaged(flip((bytes) => partsOf(bytes).superblock.at + 4))).toContain(
-        'neither of its superblocks is whole and inside the file',
+        'a superblock does not match its checksum: the file was damaged',
       );
       expect(await damaged(flip((bytes) => partsOf(bytes).superblock.rootAt + 5))).toContain(
         'its root does not match its checksum: the file was damaged',
       );
+    });
+
+    it('given a file of two runs, its newer superblock damaged or its end cut off, then it is refused, not read from the older one (which would give the last run’s findings again)', async () => {
+      const { lines, log, saved } = await started(
+        'older',
+        { partners: 2, events: 300, violations: 6, seed: 'older' },
+        100,
+      );
+      appendFileSync(log, ndjson(lines.slice(100, 200)));
+      await resumed(log, saved);
+      appendFileSync(log, ndjson(lines.slice(200)));
+      const bytes = readFileSync(saved);
+      const newer = partsOf(bytes).superblock.at;
+      for (const broken of [
+        Buffer.concat([
+          bytes.subarray(0, newer + 17),
+          Buffer.from([(bytes[newer + 17] as number) ^ 4]),
+          bytes.subarray(newer + 18),
+        ]),
+        bytes.subarray(0, bytes.length - 4),
+      ]) {
+        writeFileSync(saved, broken);
+        const run = await resumed(log, saved);
+        expect(run.audited).toMatchObject({
+          kind: 'refused',
+          reason: expect.stringMatching(/does not match its checksum|it was cut short/),
+        });
+        expect(run.found).toEqual([]);
+        expect(readFileSync(saved).equals(broken)).toBe(true);
+      }
+    });
+
+    it('a root whose places say what no file holds (a writer gone wrong): refused, naming the partner and what is wrong', async () => {
+      const places = (change: (entry: Entry) => void) => (bytes: Buffer) =>
+        withRoot(bytes, (root) => change(root.partners[1] as Entry));
+      const section = (entry: Entry) => entry[2][SUBSCRIPTIONS] as [number, number[][]];
+      expect(
+        await damaged(
+          places((entry) => (section(entry)[0] = 2 ** 40)),
+          true,
+        ),
+      ).toMatch(
+        /: entry 2 \(partner [^)]+\): its subscriptions say they are 1099511627776 records in 1 layers of \d+$/,
+      );
+      expect(
+        await damaged(
+          places((entry) => (section(entry)[0] = 0)),
+          true,
+        ),
+      ).toMatch(/its subscriptions say they are 0 records/);
+      expect(
+        await damaged(
+          places((entry) => ((section(entry)[1][0] as number[])[4] = 0)),
+          true,
+        ),
+      ).toMatch(/its subscriptions have a layer of 0 records/);
+      expect(
+        await damaged(
+          places((entry) => {
+            const extent = entry[3][0] as number[];
+            extent[2] = extent[3] as number;
+          }),
+          true,
+        ),
+      ).toMatch(/its usage ids have an extent of \d+ ids in \d+ slots$/);
     });
 
     it('a section whose bytes are not the ones its checksum was taken of: refused when its partner’s records are read, and left where it is until then', async () => {
