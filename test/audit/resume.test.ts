@@ -113,6 +113,13 @@ async function started(name: string, log: Parameters<typeof generateLog>[0], fir
   return { lines, log: file, saved, found: [...found] };
 }
 
+/** A two-partner log of which a run read the first 150 lines, grown by its other 150 since. */
+async function grownSince(seed: string) {
+  const run = await started(seed, { partners: 2, events: 300, violations: 4, seed }, 150);
+  appendFileSync(run.log, ndjson(run.lines.slice(150)));
+  return run;
+}
+
 /** A log resumed in small runs, each of which adds a root and what its partners changed, until most of FILE is dead. */
 async function mostlyDead(name: string) {
   const lines = [...generateLog({ partners: 3, events: 600, violations: 6, seed: name })];
@@ -348,12 +355,7 @@ describe('auditLogResuming', () => {
   });
 
   it('given another run that wrote FILE after this one opened it, then this one does not write over it: it rejects, and FILE is the other run’s', async () => {
-    const { lines, log, saved } = await started(
-      'two',
-      { partners: 2, events: 300, violations: 4, seed: 'two runs' },
-      150,
-    );
-    appendFileSync(log, ndjson(lines.slice(150)));
+    const { log, saved } = await grownSince('two runs');
     let other: Buffer | undefined;
     const first = auditLogResuming(log, saved, () => undefined, {
       rules,
@@ -367,12 +369,7 @@ describe('auditLogResuming', () => {
   });
 
   it('given FILE.lock of a run still going, then a run does not write FILE and rejects saying so; given one of a process gone, then it is taken over', async () => {
-    const { lines, log, saved } = await started(
-      'locked',
-      { partners: 2, events: 300, violations: 4, seed: 'locked' },
-      150,
-    );
-    appendFileSync(log, ndjson(lines.slice(150)));
+    const { log, saved } = await grownSince('locked');
     const before = readFileSync(saved);
     writeFileSync(`${saved}.lock`, String(process.pid));
     await expect(resumed(log, saved)).rejects.toThrow(
