@@ -5,7 +5,7 @@ import type { CompiledRules, RuleSet } from '../policies/ruleSet.js';
 import { thaw, type MutablePartnerState } from '../state/state.js';
 import { Auditor, type AuditSummary, type FindingSink, type SavedStates } from './auditor.js';
 import { openResumeFile, type EntryRefs, type LogPosition, type ResumeFile } from './resumeFile.js';
-import { saveResumeFile, type EntryToWrite } from './resumeSave.js';
+import { planResumeFile, saveResumeFile, type EntryToWrite, type ResumePlan } from './resumeSave.js';
 import { paced } from './chunks.js';
 import { reasonOf } from '../lib/reason.js';
 import { everyLine, NdjsonSplitter } from './ndjson.js';
@@ -145,7 +145,8 @@ async function mismatch(handle: FileHandle, size: number, log: LogPosition): Pro
  * superblock or root does not decode, is refused (nothing is audited, and the file is left as it
  * is). A partner's saved state is read only when the partner is met in the new lines, each part as
  * it is first read (and checked then); the others are not read: a part that does not decode refuses
- * the file when it is read, which may be as the file is brought up to date. Rejects only with what
+ * the file when it is read, which may be as the run plans what it writes (before `finished`: a
+ * refused run never calls it). Rejects only with what
  * the sink throws, what `finished` rejects with, or, when the resume file cannot be written (or was
  * written by another run since this one read it), a ResumeFileUnwritten.
  */
@@ -233,15 +234,10 @@ async function resumeWith(
       found: summary.findings - before,
       after: start.lines,
     };
-    await finished?.(audited);
-    const position: LogPosition = {
-      lines: start.lines + splitter.lines,
-      bytes,
-      ended: last === -1 ? start.ended : last === 0x0a,
-      ...(await fingerprint(handle, bytes)),
-    };
     // The partners in the file's order, each met in this run written anew where it changed (every
-    // partner taken is one the auditor keeps), the others as they were; then the new ones.
+    // partner taken is one the auditor keeps), the others as they were; then the new ones. Planned
+    // before the run answers: a part first read to be written (rows kept, ids merged) that does not
+    // decode refuses the file now, not after the caller took the answer.
     const seen = auditor.partnerStates;
     const entries = saved?.entries ?? new Map();
     const written: EntryToWrite[] = [];
@@ -252,23 +248,29 @@ async function resumeWith(
       );
     }
     for (const [partnerId, state] of seen) if (!entries.has(partnerId)) written.push({ partnerId, state });
-    const unsaved = await saveResumeFile(
-      resumeFile,
-      saved,
-      {
-        rules: rules.source,
-        log: position,
-        counts: { records: summary.records, events: summary.events, findings: summary.findings },
-        partners: written.length,
-      },
-      written,
-    ).catch((error: unknown) => {
-      // A part of a met partner's state first read to be written again (a row kept as it was).
-      if (error instanceof CorruptEntry) return error;
+    let plan: ResumePlan;
+    try {
+      plan = planResumeFile(saved, written);
+    } catch (error) {
+      if (error instanceof CorruptEntry)
+        return { kind: 'refused', reason: `${resumeFile}: ${error.message}` };
+      throw error;
+    }
+    await finished?.(audited);
+    const position: LogPosition = {
+      lines: start.lines + splitter.lines,
+      bytes,
+      ended: last === -1 ? start.ended : last === 0x0a,
+      ...(await fingerprint(handle, bytes)),
+    };
+    await saveResumeFile(resumeFile, plan, {
+      rules: rules.source,
+      log: position,
+      counts: { records: summary.records, events: summary.events, findings: summary.findings },
+      partners: written.length,
+    }).catch((error: unknown) => {
       throw new ResumeFileUnwritten(`cannot write ${resumeFile}: ${reasonOf(error)}`, { cause: error });
     });
-    if (unsaved instanceof CorruptEntry)
-      return { kind: 'refused', reason: `${resumeFile}: ${unsaved.message}` };
     return audited;
   } finally {
     await handle.close();

@@ -444,11 +444,19 @@ export async function openResumeFile(path: string): Promise<E.Either<string, Res
 }
 
 async function readOpened(path: string, handle: FileHandle): Promise<E.Either<string, ResumeFile>> {
-  const { size } = await handle.stat();
-  const start = Buffer.alloc(Math.min(size, FORMAT_1_LINE_BYTES));
-  readerOf(handle)(start, 0);
+  // Its first bytes; its first line only when it may be an earlier version's JSON (see isFormat1).
+  const first = Buffer.alloc(DATA_START);
+  const { bytesRead } = await handle.read(first, 0, DATA_START, 0);
+  let start = first.subarray(0, bytesRead);
+  if (start[0] === 0x7b) {
+    const line = Buffer.alloc(FORMAT_1_LINE_BYTES);
+    start = line.subarray(0, (await handle.read(line, 0, FORMAT_1_LINE_BYTES, 0)).bytesRead);
+  }
   const problem = formatProblem(start);
   if (problem !== undefined) return E.left(problem);
+  // Its size after its superblocks: a run writes its blocks, and syncs them, before the superblock
+  // that says where they end.
+  const { size } = await handle.stat();
   const current = currentSuperblock(start, size);
   if (E.isLeft(current)) return current;
   const superblock = current.right;

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
@@ -231,23 +231,37 @@ async function pointAt(
 const rootBytes = (header: ResumeHeader, live: number, partners: readonly unknown[]): Buffer =>
   Buffer.from(JSON.stringify({ header, live, partners }), 'utf8');
 
+/** What a run writes of a resume file (see planResumeFile): the file it read, and each partner's entry as it is to be written. */
+export type ResumePlan = { readonly file: ResumeFile | undefined; readonly entries: readonly PlannedEntry[] };
+
 /**
- * Brings the resume file up to date: at its end (its changed parts, then a new root, then its other
- * superblock), or, when it has none yet or more dead bytes than live ones (see COMPACT_AFTER_BYTES),
- * written anew beside it and put in its place. A run that stops halfway leaves the file as the last
- * run left it: its superblock still points at that run's root, and a write that fails takes back what
- * it added. Refuses (rejects) when another run wrote the file since it was opened.
+ * Each partner's entry as it is to be written: its blocks made, reading what of the file they keep
+ * as it was and must be read to be merged or copied (a layer's rows, an extent's ids). Nothing is
+ * written: a part found then not to decode throws what its reader throws, before a run answers.
+ */
+export function planResumeFile(file: ResumeFile | undefined, entries: readonly EntryToWrite[]): ResumePlan {
+  return {
+    file,
+    entries: entries.map((entry): PlannedEntry =>
+      'saved' in entry ? entry : blocksOf(file, entry.partnerId, entry.state, entry.was),
+    ),
+  };
+}
+
+/**
+ * Brings the resume file up to date as planned: at its end (its changed parts, then a new root, then
+ * its other superblock), or, when it has none yet or more dead bytes than live ones (see
+ * COMPACT_AFTER_BYTES), written anew beside it and put in its place. A run that stops halfway leaves
+ * the file as the last run left it: its superblock still points at that run's root, and a write that
+ * fails before its superblock takes back what it added. Rejects when another run holds FILE.lock, or
+ * wrote the file since it was opened.
  */
 export async function saveResumeFile(
   path: string,
-  file: ResumeFile | undefined,
+  { file, entries: plans }: ResumePlan,
   header: ResumeHeader,
-  entries: readonly EntryToWrite[],
   { compactAfter = COMPACT_AFTER_BYTES }: { readonly compactAfter?: number } = {},
 ): Promise<void> {
-  const plans = entries.map((entry): PlannedEntry =>
-    'saved' in entry ? entry : blocksOf(file, entry.partnerId, entry.state, entry.was),
-  );
   return withLock(path, async () => {
     await unchangedSince(path, file);
     if (file === undefined) return writeAnew(path, undefined, header, plans);
@@ -285,31 +299,45 @@ async function writeChanges(
   return appendTo(file, header, plans, live);
 }
 
+/** The locks this process holds: a lock of its own process id that is not one of them was left by an earlier process of that id. */
+const held = new Set<string>();
+
 /**
- * Runs `work` holding FILE.lock, made for it (with the process's id in it): two runs that write one
- * file at once would write their blocks over each other's. A lock left by a process that is gone is
- * taken over; one of a process still running refuses.
+ * Runs `work` holding FILE.lock, made for it whole (the process's id and a token, written to a file of
+ * its own first, then linked to that name, which fails if it is taken): two runs that write one file
+ * at once would write their blocks over each other's. A lock that is there refuses, saying whether
+ * its process is still running: one left by a run that was stopped is deleted by hand, as git's
+ * index.lock is, since taking it over could take it from a run that is starting.
  */
 async function withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
   const lock = `${path}.lock`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const handle = await open(lock, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'EEXIST' || attempt > 0) throw error;
-      const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
-      if (Number.isSafeInteger(holder) && holder > 0 && isRunning(holder))
-        throw new Error(`another run is writing it (process ${holder}; if there is none, delete ${lock})`);
-      await rm(lock, { force: true });
-    }
+  const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
+  const mine = `${lock}.${token.replace(' ', '.')}`;
+  await writeFile(mine, token, { flag: 'wx' });
+  try {
+    await link(mine, lock);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
+    const holder = Number((await readFile(lock, 'utf8').catch(() => '')).split(' ')[0]);
+    const running =
+      Number.isSafeInteger(holder) &&
+      holder > 0 &&
+      isRunning(holder) &&
+      !(holder === process.pid && !held.has(lock));
+    throw new Error(
+      running
+        ? `another run is writing it (process ${holder}, ${lock})`
+        : `${lock} was left by a run that is no longer running (process ${holder || 'unknown'}): if no run is writing it, delete ${lock}`,
+    );
+  } finally {
+    await rm(mine, { force: true });
   }
+  held.add(lock);
   try {
     return await work();
   } finally {
-    await rm(lock, { force: true });
+    held.delete(lock);
+    if ((await readFile(lock, 'utf8').catch(() => '')) === token) await rm(lock, { force: true });
   }
 }
 
@@ -350,6 +378,7 @@ async function appendTo(
   const handle = await open(file.path, 'r+');
   try {
     const writer = new BlockWriter(handle, padded(file.superblock.end));
+    let pointed = false;
     try {
       const partners: unknown[] = [];
       for (const plan of plans)
@@ -363,10 +392,12 @@ async function appendTo(
       await writer.flush();
       // The blocks and the root are on disk before the superblock that points at them.
       await handle.datasync();
+      pointed = true;
       await pointAt(handle, file.superblock.sequence + 1, root, rootAt, writer.position);
       await handle.datasync();
     } catch (error) {
-      await handle.truncate(file.size).catch(() => undefined);
+      // Once the superblock may point at them, the blocks stay.
+      if (!pointed) await handle.truncate(file.size).catch(() => undefined);
       throw error;
     }
   } finally {

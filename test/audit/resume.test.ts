@@ -1,12 +1,13 @@
 import fc from 'fast-check';
-import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compileRules, defaultRules, rules2023, type LogFinding } from 'apss-domain';
 import { auditLogResuming, RESUME_FORMAT, WINDOW_BYTES } from '../../src/audit/resume.js';
 import { openResumeFile } from '../../src/audit/resumeFile.js';
-import { saveResumeFile } from '../../src/audit/resumeSave.js';
+import { planResumeFile, saveResumeFile } from '../../src/audit/resumeSave.js';
 import { generateLog } from '../../src/cli/generate/log.js';
 import { needsBuiltCli, scratch } from '../cli/run.js';
 
@@ -323,13 +324,8 @@ describe('auditLogResuming', () => {
     const file = await openResumeFile(saved);
     if (file._tag === 'Left' || file.right === undefined) throw new Error('the file could not be opened');
     const opened = file.right;
-    await saveResumeFile(
-      saved,
-      opened,
-      opened.header,
-      [...opened.entries.values()].map((entry) => ({ saved: entry })),
-      { compactAfter: 0 },
-    );
+    const entries = [...opened.entries.values()].map((entry) => ({ saved: entry }));
+    await saveResumeFile(saved, planResumeFile(opened, entries), opened.header, { compactAfter: 0 });
     await opened.close();
     const compacted = readFileSync(saved);
     const parts = partsOf(compacted);
@@ -368,18 +364,31 @@ describe('auditLogResuming', () => {
     expect(readFileSync(saved).equals(other as Buffer)).toBe(true);
   });
 
-  it('given FILE.lock of a run still going, then a run does not write FILE and rejects saying so; given one of a process gone, then it is taken over', async () => {
+  it('given FILE.lock of a run still going, then a run does not write FILE and rejects saying so; given one left by a run no longer running, then it rejects naming it, to be deleted by hand', async () => {
     const { log, saved } = await grownSince('locked');
     const before = readFileSync(saved);
-    writeFileSync(`${saved}.lock`, String(process.pid));
-    await expect(resumed(log, saved)).rejects.toThrow(
-      `another run is writing it (process ${process.pid}; if there is none, delete ${saved}.lock)`,
-    );
-    expect(readFileSync(saved).equals(before)).toBe(true);
-    // No process has id 2^22 + 1 on Linux (pid_max is at most 2^22).
-    writeFileSync(`${saved}.lock`, String(2 ** 22 + 1));
+    const lock = `${saved}.lock`;
+    const running = spawn('sleep', ['30']);
+    try {
+      writeFileSync(lock, `${running.pid} token`);
+      await expect(resumed(log, saved)).rejects.toThrow(
+        `another run is writing it (process ${running.pid}, ${lock})`,
+      );
+    } finally {
+      running.kill();
+    }
+    // No process has id 2^22 + 1 on Linux (pid_max is at most 2^22); nor does this one hold the lock of its own id.
+    for (const holder of [2 ** 22 + 1, process.pid]) {
+      writeFileSync(lock, `${holder} token`);
+      await expect(resumed(log, saved)).rejects.toThrow(
+        `${lock} was left by a run that is no longer running (process ${holder}): if no run is writing it, delete ${lock}`,
+      );
+      expect(readFileSync(saved).equals(before)).toBe(true);
+    }
+    rmSync(lock);
     expect((await resumed(log, saved)).audited).toMatchObject({ kind: 'audited', after: 150 });
-    expect(existsSync(`${saved}.lock`)).toBe(false);
+    expect(existsSync(lock)).toBe(false);
+    expect(readdirSync(files.dir).filter((name) => name.startsWith(`${basename(saved)}.lock`))).toEqual([]);
   });
 
   it('given another run that wrote FILE after this one read it, then writing FILE anew (most of it dead) rejects too, and FILE is the other run’s', async () => {
@@ -391,7 +400,7 @@ describe('auditLogResuming', () => {
     const other = readFileSync(saved);
     const entries = [...opened.right.entries.values()].map((entry) => ({ saved: entry }));
     await expect(
-      saveResumeFile(saved, opened.right, opened.right.header, entries, { compactAfter: 0 }),
+      saveResumeFile(saved, planResumeFile(opened.right, entries), opened.right.header, { compactAfter: 0 }),
     ).rejects.toThrow('another run wrote it since this one read it');
     await opened.right.close();
     expect(readFileSync(saved).equals(other)).toBe(true);
@@ -628,6 +637,40 @@ describe('auditLogResuming', () => {
       expect(await damaged(full, true)).toMatch(
         /: entry 2 \(partner [^)]+\): its usage ids have an extent (of \d+ slots with no empty one|whose slot points)/,
       );
+    });
+
+    it('given a usage id whose text no lookup reads damaged, when the run merges its extent with the new ids, then it is refused before it answers: `finished` is not called, and FILE is as it was', async () => {
+      const lines = [...generateLog({ partners: 1, events: 400, violations: 3, seed: 'merge damaged' })];
+      const usage = (some: readonly string[]) =>
+        some.filter((line) => line.includes('"UsageRecorded"')).length;
+      let cut = 0;
+      while (usage(lines.slice(0, cut)) < 60) cut += 1;
+      expect(usage(lines.slice(cut))).toBeGreaterThan(30);
+      const log = fresh('merge.ndjson');
+      writeFileSync(log, ndjson(lines.slice(0, cut)));
+      const saved = fresh('merge.resume');
+      await resumed(log, saved);
+      const bytes = readFileSync(saved);
+      const [at, , , slots] = (partsOf(bytes).entries[0] as Entry)[3][0] as [number, number, number, number];
+      // The first record's text: past its tags (padded to 4 bytes) and its starts, and its own hash.
+      const recordsAt = at + 8 + slots + 4 * slots;
+      bytes[recordsAt + 6] = (bytes[recordsAt + 6] as number) ^ 0x01;
+      writeFileSync(saved, bytes);
+      appendFileSync(log, ndjson(lines.slice(cut)));
+      let finished = 0;
+      const run = await auditLogResuming(log, saved, () => undefined, {
+        rules,
+        finished: () => {
+          finished += 1;
+          return Promise.resolve();
+        },
+      });
+      expect(run).toMatchObject({
+        kind: 'refused',
+        reason: expect.stringMatching(/its usage ids have a usage id whose record is damaged$/),
+      });
+      expect(finished).toBe(0);
+      expect(readFileSync(saved).equals(bytes)).toBe(true);
     });
 
     it('property: with any one byte changed, a run over new lines that meet every partner is refused, leaving the file as it was, or gives the full audit’s findings (the byte was in a part it did not read)', async () => {

@@ -3,12 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openResumeFile } from '../../src/audit/resumeFile.js';
-import {
-  BatchWriter,
-  saveResumeFile,
-  type BatchTarget,
-  type EntryToWrite,
-} from '../../src/audit/resumeSave.js';
+import { BatchWriter, planResumeFile, saveResumeFile, type BatchTarget } from '../../src/audit/resumeSave.js';
 import { compileRules, defaultRules } from '../../src/policies/ruleSet.js';
 
 describe('saveResumeFile: a file not written whole is not put in place, nor added to', () => {
@@ -20,38 +15,49 @@ describe('saveResumeFile: a file not written whole is not put in place, nor adde
     counts: { records: 0, events: 0, findings: 0 },
     partners: 1,
   };
-  const failing: EntryToWrite = {
-    partnerId: 'p1',
-    get state(): never {
-      throw new Error('the states could not be read');
+  /** A header that cannot be written: the run fails once the blocks are laid, before anything is in place. */
+  const unwritable = {
+    ...header,
+    partners: 0,
+    toJSON: () => {
+      throw new Error('the header could not be written');
     },
   };
 
-  it('given a resume file, when writing a new one fails halfway, then the old one is left as it was and nothing else is left beside it', async () => {
+  const opened = async (path: string) => {
+    const file = await openResumeFile(path);
+    if (file._tag === 'Left' || file.right === undefined) throw new Error('the file could not be opened');
+    return file.right;
+  };
+
+  it('given a resume file, when writing it anew fails halfway, then it is left as it was and nothing else is left beside it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apss-save-'));
     const path = join(dir, 'resume.bin');
-    writeFileSync(path, 'the earlier file');
-    await expect(saveResumeFile(path, undefined, header, [failing])).rejects.toThrow(/could not be read/);
-    expect(readFileSync(path, 'utf8')).toBe('the earlier file');
+    await saveResumeFile(path, planResumeFile(undefined, []), { ...header, partners: 0 });
+    // A second root at its end: the first is dead, more bytes than the none that live.
+    const first = await opened(path);
+    await saveResumeFile(path, planResumeFile(first, []), { ...header, partners: 0 });
+    await first.close();
+    const before = readFileSync(path);
+    const second = await opened(path);
+    await expect(
+      saveResumeFile(path, planResumeFile(second, []), unwritable, { compactAfter: 0 }),
+    ).rejects.toThrow(/could not be written/);
+    await second.close();
+    expect(readFileSync(path).equals(before)).toBe(true);
     expect(readdirSync(dir)).toEqual(['resume.bin']);
   });
 
-  it('given a resume file, when adding to it fails, then it is left as it was', async () => {
+  it('given a resume file, when adding to it fails, then it is left as it was, and so is its folder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apss-save-'));
     const path = join(dir, 'resume.bin');
-    await saveResumeFile(path, undefined, { ...header, partners: 0 }, []);
+    await saveResumeFile(path, planResumeFile(undefined, []), { ...header, partners: 0 });
     const before = readFileSync(path);
-    const opened = await openResumeFile(path);
-    if (opened._tag === 'Left' || opened.right === undefined) throw new Error('the file could not be opened');
-    const unwritable = {
-      ...header,
-      partners: 0,
-      toJSON: () => {
-        throw new Error('the header could not be written');
-      },
-    };
-    await expect(saveResumeFile(path, opened.right, unwritable, [])).rejects.toThrow(/could not be written/);
-    await opened.right.close();
+    const file = await opened(path);
+    await expect(saveResumeFile(path, planResumeFile(file, []), unwritable)).rejects.toThrow(
+      /could not be written/,
+    );
+    await file.close();
     expect(readFileSync(path).equals(before)).toBe(true);
     expect(readdirSync(dir)).toEqual(['resume.bin']);
   });
