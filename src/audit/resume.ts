@@ -104,7 +104,9 @@ class SavedPartners implements SavedStates {
 
 /**
  * What a run rejects with when its resume file could not be written (a folder that does not exist, a
- * full disk): its findings were given, and the file is as it was, so the next run gives them again.
+ * full disk, FILE.lock held): its findings were given, and the file is as it was, so the next run
+ * gives them again; but for a failure of the last sync, after the file was pointed at what the run
+ * wrote, when the file has moved on.
  */
 export class ResumeFileUnwritten extends Error {}
 
@@ -254,7 +256,8 @@ async function resumeWith(
     } catch (error) {
       if (error instanceof CorruptEntry)
         return { kind: 'refused', reason: `${resumeFile}: ${error.message}` };
-      throw error;
+      // A part of it that could not be read (cut short since it was opened, an I/O error).
+      return { kind: 'refused', reason: `${resumeFile}: cannot read it: ${reasonOf(error)}` };
     }
     await finished?.(audited);
     const position: LogPosition = {

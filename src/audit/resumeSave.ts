@@ -299,8 +299,27 @@ async function writeChanges(
   return appendTo(file, header, plans, live);
 }
 
-/** The locks this process holds: a lock of its own process id that is not one of them was left by an earlier process of that id. */
+/** The tokens of the locks this process holds: a lock of its own process id whose token is not one of them was left by an earlier process of that id. */
 const held = new Set<string>();
+
+/** Why a lock that is there refuses: its holder, as far as its process id tells (ids are reused). */
+async function lockHeld(lock: string): Promise<string> {
+  let content: string;
+  try {
+    content = await readFile(lock, 'utf8');
+  } catch (error) {
+    // Let go of since the link failed: a run was writing it a moment ago.
+    if ((error as { code?: unknown }).code === 'ENOENT') return `another run was writing it (${lock})`;
+    throw error;
+  }
+  const holder = Number(content.split(' ')[0]);
+  const known = Number.isSafeInteger(holder) && holder > 0;
+  const running = known && (holder === process.pid ? held.has(content) : isRunning(holder));
+  const advice = `if no run is writing it, delete ${lock}`;
+  return running
+    ? `another run is writing it (process ${holder} holds ${lock}; ${advice})`
+    : `${lock} was left by a run that is no longer running (process ${known ? holder : 'unknown'}): ${advice}`;
+}
 
 /**
  * Runs `work` holding FILE.lock, made for it whole (the process's id and a token, written to a file of
@@ -313,31 +332,21 @@ async function withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
   const lock = `${path}.lock`;
   const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
   const mine = `${lock}.${token.replace(' ', '.')}`;
-  await writeFile(mine, token, { flag: 'wx' });
   try {
+    await writeFile(mine, token, { flag: 'wx' });
     await link(mine, lock);
+    held.add(token);
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
-    const holder = Number((await readFile(lock, 'utf8').catch(() => '')).split(' ')[0]);
-    const running =
-      Number.isSafeInteger(holder) &&
-      holder > 0 &&
-      isRunning(holder) &&
-      !(holder === process.pid && !held.has(lock));
-    throw new Error(
-      running
-        ? `another run is writing it (process ${holder}, ${lock})`
-        : `${lock} was left by a run that is no longer running (process ${holder || 'unknown'}): if no run is writing it, delete ${lock}`,
-    );
+    throw new Error(await lockHeld(lock));
   } finally {
     await rm(mine, { force: true });
   }
-  held.add(lock);
   try {
     return await work();
   } finally {
-    held.delete(lock);
     if ((await readFile(lock, 'utf8').catch(() => '')) === token) await rm(lock, { force: true });
+    held.delete(token);
   }
 }
 

@@ -372,7 +372,7 @@ describe('auditLogResuming', () => {
     try {
       writeFileSync(lock, `${running.pid} token`);
       await expect(resumed(log, saved)).rejects.toThrow(
-        `another run is writing it (process ${running.pid}, ${lock})`,
+        `another run is writing it (process ${running.pid} holds ${lock}; if no run is writing it, delete ${lock})`,
       );
     } finally {
       running.kill();
@@ -388,6 +388,20 @@ describe('auditLogResuming', () => {
     rmSync(lock);
     expect((await resumed(log, saved)).audited).toMatchObject({ kind: 'audited', after: 150 });
     expect(existsSync(lock)).toBe(false);
+    expect(readdirSync(files.dir).filter((name) => name.startsWith(`${basename(saved)}.lock`))).toEqual([]);
+  });
+
+  it('given runs in one process that save one FILE at once, named in different ways, then one writes it and the others are told another run is at it, never that it was left behind', async () => {
+    const { lines, log, saved } = await grownSince('in process');
+    const names = [saved, join(files.dir, '.', basename(saved)), `${files.dir}//${basename(saved)}`];
+    for (let round = 0; round < 5; round++) {
+      const runs = await Promise.allSettled(names.map((name) => resumed(log, name)));
+      const refusals = runs.flatMap((run) => (run.status === 'rejected' ? [String(run.reason)] : []));
+      expect(runs.filter((run) => run.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+      for (const refusal of refusals)
+        expect(refusal).toMatch(/another run (is writing it|was writing it|wrote it since this one read it)/);
+      appendFileSync(log, ndjson(lines.slice(0, 10)));
+    }
     expect(readdirSync(files.dir).filter((name) => name.startsWith(`${basename(saved)}.lock`))).toEqual([]);
   });
 
