@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
@@ -27,6 +27,8 @@ import {
   type SavedEntry,
   type SectionRef,
 } from './resumeFile.js';
+import { BlockWriter } from './blockWriter.js';
+import { withLock } from './fileLock.js';
 import { extentOf, type ExtentRef } from './usageExtents.js';
 
 /** What a resume file is written of, per partner: its entry as it was read (the partner not met), or its state (met, with where its parts were, or new). */
@@ -136,52 +138,6 @@ function blocksOf(
     extents.push({ bytes: bytesOf([extent.bytes]), ref: extent.ref });
   }
   return { partnerId, fields: fieldValues(state), sections, extents, was };
-}
-
-/** The bytes of blocks held before they are written. */
-const HELD_BYTES = 64 * 1024 * 1024;
-const ZEROS = new Uint8Array(4);
-
-/**
- * Blocks laid one after the other from a position, each at a multiple of 4 bytes: held, and written
- * in batches once HELD_BYTES are held (see `drain`) and at the end (see `flush`).
- */
-class BlockWriter {
-  #held: Uint8Array[] = [];
-  #bytes = 0;
-  readonly #writer: BatchWriter;
-  constructor(
-    handle: BatchTarget,
-    public position: number,
-  ) {
-    this.#writer = new BatchWriter(handle, position);
-  }
-
-  /** Lays a block of these parts down; answers where it starts. */
-  write(parts: readonly Uint8Array[]): number {
-    const at = this.position;
-    let length = 0;
-    for (const part of parts) {
-      this.#held.push(part);
-      length += part.length;
-    }
-    if (padded(length) > length) this.#held.push(ZEROS.subarray(0, padded(length) - length));
-    this.position += padded(length);
-    this.#bytes += padded(length);
-    return at;
-  }
-
-  /** Writes what is held if it is HELD_BYTES or more. */
-  async drain(): Promise<void> {
-    if (this.#bytes >= HELD_BYTES) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    const held = this.#held;
-    this.#held = [];
-    this.#bytes = 0;
-    await this.#writer.write(held);
-  }
 }
 
 /**
@@ -297,66 +253,6 @@ async function writeChanges(
   )
     return writeAnew(file.path, file, header, plans);
   return appendTo(file, header, plans, live);
-}
-
-/** The tokens of the locks this process holds: a lock of its own process id whose token is not one of them was left by an earlier process of that id. */
-const held = new Set<string>();
-
-/** Why a lock that is there refuses: its holder, as far as its process id tells (ids are reused). */
-async function lockHeld(lock: string): Promise<string> {
-  let content: string;
-  try {
-    content = await readFile(lock, 'utf8');
-  } catch (error) {
-    // Let go of since the link failed: a run was writing it a moment ago.
-    if ((error as { code?: unknown }).code === 'ENOENT') return `another run was writing it (${lock})`;
-    throw error;
-  }
-  const holder = Number(content.split(' ')[0]);
-  const known = Number.isSafeInteger(holder) && holder > 0;
-  const running = known && (holder === process.pid ? held.has(content) : isRunning(holder));
-  const advice = `if no run is writing it, delete ${lock}`;
-  return running
-    ? `another run is writing it (process ${holder} holds ${lock}; ${advice})`
-    : `${lock} was left by a run that is no longer running (process ${known ? holder : 'unknown'}): ${advice}`;
-}
-
-/**
- * Runs `work` holding FILE.lock, made for it whole (the process's id and a token, written to a file of
- * its own first, then linked to that name, which fails if it is taken): two runs that write one file
- * at once would write their blocks over each other's. A lock that is there refuses, saying whether
- * its process is still running: one left by a run that was stopped is deleted by hand, as git's
- * index.lock is, since taking it over could take it from a run that is starting.
- */
-async function withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
-  const lock = `${path}.lock`;
-  const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
-  const mine = `${lock}.${token.replace(' ', '.')}`;
-  try {
-    await writeFile(mine, token, { flag: 'wx' });
-    await link(mine, lock);
-    held.add(token);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
-    throw new Error(await lockHeld(lock));
-  } finally {
-    await rm(mine, { force: true });
-  }
-  try {
-    return await work();
-  } finally {
-    if ((await readFile(lock, 'utf8').catch(() => '')) === token) await rm(lock, { force: true });
-    held.delete(token);
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: unknown }).code === 'EPERM';
-  }
 }
 
 /** Rejects when the file is not as the run read it (its first bytes: its superblocks), or is there when it was not. */
@@ -479,53 +375,5 @@ async function writeAnew(
     // Nothing is left behind of a file not put in place.
     await rm(temporary, { force: true }).catch(() => undefined);
     throw error;
-  }
-}
-
-const IOV_BATCH = 512;
-/**
- * The most bytes one write is given: Node reports what a write wrote as a 32-bit integer, so a write
- * of 2 GiB or more would say it wrote a negative count, though it wrote every byte.
- */
-export const WRITE_BYTES = 1024 * 1024 * 1024;
-
-/** What BatchWriter writes with (a FileHandle's own). */
-export type BatchTarget = Pick<FileHandle, 'writev'>;
-
-/**
- * Parts written one after the other from a position, in batches: at most IOV_BATCH parts and
- * `writeBytes` bytes to a write; a part longer than that is written a slice at a time.
- */
-export class BatchWriter {
-  constructor(
-    private readonly handle: BatchTarget,
-    private position = 0,
-    private readonly writeBytes = WRITE_BYTES,
-  ) {}
-
-  /** Writes the parts one after the other from where the last write ended. */
-  async write(parts: readonly Uint8Array[]): Promise<void> {
-    let batch: Uint8Array[] = [];
-    let bytes = 0;
-    for (const part of parts)
-      for (let at = 0; at < part.length; at += this.writeBytes) {
-        const slice = part.subarray(at, at + this.writeBytes);
-        if (batch.length === IOV_BATCH || bytes + slice.length > this.writeBytes) {
-          await this.#write(batch, bytes);
-          batch = [];
-          bytes = 0;
-        }
-        batch.push(slice);
-        bytes += slice.length;
-      }
-    await this.#write(batch, bytes);
-  }
-
-  async #write(batch: Uint8Array[], expected: number): Promise<void> {
-    if (batch.length === 0) return;
-    // libuv writes again what a writev leaves; less written is an error it met (a full disk, say).
-    const { bytesWritten } = await this.handle.writev(batch, this.position);
-    if (bytesWritten !== expected) throw new Error(`wrote ${bytesWritten} of ${expected} bytes`);
-    this.position += expected;
   }
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openResumeFile } from '../../src/audit/resumeFile.js';
-import { BatchWriter, planResumeFile, saveResumeFile, type BatchTarget } from '../../src/audit/resumeSave.js';
+import { BatchWriter, type BatchTarget } from '../../src/audit/blockWriter.js';
+import { planResumeFile, saveResumeFile } from '../../src/audit/resumeSave.js';
 import { compileRules, defaultRules } from '../../src/policies/ruleSet.js';
 
 describe('saveResumeFile: a file not written whole is not put in place, nor added to', () => {
