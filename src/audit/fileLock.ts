@@ -39,8 +39,11 @@ export async function withLock<T>(path: string, work: () => Promise<T>): Promise
     await link(mine, lock);
     held.add(token);
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
-    throw new Error(await lockHeld(lock));
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EEXIST') throw new Error(await lockHeld(lock));
+    // Named for the lock, not for the file of its own it is made from first.
+    if (typeof code === 'string') throw new Error(`${code}: ${lock} could not be made`, { cause: error });
+    throw error;
   } finally {
     await rm(mine, { force: true });
   }

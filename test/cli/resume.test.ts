@@ -28,6 +28,9 @@ describe('apss audit --resume FILE', () => {
     expect(ran.stderr).toMatch(
       new RegExp(`^apss audit: cannot write ${saved.replaceAll('/', '\\/')}: ENOENT`),
     );
+    // The lock is named, not the file of its own it is made from first.
+    expect(ran.stderr).toContain(`${saved}.lock could not be made`);
+    expect(ran.stderr).not.toMatch(/\.lock\.\d+\./);
     expect(existsSync(join(files.dir, 'no-such-folder'))).toBe(false);
   });
 
