@@ -15,6 +15,8 @@ export type TableState =
       readonly followable: boolean;
       /** Whether rows carry the chain columns: then every append must seal (sealedAppend.ts). */
       readonly sealed: boolean;
+      /** Whether the function that unsealed appends call is there (TableSql.appendFunction). */
+      readonly appendable: boolean;
     };
 
 /** pg_class relkinds, as a refusal names them. */
@@ -44,12 +46,19 @@ export async function describeTable(pool: Pool, sql: TableSql): Promise<TableSta
     position_key: string | null;
     followable: boolean;
     sealed: boolean;
-  }>(sql.describe, [sql.qualified]);
+    appendable: boolean;
+  }>(sql.describe, [sql.qualified, sql.appendFunction.signature]);
   const row = found.rows[0];
   if (row === undefined) return { exists: false };
   if (row.kind !== 'r' && row.kind !== 'p')
     throw tableProblem(sql, `which is ${kinds[row.kind] ?? `a relation of kind ${row.kind}`}, not a table`);
-  return { exists: true, positionKey: row.position_key, followable: row.followable, sealed: row.sealed };
+  return {
+    exists: true,
+    positionKey: row.position_key,
+    followable: row.followable,
+    sealed: row.sealed,
+    appendable: row.appendable,
+  };
 }
 
 /**
@@ -62,7 +71,9 @@ export async function describeTable(pool: Pool, sql: TableSql): Promise<TableSta
  *
  * With `seal` the table gets the chain columns (SealSql.addChain) in the same transaction, if it
  * holds no event yet; a table with events that is not sealed is refused (a chain starts at the first
- * event). Without `seal`, a sealed table is refused: an append that does not seal would break its chain.
+ * event). Without `seal`, a sealed table is refused: an append that does not seal would break its chain,
+ * and the table gets its append function (TableSql.appendFunction) if it is missing, as a table of an
+ * earlier version does.
  */
 export async function ensureTable(pool: Pool, sql: TableSql, seal: SealSql | undefined): Promise<string> {
   const positionKeyOf = (state: TableState): string => {
@@ -78,11 +89,13 @@ export async function ensureTable(pool: Pool, sql: TableSql, seal: SealSql | und
   if (state.exists) {
     positionKeyOf(state);
     if (state.sealed && seal === undefined) throw sealedTableProblem(sql);
-    if (state.followable && state.sealed === (seal !== undefined)) return positionKeyOf(state);
+    if (state.followable && state.sealed === (seal !== undefined) && (seal !== undefined || state.appendable))
+      return positionKeyOf(state);
   }
   const statements = [
     ...(!state.exists ? sql.create : state.followable ? [] : sql.upgrade),
     ...(seal === undefined || (state.exists && state.sealed) ? [] : seal.addChain),
+    ...(seal !== undefined || (state.exists && state.appendable) ? [] : sql.appendFunction.create),
   ];
   await withClient(pool, async (client) => {
     await client.query('BEGIN');

@@ -202,11 +202,13 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
     const values = [request.streamId, insertBase(request.expectedVersion), JSON.stringify(request.events)];
     try {
       const result = await withClient(pool, (client, discard) =>
-        client.query<{ version: number | null }>({ ...sql.append, values }).catch(async (error: unknown) => {
-          // A session that may still hold the append lock must not serve anyone else.
-          await client.query(sql.unlock).catch(discard);
-          throw error;
-        }),
+        client
+          .query<{ version: number | null }>({ ...sql.appendFunction.call, values })
+          .catch(async (error: unknown) => {
+            // A session that may still hold the append lock must not serve anyone else.
+            await client.query(sql.unlock).catch(discard);
+            throw error;
+          }),
       );
       return result.rows[0]?.version ?? undefined;
     } catch (error) {

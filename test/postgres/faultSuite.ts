@@ -228,7 +228,10 @@ export function postgresFaults(): void {
           'SELECT query, xact_start IS NOT NULL AS xact FROM pg_stat_activity WHERE pid = $1',
           [pid],
         );
-        expect(activity.rows[0]).toMatchObject({ query: expect.stringContaining('INSERT INTO'), xact: true });
+        expect(activity.rows[0]).toMatchObject({
+          query: expect.stringContaining('apss_append_'),
+          xact: true,
+        });
         await admin.query('SELECT pg_terminate_backend($1)', [pid]);
         const outcome = await append;
         expect(outcome).toBeInstanceOf(Error);

@@ -147,6 +147,51 @@ export function postgresNames(): void {
       expect(all.map((stored) => stored.streamPosition)).toEqual([1, 2]);
     });
 
+    it('given a table of the previous version (transaction ids, no append function) shared by two stores, the first append makes the function once, and both append through it', async () => {
+      const table = 'before_function';
+      const admin = schema.admin();
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema.name}"`);
+      await admin.query(
+        `CREATE TABLE "${schema.name}".${table} (
+           global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+           stream_id text NOT NULL,
+           stream_position integer NOT NULL CHECK (stream_position >= 1),
+           type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
+           recorded_at timestamptz NOT NULL DEFAULT now(),
+           transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+           UNIQUE (stream_id, stream_position))`,
+      );
+      const functions = async (): Promise<number> =>
+        (
+          await admin.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_proc WHERE pronamespace = $1::regnamespace AND proname LIKE 'apss_append_%'`,
+            [`"${schema.name}"`],
+          )
+        ).rows[0]?.n ?? -1;
+      const before = await functions();
+      const [first, second] = [open(table), open(table)];
+      await Promise.all([
+        first.appendToStream('a', usageEvents('p1', 2), { expectedVersion: 'no_stream' }),
+        second.appendToStream('b', usageEvents('p2', 2), { expectedVersion: 'no_stream' }),
+      ]);
+      expect(await functions()).toBe(before + 1);
+      expect(
+        await refusalOf(
+          second.appendToStream('a', usageEvents('p1', 1, 'late'), { expectedVersion: 'no_stream' }),
+        ),
+      ).toBeInstanceOf(ConcurrencyError);
+      expect(
+        (await collect(first.readAll())).map((stored) => [stored.streamId, stored.streamPosition]),
+      ).toEqual(
+        expect.arrayContaining([
+          ['a', 1],
+          ['a', 2],
+          ['b', 1],
+          ['b', 2],
+        ]),
+      );
+    });
+
     it("given the name of the events table's own index (events_pkey), every call is refused naming options.table and saying what the name is", async () => {
       await open('events').ensureSchema();
       const store = open('events_pkey');

@@ -48,6 +48,38 @@ export function postgresStorage(): void {
       expect(many[3]?.table).toBe(`"${schema.name}"."created"`);
     });
 
+    it('given a table so small that scanning it whole is cheapest, an append still reads it by its index, so the plan it keeps stays cheap as the table grows', async () => {
+      const store = open({ table: 'small' });
+      await store.appendToStream('s', usageEvents('p1', 3), { expectedVersion: 'no_stream' });
+      const admin = schema.admin();
+      await admin.query(`ANALYZE ${store.table}`);
+      const found = await admin.query<{ name: string }>(
+        `SELECT proname AS name FROM pg_proc
+           WHERE pronamespace = $1::regnamespace AND proname LIKE 'apss_append_%' AND strpos(prosrc, $2) > 0`,
+        [`"${schema.name}"`, store.table],
+      );
+      expect(found.rows).toHaveLength(1);
+      const client = await admin.connect();
+      try {
+        // The function is what the store calls; the transaction's own counters say how it read the table.
+        await client.query('BEGIN');
+        const appended = await client.query<{ version: number }>(
+          `SELECT "${schema.name}"."${found.rows[0]?.name}"($1, $2, $3) AS version`,
+          ['s', 3, JSON.stringify(usageEvents('p1', 1, 'next'))],
+        );
+        const scans = await client.query<{ seq_scan: string; idx_scan: string }>(
+          'SELECT seq_scan::text, idx_scan::text FROM pg_stat_xact_user_tables WHERE relid = $1::regclass',
+          [store.table],
+        );
+        await client.query('ROLLBACK');
+        expect(appended.rows).toEqual([{ version: 4 }]);
+        expect(scans.rows[0]?.seq_scan).toBe('0');
+        expect(Number(scans.rows[0]?.idx_scan)).toBeGreaterThan(0);
+      } finally {
+        client.release();
+      }
+    });
+
     it('reading a store whose table does not exist yet yields nothing and creates nothing, and exists() says there is none; the first append creates it', async () => {
       const store = open({ table: 'lazy' });
       expect(await collect(store.readAll())).toEqual([]);
