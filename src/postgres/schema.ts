@@ -15,7 +15,7 @@ export type TableState =
       readonly followable: boolean;
       /** Whether rows carry the chain columns: then every append must seal (sealedAppend.ts). */
       readonly sealed: boolean;
-      /** Whether the function that unsealed appends call is there (TableSql.appendFunction). */
+      /** Whether unsealed appends can call the append function (see TableSql.describe). */
       readonly appendable: boolean;
     };
 
@@ -47,7 +47,7 @@ export async function describeTable(pool: Pool, sql: TableSql): Promise<TableSta
     followable: boolean;
     sealed: boolean;
     appendable: boolean;
-  }>(sql.describe, [sql.qualified, sql.appendFunction.signature]);
+  }>(sql.describe, [sql.qualified, sql.append.function.signature, sql.append.function.body]);
   const row = found.rows[0];
   if (row === undefined) return { exists: false };
   if (row.kind !== 'r' && row.kind !== 'p')
@@ -61,53 +61,86 @@ export async function describeTable(pool: Pool, sql: TableSql): Promise<TableSta
   };
 }
 
+/** What appends need to know of a table ready for them. */
+export type WritableTable = {
+  /** The unique index on stream positions, by whose name an append's conflict is known. */
+  readonly positionKey: string;
+  /** Whether unsealed appends call the append function; else they send its statement (AppendSql). */
+  readonly appendable: boolean;
+};
+
 /**
- * Creates the schema and the events table unless the table is there, and returns the name of its
- * unique index on the stream positions. Idempotent, and safe when many processes start at once: the
- * DDL runs under one advisory lock. A database user without the right to create anything can use a
- * table made beforehand (the check looks first, creates only if missing). A table without that
- * unique index is refused: appends could not detect a conflict. A table of an earlier version, without
- * the transaction id column, gets it (see TableSql.upgrade) before the first append.
+ * Creates the schema and the events table unless the table is there, and says how to append to
+ * it. Idempotent, and safe when many processes start at once: the DDL runs under one advisory lock.
+ * A database user without the right to create anything can use a table made beforehand (the check
+ * looks first, creates only if missing). A table without that unique index is refused: appends could
+ * not detect a conflict. A table of an earlier version, without the transaction id column, gets it
+ * (see TableSql.upgrade) before the first append.
  *
  * With `seal` the table gets the chain columns (SealSql.addChain) in the same transaction, if it
  * holds no event yet; a table with events that is not sealed is refused (a chain starts at the first
- * event). Without `seal`, a sealed table is refused: an append that does not seal would break its chain,
- * and the table gets its append function (TableSql.appendFunction) if it is missing, as a table of an
- * earlier version does.
+ * event). Without `seal`, a sealed table is refused: an append that does not seal would break its
+ * chain; and the append function is made if it is missing (a table of an earlier version has none).
+ * Where it cannot be made (the user may not create anything), or the function of its name cannot be
+ * trusted or called (see TableSql.describe), appends send its statement instead.
  */
-export async function ensureTable(pool: Pool, sql: TableSql, seal: SealSql | undefined): Promise<string> {
-  const positionKeyOf = (state: TableState): string => {
+export async function ensureTable(
+  pool: Pool,
+  sql: TableSql,
+  seal: SealSql | undefined,
+): Promise<WritableTable> {
+  const writable = (state: TableState): WritableTable => {
     if (!state.exists || state.positionKey === null)
       throw tableProblem(
         sql,
         'a table without a unique index on (stream_id, stream_position), which appends need to detect conflicts',
       );
-    return state.positionKey;
+    return { positionKey: state.positionKey, appendable: seal === undefined && state.appendable };
   };
   const state = await describeTable(pool, sql);
   // A table that cannot be used is refused before anything is changed in it.
   if (state.exists) {
-    positionKeyOf(state);
+    writable(state);
     if (state.sealed && seal === undefined) throw sealedTableProblem(sql);
     if (state.followable && state.sealed === (seal !== undefined) && (seal !== undefined || state.appendable))
-      return positionKeyOf(state);
+      return writable(state);
   }
   const statements = [
     ...(!state.exists ? sql.create : state.followable ? [] : sql.upgrade),
     ...(seal === undefined || (state.exists && state.sealed) ? [] : seal.addChain),
-    ...(seal !== undefined || (state.exists && state.appendable) ? [] : sql.appendFunction.create),
   ];
-  await withClient(pool, async (client) => {
-    await client.query('BEGIN');
-    for (const statement of statements)
-      await client.query(statement).catch((error: unknown) => {
-        throw isNotNullViolation(error) ? unsealedRowsProblem(sql) : error;
-      });
-    await client.query('COMMIT');
-  });
+  if (statements.length > 0)
+    await withClient(pool, async (client) => {
+      await client.query('BEGIN');
+      for (const statement of statements)
+        await client.query(statement).catch((error: unknown) => {
+          throw isNotNullViolation(error) ? unsealedRowsProblem(sql) : error;
+        });
+      await client.query('COMMIT');
+    });
+  if (seal === undefined && !(state.exists && state.appendable)) await makeAppendFunction(pool, sql);
   const after = await describeTable(pool, sql);
   if (after.exists && after.sealed && seal === undefined) throw sealedTableProblem(sql);
-  return positionKeyOf(after);
+  return writable(after);
+}
+
+/**
+ * Makes the append function, under the DDL lock. One of its name that is there already (42723, or
+ * the unique key of pg_proc where the catalog was read before another process made it) is left as it
+ * is, as it is by a user who may not create it (42501); describeTable then says whether appends can
+ * call it.
+ */
+async function makeAppendFunction(pool: Pool, sql: TableSql): Promise<void> {
+  await withClient(pool, async (client) => {
+    await client.query('BEGIN');
+    await client.query(sql.ddlLock);
+    await client.query(sql.append.function.create);
+    await client.query('COMMIT');
+  }).catch((error: unknown) => {
+    const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+    const there = code === '42723' || (code === '23505' && constraint === 'pg_proc_proname_args_nsp_index');
+    if (code !== '42501' && !there) throw error;
+  });
 }
 
 const isNotNullViolation = (error: unknown): boolean =>

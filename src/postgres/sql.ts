@@ -1,4 +1,5 @@
 import { fnv1a } from '../lib/hash.js';
+import { appendSql } from './appendSql.js';
 
 // The SQL of one events table. Names are checked SqlNames (options.ts) and quoted; values are parameters.
 
@@ -15,27 +16,7 @@ export function tableSql(schema: string, table: string) {
   // Prepared statement names are per connection; a pool may serve stores on several tables.
   const statement = (name: string): string => `apss_${fnv1a(qualified).toString(36)}_${name}`;
   const appendLock = `${LOCK_SPACE}, ${lockKey(qualified)}`;
-  const appendBody = `
-    DECLARE
-      base integer;
-    BEGIN
-      PERFORM pg_advisory_lock(${appendLock});
-      base := coalesce(expected, (SELECT max(t.stream_position) FROM ${qualified} t WHERE t.stream_id = stream), 0);
-      IF (base = 0 OR EXISTS (SELECT 1 FROM ${qualified} t WHERE t.stream_id = stream AND t.stream_position = base))
-          AND NOT EXISTS (SELECT 1 FROM ${qualified} t WHERE t.stream_id = stream AND t.stream_position = base + 1) THEN
-        INSERT INTO ${qualified} (stream_id, stream_position, type, data, metadata)
-          SELECT stream, base + e.ordinality, e.value->>'type', e.value->'data', e.value->'metadata'
-          FROM jsonb_array_elements(events) WITH ORDINALITY AS e
-          ORDER BY e.ordinality;
-        base := base + jsonb_array_length(events);
-      ELSE
-        base := NULL;
-      END IF;
-      PERFORM pg_advisory_unlock(${appendLock});
-      RETURN base;
-    END`;
-  // The body's hash in the name: a version of the library whose append differs makes a function of its own.
-  const appendFunction = `"${schema}"."apss_append_${fnv1a(qualified).toString(36)}_${fnv1a(appendBody).toString(36)}"`;
+  const ddlLock = `SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`;
   return {
     qualified,
     /**
@@ -43,7 +24,9 @@ export function tableSql(schema: string, table: string) {
      * stream_position): the one an append's conflict violates. The index is looked up by its
      * columns, not by the name it was given, which pg shortens to 63 bytes for a long table name.
      * `sealed`: whether it has the chain columns (sealedAppend.ts); `appendable`: whether the append
-     * function ($2, its signature) is there.
+     * function ($2, its signature) is there, is the one this version makes ($3, its body), and can be
+     * trusted and called: its owner is the table's, this user or a superuser (no other user's code
+     * runs with this user's rights), and this user may execute it.
      */
     describe: `SELECT c.relkind AS kind,
         (SELECT x.relname FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
@@ -57,15 +40,20 @@ export function tableSql(schema: string, table: string) {
           AND NOT a.attisdropped) AS followable,
         EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'hash'
           AND NOT a.attisdropped) AS sealed,
-        to_regprocedure($2) IS NOT NULL AS appendable
+        EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = to_regprocedure($2) AND p.prosrc = $3
+          AND (p.proowner = c.relowner OR p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+            OR (SELECT rolsuper FROM pg_roles WHERE oid = p.proowner))
+          AND has_function_privilege(p.oid, 'EXECUTE')) AS appendable
       FROM pg_class c WHERE c.oid = to_regclass($1)`,
+    /** Taken first in every transaction of DDL. */
+    ddlLock,
     /**
      * DDL of all apss stores of a database is serialised, so concurrent first uses do not collide.
      * The table's constraints and indexes are named by PostgreSQL, which keeps a name within 63 bytes
      * and clear of every other relation in the schema, whatever the table's name.
      */
     create: [
-      `SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`,
+      ddlLock,
       `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
       `CREATE TABLE IF NOT EXISTS ${qualified} (
         global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -85,7 +73,7 @@ export function tableSql(schema: string, table: string) {
      * is set apart so the column is added without rewriting the table.
      */
     upgrade: [
-      `SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`,
+      ddlLock,
       `ALTER TABLE ${qualified} ADD COLUMN IF NOT EXISTS transaction_id xid8 NOT NULL DEFAULT '0'`,
       `ALTER TABLE ${qualified} ALTER COLUMN transaction_id SET DEFAULT pg_current_xact_id()`,
     ],
@@ -93,52 +81,7 @@ export function tableSql(schema: string, table: string) {
       name: statement('version'),
       text: `SELECT coalesce(max(stream_position), 0) AS version FROM ${qualified} WHERE stream_id = $1`,
     },
-    /**
-     * The append, as a function the store keeps beside the table (`appendFunction.create`), called
-     * with its values in one round trip; it runs in a transaction of its own, committed as the call
-     * ends. A function's statements are planned once per connection, where a statement sent as text
-     * is planned on every call, which cost an append more than its execution. The kept plans never
-     * scan the table whole: `enable_seqscan` is off inside the function, so a plan made while the
-     * table was small does not make every append cost more as it grows. Names in the body resolve
-     * in pg_catalog only, whatever the caller's search_path.
-     *
-     * The function takes the table's append lock, a session lock, before it draws anything, and lets
-     * go of it once its rows are in, before the commit. Inside the lock the transaction draws its
-     * global positions and its transaction id (the column's default), so among the appends to this
-     * table a lower transaction id always goes with lower positions. That is what lets readAll stop
-     * below the oldest transaction in flight (see readAll) and still follow global order. The
-     * commits, where the time goes, run in parallel, and the lock is never held across a round trip
-     * to the client. When the call fails after taking the lock, the lock stays with the session:
-     * `unlock` lets go of it.
-     *
-     * The insert puts the events at positions expected+1...: the unique (stream_id, stream_position)
-     * constraint refuses them when the stream has grown past `expected` in a transaction not yet
-     * committed; the NOT EXISTS inserts nothing when it has grown past it before, and the EXISTS
-     * when it has not reached it yet. Inserting nothing draws no global position: readAll waits at
-     * the gaps that failed appends leave. `expected` null means 'any': after the last position
-     * committed when the lock was taken, which an append that commits meanwhile may take too (the
-     * store then appends again).
-     * Values: $1 the stream id, $2 the expected version or null, $3 the events as a JSON array
-     * (never empty). Answers one row: `version`, the stream's last position after the insert, null
-     * if it inserted nothing.
-     */
-    appendFunction: {
-      /** Whether the function exists, as `to_regprocedure` is asked: its name and argument types. */
-      signature: `${appendFunction}(text, integer, jsonb)`,
-      create: [
-        `SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`,
-        `CREATE OR REPLACE FUNCTION ${appendFunction}(stream text, expected integer, events jsonb)
-          RETURNS integer LANGUAGE plpgsql
-          SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET plan_cache_mode = force_generic_plan
-          AS $apss$${appendBody}$apss$`,
-      ],
-      call: {
-        name: statement('append'),
-        text: `SELECT ${appendFunction}($1::text, $2::integer, $3::jsonb) AS version`,
-      },
-    },
-    /** After a failed append: its lock let go (pg warns, harmlessly, when it had not got that far). */
-    unlock: `SELECT pg_advisory_unlock(${appendLock})`,
+    append: appendSql(qualified, schema, appendLock, statement),
     readStream: {
       name: statement('read_stream'),
       text: `SELECT global_position, stream_position, type, data, metadata FROM ${qualified}

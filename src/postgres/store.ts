@@ -31,7 +31,7 @@ import { guardPool, ownPool, withClient } from './clients.js';
 import { decodeStoreOptions, type PostgresEventStoreOptions } from './options.js';
 import { pages } from './pages.js';
 import { recordOf, storedEventOf, type EventRow } from './rows.js';
-import { describeTable, ensureTable } from './schema.js';
+import { describeTable, ensureTable, type WritableTable } from './schema.js';
 import {
   appendSealed,
   sealedRecordOf,
@@ -83,11 +83,11 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
   readonly table: string;
   readonly #setup: E.Either<Error, Ready>;
   readonly #ownsPool: boolean;
-  /** The table's unique index on stream positions, once the table is known to exist. */
-  #positionKey: string | undefined;
+  /** How to append to the table, once it is known to exist. */
+  #table: WritableTable | undefined;
   /** Whether the table is known to exist with its transaction id column (then readAll follows global order). */
   #tableSeen = false;
-  #creating: Promise<string> | undefined;
+  #creating: Promise<WritableTable> | undefined;
   /** The last link this store appended, which is the head until another writer appends. */
   #sealedHead: LogHead | undefined;
   #closing: Promise<void> | undefined;
@@ -125,16 +125,16 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
   }
 
   /** For writes: the table, created if missing (a failed attempt, say the database was down, is tried again next time). */
-  async #writable(): Promise<Ready & { readonly positionKey: string }> {
+  async #writable(): Promise<Ready & WritableTable> {
     const setup = this.#usable();
-    if (this.#positionKey === undefined) {
+    if (this.#table === undefined) {
       this.#creating ??= ensureTable(setup.pool, setup.sql, setup.seal).finally(() => {
         this.#creating = undefined;
       });
-      this.#positionKey = await this.#creating;
+      this.#table = await this.#creating;
       this.#tableSeen = true;
     }
-    return { ...setup, positionKey: this.#positionKey };
+    return { ...setup, ...this.#table };
   }
 
   /**
@@ -160,7 +160,7 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
   }
 
   async #append(request: AppendRequest): Promise<{ nextVersion: number }> {
-    const { pool, sql, seal, positionKey, snapshotEvery } = await this.#writable();
+    const { pool, sql, seal, snapshotEvery, ...table } = await this.#writable();
     if (request.events.length === 0) {
       const actual = await this.#version(pool, sql, request.streamId);
       expectVersion(request, actual);
@@ -172,12 +172,12 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
       this.#sealedHead = sealed.head;
       nextVersion = sealed.nextVersion;
     } else {
-      nextVersion = await this.#insert(pool, sql, positionKey, request);
-      // 'any' means after whatever the stream holds. An append's statement sees the table as it was
-      // when the statement began, before it got the append lock: another append to the stream that
-      // committed meanwhile takes the positions it drew, and it tries again, seeing that one now.
+      nextVersion = await this.#insert(pool, sql, table, request);
+      // 'any' means after whatever the stream holds. An append sees the stream as it was before
+      // another append that has let go of the lock committed: that one takes the positions it drew,
+      // and it tries again, seeing that one now.
       while (nextVersion === undefined && request.expectedVersion === 'any')
-        nextVersion = await this.#insert(pool, sql, positionKey, request);
+        nextVersion = await this.#insert(pool, sql, table, request);
     }
     if (nextVersion !== undefined) {
       await this.#snapshotAfter(
@@ -196,19 +196,18 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
   async #insert(
     pool: pg.Pool,
     sql: TableSql,
-    positionKey: string,
+    { positionKey, appendable }: WritableTable,
     request: AppendRequest,
   ): Promise<number | undefined> {
     const values = [request.streamId, insertBase(request.expectedVersion), JSON.stringify(request.events)];
+    const append = appendable ? sql.append.function.call : sql.append.statement;
     try {
       const result = await withClient(pool, (client, discard) =>
-        client
-          .query<{ version: number | null }>({ ...sql.appendFunction.call, values })
-          .catch(async (error: unknown) => {
-            // A session that may still hold the append lock must not serve anyone else.
-            await client.query(sql.unlock).catch(discard);
-            throw error;
-          }),
+        client.query<{ version: number | null }>({ ...append, values }).catch(async (error: unknown) => {
+          // A session that may still hold the append lock must not serve anyone else.
+          await client.query(sql.append.unlock).catch(discard);
+          throw error;
+        }),
       );
       return result.rows[0]?.version ?? undefined;
     } catch (error) {

@@ -2,6 +2,7 @@ import { postgresContract } from './contractSuite.js';
 import { postgresFaults } from './faultSuite.js';
 import { postgresNames } from './namesSuite.js';
 import { postgresRaces } from './raceSuite.js';
+import { postgresRoles } from './rolesSuite.js';
 import { postgresStorage } from './storageSuite.js';
 import { whenPostgres } from './support.js';
 
@@ -13,4 +14,5 @@ await whenPostgres('PostgreSQL tests', () => {
   postgresNames();
   postgresRaces();
   postgresFaults();
+  postgresRoles();
 });
