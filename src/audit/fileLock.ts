@@ -18,17 +18,24 @@ async function lockHeld(lock: string): Promise<string> {
   const known = Number.isSafeInteger(holder) && holder > 0;
   const running = known && (holder === process.pid ? held.has(content) : isRunning(holder));
   const advice = `if no run is writing it, delete ${lock}`;
+  // Made where hard links are not (see withLock), a lock is empty until its maker writes it.
+  if (content === '') return `another run is making ${lock}, or left it empty (${advice})`;
   return running
     ? `another run is writing it (process ${holder} holds ${lock}; ${advice})`
     : `${lock} was left by a run that is no longer running (process ${known ? holder : 'unknown'}): ${advice}`;
 }
 
+/** What link() fails with on a filesystem without hard links (FAT, exFAT, some network and FUSE mounts). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
 /**
  * Runs `work` holding FILE.lock, made for it whole (the process's id and a token, written to a file of
  * its own first, then linked to that name, which fails if it is taken): two runs that write one file
- * at once would write their blocks over each other's. A lock that is there refuses, saying whether
- * its process is still running: one left by a run that was stopped is deleted by hand, as git's
- * index.lock is, since taking it over could take it from a run that is starting.
+ * at once would write their blocks over each other's. Where the filesystem has no hard links, the
+ * lock is created under its name (which fails if it is taken too) and then written. A lock that is
+ * there refuses, saying whether its process is still running: one left by a run that was stopped is
+ * deleted by hand, as git's index.lock is, since taking it over could take it from a run that is
+ * starting.
  */
 export async function withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
   const lock = `${path}.lock`;
@@ -36,7 +43,10 @@ export async function withLock<T>(path: string, work: () => Promise<T>): Promise
   const mine = `${lock}.${token.replace(' ', '.')}`;
   try {
     await writeFile(mine, token, { flag: 'wx' });
-    await link(mine, lock);
+    await link(mine, lock).catch(async (error: unknown) => {
+      if (!NO_HARD_LINKS.has(String((error as { code?: unknown }).code))) throw error;
+      await writeFile(lock, token, { flag: 'wx' });
+    });
     held.add(token);
   } catch (error) {
     const code = (error as { code?: unknown }).code;

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
   fieldValues,
@@ -220,6 +220,7 @@ export async function saveResumeFile(
 ): Promise<void> {
   return withLock(path, async () => {
     await unchangedSince(path, file);
+    await removeLeftovers(path);
     if (file === undefined) return writeAnew(path, undefined, header, plans);
     return writeChanges(file, header, plans, compactAfter);
   });
@@ -310,6 +311,21 @@ async function appendTo(
   }
 }
 
+/** The name of a file written anew beside FILE before it takes FILE's name (see writeAnew). */
+const temporaryOf = (path: string): string => `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+
+/**
+ * Removes the files that runs stopped while they wrote FILE anew left beside it. Called holding
+ * FILE.lock: no other run is writing one.
+ */
+async function removeLeftovers(path: string): Promise<void> {
+  const name = basename(path);
+  const folder = dirname(path);
+  for (const entry of await readdir(folder))
+    if (entry.startsWith(name) && /^\.\d+\.[0-9a-f]{12}\.tmp$/.test(entry.slice(name.length)))
+      await rm(join(folder, entry), { force: true });
+}
+
 /** Writes the whole file beside it (every block, those kept copied from the old file), then puts it in place. */
 async function writeAnew(
   path: string,
@@ -317,7 +333,7 @@ async function writeAnew(
   header: ResumeHeader,
   plans: readonly PlannedEntry[],
 ): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const temporary = temporaryOf(path);
   const copy = (at: number, length: number): Buffer => {
     const bytes = Buffer.allocUnsafe(length);
     (file as ResumeFile).readAt(bytes, at);

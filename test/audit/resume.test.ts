@@ -364,6 +364,20 @@ describe('auditLogResuming', () => {
     expect(readFileSync(saved).equals(other as Buffer)).toBe(true);
   });
 
+  it('given files that runs stopped while writing FILE anew left beside it, then the next run that writes FILE removes them, and nothing else', async () => {
+    const { log, saved } = await grownSince('leftovers');
+    const leftovers = [`${saved}.4242.0123456789ab.tmp`, `${saved}.7.ffffffffffff.tmp`];
+    const others = [
+      `${saved}.tmp`,
+      `${saved}.backup.0123456789ab.tmp`,
+      `${saved}.4242.0123456789ab.tmp.keep`,
+    ];
+    for (const name of [...leftovers, ...others]) writeFileSync(name, 'bytes');
+    expect((await resumed(log, saved)).audited).toMatchObject({ kind: 'audited', after: 150 });
+    const beside = readdirSync(files.dir).filter((name) => name.startsWith(basename(saved)));
+    expect(beside.sort()).toEqual([saved, ...others].map((name) => basename(name)).sort());
+  });
+
   it('given FILE.lock of a run still going, then a run does not write FILE and rejects saying so; given one left by a run no longer running, then it rejects naming it, to be deleted by hand', async () => {
     const { log, saved } = await grownSince('locked');
     const before = readFileSync(saved);
