@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, open, readFile, rm, writeFile } from 'node:fs/promises';
 
 /** The tokens of the locks this process holds: a lock of its own process id whose token is not one of them was left by an earlier process of that id. */
 const held = new Set<string>();
@@ -25,8 +25,24 @@ async function lockHeld(lock: string): Promise<string> {
     : `${lock} was left by a run that is no longer running (process ${known ? holder : 'unknown'}): ${advice}`;
 }
 
-/** What link() fails with on a filesystem without hard links (FAT, exFAT, some network and FUSE mounts). */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+/**
+ * What link() fails with on a filesystem without hard links (FAT, exFAT, some network and FUSE
+ * mounts); on Windows, FAT's answer comes as EISDIR.
+ */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EISDIR']);
+
+/** Creates the lock under its name, which fails if it is taken, then writes it; a lock it made but could not write is removed. */
+async function createLock(lock: string, token: string): Promise<void> {
+  const handle = await open(lock, 'wx');
+  try {
+    await handle.writeFile(token);
+    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(lock, { force: true });
+    throw error;
+  }
+}
 
 /**
  * Runs `work` holding FILE.lock, made for it whole (the process's id and a token, written to a file of
@@ -45,7 +61,7 @@ export async function withLock<T>(path: string, work: () => Promise<T>): Promise
     await writeFile(mine, token, { flag: 'wx' });
     await link(mine, lock).catch(async (error: unknown) => {
       if (!NO_HARD_LINKS.has(String((error as { code?: unknown }).code))) throw error;
-      await writeFile(lock, token, { flag: 'wx' });
+      await createLock(lock, token);
     });
     held.add(token);
   } catch (error) {

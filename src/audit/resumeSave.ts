@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
@@ -316,14 +316,20 @@ const temporaryOf = (path: string): string => `${path}.${process.pid}.${randomBy
 
 /**
  * Removes the files that runs stopped while they wrote FILE anew left beside it. Called holding
- * FILE.lock: no other run is writing one.
+ * FILE.lock: no other run is writing one. Housekeeping only: a folder that cannot be listed, or a
+ * file of that name that is not a regular file or cannot be removed, is left as it is.
  */
 async function removeLeftovers(path: string): Promise<void> {
   const name = basename(path);
   const folder = dirname(path);
-  for (const entry of await readdir(folder))
-    if (entry.startsWith(name) && /^\.\d+\.[0-9a-f]{12}\.tmp$/.test(entry.slice(name.length)))
-      await rm(join(folder, entry), { force: true });
+  const entries = await readdir(folder).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.startsWith(name) || !/^\.\d+\.[0-9a-f]{12}\.tmp$/.test(entry.slice(name.length))) continue;
+    const leftover = join(folder, entry);
+    // Some filesystems do not tell a file's type as they list it (FUSE's may not).
+    if ((await lstat(leftover).catch(() => undefined))?.isFile() === true)
+      await rm(leftover).catch(() => undefined);
+  }
 }
 
 /** Writes the whole file beside it (every block, those kept copied from the old file), then puts it in place. */

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -364,7 +372,7 @@ describe('auditLogResuming', () => {
     expect(readFileSync(saved).equals(other as Buffer)).toBe(true);
   });
 
-  it('given files that runs stopped while writing FILE anew left beside it, then the next run that writes FILE removes them, and nothing else', async () => {
+  it('given files that runs stopped while writing FILE anew left beside it, then the next run that writes FILE removes them, and nothing else (not a folder of such a name)', async () => {
     const { log, saved } = await grownSince('leftovers');
     const leftovers = [`${saved}.4242.0123456789ab.tmp`, `${saved}.7.ffffffffffff.tmp`];
     const others = [
@@ -373,9 +381,12 @@ describe('auditLogResuming', () => {
       `${saved}.4242.0123456789ab.tmp.keep`,
     ];
     for (const name of [...leftovers, ...others]) writeFileSync(name, 'bytes');
+    // A folder of such a name is no file a run left: it stays, and does not stop the run.
+    const folder = `${saved}.99.aaaaaaaaaaaa.tmp`;
+    mkdirSync(folder);
     expect((await resumed(log, saved)).audited).toMatchObject({ kind: 'audited', after: 150 });
     const beside = readdirSync(files.dir).filter((name) => name.startsWith(basename(saved)));
-    expect(beside.sort()).toEqual([saved, ...others].map((name) => basename(name)).sort());
+    expect(beside.sort()).toEqual([saved, folder, ...others].map((name) => basename(name)).sort());
   });
 
   it('given FILE.lock of a run still going, then a run does not write FILE and rejects saying so; given one left by a run no longer running, then it rejects naming it, to be deleted by hand', async () => {

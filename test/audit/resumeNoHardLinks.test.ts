@@ -1,5 +1,5 @@
 import { link, mkdtemp, rm } from 'node:fs/promises';
-import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileRules, defaultRules, type LogFinding } from 'apss-domain';
@@ -89,6 +89,23 @@ if (folder !== undefined)
       await rm(`${file}.lock`);
       expect((await resumed(log, file)).audited).toMatchObject({ kind: 'audited', after: 120 });
       expect(existsSync(`${file}.lock`)).toBe(false);
+    });
+
+    it('given a disk that fills as FILE.lock is made, then the run fails naming the lock and leaves none: the next run, with room again, writes FILE', async () => {
+      const { lines, log, file } = grown('full disk');
+      await resumed(log, file);
+      appendFileSync(log, ndjson(lines.slice(120)));
+      // Room for the run's own lock file and no more: the lock made under its name has none to be written.
+      const { bsize, bavail } = statfsSync(dir);
+      const filler = join(dir, 'filler');
+      writeFileSync(filler, Buffer.alloc((bavail - 1) * bsize));
+      try {
+        await expect(resumed(log, file)).rejects.toThrow(`ENOSPC: ${file}.lock could not be made`);
+        expect(existsSync(`${file}.lock`)).toBe(false);
+      } finally {
+        await rm(filler);
+      }
+      expect((await resumed(log, file)).audited).toMatchObject({ kind: 'audited', after: 120 });
     });
 
     it('given runs in one process that save one FILE at once, then one writes it and the others are told another run is at it', async () => {
