@@ -64,6 +64,10 @@ const isUniqueViolation = (error: unknown, constraint: string): boolean =>
   (error as { code?: unknown }).code === '23505' &&
   (error as { constraint?: unknown }).constraint === constraint;
 
+/** A call of the append function that failed before it ran: no such function (42883), or not this user's to call (42501). */
+const isUnusableFunction = (error: unknown): boolean =>
+  error instanceof Error && ['42883', '42501'].includes(String((error as { code?: unknown }).code));
+
 /** The version an insert starts after: null lets the database take the stream's current one ('any'). */
 const insertBase = (expected: ExpectedVersion): number | null =>
   expected === 'any' ? null : expected === 'no_stream' ? 0 : expected;
@@ -212,6 +216,12 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
       return result.rows[0]?.version ?? undefined;
     } catch (error) {
       if (isUniqueViolation(error, positionKey)) return undefined;
+      if (appendable && isUnusableFunction(error)) {
+        // Dropped, or no longer this user's to call, since the store looked: this append sends the
+        // statement (the call did nothing), and the next looks at the table again.
+        this.#table = undefined;
+        return this.#insert(pool, sql, { positionKey, appendable: false }, request);
+      }
       throw error;
     }
   }

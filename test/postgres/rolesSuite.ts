@@ -97,6 +97,20 @@ export function postgresRoles(): void {
       expect(await functionsOf('made_before')).toEqual([]);
     });
 
+    it('given the append function dropped, or made no longer callable, while a store appends through it, then its next appends succeed, and it makes the function again', async () => {
+      const store = open('dropped');
+      await store.appendToStream('kept', usageEvents('p1', 1, 'first'), { expectedVersion: 'no_stream' });
+      const [append] = await functionsOf('dropped');
+      await admin().query(`DROP FUNCTION "${schema.name}"."${append?.name}"`);
+      await appendsWork(store, 'dropped');
+      expect(await functionsOf('dropped')).toHaveLength(1);
+      const app = await role('revoked');
+      const appStore = open('dropped', app);
+      await appStore.appendToStream('kept', usageEvents('p1', 1, 'app'), { expectedVersion: 'any' });
+      await admin().query(`REVOKE EXECUTE ON FUNCTION "${schema.name}"."${append?.name}" FROM PUBLIC`);
+      await appendsWork(appStore, 'revoked');
+    });
+
     it('given the append function made by the table owner but not callable by the user (EXECUTE revoked), the user appends', async () => {
       await open('not_callable').ensureSchema();
       const [append] = await functionsOf('not_callable');
