@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConcurrencyError, EventStoreRequestError, handleCommand } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
 import { collect, createTenant, minute, tenantCreated, usageEvents } from '../builders.js';
-import { eventually, isolatedSchema } from './support.js';
+import { eventually, isolatedSchema, refusalOf } from './support.js';
 
 /** A table name of exactly `length` characters. */
 const nameOf = (length: number, start = 'events_'): string => start.padEnd(length, 'x').slice(0, length);
@@ -16,12 +16,6 @@ const sqlName = fc
     fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789_'), maxLength: 62 }),
   )
   .map(([first, rest]) => first + rest);
-
-const refusalOf = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'no refusal',
-    (error: unknown) => error,
-  );
 
 /** The table's name: whatever its length, and whatever else the schema holds, conflicts stay ConcurrencyErrors. */
 export function postgresNames(): void {
@@ -36,6 +30,26 @@ export function postgresNames(): void {
     afterAll(async () => {
       await Promise.all(stores.map((store) => store.close()));
     });
+    /** A table as an earlier version made it: with transaction ids or not yet, its unique key named as given. */
+    const earlierTable = async (
+      table: string,
+      {
+        transactionIds = false,
+        uniqueName,
+      }: { readonly transactionIds?: boolean; readonly uniqueName?: string } = {},
+    ): Promise<void> => {
+      await schema.admin().query(`CREATE SCHEMA IF NOT EXISTS "${schema.name}"`);
+      await schema.admin().query(
+        `CREATE TABLE "${schema.name}"."${table}" (
+           global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+           stream_id text NOT NULL,
+           stream_position integer NOT NULL CHECK (stream_position >= 1),
+           type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
+           recorded_at timestamptz NOT NULL DEFAULT now(),
+           ${transactionIds ? 'transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),' : ''}
+           ${uniqueName === undefined ? '' : `CONSTRAINT "${uniqueName}"`} UNIQUE (stream_id, stream_position))`,
+      );
+    };
 
     it('given any table name the options accept (1 to 63 characters), a conflicting append is a ConcurrencyError', async () => {
       let run = 0;
@@ -98,16 +112,7 @@ export function postgresNames(): void {
 
     it('given a table made by an earlier version (its constraint name cut at 63 bytes by PostgreSQL), a conflict is still a ConcurrencyError', async () => {
       const table = nameOf(50, 'legacy_');
-      await schema.admin().query(`CREATE SCHEMA IF NOT EXISTS "${schema.name}"`);
-      await schema.admin().query(
-        `CREATE TABLE "${schema.name}"."${table}" (
-           global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-           stream_id text NOT NULL,
-           stream_position integer NOT NULL CHECK (stream_position >= 1),
-           type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
-           recorded_at timestamptz NOT NULL DEFAULT now(),
-           CONSTRAINT "${table}_stream_position_key" UNIQUE (stream_id, stream_position))`,
-      );
+      await earlierTable(table, { uniqueName: `${table}_stream_position_key` });
       const store = open(table);
       await store.appendToStream('s', usageEvents('p1', 1), { expectedVersion: 'no_stream' });
       expect(
@@ -118,16 +123,7 @@ export function postgresNames(): void {
     it('given a table of an earlier version (no transaction id) with events in it, reads see them untouched, and the first append adds the column, the old rows counting as long committed', async () => {
       const table = 'before_xid';
       const admin = schema.admin();
-      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema.name}"`);
-      await admin.query(
-        `CREATE TABLE "${schema.name}".${table} (
-           global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-           stream_id text NOT NULL,
-           stream_position integer NOT NULL CHECK (stream_position >= 1),
-           type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
-           recorded_at timestamptz NOT NULL DEFAULT now(),
-           UNIQUE (stream_id, stream_position))`,
-      );
+      await earlierTable(table);
       const [old] = usageEvents('p1', 1, 'old');
       await admin.query(
         `INSERT INTO "${schema.name}".${table} (stream_id, stream_position, type, data, metadata) VALUES ('s', 1, $1, $2, $3)`,
@@ -150,17 +146,7 @@ export function postgresNames(): void {
     it('given a table of the previous version (transaction ids, no append function) shared by two stores, the first append makes the function once, and both append through it', async () => {
       const table = 'before_function';
       const admin = schema.admin();
-      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema.name}"`);
-      await admin.query(
-        `CREATE TABLE "${schema.name}".${table} (
-           global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-           stream_id text NOT NULL,
-           stream_position integer NOT NULL CHECK (stream_position >= 1),
-           type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
-           recorded_at timestamptz NOT NULL DEFAULT now(),
-           transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
-           UNIQUE (stream_id, stream_position))`,
-      );
+      await earlierTable(table, { transactionIds: true });
       const functions = async (): Promise<number> =>
         (
           await admin.query<{ n: number }>(

@@ -3,17 +3,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConcurrencyError } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
 import { collect, usageEvents } from '../builders.js';
-import { isolatedSchema } from './support.js';
+import { isolatedSchema, refusalOf } from './support.js';
 
 // The append function (src/postgres/appendSql.ts) where the store's database user is not the one
 // that made the table: users that may not create it or call it, and functions of its name that
 // someone else made. Roles are the cluster's, so each has a name of this run's own.
-
-const refusalOf = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'no refusal',
-    (error: unknown) => error,
-  );
 
 export function postgresRoles(): void {
   describe('PostgresEventStore under database users of their own', () => {

@@ -137,3 +137,10 @@ export function exampleDatabase(label: string): { readonly connectionString: str
   });
   return { connectionString };
 }
+
+/** What a promise rejects with, or 'no refusal' when it resolves. */
+export const refusalOf = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => 'no refusal',
+    (error: unknown) => error,
+  );
