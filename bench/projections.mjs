@@ -275,4 +275,64 @@ if (WIDE > APPLY_SMALL) {
     );
   }
 }
+
+// A partner whose overview is large: reservations applied one at a time onto a partner with BIG
+// subscriptions, against the same onto a partner with 10. An event rewrites the one subscription it
+// changed: its cost must not grow with the partner's subscriptions.
+const BIG = Number(process.env.BENCH_SUBSCRIPTIONS ?? 20_000);
+const RESERVATIONS = 20_000;
+function manySubscriptions(count) {
+  const meta = {
+    actor: { id: 'bench', role: 'AdminAgent' },
+    at: '2023-05-17T00:00:00.000Z',
+    schemaVersion: 2,
+  };
+  const setup = [
+    {
+      type: 'SharedTenantCreated',
+      data: { partnerId: 'big', tenantId: 't' },
+      metadata: { ...meta, schemaVersion: 1 },
+    },
+  ];
+  for (let i = 0; i < count; i++)
+    setup.push({
+      type: 'ApssSubscriptionPurchased',
+      data: { partnerId: 'big', tenantId: 't', subscriptionId: `s${i}`, subscriptionName: 'Dev' },
+      metadata: meta,
+    });
+  const reservations = Array.from({ length: RESERVATIONS }, (_, i) => ({
+    type: 'ReservedInstancePurchased',
+    data: {
+      partnerId: 'big',
+      subscriptionId: `s${(i * 7919) % count}`,
+      reservationId: `r${i}`,
+      region: 'westeurope',
+      sku: 'D2s_v5',
+      term: 'P1Y',
+      quantity: 1,
+    },
+    metadata: meta,
+  }));
+  return { start: project(overview, setup), reservations };
+}
+function reservationCost(count) {
+  const { start, reservations } = manySubscriptions(count);
+  let best = Infinity;
+  for (let round = 0; round < ROUNDS; round++) {
+    const { seconds } = timed(() => reservations.reduce(overview.apply, start));
+    best = Math.min(best, seconds / reservations.length);
+  }
+  return best;
+}
+{
+  const smallCost = reservationCost(10);
+  const largeCost = reservationCost(BIG);
+  const growth = largeCost / smallCost;
+  if (growth > SCALE_TARGET) missed += 1;
+  console.log(
+    `${'overview apply'.padEnd(21)} per reservation, a partner with ${fmt(BIG)} subscriptions: ${(largeCost * 1e6).toFixed(2)} us | ` +
+      `${(smallCost * 1e6).toFixed(2)} us with 10 | ratio ${growth.toFixed(2)}x (target <= ${SCALE_TARGET}x) ` +
+      `${growth <= SCALE_TARGET ? 'ok' : 'MISSED'}`,
+  );
+}
 process.exit(missed > 0 ? 1 : 0);

@@ -6,9 +6,10 @@ import { struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { mapView } from '../lib/mapView.js';
 import { PersistentList } from '../lib/persistentList.js';
+import { arrayView } from '../lib/prefixView.js';
 import { foldingProjection, type Folding, type Projection } from './projection.js';
 import { progressOf, refuseAt, savedForm, type Progress, type ProjectionProgress } from './progress.js';
-import { listOf, type PartnerOverview } from './viewCodecs.js';
+import { listOf, type PartnerOverview, type SubscriptionOverview } from './viewCodecs.js';
 
 export type { PartnerOverview, SubscriptionOverview } from './viewCodecs.js';
 
@@ -30,6 +31,16 @@ type PartnerProgress = {
   /** How many of each a subscription id has. */
   readonly reservationCounts: Map<string, number>;
   readonly deploymentCounts: Map<string, number>;
+  /**
+   * The overviews of its subscriptions last shown, in the order they were bought, which copies of the
+   * progress and the views share, with each one's place: a view writes only those an event changed.
+   */
+  shown: PersistentList<SubscriptionOverview>;
+  readonly places: Map<string, number>;
+  /** The subscriptions in the order they were bought: those past `shown` are still to be shown. */
+  readonly bought: string[];
+  /** The subscriptions whose overview changed since it was last shown (ended, counted against). */
+  readonly changed: Set<string>;
 };
 
 /**
@@ -61,10 +72,18 @@ const newPartner = (partnerId: string): PartnerProgress => ({
   deployments: new Map(),
   reservationCounts: new Map(),
   deploymentCounts: new Map(),
+  shown: PersistentList.empty(),
+  places: new Map(),
+  bought: [],
+  changed: new Set(),
 });
 
-/** Notes a record's id against its subscription; false when the id was noted before. */
+/**
+ * Notes a record's id against its subscription, which then shows one more (once it is bought); false
+ * when the id was noted before.
+ */
 function count(
+  partner: PartnerProgress,
   ids: Map<string, string>,
   counts: Map<string, number>,
   id: string,
@@ -73,12 +92,22 @@ function count(
   if (ids.has(id)) return false;
   ids.set(id, subscriptionId);
   counts.set(subscriptionId, (counts.get(subscriptionId) ?? 0) + 1);
+  partner.changed.add(subscriptionId);
+  return true;
+}
+
+/** Notes a subscription bought (with its status, when it comes from saved progress); false when it was bought before. */
+function buy(partner: PartnerProgress, subscriptionId: string, status: Status): boolean {
+  if (partner.subscriptions.has(subscriptionId)) return false;
+  partner.subscriptions.set(subscriptionId, status);
+  partner.bought.push(subscriptionId);
   return true;
 }
 
 const end = (partner: PartnerProgress, subscriptionId: string, status: Status): boolean => {
   if (partner.subscriptions.get(subscriptionId) !== 'active') return false;
   partner.subscriptions.set(subscriptionId, status);
+  partner.changed.add(subscriptionId);
   return true;
 };
 
@@ -90,15 +119,14 @@ function changes(partner: PartnerProgress, event: DomainEvent): boolean {
       partner.sharedTenantId = event.data.tenantId;
       return true;
     case 'ApssSubscriptionPurchased':
-      if (partner.subscriptions.has(event.data.subscriptionId)) return false;
-      partner.subscriptions.set(event.data.subscriptionId, 'active');
-      return true;
+      return buy(partner, event.data.subscriptionId, 'active');
     case 'SubscriptionCancelled':
       return end(partner, event.data.subscriptionId, 'cancelled');
     case 'SubscriptionMigratedToWebDirect':
       return end(partner, event.data.subscriptionId, 'migrated');
     case 'ReservedInstancePurchased':
       return count(
+        partner,
         partner.reservations,
         partner.reservationCounts,
         event.data.reservationId,
@@ -106,6 +134,7 @@ function changes(partner: PartnerProgress, event: DomainEvent): boolean {
       );
     case 'MarketplaceOfferDeployed':
       return count(
+        partner,
         partner.deployments,
         partner.deploymentCounts,
         event.data.deploymentId,
@@ -126,21 +155,39 @@ function step(working: Working, event: DomainEvent): void {
   if (changes(partner, event) || appears) working.changed.add(partnerId);
 }
 
-const overviewOf = (partner: PartnerProgress): PartnerOverview =>
+const subscriptionOverview = (partner: PartnerProgress, subscriptionId: string): SubscriptionOverview =>
   Object.freeze({
+    subscriptionId,
+    status: partner.subscriptions.get(subscriptionId) as Status,
+    reservations: partner.reservationCounts.get(subscriptionId) ?? 0,
+    deployments: partner.deploymentCounts.get(subscriptionId) ?? 0,
+  });
+
+/**
+ * The partner's overview, its subscriptions' list written only where they changed or were bought (a
+ * subscription counted against before it was bought shows its count once it is).
+ */
+function overviewOf(partner: PartnerProgress): PartnerOverview {
+  let { shown } = partner;
+  const { places, changed, bought } = partner;
+  for (const subscriptionId of changed) {
+    const place = places.get(subscriptionId);
+    if (place !== undefined) shown = shown.set(place, subscriptionOverview(partner, subscriptionId));
+  }
+  changed.clear();
+  for (let place = shown.size; place < bought.length; place++) {
+    const subscriptionId = bought[place] as string;
+    places.set(subscriptionId, place);
+    shown = shown.insert(place, subscriptionOverview(partner, subscriptionId));
+  }
+  partner.shown = shown;
+  const subscriptions = shown;
+  return Object.freeze({
     partnerId: partner.partnerId,
     sharedTenantId: partner.sharedTenantId,
-    subscriptions: Object.freeze(
-      [...partner.subscriptions].map(([subscriptionId, status]) =>
-        Object.freeze({
-          subscriptionId,
-          status,
-          reservations: partner.reservationCounts.get(subscriptionId) ?? 0,
-          deployments: partner.deploymentCounts.get(subscriptionId) ?? 0,
-        }),
-      ),
-    ),
+    subscriptions: arrayView(subscriptions.size, (index) => subscriptions.at(index)),
   });
+}
 
 function view(working: Working): ReadonlyMap<string, PartnerOverview> {
   const { partners, places, changed } = working;
@@ -190,6 +237,10 @@ const copyPartner = (partner: PartnerProgress): PartnerProgress => ({
   deployments: new Map(partner.deployments),
   reservationCounts: new Map(partner.reservationCounts),
   deploymentCounts: new Map(partner.deploymentCounts),
+  shown: partner.shown,
+  places: new Map(partner.places),
+  bought: [...partner.bought],
+  changed: new Set(partner.changed),
 });
 
 const folding: Folding<Working, ReadonlyMap<string, PartnerOverview>> = {
@@ -272,18 +323,16 @@ function rebuild(saved: SavedOverview): E.Either<ReturnType<typeof refuseAt>, Wo
       return E.left(refuseAt(`lines[${i}].partnerId`, `names a partner listed before (${line.partnerId})`));
     const partner = newPartner(line.partnerId);
     partner.sharedTenantId = line.sharedTenantId;
-    for (const [j, { subscriptionId, status }] of line.subscriptions.entries()) {
-      if (partner.subscriptions.has(subscriptionId))
+    for (const [j, { subscriptionId, status }] of line.subscriptions.entries())
+      if (!buy(partner, subscriptionId, status))
         return E.left(
           refuseAt(
             `lines[${i}].subscriptions[${j}].subscriptionId`,
             `repeats a subscription (${subscriptionId})`,
           ),
         );
-      partner.subscriptions.set(subscriptionId, status);
-    }
     for (const [j, { reservationId, subscriptionId }] of line.reservations.entries())
-      if (!count(partner.reservations, partner.reservationCounts, reservationId, subscriptionId))
+      if (!count(partner, partner.reservations, partner.reservationCounts, reservationId, subscriptionId))
         return E.left(
           refuseAt(
             `lines[${i}].reservations[${j}].reservationId`,
@@ -291,7 +340,7 @@ function rebuild(saved: SavedOverview): E.Either<ReturnType<typeof refuseAt>, Wo
           ),
         );
     for (const [j, { deploymentId, subscriptionId }] of line.deployments.entries())
-      if (!count(partner.deployments, partner.deploymentCounts, deploymentId, subscriptionId))
+      if (!count(partner, partner.deployments, partner.deploymentCounts, deploymentId, subscriptionId))
         return E.left(
           refuseAt(`lines[${i}].deployments[${j}].deploymentId`, `repeats a deployment (${deploymentId})`),
         );
