@@ -73,15 +73,20 @@ export type MutablePartnerState = Mutable<Omit<PartnerState, MapKey | 'usage'>> 
 } & { usage: ReadonlyIdSet };
 
 /**
- * The collections and subscription records that drafts may change in place: the ones made for a
- * draft and not frozen yet. Anything else, a state's that was handed out or a caller's own, is
- * copied on the first write, so that evolve leaves the state it is given as it was, frozen or not.
+ * The collections and subscription records that a draft may change in place, each with the one draft
+ * that may: the ones made for that draft and not frozen yet. Anything else (a state's that was handed
+ * out, a caller's own, another draft's) is copied on the first write, so that evolve leaves the state
+ * it is given as it was, frozen or not, a draft included.
  */
-const owned = new WeakSet<object>();
-const own = <T extends object>(value: T): T => {
-  owned.add(value);
+const owners = new WeakMap<object, MutablePartnerState>();
+const own = <T extends object>(draft: MutablePartnerState, value: T): T => {
+  owners.set(value, draft);
   return value;
 };
+const owns = (draft: MutablePartnerState, value: object): boolean => owners.get(value) === draft;
+/** Lets go of what a draft owned, as it is frozen: whether it did own it. */
+const disown = (draft: MutablePartnerState, value: object): boolean =>
+  owns(draft, value) && owners.delete(value);
 
 /**
  * A draft's collection to add to: its own, or a copy that becomes its own. A copy of a state's
@@ -90,8 +95,9 @@ const own = <T extends object>(value: T): T => {
  */
 export function writableMap<K extends MapKey>(draft: MutablePartnerState, key: K): RecordMap<RecordIn<K>> {
   const current = draft[key] as ReadonlyMap<string, RecordIn<K>>;
-  if (owned.has(current)) return current as RecordMap<RecordIn<K>>;
+  if (owns(draft, current)) return current as RecordMap<RecordIn<K>>;
   const copy = own(
+    draft,
     current instanceof RecordMap ? (current.copy() as RecordMap<RecordIn<K>>) : new RecordMap(current),
   );
   (draft as Record<MapKey, ReadonlyMap<string, unknown>>)[key] = copy;
@@ -107,7 +113,7 @@ const ownRecord = (
   draft: MutablePartnerState,
   record: MutableSubscriptionRecord,
 ): MutableSubscriptionRecord => {
-  own(record);
+  own(draft, record);
   const records = unfrozenRecords.get(draft);
   if (records === undefined) unfrozenRecords.set(draft, [record]);
   else records.push(record);
@@ -119,7 +125,7 @@ export function writableSubscription(
   draft: MutablePartnerState,
   record: SubscriptionRecord,
 ): MutableSubscriptionRecord {
-  if (owned.has(record)) return record as MutableSubscriptionRecord;
+  if (owns(draft, record)) return record as MutableSubscriptionRecord;
   const copy = ownRecord(draft, { ...record });
   writableMap(draft, 'subscriptions').set(record.subscriptionId, copy);
   return copy;
@@ -133,8 +139,8 @@ export const newSubscription = (
 
 /** The usage ids to add to: the draft's own, or a copy that becomes its own. */
 export function writableUsage(draft: MutablePartnerState): IdSet {
-  if (owned.has(draft.usage)) return draft.usage as IdSet;
-  const copy = own(draft.usage.copy());
+  if (owns(draft, draft.usage)) return draft.usage as IdSet;
+  const copy = own(draft, draft.usage.copy());
   draft.usage = copy;
   return copy;
 }
@@ -142,21 +148,24 @@ export function writableUsage(draft: MutablePartnerState): IdSet {
 /** A draft of a state that copies each collection or record only when an event writes to it. */
 export const draftOf = (state: PartnerState): MutablePartnerState => ({ ...state });
 
-/** A draft's own copy of a map, or the shared empty map, which the first write replaces. */
-const ownCopy = <V>(map: ReadonlyMap<string, V>): ReadonlyMap<string, V> =>
-  map.size === 0
-    ? EMPTY_MAP
-    : own(map instanceof RecordMap ? (map.copy() as RecordMap<V>) : new RecordMap(map));
+/** A copy of a map for a draft to own, or the shared empty map, which the first write replaces. */
+const copyOf = <V>(map: ReadonlyMap<string, V>): ReadonlyMap<string, V> =>
+  map.size === 0 ? EMPTY_MAP : map instanceof RecordMap ? (map.copy() as RecordMap<V>) : new RecordMap(map);
 
 /** A draft that owns its collections, to apply many events to (subscription records are copied as they are changed). */
-export const thaw = (state: PartnerState): MutablePartnerState => ({
-  ...state,
-  subscriptions: ownCopy(state.subscriptions),
-  reservations: ownCopy(state.reservations),
-  deployments: ownCopy(state.deployments),
-  services: ownCopy(state.services),
-  usage: state.usage.size === 0 ? EMPTY_ID_SET : own(state.usage.copy()),
-});
+export function thaw(state: PartnerState): MutablePartnerState {
+  const draft: MutablePartnerState = {
+    ...state,
+    subscriptions: copyOf(state.subscriptions),
+    reservations: copyOf(state.reservations),
+    deployments: copyOf(state.deployments),
+    services: copyOf(state.services),
+    usage: state.usage.size === 0 ? EMPTY_ID_SET : state.usage.copy(),
+  };
+  for (const key of maps) if (draft[key] !== EMPTY_MAP) own(draft, draft[key]);
+  if (draft.usage !== EMPTY_ID_SET) own(draft, draft.usage);
+  return draft;
+}
 
 /** A partner with no events, to apply events to: it holds only the shared empty collections. */
 export const emptyState = (): MutablePartnerState => ({
@@ -180,10 +189,10 @@ export function freezeState(draft: MutablePartnerState): PartnerState {
   const records = unfrozenRecords.get(draft);
   if (records !== undefined) {
     unfrozenRecords.delete(draft);
-    for (const record of records) if (owned.delete(record)) Object.freeze(record);
+    for (const record of records) if (disown(draft, record)) Object.freeze(record);
   }
-  for (const key of maps) if (owned.delete(draft[key])) (draft[key] as RecordMap<unknown>).freeze();
-  if (owned.delete(draft.usage)) Object.freeze(draft.usage);
+  for (const key of maps) if (disown(draft, draft[key])) (draft[key] as RecordMap<unknown>).freeze();
+  if (disown(draft, draft.usage)) Object.freeze(draft.usage);
   return Object.freeze(draft) as PartnerState;
 }
 

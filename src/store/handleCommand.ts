@@ -161,9 +161,16 @@ class Folding {
     this.#changed = unkept;
   }
 
-  /** The state to decide on: the draft itself, which nothing changes while decide reads it. */
+  /**
+   * The state to decide on. The library's decider reads the draft itself, which nothing changes while
+   * it reads it and which it keeps nothing of. A caller's decider may keep what it is given: it gets
+   * the state frozen, and the events decided go into a new draft (copy on write).
+   */
   get state(): PartnerState {
-    return this.#draft ?? this.#state;
+    if (this.#draft === undefined || isLibraryDecider(this.decider)) return this.#draft ?? this.#state;
+    this.#state = freezeState(this.#draft);
+    this.#draft = undefined;
+    return this.#state;
   }
 
   /** Whether events were applied since the state was last kept. */

@@ -14,6 +14,7 @@ import {
   type Decider,
   type DomainEvent,
   type EventStore,
+  type PartnerState,
   type ReadStreamOptions,
 } from 'apss-domain';
 import {
@@ -626,6 +627,51 @@ describe('handleCommand on one Decider value', () => {
     // To the library's decider, the stream holds a purchase and no tenant: t9 is no shared tenant of p1.
     const theirs = await handleCommand(store, purchase('s3', 't9', { partnerId: 'p1', at: minute(3) }));
     expect(E.isLeft(theirs) && theirs.left.code).toBe('NO_SHARED_TENANT');
+  });
+
+  it("given a cached state behind the stream, then a caller's decider is given a frozen state that no later event changes", async () => {
+    const store = new InMemoryEventStore();
+    const cache = new StateCache();
+    const given: { state: PartnerState; subscriptions: string[] }[] = [];
+    const keeping: Decider = {
+      ...apssDecider(),
+      decide(command, state) {
+        given.push({ state, subscriptions: [...state.subscriptions.keys()] });
+        return apssDecider().decide(command, state);
+      },
+    };
+    const p1 = (n: number) => ({ partnerId: 'p1', at: minute(n) });
+    await handleCommand(store, createTenant('t1', 's1', p1(1)), { cache, decider: keeping });
+    // Another instance appends: the cached state has a tail to read before the next decision.
+    await handleCommand(store, purchase('s2', 't1', p1(2)), { cache: false });
+    await handleCommand(store, purchase('s3', 't1', p1(3)), { cache, decider: keeping });
+    const [, second] = given;
+    expect(Object.isFrozen(second?.state)).toBe(true);
+    expect([...(second?.state.subscriptions.keys() ?? [])]).toEqual(second?.subscriptions);
+    expect(second?.subscriptions).toEqual(['s1', 's2']);
+  });
+
+  it("given a caller's decider that tries its events with evolve and then refuses, then what it tried is never taken as recorded", async () => {
+    const store = new InMemoryEventStore();
+    const cache = new StateCache();
+    const library = apssDecider();
+    const atMostThree: Decider = {
+      ...library,
+      decide(command, state) {
+        const decided = library.decide(command, state);
+        if (E.isLeft(decided) || decided.right.reduce(evolve, state).subscriptions.size <= 3) return decided;
+        return E.left({ code: 'INVALID_COMMAND', message: 'at most 3 subscriptions', details: [] });
+      },
+    };
+    const p1 = (n: number) => ({ partnerId: 'p1', at: minute(n) });
+    await handleCommand(store, createTenant('t1', 's1', p1(1)), { cache, decider: atMostThree });
+    await handleCommand(store, purchase('s2', 't1', p1(2)), { cache: false });
+    await handleCommand(store, purchase('s3', 't1', p1(3)), { cache: false });
+    const refused = await handleCommand(store, purchase('s4', 't1', p1(4)), { cache, decider: atMostThree });
+    expect(E.isLeft(refused) && refused.left.code).toBe('INVALID_COMMAND');
+    const cancelled = await handleCommand(store, cancel('s4', p1(5)), { cache, decider: atMostThree });
+    expect(E.isLeft(cancelled) && cancelled.left.code).toBe('SUBSCRIPTION_NOT_FOUND');
+    expect(await collect(store.readAll())).toHaveLength(4);
   });
 
   it('refuses a cache that holds states another evolve folded', async () => {
