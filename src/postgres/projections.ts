@@ -292,9 +292,7 @@ export class PostgresProjectionRunner {
 async function createTables({ pool, sql }: Settings): Promise<void> {
   await withClient(pool, async (client) => {
     await client.query('BEGIN');
-    const [lock, ...rest] = sql.create;
-    await client.query(lock as string, [sql.lockName]);
-    for (const statement of rest) await client.query(statement);
+    for (const statement of sql.create) await client.query(statement);
     await client.query('COMMIT');
   });
 }

@@ -3,12 +3,7 @@ import { fnv1a } from '../lib/hash.js';
 import { SNAPSHOT_FORMAT, type Snapshot, type StoredSnapshot } from '../store/snapshots.js';
 import { EventStoreRequestError } from '../store/errors.js';
 import { withClient } from './clients.js';
-
-/**
- * The lock every apss DDL of a database takes (sql.ts's create and upgrade take it too), so that
- * stores starting at once do not collide.
- */
-const DDL_LOCK = `SELECT pg_advisory_xact_lock(${0x61707373}, 0)`;
+import { DDL_LOCK } from './sql.js';
 
 /** pg's code for a relation that does not exist. */
 const UNDEFINED_TABLE = '42P01';

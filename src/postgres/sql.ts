@@ -9,6 +9,13 @@ export const LOCK_SPACE = 0x61707373; // 'apss'
 /** A stable 32-bit hash of a text, as a signed integer for pg's advisory lock keys. */
 const lockKey = (text: string): number => fnv1a(text) | 0;
 
+/**
+ * The lock every apss DDL of a database takes first (the stores' tables, their snapshots, the views),
+ * so that stores and runners starting at once do not collide (CREATE SCHEMA IF NOT EXISTS is not
+ * safe against another running at the same time).
+ */
+export const DDL_LOCK = `SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`;
+
 export type TableSql = ReturnType<typeof tableSql>;
 
 export function tableSql(schema: string, table: string) {
@@ -16,7 +23,7 @@ export function tableSql(schema: string, table: string) {
   // Prepared statement names are per connection; a pool may serve stores on several tables.
   const statement = (name: string): string => `apss_${fnv1a(qualified).toString(36)}_${name}`;
   const appendLock = `${LOCK_SPACE}, ${lockKey(qualified)}`;
-  const ddlLock = `SELECT pg_advisory_xact_lock(${LOCK_SPACE}, 0)`;
+  const ddlLock = DDL_LOCK;
   return {
     qualified,
     /**

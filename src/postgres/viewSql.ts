@@ -1,3 +1,5 @@
+import { DDL_LOCK } from './sql.js';
+
 // The SQL of the views a PostgresProjectionRunner keeps: names are checked SqlNames (options.ts) and
 // quoted; values are parameters, each batch's rows one jsonb array.
 
@@ -15,12 +17,10 @@ export function viewSql(schema: string, prefix: string) {
   const invoice = name('invoice');
   const overview = name('overview');
   return {
-    /** What the advisory lock of the DDL is keyed by: the tables of one runner. */
-    lockName: `apss views ${name('')}`,
     tables: { checkpoint, reconciliation, invoice, overview },
     /** Idempotent; the checkpoint of a new set of tables is 0, before the first event. */
     create: [
-      `SELECT pg_advisory_xact_lock(hashtext($1))`,
+      DDL_LOCK,
       `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
       `CREATE TABLE IF NOT EXISTS ${checkpoint} (
         one boolean PRIMARY KEY DEFAULT true CHECK (one),
@@ -81,14 +81,16 @@ export function viewSql(schema: string, prefix: string) {
     readInvoice: `SELECT partner_id, month, currency, total::text AS total FROM ${invoice}`,
     readOverview: `SELECT place, partner_id, shared_tenant_id, subscriptions, progress
       FROM ${overview} WHERE place > $1 ORDER BY place LIMIT $2`,
-    // DELETE, not TRUNCATE: a reader whose snapshot began before the clear committed (a runner
-    // loading its progress, `views()`) must see the views whole with the checkpoint it reads, and
-    // TRUNCATE would show it empty tables beside the old checkpoint.
+    // The checkpoint first: its row lock waits for a batch of another runner to commit, so that the
+    // DELETEs see that batch's rows, and a batch begun after waits for the clear and then finds the
+    // checkpoint moved. DELETE, not TRUNCATE: a reader whose snapshot began before the clear committed
+    // (a runner loading its progress, `views()`) must see the views whole with the checkpoint it
+    // reads, and TRUNCATE would show it empty tables beside the old checkpoint.
     clear: [
+      `UPDATE ${checkpoint} SET position = 0`,
       `DELETE FROM ${reconciliation}`,
       `DELETE FROM ${invoice}`,
       `DELETE FROM ${overview}`,
-      `UPDATE ${checkpoint} SET position = 0`,
     ],
   };
 }

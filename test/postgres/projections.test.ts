@@ -201,6 +201,81 @@ await whenPostgres('PostgreSQL projection runner tests', () => {
       }
     });
 
+    it('given a rebuild while another runner holds a batch open, then the rebuild waits for that batch and the views equal project', async () => {
+      const { store, runner, prefix } = fresh();
+      const usage = (n: number) => usageRecorded({ usageId: `held-${n}` });
+      const before = [...onboarded(), usage(1), usage(2), usage(3)];
+      const held = [usage(4), usage(5), usage(6)];
+      await append(store, before);
+      // The other runner's pool: once armed, its next COMMIT of a batch that wrote lines waits for a gate.
+      const gated = new pg.Pool({ max: 2 });
+      gated.on('error', () => undefined);
+      let armed = false;
+      let reached: () => void = () => undefined;
+      let release: () => void = () => undefined;
+      const atCommit = new Promise<void>((resolve) => (reached = resolve));
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      gated.on('connect', (client) => {
+        const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+        let wroteLines = false;
+        (client as unknown as { query: typeof query }).query = async (...args: unknown[]) => {
+          const text = typeof args[0] === 'string' ? args[0] : '';
+          if (armed && text.includes(`${prefix}_reconciliation`) && text.startsWith('INSERT'))
+            wroteLines = true;
+          if (armed && wroteLines && text === 'COMMIT') {
+            armed = false;
+            reached();
+            await gate;
+          }
+          return query(...args);
+        };
+      });
+      try {
+        const other = new PostgresProjectionRunner({ store, pool: gated, schema: schema.name, prefix });
+        await other.catchUp();
+        // Ready before the race: making its tables would wait for the batch on its own.
+        const rebuilding = runner();
+        await rebuilding.checkpoint();
+        await append(store, held);
+        armed = true;
+        const batch = other.catchUp();
+        await atCommit;
+        const rebuilt = rebuilding.rebuild();
+        await eventually(async () => {
+          const { rows } = await schema
+            .admin()
+            .query(
+              `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%${prefix}_checkpoint%'`,
+            );
+          return rows.length > 0 ? true : undefined;
+        }, 'the rebuild to wait for the batch');
+        release();
+        await batch;
+        await rebuilt;
+        expect(await stored(runner())).toEqual(projected([...before, ...held]));
+        expect(await runner().catchUp()).toEqual({ checkpoint: await lastPosition(store), events: 0 });
+      } finally {
+        release();
+        await gated.end();
+      }
+    });
+
+    it('given a store and a runner making their tables at once in a new schema, then both succeed', async () => {
+      for (let round = 0; round < 5; round++) {
+        const name = `${schema.name}_ddl${round}`;
+        const pools = [new pg.Pool({ max: 1 }), new pg.Pool({ max: 1 })];
+        const store = new PostgresEventStore({ pool: pools[0] as pg.Pool, schema: name });
+        try {
+          const runner = new PostgresProjectionRunner({ store, pool: pools[1] as pg.Pool, schema: name });
+          await Promise.all([store.ensureSchema(), runner.checkpoint()]);
+        } finally {
+          await store.close();
+          await Promise.all(pools.map((each) => each.end()));
+          await schema.admin().query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+        }
+      }
+    });
+
     it('given two runners on the same tables at once, then each event is in the views once', async () => {
       const { store, runner } = fresh(1);
       await append(store, log);
