@@ -25,7 +25,9 @@ import { initialState, type PartnerState } from './state.js';
  * The format of the snapshots this version writes. A change to PartnerState that a snapshot cannot
  * say in this format takes the next number: snapshots of an earlier format are then read no more
  * (the stream is folded instead), and this version ignores those of a later one. Format 2 added
- * `last`, the digest of the event a stored snapshot was taken after (format 1 had none).
+ * `last`, the digest of the event a stored snapshot was taken after (format 1 had none); a snapshot
+ * of format 2 may also name that event's global position (`lastPosition`, added without a new
+ * format: a snapshot without it is read as before).
  */
 export const SNAPSHOT_FORMAT = 2;
 
@@ -148,10 +150,16 @@ const Digest = refined(
   (u): u is string => typeof u === 'string' && /^[0-9a-f]{64}$/.test(u),
   'a SHA-256 digest as 64 lowercase hex digits',
 );
+/** A global position, as decimal digits (it may pass what a number holds exactly). */
+const PositionText = refined(
+  'PositionText',
+  (u): u is string => typeof u === 'string' && /^[1-9][0-9]{0,19}$/.test(u),
+  'a global position as decimal digits',
+);
 const Snapshot = struct(
   'Snapshot',
   { version: t.literal(SNAPSHOT_FORMAT), state: EncodedState },
-  { last: Digest },
+  { last: Digest, lastPosition: PositionText },
 );
 /** Each kind of record as rows (see rowsOf): how the bytes of a state read in place keep them (see stateBytes.ts). */
 export const rows = {
@@ -174,12 +182,14 @@ type EncodedRecords = Omit<t.TypeOf<typeof EncodedState>, 'usage'>;
  * A snapshot of one partner's state, as JSON would hold it. `last`, when a store keeps it (see
  * takeSnapshot), is the digest of the stream's event the state was taken after: a stream that no
  * longer holds that event at the snapshot's version (it was reset, and written again) is not the
- * stream the snapshot was taken of.
+ * stream the snapshot was taken of. `lastPosition`, the global position of that event: a stream
+ * reset and written again with the same event there holds it at another position.
  */
 export type Snapshot = {
   readonly version: typeof SNAPSHOT_FORMAT;
   readonly state: EncodedState;
   readonly last?: string;
+  readonly lastPosition?: string;
 };
 
 /** Why a snapshot was not taken back: a format this version does not read, or a value that is not one of its snapshots. */
@@ -289,8 +299,8 @@ export function decodeSnapshot(input: unknown): E.Either<SnapshotProblem, Partne
   return E.map(({ state }: StoredState) => state)(decodeStoredSnapshot(input));
 }
 
-/** A snapshot's state, and the digest of the event it was taken after when it names one. */
-export type StoredState = { readonly state: PartnerState; readonly last?: string };
+/** A snapshot's state, and the digest and global position of the event it was taken after when it names them. */
+export type StoredState = Pick<Snapshot, 'last' | 'lastPosition'> & { readonly state: PartnerState };
 
 /** What decodeSnapshot takes back, with the snapshot's `last` (see Snapshot). Never throws. */
 export function decodeStoredSnapshot(input: unknown): E.Either<SnapshotProblem, StoredState> {
@@ -298,11 +308,13 @@ export function decodeStoredSnapshot(input: unknown): E.Either<SnapshotProblem, 
   if (input.version !== SNAPSHOT_FORMAT) return formatProblem(input.version);
   const decoded = Snapshot.decode(input);
   if (E.isLeft(decoded)) return problemOf(decoded.left);
-  const { state: encoded, last } = decoded.right;
+  const { state: encoded, last, lastPosition } = decoded.right;
   const { usage, ...records } = encoded;
-  return E.map((state: PartnerState) => (last === undefined ? { state } : { state, last }))(
-    stateOf(records, Buffer.from(usage, 'base64')),
-  );
+  return E.map((state: PartnerState): StoredState => ({
+    state,
+    ...(last === undefined ? {} : { last }),
+    ...(lastPosition === undefined ? {} : { lastPosition }),
+  }))(stateOf(records, Buffer.from(usage, 'base64')));
 }
 
 /** The state of a snapshot's fields and its usage ids as IdSet.packed wrote them, or why they are not one. */

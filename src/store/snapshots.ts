@@ -111,13 +111,24 @@ async function fromSnapshot(
   if (!SnapshotVersion.is(stored.streamVersion)) return 'unusable';
   const decoded = decodeStoredSnapshot(stored.snapshot);
   if (E.isLeft(decoded)) return 'unusable';
-  const { state, last } = decoded.right;
+  const { state, last, lastPosition } = decoded.right;
   if (state.version !== stored.streamVersion || last === undefined) return 'unusable';
-  return { version: stored.streamVersion, draft: draftOf(state), last };
+  // A partner's stream holds its events only: a snapshot of another partner's state is not of it.
+  const partner = partnerOfStream(streamId);
+  if (partner !== undefined && state.partnerId !== partner) return 'unusable';
+  return { version: stored.streamVersion, draft: draftOf(state), last, lastPosition };
 }
 
-/** A snapshot restoreState may start from, once the stream's event at its version is `last`'s. */
-type Usable = { readonly version: number; readonly draft: MutablePartnerState; readonly last: string };
+/**
+ * A snapshot restoreState may start from, once the stream's event at its version is `last`'s (and
+ * at `lastPosition`, when the snapshot names it).
+ */
+type Usable = {
+  readonly version: number;
+  readonly draft: MutablePartnerState;
+  readonly last: string;
+  readonly lastPosition: string | undefined;
+};
 
 /**
  * A stream's state read as cheaply as the store allows: its snapshot (when the store keeps them and
@@ -141,7 +152,9 @@ export async function restoredWithLast(
 async function restored(
   store: EventStore,
   streamId: string,
-): Promise<RestoredState & { readonly last?: DomainEvent; readonly stale?: true }> {
+): Promise<
+  RestoredState & { readonly last?: DomainEvent; readonly lastPosition?: bigint; readonly stale?: true }
+> {
   const kept = offersSnapshots(store) ? await fromSnapshot(store, streamId) : 'none';
   if (kept === 'unusable') return { ...(await restored(withoutSnapshots(store), streamId)), stale: true };
   const snapshot = kept === 'none' ? undefined : kept;
@@ -149,14 +162,21 @@ async function restored(
   let draft = snapshot?.draft;
   let confirmed = snapshot === undefined;
   let last: DomainEvent | undefined;
+  let lastPosition: bigint | undefined;
   const partner = partnerOfStream(streamId);
-  // From the snapshot's own last event: that it is there, the same, shows that the stream is the
-  // one the snapshot was taken of, and has reached it.
+  // From the snapshot's own last event: that it is there, the same, at the same global position,
+  // shows that the stream is the one the snapshot was taken of, and has reached it.
   for await (const stored of store.readStream(streamId, { after: Math.max(0, version - 1) })) {
     if (!confirmed) {
-      if (stored.streamPosition !== version || digestOf(stored.event) !== snapshot?.last) break;
+      if (
+        stored.streamPosition !== version ||
+        digestOf(stored.event) !== snapshot?.last ||
+        (snapshot.lastPosition !== undefined && snapshot.lastPosition !== stored.globalPosition.toString())
+      )
+        break;
       confirmed = true;
       last = stored.event;
+      lastPosition = stored.globalPosition;
       continue;
     }
     if (stored.streamPosition <= version) continue;
@@ -166,10 +186,11 @@ async function restored(
     applyEvent((draft ??= draftOf(initialState)), stored.event);
     version = stored.streamPosition;
     last = stored.event;
+    lastPosition = stored.globalPosition;
   }
   if (!confirmed) return { ...(await restored(withoutSnapshots(store), streamId)), stale: true };
   const state = draft === undefined ? initialState : freezeState(draft);
-  return last === undefined ? { version, state } : { version, state, last };
+  return last === undefined ? { version, state } : { version, state, last, lastPosition };
 }
 
 /** The store's streams without its snapshots. */
@@ -181,13 +202,17 @@ const withoutSnapshots = (store: EventStore): EventStore => ({
 
 /**
  * Takes a snapshot of a stream now: its state read as restoreState reads it, written at its version
- * with the digest of the stream's event there (an empty stream gets none). Resolves to the version
- * the snapshot was taken at (0 for none).
+ * with the digest and global position of the stream's event there (an empty stream gets none).
+ * Resolves to the version the snapshot was taken at (0 for none).
  */
 export async function takeSnapshot(store: EventStore & SnapshotStore, streamId: string): Promise<number> {
-  const { version, state, last, stale } = await restored(store, streamId);
+  const { version, state, last, lastPosition, stale } = await restored(store, streamId);
   if (last === undefined) return 0;
-  const snapshot = { ...encodeSnapshot(state), last: digestOf(last) };
+  const snapshot: Snapshot = {
+    ...encodeSnapshot(state),
+    last: digestOf(last),
+    ...(lastPosition === undefined ? {} : { lastPosition: lastPosition.toString() }),
+  };
   await store.writeSnapshot(streamId, version, snapshot, stale ? { replace: true } : undefined);
   return version;
 }

@@ -85,6 +85,46 @@ describe('handleCommand on a store that keeps snapshots', () => {
     expect(store.eventsRead).toBe(1);
   });
 
+  it('given a stream reset and written again with an earlier event corrected and the same last event, then the old snapshot is ignored (its last event is at another global position)', async () => {
+    const events = [...onboarding, ...usages(0, 5)];
+    const before = await storeWith(events);
+    expect(await takeSnapshot(before, stream)).toBe(8);
+    const kept = await before.readSnapshot(stream);
+    if (kept === undefined) throw new Error('no snapshot was taken');
+    const corrected = [
+      ...history([createTenant('t-corrected', 's1'), purchase('s2', 't-corrected')]),
+      ...events.slice(onboarding.length),
+    ];
+    // The store written again: another stream's event first, so the same events lie at other positions.
+    const store = countingReads(new InMemoryEventStore());
+    await store.appendToStream(
+      partnerStreamId('p2'),
+      history([createTenant('t9', 's9', { partnerId: 'p2' })]),
+      {
+        expectedVersion: 'no_stream',
+      },
+    );
+    await store.appendToStream(stream, corrected, { expectedVersion: 'no_stream' });
+    await store.writeSnapshot(stream, kept.streamVersion, kept.snapshot as never);
+    const restored = await restoreState(store, stream);
+    expect(restored.state.sharedTenantId).toBe('t-corrected');
+    expect(restored).toEqual({ version: 8, state: fold(corrected) });
+  });
+
+  it("given a snapshot whose state is another partner's, then it is ignored and the stream read from its start", async () => {
+    const events = [...onboarding, ...usages(0, 5)];
+    const store = await storeWith(events);
+    await takeSnapshot(store, stream);
+    const kept = await store.readSnapshot(stream);
+    if (kept === undefined) throw new Error('no snapshot was taken');
+    const snapshot = kept.snapshot as { state: { partnerId: string } };
+    const altered = { ...snapshot, state: { ...snapshot.state, partnerId: 'zzz' } };
+    await store.writeSnapshot(stream, kept.streamVersion, altered as never, { replace: true });
+    expect(await restoreState(store, stream)).toEqual({ version: 8, state: fold(events) });
+    const handled = await handleCommand(store, usage('s1', '2022-01-01', 'u-new'), { cache: false });
+    expect(E.isRight(handled) && handled.right.nextVersion).toBe(9);
+  });
+
   it('refuses writeSnapshot options that are not { replace?: boolean }, naming the field', async () => {
     const store = await storeWith(onboarding);
     const { state } = encodeSnapshot(fold(onboarding));
