@@ -158,13 +158,44 @@ function rebuild(saved: SavedInvoice): E.Either<ReturnType<typeof refuseAt>, Wor
     working.dirty.add(id);
   }
   const { ledger } = working;
-  for (const [i, { partnerId, usageIds }] of saved.usage.entries())
+  for (const [i, { partnerId, usageIds }] of saved.usage.entries()) {
+    if (ledger.has(partnerId))
+      return E.left(refuseAt(`usage[${i}].partnerId`, `names a partner listed before (${partnerId})`));
     for (const [j, usageId] of usageIds.entries())
       if (!countId(ledger, partnerId, usageId))
         return E.left(
           refuseAt(`usage[${i}].usageIds[${j}]`, `repeats a usage id of partner ${partnerId} (${usageId})`),
         );
-  return E.right(working);
+  }
+  const refused = countsProblem(saved);
+  return refused === undefined ? E.right(working) : E.left(refused);
+}
+
+/**
+ * Whether the saved lines and counted usage ids could be of one log: each counted usage id is on one
+ * line of its partner, so a partner has lines exactly when it has counted ids, and no more lines than
+ * ids. (The totals cannot be checked: the saved form keeps no amount per usage record.)
+ */
+function countsProblem(saved: SavedInvoice): ReturnType<typeof refuseAt> | undefined {
+  const linesOf = new Map<string, number>();
+  for (const { partnerId } of saved.lines) linesOf.set(partnerId, (linesOf.get(partnerId) ?? 0) + 1);
+  const counted = new Set<string>();
+  for (const [i, { partnerId, usageIds }] of saved.usage.entries()) {
+    counted.add(partnerId);
+    const lines = linesOf.get(partnerId) ?? 0;
+    if (lines > usageIds.length || (lines === 0 && usageIds.length > 0))
+      return refuseAt(
+        `usage[${i}].usageIds`,
+        `counts ${usageIds.length} usage ids of partner ${partnerId}, who has ${lines} lines: each line sums one or more of them`,
+      );
+  }
+  const uncounted = saved.lines.findIndex(({ partnerId }) => !counted.has(partnerId));
+  return uncounted === -1
+    ? undefined
+    : refuseAt(
+        `lines[${uncounted}].partnerId`,
+        `names partner ${saved.lines[uncounted]?.partnerId}, who has no counted usage ids in usage`,
+      );
 }
 
 /** The invoice's progress, opaque. */

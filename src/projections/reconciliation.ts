@@ -48,21 +48,29 @@ function step(working: Working, event: DomainEvent): void {
   if (working.lines.length !== working.length) working.lines = working.lines.slice(0, working.length);
   working.length += 1;
   working.lines.push(
-    Object.freeze({
-      partnerId: data.partnerId,
+    lineOf({
+      ...data,
       customerId: sharedTenantOf(ledger, data.partnerId) ?? '',
-      subscriptionId: data.subscriptionId,
-      usageId: data.usageId,
-      usageDate: data.usageDate,
-      meterCategory: data.meterCategory,
-      meterName: data.meterName,
-      quantity: data.quantity,
-      unitPrice: data.unitPrice,
-      currency: data.currency,
       total: plainOfScaled(lineAmount(data.quantity, data.unitPrice)),
     }),
   );
 }
+
+/** A line, frozen, its fields in the one order every line has (a line loaded is as a line made). */
+const lineOf = (line: ReconciliationLine): ReconciliationLine =>
+  Object.freeze({
+    partnerId: line.partnerId,
+    customerId: line.customerId,
+    subscriptionId: line.subscriptionId,
+    usageId: line.usageId,
+    usageDate: line.usageDate,
+    meterCategory: line.meterCategory,
+    meterName: line.meterName,
+    quantity: line.quantity,
+    unitPrice: line.unitPrice,
+    currency: line.currency,
+    total: line.total,
+  });
 
 const folding: Folding<Working, readonly ReconciliationLine[]> = {
   name: 'reconciliation',
@@ -98,13 +106,48 @@ function rebuild(saved: SavedReconciliation): E.Either<ReturnType<typeof refuseA
       return E.left(
         refuseAt(`sharedTenants[${i}].partnerId`, `names a partner listed before (${partnerId})`),
       );
-  for (const [i, line] of saved.lines.entries())
+  /** The partners a line with their tenant was seen for: their later lines name it too. */
+  const named = new Set<string>();
+  for (const [i, line] of saved.lines.entries()) {
+    const refused = lineProblem(line, sharedTenantOf(ledger, line.partnerId), named.has(line.partnerId));
+    if (refused !== undefined) return E.left(refuseAt(`lines[${i}].${refused.field}`, refused.reason));
+    if (line.customerId !== '') named.add(line.partnerId);
     if (!countId(ledger, line.partnerId, line.usageId))
       return E.left(
         refuseAt(`lines[${i}].usageId`, `repeats a usage id of partner ${line.partnerId} (${line.usageId})`),
       );
-  const lines = saved.lines.map((line) => Object.freeze({ ...line }));
+  }
+  const lines = saved.lines.map(lineOf);
   return E.right({ lines, length: lines.length, ledger, shown: undefined });
+}
+
+/**
+ * What makes a saved line one the reconciliation never made, given its partner's saved tenant and
+ * whether a line of that partner before it named the tenant: a total that is not its quantity times
+ * its unit price, or a customer that is not its partner's tenant, or none after one was.
+ */
+function lineProblem(
+  line: ReconciliationLine,
+  tenant: string | null,
+  named: boolean,
+): { readonly field: string; readonly reason: string } | undefined {
+  const total = plainOfScaled(lineAmount(line.quantity, line.unitPrice));
+  if (line.total !== total)
+    return { field: 'total', reason: `must be quantity times unit price, ${total} (got ${line.total})` };
+  if (line.customerId === '' && named)
+    return {
+      field: 'customerId',
+      reason: `must be ${tenant ?? ''}: a line of partner ${line.partnerId} before it names that tenant`,
+    };
+  if (line.customerId !== '' && line.customerId !== tenant)
+    return {
+      field: 'customerId',
+      reason:
+        tenant === null
+          ? `must be empty: partner ${line.partnerId} has no shared tenant in sharedTenants`
+          : `must be empty or partner ${line.partnerId}'s shared tenant ${tenant} (got ${line.customerId})`,
+    };
+  return undefined;
 }
 
 /** The reconciliation's progress, opaque. */

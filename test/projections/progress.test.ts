@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import {
+  decodeEvent,
   invoice,
   invoiceProgress,
   overview,
@@ -109,6 +110,100 @@ describe('the reconciliation goes on from saved progress (issue #13)', () => {
     expect(reconciliationProgress.load(saved)).toEqual(
       E.left(expect.objectContaining({ details: ['lines[0].total'] })),
     );
+  });
+});
+
+describe('the reconciliation refuses saved lines it never made', () => {
+  const log = [tenantCreated('t-p1'), usageRecorded({ usageId: 'u-1', quantity: 2, unitPrice: 3 })];
+  const saved = () =>
+    JSON.parse(savedAfter(lines, log)) as {
+      lines: Record<string, unknown>[];
+      sharedTenants: { partnerId: string; tenantId: string }[];
+    };
+  const refusal = (json: unknown) => {
+    const loaded = reconciliationProgress.load(json);
+    return E.isLeft(loaded) ? loaded.left.details : 'loaded';
+  };
+
+  it('given a line whose total is not its quantity times its unit price, then load refuses it naming the total', () => {
+    const json = saved();
+    json.lines[0] = { ...json.lines[0], total: '6000' };
+    expect(refusal(json)).toEqual(['lines[0].total']);
+  });
+
+  it("given a line naming another customer than its partner's saved tenant, or a tenant its partner has not, then load refuses it", () => {
+    const other = saved();
+    other.lines[0] = { ...other.lines[0], customerId: 't-other' };
+    expect(refusal(other)).toEqual(['lines[0].customerId']);
+    const dropped = saved();
+    dropped.sharedTenants = [];
+    expect(refusal(dropped)).toEqual(['lines[0].customerId']);
+  });
+
+  it('given a line with no customer after a line of its partner that named the tenant, then load refuses it', () => {
+    const json = JSON.parse(savedAfter(lines, [...log, usageRecorded({ usageId: 'u-2' })])) as {
+      lines: Record<string, unknown>[];
+    };
+    json.lines[1] = { ...json.lines[1], customerId: '' };
+    expect(refusal(json)).toEqual(['lines[1].customerId']);
+  });
+
+  it('given lines loaded back, then they are the lines project makes, to their JSON text', () => {
+    const more = [usageRecorded({ usageId: 'u-2' })];
+    const text = JSON.stringify(resumed(lines, savedAfter(lines, log), more));
+    expect(text).toBe(JSON.stringify(project(reconciliation, [...log, ...more])));
+  });
+
+  it('given a logged quantity of -0, then the decoded event holds 0, and the lines saved and loaded are those project makes', () => {
+    const line = JSON.stringify(usageRecorded({ usageId: 'u-0', quantity: 0 })).replace(
+      '"quantity":0',
+      '"quantity":-0',
+    );
+    const decoded = decodeEvent(JSON.parse(line));
+    if (E.isLeft(decoded)) throw new Error('the event does not decode');
+    const event = decoded.right;
+    expect(event.type === 'UsageRecorded' && Object.is(event.data.quantity, 0)).toBe(true);
+    expect(resumed(lines, savedAfter(lines, [decoded.right]), [])).toStrictEqual(
+      project(reconciliation, [decoded.right]),
+    );
+  });
+});
+
+describe('the invoice refuses saved progress whose lines and counted usage cannot be of one log', () => {
+  const progress = invoiceProgress as unknown as Saved;
+  const log = [
+    ...onboarded(),
+    usageRecorded({ usageId: 'u-1', quantity: 2, unitPrice: 3, currency: 'USD' }),
+    usageRecorded({ partnerId: 'p2', usageId: 'v-1', quantity: 1, unitPrice: 1, currency: 'EUR' }),
+  ];
+  const saved = () =>
+    JSON.parse(savedAfter(progress, log)) as {
+      lines: Record<string, unknown>[];
+      usage: { partnerId: string; usageIds: string[] }[];
+    };
+  const refusal = (json: unknown) => {
+    const loaded = invoiceProgress.load(json);
+    return E.isLeft(loaded) ? loaded.left.details : 'loaded';
+  };
+
+  it('given a line of a partner with no counted usage, then load refuses it naming the line', () => {
+    const json = saved();
+    json.usage = json.usage.filter(({ partnerId }) => partnerId !== 'p2');
+    expect(refusal(json)).toEqual([
+      `lines[${json.lines.findIndex((line) => line.partnerId === 'p2')}].partnerId`,
+    ]);
+  });
+
+  it("given counted usage whose partner's line was deleted, then load refuses it naming the usage", () => {
+    const json = saved();
+    json.lines = json.lines.filter((line) => line.partnerId !== 'p2');
+    expect(refusal(json)).toEqual([
+      `usage[${json.usage.findIndex(({ partnerId }) => partnerId === 'p2')}].usageIds`,
+    ]);
+  });
+
+  it('given saved progress as save gives it, then load takes it', () => {
+    expect(refusal(saved())).toBe('loaded');
   });
 });
 
