@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeProblems, integerFrom, isReadable, refined, struct } from '../lib/codec.js';
+import { describeProblems, integerFrom, refined, struct } from '../lib/codec.js';
 import { decodeCommand, type Command } from '../domain/commands.js';
 import { apssDecider, DeciderOption, isLibraryDecider, type Decider } from '../domain/decider.js';
 import { applyEvent, evolve } from '../state/evolve.js';
@@ -47,9 +47,8 @@ export type CommandHandled = {
 const Retries = integerFrom('Retries', 0, MAX_RETRIES);
 const CacheOption = refined(
   'CacheOption',
-  // A revoked Proxy throws at `instanceof`: it is no cache.
-  (u): u is StateCache | false =>
-    u === false || (typeof u === 'object' && u !== null && isReadable(u) && u instanceof StateCache),
+  // A brand check: an object that only inherits from StateCache's prototype, or a Proxy, is no cache.
+  (u): u is StateCache | false => u === false || StateCache.isCache(u),
   'a StateCache or false',
 );
 const Options = struct(

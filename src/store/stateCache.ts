@@ -61,6 +61,11 @@ export class StateCache {
   /** Why the options given to the constructor were not used (handleCommand refuses such a cache). */
   readonly problems: readonly string[] = [];
   readonly #entries = new Map<string, Entry>();
+
+  /** Whether a value is a StateCache that was constructed (one that only inherits from its prototype is not). */
+  static isCache(u: unknown): u is StateCache {
+    return typeof u === 'object' && u !== null && #entries in u;
+  }
   #bytes = 0;
   #hits = 0;
   #misses = 0;

@@ -187,6 +187,22 @@ describe('handleCommand decides against the partner stream and appends', () => {
   });
 });
 
+describe('handleCommand options of any prototype', () => {
+  it('given a cache option that only inherits from StateCache (never constructed), then INVALID_COMMAND names options.cache and nothing is written', async () => {
+    const store = new InMemoryEventStore();
+    const result = await handleCommand(
+      store,
+      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+      { cache: Object.create(StateCache.prototype) as StateCache },
+    );
+    expect(E.isLeft(result) && result.left).toMatchObject({
+      code: 'INVALID_COMMAND',
+      details: ['options.cache'],
+    });
+    expect(await collect(store.readAll())).toEqual([]);
+  });
+});
+
 describe('handleCommand under concurrency', () => {
   it('when another writer creates the tenant between our read and our append, then we decide again and get TENANT_ALREADY_EXISTS', async () => {
     const inner = new InMemoryEventStore();
