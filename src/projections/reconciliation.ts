@@ -48,28 +48,35 @@ function step(working: Working, event: DomainEvent): void {
   if (working.lines.length !== working.length) working.lines = working.lines.slice(0, working.length);
   working.length += 1;
   working.lines.push(
-    lineOf({
-      ...data,
-      customerId: sharedTenantOf(ledger, data.partnerId) ?? '',
-      total: plainOfScaled(lineAmount(data.quantity, data.unitPrice)),
-    }),
+    lineOf(
+      data,
+      sharedTenantOf(ledger, data.partnerId) ?? '',
+      plainOfScaled(lineAmount(data.quantity, data.unitPrice)),
+    ),
   );
 }
 
-/** A line, frozen, its fields in the one order every line has (a line loaded is as a line made). */
-const lineOf = (line: ReconciliationLine): ReconciliationLine =>
+/**
+ * A line of a usage record's fields (or a saved line's), its customer and its total, frozen, its
+ * fields in the one order every line has: a line loaded is as a line made.
+ */
+const lineOf = (
+  usage: Omit<ReconciliationLine, 'customerId' | 'total'>,
+  customerId: string,
+  total: string,
+): ReconciliationLine =>
   Object.freeze({
-    partnerId: line.partnerId,
-    customerId: line.customerId,
-    subscriptionId: line.subscriptionId,
-    usageId: line.usageId,
-    usageDate: line.usageDate,
-    meterCategory: line.meterCategory,
-    meterName: line.meterName,
-    quantity: line.quantity,
-    unitPrice: line.unitPrice,
-    currency: line.currency,
-    total: line.total,
+    partnerId: usage.partnerId,
+    customerId,
+    subscriptionId: usage.subscriptionId,
+    usageId: usage.usageId,
+    usageDate: usage.usageDate,
+    meterCategory: usage.meterCategory,
+    meterName: usage.meterName,
+    quantity: usage.quantity,
+    unitPrice: usage.unitPrice,
+    currency: usage.currency,
+    total,
   });
 
 const folding: Folding<Working, readonly ReconciliationLine[]> = {
@@ -117,7 +124,7 @@ function rebuild(saved: SavedReconciliation): E.Either<ReturnType<typeof refuseA
         refuseAt(`lines[${i}].usageId`, `repeats a usage id of partner ${line.partnerId} (${line.usageId})`),
       );
   }
-  const lines = saved.lines.map(lineOf);
+  const lines = saved.lines.map((line) => lineOf(line, line.customerId, line.total));
   return E.right({ lines, length: lines.length, ledger, shown: undefined });
 }
 
