@@ -54,24 +54,24 @@ class Instrumented implements EventStore {
   }
 }
 
+/** The command most tests start from: p1's shared tenant, with its first subscription. */
+const tenantOfP1 = () => createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) });
+
 const streamEvents = async (store: EventStore, streamId: string): Promise<DomainEvent[]> =>
   (await collect(store.readStream(streamId))).map((s) => s.event);
 
 describe('handleCommand decides against the partner stream and appends', () => {
   it('given no events, when creating the shared tenant, then both events are recorded in partner-<id>', async () => {
     const store = new InMemoryEventStore();
-    const result = await handleCommand(
-      store,
-      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
-    );
-    const expected = handle([], createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
+    const result = await handleCommand(store, tenantOfP1());
+    const expected = handle([], tenantOfP1());
     expect(result).toEqual(E.right({ events: E.isRight(expected) ? expected.right : [], nextVersion: 2 }));
     expect(await streamEvents(store, 'partner-p1')).toEqual(E.isRight(expected) ? expected.right : []);
   });
 
   it('given a shared tenant, when creating another, then TENANT_ALREADY_EXISTS comes back as a value and nothing is written', async () => {
     const store = new InMemoryEventStore();
-    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
+    await handleCommand(store, tenantOfP1());
     const again = await handleCommand(
       store,
       createTenant('tenant-2', 'sub-2', { partnerId: 'p1', at: minute(10) }),
@@ -136,7 +136,7 @@ describe('handleCommand decides against the partner stream and appends', () => {
   it('decides by the rules it is given: rules2023 refuses a GlobalAdmin', async () => {
     const store = new InMemoryEventStore();
     const command = {
-      ...createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+      ...tenantOfP1(),
       metadata: { actor: { id: 'g', role: 'GlobalAdmin' }, at: minute(1) },
     };
     const result = await handleCommand(store, command, { rules: rules2023 });
@@ -156,11 +156,7 @@ describe('handleCommand decides against the partner stream and appends', () => {
     [{ decider: { ...apssDecider(), initialState: {} } }, ['options.decider']],
   ])('refuses bad options %j as INVALID_COMMAND naming %j, and writes nothing', async (options, fields) => {
     const store = new InMemoryEventStore();
-    const result = await handleCommand(
-      store,
-      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
-      options as never,
-    );
+    const result = await handleCommand(store, tenantOfP1(), options as never);
     expect(E.isLeft(result) && result.left).toMatchObject({ code: 'INVALID_COMMAND', details: fields });
     expect(await collect(store.readAll())).toEqual([]);
   });
@@ -174,10 +170,7 @@ describe('handleCommand decides against the partner stream and appends', () => {
         async (command, options) => {
           const result = await handleCommand(store, command, options as never);
           expect(E.isLeft(result) || E.isRight(result)).toBe(true);
-          const bogus = await handleCommand(
-            command as never,
-            createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
-          );
+          const bogus = await handleCommand(command as never, tenantOfP1());
           expect(E.isLeft(bogus) && bogus.left.code).toBe('INVALID_COMMAND');
         },
       ),
@@ -190,11 +183,9 @@ describe('handleCommand decides against the partner stream and appends', () => {
 describe('handleCommand options of any prototype', () => {
   it('given a cache option that only inherits from StateCache (never constructed), then INVALID_COMMAND names options.cache and nothing is written', async () => {
     const store = new InMemoryEventStore();
-    const result = await handleCommand(
-      store,
-      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
-      { cache: Object.create(StateCache.prototype) as StateCache },
-    );
+    const result = await handleCommand(store, tenantOfP1(), {
+      cache: Object.create(StateCache.prototype) as StateCache,
+    });
     expect(E.isLeft(result) && result.left).toMatchObject({
       code: 'INVALID_COMMAND',
       details: ['options.cache'],
@@ -219,11 +210,7 @@ describe('handleCommand under concurrency', () => {
           },
         );
     });
-    const result = await handleCommand(
-      store,
-      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
-      { cache: false },
-    );
+    const result = await handleCommand(store, tenantOfP1(), { cache: false });
     expect(E.isLeft(result) && result.left.code).toBe('TENANT_ALREADY_EXISTS');
     expect(store.appends).toBe(1);
     expect((await streamEvents(inner, 'partner-p1')).map((e) => e.data)).toEqual([
@@ -234,7 +221,7 @@ describe('handleCommand under concurrency', () => {
 
   it('when another writer purchased meanwhile, then our purchase is retried on top of theirs and both are kept', async () => {
     const inner = new InMemoryEventStore();
-    await handleCommand(inner, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
+    await handleCommand(inner, tenantOfP1());
     const store = new Instrumented(inner, async (attempt) => {
       if (attempt === 1)
         await handleCommand(inner, purchase('sub-theirs', 'tenant-1', { partnerId: 'p1', at: minute(20) }));
@@ -261,7 +248,7 @@ describe('handleCommand under concurrency', () => {
       });
     });
     await expect(
-      handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+      handleCommand(store, tenantOfP1(), {
         retries: 2,
       }),
     ).rejects.toBeInstanceOf(ConcurrencyError);
@@ -281,7 +268,7 @@ describe('handleCommand under concurrency', () => {
       );
     });
     await expect(
-      handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+      handleCommand(store, tenantOfP1(), {
         retries: 0,
       }),
     ).rejects.toThrow('stream partner-p1 is at version 1, expected version 0');
@@ -290,7 +277,7 @@ describe('handleCommand under concurrency', () => {
 
   it('many concurrent purchases on one partner in one process all land, none lost', async () => {
     const store = new InMemoryEventStore();
-    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
+    await handleCommand(store, tenantOfP1());
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         handleCommand(store, purchase(`s${i}`, 'tenant-1', { partnerId: 'p1', at: minute(20) }), {
@@ -307,9 +294,7 @@ describe('handleCommand under concurrency', () => {
     const store = new Instrumented(new InMemoryEventStore(), async () => {
       throw new Error('connection refused');
     });
-    await expect(
-      handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) })),
-    ).rejects.toThrow('connection refused');
+    await expect(handleCommand(store, tenantOfP1())).rejects.toThrow('connection refused');
     expect(store.appends).toBe(1);
   });
 });
@@ -357,7 +342,7 @@ describe('handleCommand with its state cache', () => {
   /** A store holding partner p1's shared tenant, subscription sub-1 and `usage` usage records on it. */
   const partnerWithUsage = async (usage: number): Promise<InMemoryEventStore> => {
     const store = new InMemoryEventStore();
-    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+    await handleCommand(store, tenantOfP1(), {
       cache: false,
     });
     await store.appendToStream('partner-p1', usageEvents('p1', usage), { expectedVersion: 2 });
@@ -445,7 +430,7 @@ describe('handleCommand with its state cache', () => {
   it('uses one cache per store by default, and none with cache: false', async () => {
     const inner = new InMemoryEventStore();
     const store = new Instrumented(inner);
-    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
+    await handleCommand(store, tenantOfP1());
     await handleCommand(store, purchase('sub-2', 'tenant-1', { partnerId: 'p1', at: minute(20) }));
     expect(store.eventsRead).toBe(1);
     await handleCommand(store, purchase('sub-3', 'tenant-1', { partnerId: 'p1', at: minute(20) }), {
@@ -458,14 +443,10 @@ describe('handleCommand with its state cache', () => {
     const cache = new StateCache();
     const first = new InMemoryEventStore();
     const second = new InMemoryEventStore();
-    await handleCommand(first, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+    await handleCommand(first, tenantOfP1(), {
       cache,
     });
-    const result = await handleCommand(
-      second,
-      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
-      { cache },
-    );
+    const result = await handleCommand(second, tenantOfP1(), { cache });
     expect(E.isLeft(result) && result.left).toMatchObject({
       code: 'INVALID_COMMAND',
       details: ['options.cache'],
@@ -483,7 +464,7 @@ describe('handleCommand with its state cache', () => {
     const cache = new StateCache();
     const versions: number[] = [];
     for (const command of [
-      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+      tenantOfP1(),
       purchase('s2', 'tenant-1', { partnerId: 'p1', at: minute(20) }),
       purchase('s3', 'tenant-1', { partnerId: 'p1', at: minute(20) }),
     ]) {
@@ -563,7 +544,7 @@ describe('handleCommand on one Decider value', () => {
   it('given a decider by rules2023, then a GlobalAdmin is ROLE_NOT_PERMITTED, as with rules: rules2023', async () => {
     const store = new InMemoryEventStore();
     const command = {
-      ...createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
+      ...tenantOfP1(),
       metadata: { actor: { id: 'g', role: 'GlobalAdmin' }, at: minute(1) },
     };
     const result = await handleCommand(store, command, { decider: apssDecider(rules2023) });
@@ -573,7 +554,7 @@ describe('handleCommand on one Decider value', () => {
 
   it('gives the decider the command decoded (its instant in UTC) and the state its own evolve folded', async () => {
     const store = new InMemoryEventStore();
-    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
+    await handleCommand(store, tenantOfP1());
     const library = apssDecider();
     const seen: { at: string; version: number }[] = [];
     let evolved = 0;
@@ -604,7 +585,7 @@ describe('handleCommand on one Decider value', () => {
   });
   it("given a decider of the caller's that decides what the store refuses (another partner's event, a malformed one), then handleCommand rejects as appendToStream does, and nothing is written", async () => {
     const store = new InMemoryEventStore();
-    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }));
+    await handleCommand(store, tenantOfP1());
     const library = apssDecider();
     const altering = (change: (event: DomainEvent) => DomainEvent): Decider => ({
       ...library,
@@ -693,7 +674,7 @@ describe('handleCommand on one Decider value', () => {
   it('refuses a cache that holds states another evolve folded', async () => {
     const store = new InMemoryEventStore();
     const cache = new StateCache();
-    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+    await handleCommand(store, tenantOfP1(), {
       cache,
     });
     const own: Decider = { ...apssDecider(), evolve: (state, event) => evolve(state, event) };
@@ -713,10 +694,7 @@ describe('handleCommand on one Decider value', () => {
 describe('handleCommand decodes each datum once', () => {
   it('given an accepted command, then the store keeps the very events decide made (not copies decoded again)', async () => {
     const store = new InMemoryEventStore();
-    const result = await handleCommand(
-      store,
-      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
-    );
+    const result = await handleCommand(store, tenantOfP1());
     const stored = (await collect(store.readStream('partner-p1'))).map((s) => s.event);
     expect(E.isRight(result)).toBe(true);
     if (E.isRight(result)) result.right.events.forEach((event, i) => expect(stored[i]).toBe(event));
@@ -730,17 +708,14 @@ describe('handleCommand decodes each datum once', () => {
         return super.appendToStream(...args);
       }
     }
-    const result = await handleCommand(
-      new Audited(),
-      createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }),
-    );
+    const result = await handleCommand(new Audited(), tenantOfP1());
     expect(E.isRight(result) && result.right.events).toEqual(appended);
   });
 
   it('given a cached state, then a command copies only what its events change: the reservations stay the same map', async () => {
     const store = new InMemoryEventStore();
     const cache = new StateCache();
-    await handleCommand(store, createTenant('tenant-1', 'sub-1', { partnerId: 'p1', at: minute(10) }), {
+    await handleCommand(store, tenantOfP1(), {
       cache,
     });
     const reservation = {
