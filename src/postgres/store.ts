@@ -251,7 +251,7 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
   async writeSnapshot(
     ...[streamId, streamVersion, snapshot, options]: WriteSnapshotArguments
   ): Promise<void> {
-    const replace = checkSnapshotWrite(streamId, streamVersion, options);
+    const replace = checkSnapshotWrite(streamId, streamVersion, snapshot, options);
     await this.#usable().snapshots.write(streamId, streamVersion, snapshot, replace);
   }
 

@@ -156,7 +156,8 @@ const PositionText = refined(
   (u): u is string => typeof u === 'string' && /^[1-9][0-9]{0,19}$/.test(u),
   'a global position as decimal digits',
 );
-const Snapshot = struct(
+/** What a snapshot is, exactly: a store checks a snapshot it is asked to keep against it (see checkSnapshotWrite). */
+export const SnapshotCodec = struct(
   'Snapshot',
   { version: t.literal(SNAPSHOT_FORMAT), state: EncodedState },
   { last: Digest, lastPosition: PositionText },
@@ -185,12 +186,7 @@ type EncodedRecords = Omit<t.TypeOf<typeof EncodedState>, 'usage'>;
  * stream the snapshot was taken of. `lastPosition`, the global position of that event: a stream
  * reset and written again with the same event there holds it at another position.
  */
-export type Snapshot = {
-  readonly version: typeof SNAPSHOT_FORMAT;
-  readonly state: EncodedState;
-  readonly last?: string;
-  readonly lastPosition?: string;
-};
+export type Snapshot = Readonly<t.TypeOf<typeof SnapshotCodec>>;
 
 /** Why a snapshot was not taken back: a format this version does not read, or a value that is not one of its snapshots. */
 export type SnapshotProblem =
@@ -306,7 +302,7 @@ export type StoredState = Pick<Snapshot, 'last' | 'lastPosition'> & { readonly s
 export function decodeStoredSnapshot(input: unknown): E.Either<SnapshotProblem, StoredState> {
   if (!isRecord(input)) return malformed(`must be an object (got ${preview(input)})`, ['(root)']);
   if (input.version !== SNAPSHOT_FORMAT) return formatProblem(input.version);
-  const decoded = Snapshot.decode(input);
+  const decoded = SnapshotCodec.decode(input);
   if (E.isLeft(decoded)) return problemOf(decoded.left);
   const { state: encoded, last, lastPosition } = decoded.right;
   const { usage, ...records } = encoded;

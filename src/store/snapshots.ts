@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import { integerFrom, problemsOf, struct } from '../lib/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { canonicalJson } from '../seal/link.js';
-import { decodeStoredSnapshot, encodeSnapshot, type Snapshot } from '../state/snapshot.js';
+import { decodeStoredSnapshot, encodeSnapshot, SnapshotCodec, type Snapshot } from '../state/snapshot.js';
 import { applyEvent } from '../state/evolve.js';
 import {
   draftOf,
@@ -60,7 +60,7 @@ const SnapshotVersion = integerFrom('SnapshotVersion', 1, MAX_STREAM_VERSION);
 const WriteSnapshotRequest = struct(
   'WriteSnapshot',
   // A snapshot is of a stream's first events at least: one of none is never used (see fromSnapshot).
-  { streamId: StreamId, streamVersion: SnapshotVersion },
+  { streamId: StreamId, streamVersion: SnapshotVersion, snapshot: SnapshotCodec },
   { options: struct('SnapshotWriteOptions', {}, { replace: t.boolean }) },
 );
 const ReadSnapshotRequest = struct('ReadSnapshot', { streamId: StreamId });
@@ -72,13 +72,20 @@ function check<A>(operation: string, codec: t.Decoder<unknown, A>, request: obje
 }
 
 /**
- * Checks a writeSnapshot call's stream id, version and options, as every store does before it
- * writes: an EventStoreRequestError naming the field. Returns whether to replace what is kept.
+ * Checks a writeSnapshot call's stream id, version, snapshot (one of SNAPSHOT_FORMAT, exactly: what
+ * a store keeps, every later read of the stream restores from) and options, as every store does
+ * before it writes: an EventStoreRequestError naming the field. Returns whether to replace what is kept.
  */
-export const checkSnapshotWrite = (streamId: unknown, streamVersion: unknown, options?: unknown): boolean => {
+export const checkSnapshotWrite = (
+  streamId: unknown,
+  streamVersion: unknown,
+  snapshot: unknown,
+  options?: unknown,
+): boolean => {
   const request = check('writeSnapshot', WriteSnapshotRequest, {
     streamId,
     streamVersion,
+    snapshot,
     ...(options === undefined ? {} : { options }),
   });
   return request.options?.replace === true;

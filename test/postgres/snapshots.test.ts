@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   encodeSnapshot,
+  EventStoreRequestError,
   fold,
   handleCommand,
   partnerStreamId,
@@ -113,6 +114,23 @@ await whenPostgres('PostgreSQL snapshot tests', () => {
       const fresh = open({ table: 'ignored' });
       expect(await restoreState(fresh, stream)).toEqual({ version: 10, state: fold(events) });
       expect(fresh.eventsRead).toBe(1);
+    });
+
+    it('refuses to keep a value that is not a snapshot of this format, naming the field, with the one kept left as it was', async () => {
+      const store = open({ table: 'checked' });
+      await store.appendToStream(stream, onboardAndUse(3), { expectedVersion: 'no_stream' });
+      expect(await store.takeSnapshot(stream)).toBe(5);
+      const kept = await store.readSnapshot(stream);
+      for (const [snapshot, field] of [
+        [undefined, /writeSnapshot: snapshot is required/],
+        [{}, /snapshot\.version/],
+        [{ ...encodeSnapshot(fold(onboardAndUse(3))), later: 1n }, /snapshot\.later/],
+      ] as const) {
+        const refused = store.writeSnapshot(stream, 9, snapshot as never, { replace: true });
+        await expect(refused).rejects.toBeInstanceOf(EventStoreRequestError);
+        await expect(refused).rejects.toThrow(field);
+      }
+      expect(await store.readSnapshot(stream)).toEqual(kept);
     });
 
     it('reading a snapshot creates nothing: a store without a snapshots table has none', async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { anyCommand, validHistory } from 'apss-domain/testing';
 import {
   encodeSnapshot,
+  EventStoreRequestError,
   fold,
   handleCommand,
   InMemoryEventStore,
@@ -17,6 +18,16 @@ import { collect, createTenant, history, purchase, usage } from '../builders.js'
 import { countingReads } from './countingReads.js';
 
 const stream = partnerStreamId('p1');
+
+/** The store, but for readSnapshot, which hands back `kept`. */
+const handingBack = <S extends object>(store: S, kept: { streamVersion: number; snapshot: unknown }): S =>
+  new Proxy(store, {
+    get(target, key) {
+      if (key === 'readSnapshot') return async () => kept;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 
 const storeWith = async (events: readonly DomainEvent[]) => {
   const store = countingReads(new InMemoryEventStore());
@@ -159,10 +170,32 @@ describe('handleCommand on a store that keeps snapshots', () => {
       { version: SNAPSHOT_FORMAT, state: { ...state, usage: 'AAAA' } },
       { version: SNAPSHOT_FORMAT, state: { ...state, version: 5 } },
     ]) {
-      const store = await storeWith(events);
-      await store.writeSnapshot(stream, 5, snapshot as never);
+      // What another program (a later version of this library, say) may have kept: this store keeps only this format's.
+      const store = handingBack(await storeWith(events), { streamVersion: 5, snapshot });
       expect(await restoreState(store, stream)).toEqual({ version: 6, state: fold(events) });
     }
+  });
+
+  it('refuses to keep a value that is not a snapshot of this format, naming the field, and keeps what it had', async () => {
+    const store = await storeWith([...onboarding, ...usages(0, 2)]);
+    expect(await takeSnapshot(store, stream)).toBe(5);
+    const kept = await store.readSnapshot(stream);
+    const { state } = encodeSnapshot(fold(onboarding));
+    for (const [snapshot, field] of [
+      [undefined, /writeSnapshot: snapshot is required/],
+      [null, /snapshot must be an object/],
+      [{}, /snapshot\.version/],
+      [{ version: SNAPSHOT_FORMAT + 1, state }, /snapshot\.version/],
+      [{ version: SNAPSHOT_FORMAT, state, later: 1n }, /snapshot\.later/],
+      [{ version: SNAPSHOT_FORMAT, state: { ...state, usage: 7 } }, /snapshot\.state\.usage/],
+    ] as const) {
+      const refused = store.writeSnapshot(stream, 9, snapshot as never, { replace: true });
+      await expect(refused).rejects.toBeInstanceOf(EventStoreRequestError);
+      await expect(refused).rejects.toThrow(field);
+    }
+    expect(await store.readSnapshot(stream)).toEqual(kept);
+    const handled = await handleCommand(store, usage('s1', '2022-01-01', 'u-new'), { cache: false });
+    expect(E.isRight(handled) && handled.right.nextVersion).toBe(6);
   });
 
   it('property: a cold command decides the same with a snapshot taken at any point of the history as without one', async () => {
