@@ -9,6 +9,7 @@ export {
 export {
   PostgresProjectionRunner,
   StoredViewError,
+  LogReplacedError,
   DEFAULT_VIEW_PREFIX,
   DEFAULT_BATCH_SIZE,
   type PostgresProjectionRunnerOptions,

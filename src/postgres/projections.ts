@@ -9,6 +9,7 @@ import { reconciliationProgress, type ReconciliationProgress } from '../projecti
 import type { InvoiceLine, PartnerOverview, ReconciliationLine } from '../projections/viewCodecs.js';
 import { EventStoreRequestError } from '../store/errors.js';
 import type { EventStore, StoredEvent } from '../store/eventStore.js';
+import { digestOf } from '../store/snapshots.js';
 import { optionProblems } from '../store/optionCodecs.js';
 import { withClient } from './clients.js';
 import { DEFAULT_SCHEMA, PoolLike, SqlName } from './options.js';
@@ -104,6 +105,8 @@ function decodeOptions(options: unknown): E.Either<readonly FieldProblem[], Sett
  */
 type Live = {
   position: bigint;
+  /** The digest of the event at the position (null at 0, and where a table of an earlier version kept none). */
+  lastEvent: string | null;
   readonly overview: OverviewProgress;
   readonly reconciliation: ReconciliationProgress;
   readonly invoice: InvoiceProgress;
@@ -115,6 +118,24 @@ type Live = {
 /** The checkpoint moved under this runner: another runner, or a rebuild, wrote the views meanwhile. */
 class CheckpointMoved extends Error {
   override readonly name = 'CheckpointMoved';
+}
+
+/**
+ * The store does not hold, at the views' checkpoint, the event the views were built up to: the log
+ * was reset, re-created or replaced since. Going on from the checkpoint would skip the first events
+ * of the log as it is now, so the runner refuses to until `rebuild()` builds the views from it.
+ */
+export class LogReplacedError extends Error {
+  override readonly name = 'LogReplacedError';
+  constructor(
+    readonly table: string,
+    readonly checkpoint: bigint,
+  ) {
+    super(
+      `${table}: the views were built up to an event at global position ${checkpoint} that the store no longer holds there ` +
+        '(the log was reset, re-created or replaced since): call rebuild() to build them from the log as it is',
+    );
+  }
 }
 
 const invoiceKey = ({ partnerId, month, currency }: InvoiceLine): string =>
@@ -220,7 +241,7 @@ export class PostgresProjectionRunner {
   /** The checkpoint: the global position of the last event the views hold (0 before any). */
   async checkpoint(): Promise<bigint> {
     const { pool, sql } = await this.#ready();
-    return readCheckpoint(pool, sql);
+    return (await readCheckpoint(pool, sql)).position;
   }
 
   /** The three views and their checkpoint, read in one snapshot of the database, each row decoded on its way out. */
@@ -228,7 +249,7 @@ export class PostgresProjectionRunner {
     const { pool, sql } = await this.#ready();
     return withClient(pool, async (client) => {
       await beginReading(client);
-      const checkpoint = await readCheckpoint(client, sql);
+      const { position: checkpoint } = await readCheckpoint(client, sql);
       const overview = new Map<string, PartnerOverview>();
       for await (const page of overviewPages(client, sql))
         for (const row of page)
@@ -267,13 +288,25 @@ export class PostgresProjectionRunner {
     return settings;
   }
 
-  /** Reads the events after the checkpoint and writes them batch by batch; answers how many. */
+  /**
+   * Reads the events after the checkpoint and writes them batch by batch; answers how many. The read
+   * starts at the checkpoint's own event: that the store still holds it there shows the log is the
+   * one the views were built from.
+   */
   async #follow(settings: Settings, signal: AbortSignal | undefined): Promise<number> {
     this.#live ??= await loadLive(settings);
     const live = this.#live;
     let batch: StoredEvent[] = [];
     let events = 0;
-    for await (const stored of settings.store.readAll({ after: live.position })) {
+    let confirmed = live.position === 0n;
+    for await (const stored of settings.store.readAll({
+      after: confirmed ? live.position : live.position - 1n,
+    })) {
+      if (!confirmed) {
+        confirmLog(settings, live, stored);
+        confirmed = true;
+        continue;
+      }
       if (signal?.aborted === true) return events;
       batch.push(stored);
       if (batch.length < settings.batchSize) continue;
@@ -281,12 +314,25 @@ export class PostgresProjectionRunner {
       events += batch.length;
       batch = [];
     }
+    if (!confirmed) throw new LogReplacedError(settings.sql.tables.checkpoint, live.position);
     if (batch.length > 0 && signal?.aborted !== true) {
       await writeBatch(settings, live, batch);
       events += batch.length;
     }
     return events;
   }
+}
+
+/**
+ * Refuses a log that holds another event at the checkpoint than the views were built up to, or none
+ * (see LogReplacedError). A checkpoint a table of an earlier version kept without its event's digest
+ * takes the digest of the event there.
+ */
+function confirmLog({ sql }: Settings, live: Live, stored: StoredEvent): void {
+  const digest = digestOf(stored.event);
+  if (stored.globalPosition !== live.position || (live.lastEvent !== null && live.lastEvent !== digest))
+    throw new LogReplacedError(sql.tables.checkpoint, live.position);
+  live.lastEvent = digest;
 }
 
 async function createTables({ pool, sql }: Settings): Promise<void> {
@@ -299,16 +345,27 @@ async function createTables({ pool, sql }: Settings): Promise<void> {
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-async function readCheckpoint(db: Queryable, sql: ViewSql): Promise<bigint> {
-  const { rows } = await db.query<{ position: string }>(sql.checkpoint);
-  const position = rows[0]?.position;
+async function readCheckpoint(
+  db: Queryable,
+  sql: ViewSql,
+): Promise<{ readonly position: bigint; readonly lastEvent: string | null }> {
+  const { rows } = await db.query<{ position: string; last_event: string | null }>(sql.checkpoint);
+  const row = rows[0];
+  const position = row?.position;
   if (position === undefined || !/^\d+$/.test(position))
     throw new StoredViewError(
       sql.tables.checkpoint,
       'its one row',
       `holds no position (got ${String(position)})`,
     );
-  return BigInt(position);
+  const lastEvent = (row as { last_event: string | null }).last_event;
+  if (lastEvent !== null && !/^[0-9a-f]{64}$/.test(lastEvent))
+    throw new StoredViewError(
+      sql.tables.checkpoint,
+      'its one row',
+      `holds a last_event that is not a SHA-256 digest in hex (got ${lastEvent.slice(0, 80)})`,
+    );
+  return { position: BigInt(position), lastEvent };
 }
 
 /**
@@ -346,7 +403,7 @@ const overviewPages = (db: Queryable, sql: ViewSql): AsyncGenerator<readonly Ove
 async function loadLive({ pool, sql }: Settings): Promise<Live> {
   return withClient(pool, async (client) => {
     await beginReading(client);
-    const position = await readCheckpoint(client, sql);
+    const { position, lastEvent } = await readCheckpoint(client, sql);
     const partners: unknown[] = [];
     const sharedTenants: { partnerId: string; tenantId: string }[] = [];
     for await (const page of overviewPages(client, sql))
@@ -386,6 +443,7 @@ async function loadLive({ pool, sql }: Settings): Promise<Live> {
     });
     return {
       position,
+      lastEvent,
       overview,
       reconciliation,
       invoice,
@@ -406,7 +464,9 @@ async function writeBatch({ pool, sql }: Settings, live: Live, batch: readonly S
     reconciliationProgress.step(live.reconciliation, event);
     invoiceProgress.step(live.invoice, event);
   }
-  const position = (batch[batch.length - 1] as StoredEvent).globalPosition;
+  const last = batch[batch.length - 1] as StoredEvent;
+  const { globalPosition: position } = last;
+  const lastEvent = digestOf(last.event);
 
   const lines = reconciliationProgress.view(live.reconciliation);
   const newLines = lines.slice(live.lines).map((line, i) => rowOfLine(line, live.lines + i));
@@ -436,7 +496,7 @@ async function writeBatch({ pool, sql }: Settings, live: Live, batch: readonly S
 
   await withClient(pool, async (client) => {
     await client.query('BEGIN');
-    const moved = await client.query(sql.advance, [live.position.toString(), position.toString()]);
+    const moved = await client.query(sql.advance, [live.position.toString(), position.toString(), lastEvent]);
     if (moved.rowCount !== 1) throw new CheckpointMoved();
     if (newLines.length > 0) await client.query(sql.insertLines, [JSON.stringify(newLines)]);
     if (changedSums.length > 0)
@@ -445,6 +505,7 @@ async function writeBatch({ pool, sql }: Settings, live: Live, batch: readonly S
     await client.query('COMMIT');
   });
   live.position = position;
+  live.lastEvent = lastEvent;
   live.lines = lines.length;
   for (const line of changedSums) live.totals.set(invoiceKey(line), line.total);
   live.overviews = overviews;

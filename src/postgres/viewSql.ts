@@ -26,6 +26,8 @@ export function viewSql(schema: string, prefix: string) {
         one boolean PRIMARY KEY DEFAULT true CHECK (one),
         position bigint NOT NULL CHECK (position >= 0)
       )`,
+      // The digest of the event at the position (see digestOf); none at 0, nor in a table of a version before it.
+      `ALTER TABLE ${checkpoint} ADD COLUMN IF NOT EXISTS last_event text`,
       `CREATE TABLE IF NOT EXISTS ${reconciliation} (
         line bigint PRIMARY KEY CHECK (line >= 0),
         partner_id text NOT NULL,
@@ -57,12 +59,12 @@ export function viewSql(schema: string, prefix: string) {
       )`,
       `INSERT INTO ${checkpoint} (position) VALUES (0) ON CONFLICT DO NOTHING`,
     ],
-    checkpoint: `SELECT position FROM ${checkpoint}`,
+    checkpoint: `SELECT position, last_event FROM ${checkpoint}`,
     /**
      * Moves the checkpoint from where this runner left it: no row when another runner (or a rebuild)
      * moved it meanwhile. It comes first in a batch, so its row lock orders the runners' batches.
      */
-    advance: `UPDATE ${checkpoint} SET position = $2 WHERE position = $1`,
+    advance: `UPDATE ${checkpoint} SET position = $2, last_event = $3 WHERE position = $1`,
     insertLines: `INSERT INTO ${reconciliation}
       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${RECONCILIATION_COLUMNS})`,
     upsertInvoice: `INSERT INTO ${invoice}
@@ -87,7 +89,7 @@ export function viewSql(schema: string, prefix: string) {
     // (a runner loading its progress, `views()`) must see the views whole with the checkpoint it
     // reads, and TRUNCATE would show it empty tables beside the old checkpoint.
     clear: [
-      `UPDATE ${checkpoint} SET position = 0`,
+      `UPDATE ${checkpoint} SET position = 0, last_event = NULL`,
       `DELETE FROM ${reconciliation}`,
       `DELETE FROM ${invoice}`,
       `DELETE FROM ${overview}`,

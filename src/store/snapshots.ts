@@ -99,8 +99,11 @@ export const checkSnapshotRead = (streamId: unknown): void => {
 /** A stream's state at a version, as a snapshot and the events after it gave it. */
 export type RestoredState = { readonly version: number; readonly state: PartnerState };
 
-/** The digest a snapshot names the event it was taken after by (its canonical JSON's SHA-256). */
-const digestOf = (event: DomainEvent): string =>
+/**
+ * The digest an event is named by where a position alone would not tell a log written again from the
+ * one it was (its canonical JSON's SHA-256): a snapshot's last event, a projection runner's checkpoint.
+ */
+export const digestOf = (event: DomainEvent): string =>
   createHash('sha256').update(canonicalJson(event), 'utf8').digest('hex');
 
 /**

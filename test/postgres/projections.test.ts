@@ -9,7 +9,12 @@ import {
   reconciliation,
   type DomainEvent,
 } from 'apss-domain';
-import { PostgresEventStore, PostgresProjectionRunner, StoredViewError } from 'apss-domain/postgres';
+import {
+  LogReplacedError,
+  PostgresEventStore,
+  PostgresProjectionRunner,
+  StoredViewError,
+} from 'apss-domain/postgres';
 import { anyEvent, validHistory } from 'apss-domain/testing';
 import { anyLog, onboarded, usageRecorded } from '../builders.js';
 import { eventually, isolatedSchema, whenPostgres } from './support.js';
@@ -173,6 +178,55 @@ await whenPostgres('PostgreSQL projection runner tests', () => {
       expect(await first.rebuild()).toEqual({ checkpoint: await lastPosition(store), events: log.length });
       expect(await stored(first)).toEqual(projected(log));
       expect(await stored(runner())).toEqual(projected(log));
+    });
+
+    it('given views built from one log, when the runner follows a log that holds another event at the checkpoint, or none, then it refuses with LogReplacedError until rebuilt', async () => {
+      const { store, runner, prefix } = fresh(2);
+      await append(store, log);
+      await runner().catchUp();
+      const before = await runner().views();
+      // The log as it is after a reset: the same tables of views, a store holding other events from position 1.
+      const replaced = fresh().store;
+      const onViews = () =>
+        new PostgresProjectionRunner({ store: replaced, pool, schema: schema.name, prefix, batchSize: 2 });
+      const other = [
+        ...onboarded(),
+        ...['x-1', 'x-2', 'x-3', 'x-4', 'x-5'].map((usageId) => usageRecorded({ usageId })),
+      ];
+      await append(replaced, other.slice(0, 3));
+      await expect(onViews().catchUp()).rejects.toBeInstanceOf(LogReplacedError);
+      await append(replaced, other.slice(3));
+      expect(other.length).toBeGreaterThan(log.length);
+      const refused = onViews().catchUp();
+      await expect(refused).rejects.toBeInstanceOf(LogReplacedError);
+      await expect(refused).rejects.toThrow(/_checkpoint".*global position \d+.*rebuild\(\)/);
+      expect(await onViews().views()).toEqual(before);
+      const runnerOnViews = onViews();
+      expect(await runnerOnViews.rebuild()).toEqual({
+        checkpoint: await lastPosition(replaced),
+        events: other.length,
+      });
+      expect(await stored(runnerOnViews)).toEqual(projected(other));
+    });
+
+    it('given a checkpoint kept by an earlier version (no digest of its event), then the runner goes on from it and checks the log from then on', async () => {
+      const { store, runner, prefix } = fresh(2);
+      await append(store, log.slice(0, 4));
+      await runner().catchUp();
+      await schema
+        .admin()
+        .query(`ALTER TABLE "${schema.name}"."${prefix}_checkpoint" DROP COLUMN last_event`);
+      await append(store, log.slice(4));
+      expect((await runner().catchUp()).events).toBe(log.length - 4);
+      expect(await stored(runner())).toEqual(projected(log));
+      const { rows } = await schema
+        .admin()
+        .query<{ last_event: string }>(`SELECT last_event FROM "${schema.name}"."${prefix}_checkpoint"`);
+      expect(rows[0]?.last_event).toMatch(/^[0-9a-f]{64}$/);
+      await schema
+        .admin()
+        .query(`UPDATE "${schema.name}"."${prefix}_checkpoint" SET last_event = repeat('0', 64)`);
+      await expect(runner().catchUp()).rejects.toBeInstanceOf(LogReplacedError);
     });
 
     it('given a reader whose snapshot was taken before a rebuild, when it reads the views, then it sees them whole, as they were', async () => {
