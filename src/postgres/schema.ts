@@ -19,6 +19,13 @@ export type TableState =
       readonly appendable: boolean;
     };
 
+/**
+ * What a query threw when its table, or the schema of it, is not there (42P01 undefined_table, 3F000
+ * invalid_schema_name): dropped since the store looked, say, by whoever resets the database.
+ */
+export const isMissingTable = (error: unknown): boolean =>
+  error instanceof Error && ['42P01', '3F000'].includes(String((error as { code?: unknown }).code));
+
 /** pg_class relkinds, as a refusal names them. */
 const kinds: { readonly [relkind: string]: string } = {
   i: 'an index',

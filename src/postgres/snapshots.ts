@@ -3,10 +3,10 @@ import { fnv1a } from '../lib/hash.js';
 import { SNAPSHOT_FORMAT, type Snapshot, type StoredSnapshot } from '../store/snapshots.js';
 import { EventStoreRequestError } from '../store/errors.js';
 import { withClient } from './clients.js';
+import { isMissingTable } from './schema.js';
 import { DDL_LOCK } from './sql.js';
 
 /** pg's code for a relation that does not exist. */
-const UNDEFINED_TABLE = '42P01';
 
 export type SnapshotSql = ReturnType<typeof snapshotSql>;
 
@@ -53,9 +53,6 @@ export function snapshotSql(schema: string, table: string) {
   };
 }
 
-const isUndefinedTable = (error: unknown): boolean =>
-  error instanceof Error && (error as { code?: unknown }).code === UNDEFINED_TABLE;
-
 /** pg's code for a column that does not exist. */
 const UNDEFINED_COLUMN = '42703';
 
@@ -94,24 +91,31 @@ export class PostgresSnapshots {
       const row = found.rows[0];
       return row && { streamVersion: row.stream_version, snapshot: row.snapshot };
     } catch (error) {
-      if (isUndefinedTable(error)) return undefined;
+      if (isMissingTable(error)) return undefined;
       throw snapshotTableError('readSnapshot', this.sql.qualified, error);
     }
   }
 
   async write(streamId: string, streamVersion: number, snapshot: Snapshot, replace: boolean): Promise<void> {
+    const values = [streamId, streamVersion, snapshot.version, JSON.stringify(snapshot), replace];
+    await this.#ensureTable();
+    try {
+      await this.pool.query({ ...this.sql.write, values });
+    } catch (error) {
+      if (!isMissingTable(error)) throw snapshotTableError('writeSnapshot', this.sql.qualified, error);
+      // Dropped since this store created it: made again, once.
+      this.#created = undefined;
+      await this.#ensureTable();
+      await this.pool.query({ ...this.sql.write, values });
+    }
+  }
+
+  /** The table, created if missing (a failed attempt, say the database was down, is tried again next time). */
+  async #ensureTable(): Promise<void> {
     await (this.#created ??= this.#create().catch((error: unknown) => {
       this.#created = undefined;
       throw error;
     }));
-    try {
-      await this.pool.query({
-        ...this.sql.write,
-        values: [streamId, streamVersion, snapshot.version, JSON.stringify(snapshot), replace],
-      });
-    } catch (error) {
-      throw snapshotTableError('writeSnapshot', this.sql.qualified, error);
-    }
   }
 
   async #create(): Promise<void> {

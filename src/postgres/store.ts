@@ -31,7 +31,7 @@ import { guardPool, ownPool, withClient } from './clients.js';
 import { decodeStoreOptions, type PostgresEventStoreOptions } from './options.js';
 import { pages } from './pages.js';
 import { recordOf, storedEventOf, type EventRow } from './rows.js';
-import { describeTable, ensureTable, type WritableTable } from './schema.js';
+import { describeTable, ensureTable, isMissingTable, type WritableTable } from './schema.js';
 import {
   appendSealed,
   sealedRecordOf,
@@ -163,7 +163,48 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
     return this.#append(checked(decodeAppend(streamId, events, options)));
   }
 
+  /**
+   * An append; one that finds the table (or its schema) dropped since the store looked wrote nothing,
+   * and is made again, once, on the table created anew.
+   */
   async #append(request: AppendRequest): Promise<{ nextVersion: number }> {
+    try {
+      return await this.#appendOnce(request);
+    } catch (error) {
+      if (!isMissingTable(error)) throw error;
+      this.#forgetTable();
+      return this.#appendOnce(request);
+    }
+  }
+
+  /** What the store knew of its table, forgotten: it is looked at again, as by a new store. */
+  #forgetTable(): void {
+    this.#table = undefined;
+    this.#tableSeen = false;
+    this.#sealedHead = undefined;
+  }
+
+  /**
+   * A page read that takes a table found dropped since the store looked (before the first page) for
+   * one with no rows, as a table never made is; the store forgets it either way.
+   */
+  #pageReader<P, R>(fetch: (position: P) => Promise<readonly R[]>): (position: P) => Promise<readonly R[]> {
+    let first = true;
+    return async (position) => {
+      try {
+        const rows = await fetch(position);
+        first = false;
+        return rows;
+      } catch (error) {
+        if (!isMissingTable(error)) throw error;
+        this.#forgetTable();
+        if (first) return [];
+        throw error;
+      }
+    };
+  }
+
+  async #appendOnce(request: AppendRequest): Promise<{ nextVersion: number }> {
     const { pool, sql, seal, snapshotEvery, ...table } = await this.#writable();
     if (request.events.length === 0) {
       const actual = await this.#version(pool, sql, request.streamId);
@@ -271,8 +312,10 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
     const ready = await this.#readable();
     if (ready === undefined) return;
     const { pool, sql, pageSize } = ready;
-    const fetch = async (position: number): Promise<readonly EventRow[]> =>
-      (await pool.query<EventRow>({ ...sql.readStream, values: [id, position, pageSize] })).rows;
+    const fetch = this.#pageReader(
+      async (position: number): Promise<readonly EventRow[]> =>
+        (await pool.query<EventRow>({ ...sql.readStream, values: [id, position, pageSize] })).rows,
+    );
     for await (const page of pages(fetch, (row) => row.stream_position, after, pageSize))
       for (const row of page) yield storedEventOf(row, id);
   }
@@ -352,8 +395,10 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
     if (ready === undefined) return;
     const { pool, sql, pageSize, followable } = ready;
     const query = followable ? sql.readAll : sql.readAllUnfollowable;
-    const fetch = async (position: bigint): Promise<readonly EventRow[]> =>
-      (await pool.query<EventRow>({ ...query, values: [position.toString(), pageSize] })).rows;
+    const fetch = this.#pageReader(
+      async (position: bigint): Promise<readonly EventRow[]> =>
+        (await pool.query<EventRow>({ ...query, values: [position.toString(), pageSize] })).rows,
+    );
     yield* pages(fetch, (row) => BigInt(row.global_position), after, pageSize);
   }
 

@@ -1,9 +1,18 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConcurrencyError, handleCommand } from 'apss-domain';
+import * as E from 'fp-ts/lib/Either.js';
+import { ConcurrencyError, handleCommand, partnerStreamId } from 'apss-domain';
 import { PostgresEventStore } from 'apss-domain/postgres';
-import { collect, createTenant, minute, purchased, tenantCreated, usageEvents } from '../builders.js';
+import {
+  collect,
+  createTenant,
+  minute,
+  purchase,
+  purchased,
+  tenantCreated,
+  usageEvents,
+} from '../builders.js';
 import { eventually, isolatedSchema } from './support.js';
 import { terminatingProxy } from './wire.js';
 
@@ -255,6 +264,36 @@ export function postgresFaults(): void {
       );
       expect(retried).toEqual({ nextVersion: 2 });
       expect((await collect(store.readStream('partner-p1'))).map((s) => s.streamPosition)).toEqual([1, 2]);
+    });
+
+    const droppable = isolatedSchema('dropped');
+    it('given its table, then its schema, dropped under a live store (a database reset), then it reads an empty log, and the next command creates them again, snapshots too', async () => {
+      const store = new PostgresEventStore({ schema: droppable.name, max: 2, snapshotEvery: 2 });
+      stores.push(store);
+      const stream = partnerStreamId('p1');
+      const decided = async (command: Parameters<typeof handleCommand>[1]) => {
+        const handled = await handleCommand(store, command);
+        return E.isRight(handled) ? handled.right.nextVersion : handled.left.code;
+      };
+      expect(await decided(createTenant())).toBe(2);
+      for (const drop of [
+        `DROP TABLE "${droppable.name}"."events"`,
+        `DROP SCHEMA "${droppable.name}" CASCADE`,
+      ]) {
+        await droppable.admin().query(drop);
+        expect(await collect(store.readAll())).toEqual([]);
+        expect(await collect(store.readStream(stream))).toEqual([]);
+        // The stream the cache holds two events of is empty now: the tenant is created anew.
+        expect(await decided(createTenant())).toBe(2);
+        expect((await store.readSnapshot(stream))?.streamVersion).toBe(2);
+        expect(await decided(purchase('s2'))).toBe(3);
+        expect(await store.takeSnapshot(stream)).toBe(3);
+        expect((await collect(store.readAll())).map(({ event }) => event.type)).toEqual([
+          'SharedTenantCreated',
+          'ApssSubscriptionPurchased',
+          'ApssSubscriptionPurchased',
+        ]);
+      }
     });
 
     it('with the database unreachable, appends, reads and handleCommand reject with the driver error; nothing is claimed', async () => {
