@@ -77,7 +77,7 @@ export const chronology = rule({
     state.lastEventAt !== null && isEarlier(event.metadata.at, state.lastEventAt)
       ? violation(
           'OUT_OF_ORDER',
-          `${event.type} at ${event.metadata.at} is earlier than the previous event at ${state.lastEventAt}`,
+          `${event.type} at ${event.metadata.at} is earlier than the partner's latest event at ${state.lastEventAt}`,
         )
       : O.none,
 });

@@ -135,7 +135,10 @@ const recipes: { readonly [K in EventType]: Recipe<K> } = {
 export function applyEvent(draft: MutablePartnerState, event: DomainEvent): void {
   (recipes[event.type] as Recipe<EventType>)(draft, event);
   draft.partnerId ??= event.data.partnerId;
-  draft.lastEventAt = inUtc(event.metadata.at);
+  // The partner's time is its latest event's: a backdated one (R2 finds it) does not take it back, or
+  // an event dated after it, as early as it, would pass R2 and the cutoff (R11) alike.
+  const at = inUtc(event.metadata.at);
+  if (draft.lastEventAt === null || at > draft.lastEventAt) draft.lastEventAt = at;
   draft.version += 1;
 }
 

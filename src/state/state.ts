@@ -33,7 +33,7 @@ export type PartnerState = {
   /** The partner whose events these are; null before the first event. */
   readonly partnerId: string | null;
   readonly sharedTenantId: string | null;
-  /** The instant of the partner's previous event (UTC), which the next may not precede. */
+  /** The instant of the partner's latest event (UTC; the latest of all, a backdated one does not lower it), which the next may not precede. */
   readonly lastEventAt: string | null;
   /** How many events have been applied. */
   readonly version: number;

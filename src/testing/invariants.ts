@@ -95,22 +95,26 @@ export function invariantsFor(ruleSet: RuleSet = defaultRules): readonly Invaria
     ),
     invariant(
       'time-never-decreases',
-      "Event times never decrease: nothing is dated after the partner's last event, no subscription ends before it began",
+      "Event times never decrease: each kind of record is in time order as it was added, nothing is dated after the partner's latest event, no subscription ends before it began",
       (state) => {
         if ((state.lastEventAt === null) !== (state.version === 0)) return false;
         const last = state.lastEventAt === null ? -Infinity : ms(state.lastEventAt);
-        const instants = [
-          ...[...state.subscriptions.values()].flatMap((s) =>
-            s.endedAt === null ? [s.purchasedAt] : [s.purchasedAt, s.endedAt],
-          ),
-          ...[...state.reservations.values()].map((r) => r.purchasedAt),
-          ...[...state.deployments.values()].map((d) => d.deployedAt),
-          ...[...state.services.values()].map((s) => s.provisionedAt),
+        const added = [
+          [...state.subscriptions.values()].map((s) => s.purchasedAt),
+          [...state.reservations.values()].map((r) => r.purchasedAt),
+          [...state.deployments.values()].map((d) => d.deployedAt),
+          [...state.services.values()].map((s) => s.provisionedAt),
         ];
+        const ended = [...state.subscriptions.values()].flatMap((s) =>
+          s.endedAt === null ? [] : [s.endedAt],
+        );
+        const inOrder = added.every((instants) =>
+          instants.every((at, i) => i === 0 || ms(instants[i - 1] as string) <= ms(at)),
+        );
         const ordered = [...state.subscriptions.values()].every(
           (s) => s.endedAt === null || ms(s.purchasedAt) <= ms(s.endedAt),
         );
-        return ordered && instants.every((instant) => ms(instant) <= last);
+        return inOrder && ordered && [...added.flat(), ...ended].every((instant) => ms(instant) <= last);
       },
     ),
   ]);

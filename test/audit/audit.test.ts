@@ -68,7 +68,23 @@ describe('audit: each finding says where, whose, which rule and why', () => {
     const { findings } = await audit(log);
     expect(codes(findings)).toEqual([[3, 'OUT_OF_ORDER']]);
     expect(findings[0]?.message).toMatch(
-      /2019-02-20T10:00:00.000Z is earlier than the previous event at 2019-04-01T10:00:00.000Z/,
+      /2019-02-20T10:00:00.000Z is earlier than the partner's latest event at 2019-04-01T10:00:00.000Z/,
+    );
+  });
+
+  it("given a backdated decoy, then a deployment dated after it but before the partner's latest event is OUT_OF_ORDER too, and does not slip under the cutoff", async () => {
+    const log = [
+      ...tenantOf('p1', 't1', 's1', { at: '2019-03-10T00:00:00Z' }),
+      deploymentOf('p1', 's1', 'd0', 'free', 'marketplace', { at: '2019-02-01T00:00:00Z' }),
+      deploymentOf('p1', 's1', 'd1', 'byol', 'marketplace', { at: '2019-02-02T00:00:00Z' }),
+    ];
+    const { findings } = await audit(log);
+    expect(codes(findings)).toEqual([
+      [3, 'OUT_OF_ORDER'],
+      [4, 'OUT_OF_ORDER'],
+    ]);
+    expect(findings[1]?.message).toMatch(
+      /earlier than the partner's latest event at 2019-03-10T00:00:00.000Z/,
     );
   });
 

@@ -18,6 +18,7 @@ import { given } from 'apss-domain/testing';
 import {
   buyRi,
   cancel,
+  cancelled,
   command,
   createTenant,
   deploy,
@@ -128,6 +129,20 @@ describe('R2 chronology: OUT_OF_ORDER', () => {
     after([start])
       .when(purchase('s2', 't1', { at: '2019-02-28T22:00:00-02:00' }))
       .thenEvents();
+  });
+  it("given a backdated event in the history, then a command dated after it but before the partner's latest event is refused: the partner's time never goes back", () => {
+    const history = [
+      tenantCreated('t1', { at: '2019-03-10T00:00:00Z' }),
+      purchased('s1', 't1', { at: '2019-03-10T00:00:00Z' }),
+      // The decoy: OUT_OF_ORDER itself, and applied anyway, as every event that happened is.
+      cancelled('s9', { at: '2019-02-01T00:00:00Z' }),
+    ];
+    given(history)
+      .when(deploy('s1', 'byol', 'marketplace', { at: '2019-02-02T00:00:00Z' }))
+      .thenRejected('OUT_OF_ORDER');
+    given(history)
+      .when(deploy('s1', 'byol', 'marketplace', { at: '2019-03-10T00:00:00Z' }))
+      .thenRejected('MARKETPLACE_CUTOFF');
   });
   it('stops a backdated deployment from slipping under the cutoff', () => {
     after([start, purchase('s2', 't1', { at: '2019-03-02T00:00:00Z' })])

@@ -150,8 +150,12 @@ const breaking: Record<string, readonly [string, PartnerState][]> = {
   ],
   'time-never-decreases': [
     [
-      'an event earlier than the one before it',
-      fold([...opening, provisioned('t2', 'svc1', { at: '2019-01-01T00:00:00.000Z' })]),
+      'a record added after another of its kind, and earlier than it',
+      fold([
+        ...opening,
+        provisioned('t2', 'svc1', { at: '2019-02-01T11:00:00.000Z' }),
+        provisioned('t3', 'svc2', { at: '2019-02-01T10:59:59.999Z' }),
+      ]),
     ],
     [
       'a subscription that ends before it began',
