@@ -43,10 +43,12 @@ import { Arena, ExtentIds, extentProblem, type ExtentRef, type ReadAt } from './
  * a file made to deceive. Each part is checked as it is read: the superblocks and the root when the
  * file is opened, a partner's entry when it is met, a section when its records are first read, an
  * extent's tags on its first lookup, and an id's record when a lookup reads it (see usageExtents.ts).
- * Format 4 kept every partner's whole state in one entry, written again by every run; format 3 as
- * one snapshot, format 2 as JSON.
+ * Format 5 was this format but for the partners' `lastEventAt`, which it kept as the last event's
+ * (earlier after a backdated one, see R2), where this one keeps the latest event's. Format 4 kept
+ * every partner's whole state in one entry, written again by every run; format 3 as one snapshot,
+ * format 2 as JSON.
  */
-export const RESUME_FORMAT = 5;
+export const RESUME_FORMAT = 6;
 export const MAGIC = Buffer.from('APSS-RESUME\n', 'latin1');
 const WORD = 4;
 const SUPERBLOCK_BYTES = 32;

@@ -27,9 +27,11 @@ import { initialState, type PartnerState } from './state.js';
  * (the stream is folded instead), and this version ignores those of a later one. Format 2 added
  * `last`, the digest of the event a stored snapshot was taken after (format 1 had none); a snapshot
  * of format 2 may also name that event's global position (`lastPosition`, added without a new
- * format: a snapshot without it is read as before).
+ * format: a snapshot without it is read as before). Format 3 holds the same fields, but its
+ * `lastEventAt` is the partner's latest event's, where format 2's was its last event's, earlier after
+ * a backdated one (R2): a state of format 2 could decide otherwise than its events.
  */
-export const SNAPSHOT_FORMAT = 2;
+export const SNAPSHOT_FORMAT = 3;
 
 /** An instant as the state keeps it (UTC, milliseconds, `Z`): a snapshot holds no other form. */
 const StateInstant = refined(
