@@ -116,7 +116,7 @@ function packageSuite(): void {
           join(dir(name), 'package.json'),
           JSON.stringify({ name: `consumer-${name}`, private: true, type: 'module' }),
         );
-        for (const file of ['consumer.ts', 'require.cjs', 'service.mjs', 'report.mjs'])
+        for (const file of ['consumer.ts', 'legacy.cts', 'require.cjs', 'service.mjs', 'report.mjs'])
           copyFileSync(join(fixtures, file), join(dir(name), file));
         writeFileSync(join(dir(name), 'tsconfig.json'), JSON.stringify(nodenextStrict));
         await ok(
@@ -276,6 +276,35 @@ function packageSuite(): void {
       );
       expect(compiled.stdout + compiled.stderr).toBe('');
       expect(compiled.code).toBe(0);
+    });
+
+    it("type-checks every entry under TypeScript's module: commonjs, whose resolution reads no exports (typesVersions), and the require() calls it compiles to run", async () => {
+      writeFileSync(
+        join(dir(name), 'tsconfig.legacy.json'),
+        JSON.stringify({
+          // What `tsc --init` gave before TypeScript 5.9: its libraries' own declarations go unchecked
+          // (fast-check 4's cannot be resolved without exports), the consumer's code is checked.
+          compilerOptions: {
+            module: 'commonjs',
+            target: 'es2022',
+            strict: true,
+            esModuleInterop: true,
+            skipLibCheck: true,
+            types: ['node'],
+            outDir: 'build-legacy',
+          },
+          files: ['legacy.cts'],
+        }),
+      );
+      const compiled = await run(
+        join(dir(name), 'node_modules', '.bin', 'tsc'),
+        ['-p', 'tsconfig.legacy.json'],
+        { cwd: dir(name) },
+      );
+      expect(compiled.stdout + compiled.stderr).toBe('');
+      expect(compiled.code).toBe(0);
+      const out = await ok(process.execPath, ['build-legacy/legacy.cjs'], { cwd: dir(name) });
+      expect(JSON.parse(out)).toEqual(['function', 'function', 'function', 'function', null]);
     });
 
     it('can require() every entry from CommonJS (#11.7)', async () => {
