@@ -22,14 +22,14 @@ import { ChainCheck, linkEntryOf, passLinkEntry } from '../seal/verify.js';
 import { VerifyOptions } from '../seal/checkpoint.js';
 
 export type AuditOptions = {
-  readonly rules?: RuleSet;
+  readonly rules?: RuleSet | undefined;
   /**
    * Verify the log's chain while auditing it (see docs/integrity.md): each break is a CHAIN_BROKEN
    * finding, and a log that does not pass through each of `checkpoints` (heads whose signatures
    * were checked: see verifyCheckpoint) a CHECKPOINT_MISMATCH. `true` is `{}`. The report's `chain`
    * says whether the log was sealed, and its head.
    */
-  readonly verify?: boolean | VerifyOptions;
+  readonly verify?: boolean | VerifyOptions | undefined;
 };
 
 /** The options as given; the rule set itself is checked (and cached) by compileRules. */

@@ -38,25 +38,25 @@ export type PostgresEventStoreOptions = PoolConfig & {
    * caller listens to the pool's own 'error' event (an idle client that dies) and to the clients it
    * checks out itself.
    */
-  readonly pool?: Pool;
+  readonly pool?: Pool | undefined;
   /** The schema holding the table, created when missing ('apss'). */
-  readonly schema?: string;
+  readonly schema?: string | undefined;
   /** The events table ('events'). */
-  readonly table?: string;
+  readonly table?: string | undefined;
   /** Rows per read query (1000): a read holds at most two pages in memory. */
-  readonly pageSize?: number;
+  readonly pageSize?: number | undefined;
   /**
    * Keep a hash chain over the log (false): each append links its events after the last one, in its
    * transaction (docs/integrity.md). A sealed table takes sealed appends only.
    */
-  readonly seal?: boolean;
+  readonly seal?: boolean | undefined;
   /**
    * Takes a snapshot of a stream after each append that brings it past a multiple of this many
    * events (none unless given): a cold handleCommand then reads the snapshot and the events after it.
    */
-  readonly snapshotEvery?: number;
+  readonly snapshotEvery?: number | undefined;
   /** The snapshots table, in the same schema (`<table>_snapshots`, see defaultSnapshotTable). */
-  readonly snapshotTable?: string;
+  readonly snapshotTable?: string | undefined;
 };
 
 /** A lower-case SQL identifier, so that it can be quoted as it is. */

@@ -47,11 +47,11 @@ export type PostgresProjectionRunnerOptions = {
   /** The pool of the database that keeps the views (the store's or another); the caller's, never closed here. */
   readonly pool: pg.Pool;
   /** The schema of the views' tables, created when missing ('apss'). */
-  readonly schema?: string;
+  readonly schema?: string | undefined;
   /** The tables are `<prefix>_checkpoint`, `_reconciliation`, `_invoice` and `_overview` ('apss_views'). */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Events per transaction (1000). */
-  readonly batchSize?: number;
+  readonly batchSize?: number | undefined;
 };
 
 /** The views as the tables hold them, at the checkpoint: the global position of the last event in them. */

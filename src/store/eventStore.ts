@@ -48,12 +48,12 @@ export type StoredEvent = {
 
 export type ReadStreamOptions = {
   /** Only events after this stream position (a version read earlier): the tail. */
-  readonly after?: number;
+  readonly after?: number | undefined;
 };
 
 export type ReadAllOptions = {
   /** Only events after this global position. */
-  readonly after?: bigint;
+  readonly after?: bigint | undefined;
 };
 
 export type AppendOptions = { readonly expectedVersion: ExpectedVersion };

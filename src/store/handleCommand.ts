@@ -28,13 +28,13 @@ export const MAX_RETRIES = 1_000;
 
 export type HandleCommandOptions = {
   /** The rules to decide by (defaultRules): the decider is then `apssDecider(rules)`. */
-  readonly rules?: RuleSet;
+  readonly rules?: RuleSet | undefined;
   /** The decider to decide and fold by (the library's, by `rules`); give rules or a decider, not both. */
-  readonly decider?: Decider;
+  readonly decider?: Decider | undefined;
   /** How many times to reread and decide again after a version conflict (5). */
-  readonly retries?: number;
+  readonly retries?: number | undefined;
   /** Where folded states are kept between commands: the store's own cache by default; `false` reads whole streams. */
-  readonly cache?: StateCache | false;
+  readonly cache?: StateCache | false | undefined;
 };
 
 export type CommandHandled = {

@@ -34,7 +34,7 @@ import { pushAll } from '../lib/arrays.js';
 
 export type InMemoryEventStoreOptions = {
   /** Keep a hash chain over the log, as a sealed PostgreSQL store does (false). */
-  readonly seal?: boolean;
+  readonly seal?: boolean | undefined;
 };
 
 const StoreOptions = struct('InMemoryEventStoreOptions', {}, { seal: SealOption });

@@ -50,7 +50,7 @@ export const offersSnapshots = <S extends EventStore>(store: S): store is S & Sn
   typeof (store as Partial<SnapshotStore>).writeSnapshot === 'function';
 
 /** How writeSnapshot keeps a snapshot (see SnapshotStore). */
-export type SnapshotWriteOptions = { readonly replace?: boolean };
+export type SnapshotWriteOptions = { readonly replace?: boolean | undefined };
 
 /** What writeSnapshot takes, for the stores that implement it. */
 export type WriteSnapshotArguments = Parameters<SnapshotStore['writeSnapshot']>;

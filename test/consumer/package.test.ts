@@ -70,6 +70,7 @@ const nodenextStrict = {
     moduleResolution: 'nodenext',
     target: 'es2022',
     strict: true,
+    exactOptionalPropertyTypes: true,
     skipLibCheck: false,
     types: ['node'],
     outDir: 'build',
@@ -240,7 +241,7 @@ function packageSuite(): void {
       expect(versions.has('immer')).toBe(false);
     });
 
-    it('type-checks under nodenext, strict, skipLibCheck false, runs the shipped arbitraries in its own fc.property, and the Emmett decider in its own Emmett (#11.1, #11.2, #11.4, #12)', async () => {
+    it('type-checks under nodenext, strict, exactOptionalPropertyTypes (an option given as undefined is one left out), skipLibCheck false, runs the shipped arbitraries in its own fc.property, and the Emmett decider in its own Emmett (#11.1, #11.2, #11.4, #12)', async () => {
       const compiled = await run(join(dir(name), 'node_modules', '.bin', 'tsc'), ['-p', '.'], {
         cwd: dir(name),
       });
