@@ -154,6 +154,29 @@ function packageSuite(): void {
       ).toBe(0);
     });
 
+    it('ships every file its README and docs link to, and the docs `apss --help` names', async () => {
+      const pages = [
+        'README.md',
+        ...readdirSync(join(unpacked, 'docs'))
+          .filter((f) => f.endsWith('.md'))
+          .map((f) => `docs/${f}`),
+      ];
+      const missing = pages.flatMap((page) =>
+        [...readFileSync(join(unpacked, page), 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+          .map((link) => link[1] as string)
+          .filter((target) => !/^[a-z]+:/.test(target))
+          .filter((target) => !existsSync(join(unpacked, dirname(page), target)))
+          .map((target) => `${page} -> ${target}`),
+      );
+      expect(missing).toEqual([]);
+      expect(pages.length).toBeGreaterThan(10);
+      const help = await ok(join(dir('core'), 'node_modules', '.bin', 'apss'), ['--help'], {
+        cwd: dir('core'),
+      });
+      for (const named of help.match(/docs\/[\w-]+\.md/g) ?? [])
+        expect(existsSync(join(unpacked, named)), named).toBe(true);
+    });
+
     it('declares ranges, never exact versions, for what users install (#11.2)', () => {
       const manifest = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as Manifest;
       const ranges = { ...manifest.dependencies, ...manifest.peerDependencies };
