@@ -103,6 +103,12 @@ export {
 } from './projections/reconciliation.js';
 export { invoice, invoiceProgress, type InvoiceLine, type InvoiceProgress } from './projections/invoice.js';
 export {
+  reservations,
+  reservationsProgress,
+  type ReservationLine,
+  type ReservationsProgress,
+} from './projections/reservations.js';
+export {
   overview,
   overviewProgress,
   type OverviewProgress,

@@ -36,7 +36,7 @@ const ConnectionString = nonEmpty(
 export const MinBytesPerThread = countFrom('APSS_MIN_BYTES_PER_THREAD', 1, Number.MAX_SAFE_INTEGER);
 
 export const RulesName = oneOf('RulesName', ['default', '2023']);
-export const View = oneOf('View', ['overview', 'reconciliation', 'invoice']);
+export const View = oneOf('View', ['overview', 'reconciliation', 'invoice', 'reservations']);
 
 const SchemaName = nonEmpty('Schema', 'a schema name');
 const TableName = nonEmpty('Table', 'a table name');

@@ -40,13 +40,14 @@ apss audit --postgres <connection string> [--schema S] [--table T] [--rules defa
   --public-key the PEM public key (apss keygen) that --checkpoint's signature is checked under
   Exit status: 0 no findings, 1 findings, 2 unusable input or arguments, 141 when the reader of
   the output went away before it was all written (| head).`,
-  replay: `apss replay <file.ndjson | -> [--view overview|reconciliation|invoice] [--as-of <instant>] [--json | --csv]
+  replay: `apss replay <file.ndjson | -> [--view overview|reconciliation|invoice|reservations] [--as-of <instant>] [--json | --csv]
   Folds the log's events into a view and prints it. Lines that are not well-formed events are
   skipped, and counted on stderr (apss audit lists them).
   <file.ndjson>  the log, one JSON event a line; - reads it from stdin
   --view     overview (default): each partner's shared tenant and subscriptions;
              reconciliation: one line per usage record, with its price and total;
-             invoice: one line per partner and month, the total in exact decimals
+             invoice: one line per partner and month, the total in exact decimals;
+             reservations: one line per reserved instance, with its term and scope
   --as-of    an ISO-8601 instant (2020-06-30T23:59:59Z): only the events recorded until then
   --json     print exactly the view as JSON
   --csv      print the view as CSV, with a header row

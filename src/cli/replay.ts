@@ -9,9 +9,16 @@ import { asOf } from '../projections/asOf.js';
 import { csvRecords } from '../projections/csv.js';
 import { invoice } from '../projections/invoice.js';
 import { overview } from '../projections/overview.js';
+import { reservations } from '../projections/reservations.js';
 import { projector, type Projection } from '../projections/projection.js';
 import { reconciliation } from '../projections/reconciliation.js';
-import { invoiceTable, overviewTable, reconciliationTable, type Table } from '../projections/table.js';
+import {
+  invoiceTable,
+  overviewTable,
+  reconciliationTable,
+  reservationsTable,
+  type Table,
+} from '../projections/table.js';
 import { textLines } from '../projections/text.js';
 import { View } from './args.js';
 
@@ -105,6 +112,7 @@ export async function replayRecords(
     .with('overview', () => run(overview, overviewTable, (v) => v.values()))
     .with('reconciliation', () => run(reconciliation, reconciliationTable, (v) => v))
     .with('invoice', () => run(invoice, invoiceTable, (v) => v))
+    .with('reservations', () => run(reservations, reservationsTable, (v) => v))
     .exhaustive();
   const counts = { records: 0, events: 0, skipped: 0 };
   const take = (record: unknown): void => {

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { preview, REFUSED, withQuickDecoder } from './codec.js';
+import { preview, refined, REFUSED, withQuickDecoder } from './codec.js';
 
 const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2}))$/;
@@ -165,4 +165,11 @@ export const Day = withQuickDecoder(
     t.identity,
   ),
   (u) => (isDay(u) ? u : REFUSED),
+);
+
+/** An instant as the library writes it (UTC, milliseconds, `Z`): what a state or a view keeps, in no other form. */
+export const UtcInstant = refined(
+  'UtcInstant',
+  (u): u is string => Instant.is(u) && inUtc(u as string) === u,
+  'an instant as the library writes it, like 2019-03-01T00:00:00.000Z',
 );

@@ -1,5 +1,5 @@
 import { plainNumber } from './scaled.js';
-import type { InvoiceLine, PartnerOverview, ReconciliationLine } from './viewCodecs.js';
+import type { InvoiceLine, PartnerOverview, ReconciliationLine, ReservationLine } from './viewCodecs.js';
 
 /** A view laid out as named columns of text, for CSV and for people. Rows can be read more than once. */
 export type Table = {
@@ -72,8 +72,36 @@ export const invoiceLayout: LineLayout<InvoiceLine> = {
   row: (line) => [line.partnerId, line.month, line.lineItem, line.currency, line.total],
 };
 
+export const reservationsLayout: LineLayout<ReservationLine> = {
+  columns: [
+    'PartnerId',
+    'SubscriptionId',
+    'ReservationId',
+    'Sku',
+    'Region',
+    'Term',
+    'Scope',
+    'Quantity',
+    'PurchasedAt',
+  ],
+  amounts: new Set([7]),
+  noun: 'reserved instance',
+  row: (line) => [
+    line.partnerId,
+    line.subscriptionId,
+    line.reservationId,
+    line.sku,
+    line.region,
+    line.term,
+    line.scope,
+    String(line.quantity),
+    line.purchasedAt,
+  ],
+};
+
 export const reconciliationTable = linesTable(reconciliationLayout);
 export const invoiceTable = linesTable(invoiceLayout);
+export const reservationsTable = linesTable(reservationsLayout);
 
 /** One row per subscription; a partner without any has one row with the subscription columns empty. */
 export const overviewTable = (partners: ReadonlyMap<string, PartnerOverview>): Table => ({

@@ -3,7 +3,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { integerFrom, isArray, oneOf, preview, refined, struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
 import { Currency } from '../lib/money.js';
-import { SubscriptionStatus, usageFields } from '../events/data.js';
+import { reservationFields, SubscriptionStatus, usageFields } from '../events/data.js';
+import { UtcInstant } from '../lib/time.js';
 
 /** The shapes of the views' entries, as the views build them and as a view read back from JSON has them. */
 
@@ -97,6 +98,14 @@ export const ReconciliationLineCodec = struct('ReconciliationLine', {
   total: ExactDecimal,
 });
 export type ReconciliationLine = t.TypeOf<typeof ReconciliationLineCodec>;
+
+/** A reserved instance bought against an APSS subscription: what was bought, with its term and scope, and when. */
+export const ReservationLineCodec = struct('ReservationLine', {
+  ...reservationFields,
+  /** The instant of the purchase, in UTC. */
+  purchasedAt: UtcInstant,
+});
+export type ReservationLine = t.TypeOf<typeof ReservationLineCodec>;
 
 /** A partner's APSS consumption for one month (UTC, `YYYY-MM` of the usage date) in one currency. */
 export const InvoiceLineCodec = struct('InvoiceLine', {

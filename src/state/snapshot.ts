@@ -18,7 +18,7 @@ import { RecordMap } from '../lib/recordMap.js';
 import { rowsOf } from '../lib/rows.js';
 import { IdSet } from '../lib/idSet.js';
 import { Id } from '../lib/ids.js';
-import { Day, inUtc, Instant } from '../lib/time.js';
+import { Day, UtcInstant } from '../lib/time.js';
 import { initialState, type PartnerState } from './state.js';
 
 /**
@@ -33,12 +33,8 @@ import { initialState, type PartnerState } from './state.js';
  */
 export const SNAPSHOT_FORMAT = 3;
 
-/** An instant as the state keeps it (UTC, milliseconds, `Z`): a snapshot holds no other form. */
-const StateInstant = refined(
-  'StateInstant',
-  (u): u is string => Instant.is(u) && inUtc(u as string) === u,
-  'an instant as the library writes it, like 2019-03-01T00:00:00.000Z',
-);
+/** An instant as the state keeps it: a snapshot holds no other form. */
+const StateInstant = UtcInstant;
 
 /**
  * A codec of the value or null, whose errors keep the field's path (io-ts' union would add its own).

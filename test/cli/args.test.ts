@@ -103,7 +103,7 @@ describe('apss replay arguments', () => {
     [['replay'], 'missing the log file to replay (a path, or - for stdin)'],
     [
       ['replay', 'a', '--view', 'ledger'],
-      '--view must be one of overview, reconciliation, invoice (got "ledger")',
+      '--view must be one of overview, reconciliation, invoice, reservations (got "ledger")',
     ],
     [
       ['replay', 'a', '--as-of', '2019-02-30'],

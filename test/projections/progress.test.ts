@@ -10,6 +10,8 @@ import {
   project,
   reconciliation,
   reconciliationProgress,
+  reservations,
+  reservationsProgress,
   type DomainEvent,
   type PartnerOverview,
   type Projection,
@@ -23,6 +25,7 @@ const cases: [string, Projection<unknown>, Saved][] = [
   ['reconciliation', reconciliation as Projection<unknown>, reconciliationProgress as unknown as Saved],
   ['invoice', invoice as Projection<unknown>, invoiceProgress as unknown as Saved],
   ['overview', overview as Projection<unknown>, overviewProgress as unknown as Saved],
+  ['reservations', reservations as Projection<unknown>, reservationsProgress as unknown as Saved],
 ];
 
 /** The progress after `events`, saved and written out as JSON text, as another process would get it. */

@@ -6,6 +6,7 @@ import {
   overview,
   project,
   reconciliation,
+  reservations,
   type DomainEvent,
   type Projection,
 } from 'apss-domain';
@@ -21,7 +22,7 @@ import {
 } from '../builders.js';
 import { add, plain, times } from './money.js';
 
-const views = { reconciliation, invoice, overview } as Record<string, Projection<unknown>>;
+const views = { reconciliation, invoice, overview, reservations } as Record<string, Projection<unknown>>;
 const named = Object.entries(views);
 
 const byPartner = (log: readonly DomainEvent[]) => {

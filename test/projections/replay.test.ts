@@ -129,7 +129,7 @@ describe('apss replay: the view of a log, as the CLI writes it', () => {
   it('decodeReplayOptions names each offending option', () => {
     expect(decodeReplayOptions({ view: 'ledger', format: 'xml' })).toEqual({
       _tag: 'Left',
-      left: '--view must be one of overview, reconciliation, invoice (got "ledger"); format must be one of text, json, csv (got "xml")',
+      left: '--view must be one of overview, reconciliation, invoice, reservations (got "ledger"); format must be one of text, json, csv (got "xml")',
     });
   });
 });
