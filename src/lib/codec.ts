@@ -5,6 +5,11 @@ import { pushAll } from './arrays.js';
 
 /** A shape the library accepts from outside: the decoded value has only the named fields. */
 type Decoded<P extends t.Props> = { readonly [K in keyof P]: t.TypeOf<P[K]> };
+/**
+ * Optional fields, which a value may leave out or give as undefined (a struct reads both as absent):
+ * so a consumer under exactOptionalPropertyTypes may pass `{ field: maybe }`.
+ */
+type DecodedOptional<P extends t.Props> = { readonly [K in keyof P]?: t.TypeOf<P[K]> | undefined };
 
 /** What `struct` does with a field it does not know: a typo in a command is an error, metadata may carry extras. */
 export type ExtraFields = 'reject' | 'strip';
@@ -247,8 +252,8 @@ export function struct<R extends t.Props, O extends t.Props = Record<never, neve
   optional: O = {} as O,
   extra: ExtraFields = 'reject',
   { quick: mode = 'generated' }: { readonly quick?: QuickMode } = {},
-): t.Type<Decoded<R> & Partial<Decoded<O>>, Decoded<R> & Partial<Decoded<O>>, unknown> {
-  type A = Decoded<R> & Partial<Decoded<O>>;
+): t.Type<Decoded<R> & DecodedOptional<O>, Decoded<R> & DecodedOptional<O>, unknown> {
+  type A = Decoded<R> & DecodedOptional<O>;
   const requiredFields = fieldsOf(required);
   const optionalFields = fieldsOf(optional);
   const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
