@@ -80,6 +80,14 @@ export function given(history: Iterable<unknown> = [], options?: GivenOptions): 
     throw new TypeError('given: invalid options: give rules or a decider, not both');
   const decider = own ?? apssDecider(rules);
   const events = decodedEvents('given: history', history);
+  // One partner's history, as handle and handleCommand take it: they refuse another's event (R1).
+  const partnerId = events[0]?.data.partnerId;
+  const foreign = events.findIndex((event) => event.data.partnerId !== partnerId);
+  if (foreign !== -1)
+    throw new TypeError(
+      `given: history[${foreign}] is an event of partner ${(events[foreign] as DomainEvent).data.partnerId}, ` +
+        `and the history is partner ${partnerId as string}'s: a partner's history holds its own events only`,
+    );
   const state =
     decider.evolve === evolve
       ? fold(events, decider.initialState)

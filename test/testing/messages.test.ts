@@ -13,6 +13,7 @@ import {
   legacyEvent,
   validHistory,
 } from 'apss-domain/testing';
+import { tenantOf } from '../builders.js';
 
 const sample = <T>(arbitrary: fc.Arbitrary<T>, numRuns = 300): T[] =>
   fc.sample(arbitrary, { numRuns, seed: 42 });
@@ -104,6 +105,9 @@ describe('arbitraries of commands and events', () => {
     );
     expect(() => corrupted(5 as never)).toThrow(/^corrupted: messages must be a fast-check Arbitrary/);
     expect(() => given(5 as never)).toThrow(/^given: history must be an iterable of events \(got 5\)/);
+    expect(() => given([...tenantOf('p1'), ...tenantOf('p2')])).toThrow(
+      /^given: history\[2\] is an event of partner p2, and the history is partner p1's/,
+    );
   });
 
   it('refuse an instant to cluster around past the years they keep to, where instants near it would be no instants', () => {
