@@ -3,7 +3,6 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { struct } from '../lib/codec.js';
 import { Id } from '../lib/ids.js';
-import { prefixView } from '../lib/prefixView.js';
 import { lineAmount, plainOfScaled } from './scaled.js';
 import {
   copyLedger,
@@ -14,26 +13,15 @@ import {
   sharedTenantOf,
   type Ledger,
 } from './ledger.js';
+import * as lineList from './lineList.js';
 import { foldingProjection, isBuiltBy, type Folding, type Projection } from './projection.js';
 import { progressOf, refuseAt, savedForm, type Progress, type ProjectionProgress } from './progress.js';
 import { listOf, ReconciliationLineCodec, type ReconciliationLine } from './viewCodecs.js';
 
 export type { ReconciliationLine } from './viewCodecs.js';
 
-/**
- * How far the reconciliation has got: its first `length` lines, and each partner's tenant and counted
- * usage ids. The lines are a list only ever appended to, which copies of the progress share: each
- * sees it up to its own length, and a view is a frozen view of that prefix (see `prefixView`), so a
- * new view costs the same however many lines came before. A progress whose list another has appended
- * to since (the second of two that went on from one) takes a list of its own, once.
- */
-type Working = {
-  lines: ReconciliationLine[];
-  length: number;
-  readonly ledger: Ledger;
-  /** The view last read out, while no event has changed the progress since. */
-  shown: readonly ReconciliationLine[] | undefined;
-};
+/** How far the reconciliation has got: its lines (see lineList.ts), and each partner's tenant and counted usage ids. */
+type Working = lineList.LineList<ReconciliationLine> & { readonly ledger: Ledger };
 
 function step(working: Working, event: DomainEvent): void {
   const { ledger } = working;
@@ -43,11 +31,9 @@ function step(working: Working, event: DomainEvent): void {
     return noteTenant(ledger, event);
   }
   if (!countUsage(ledger, event)) return;
-  working.shown = undefined;
   const { data } = event;
-  if (working.lines.length !== working.length) working.lines = working.lines.slice(0, working.length);
-  working.length += 1;
-  working.lines.push(
+  lineList.appendLine(
+    working,
     lineOf(
       data,
       sharedTenantOf(ledger, data.partnerId) ?? '',
@@ -81,13 +67,10 @@ const lineOf = (
 
 const folding: Folding<Working, readonly ReconciliationLine[]> = {
   name: 'reconciliation',
-  start: () => ({ lines: [], length: 0, ledger: new Map(), shown: undefined }),
+  start: () => ({ ...lineList.noLines<ReconciliationLine>(), ledger: new Map() }),
   step,
-  view(working) {
-    working.shown ??= prefixView(working.lines, working.length);
-    return working.shown;
-  },
-  copy: ({ lines, length, ledger, shown }) => ({ lines, length, ledger: copyLedger(ledger), shown }),
+  view: lineList.viewOfLines,
+  copy: (working) => ({ ...lineList.sharedLines(working), ledger: copyLedger(working.ledger) }),
 };
 
 /** One line per usage record of every partner, in the order the log records them. */
@@ -125,7 +108,7 @@ function rebuild(saved: SavedReconciliation): E.Either<ReturnType<typeof refuseA
       );
   }
   const lines = saved.lines.map((line) => lineOf(line, line.customerId, line.total));
-  return E.right({ lines, length: lines.length, ledger, shown: undefined });
+  return E.right({ ...lineList.linesFrom(lines), ledger });
 }
 
 /**
@@ -170,11 +153,11 @@ export const reconciliationProgress: ProjectionProgress<
 > = progressOf(
   folding,
   SavedReconciliation,
-  ({ lines, length, ledger }) => ({
+  (working) => ({
     projection: 'reconciliation' as const,
     version: 1 as const,
-    lines: lines.slice(0, length),
-    sharedTenants: [...ledger]
+    lines: lineList.savedLines(working),
+    sharedTenants: [...working.ledger]
       .filter(([, entry]) => entry.sharedTenantId !== null)
       .map(([partnerId, entry]) => ({ partnerId, tenantId: entry.sharedTenantId as string })),
   }),

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { DomainEvent, EventOf } from '../events/codecs.js';
-import { prefixView } from '../lib/prefixView.js';
 import { inUtc } from '../lib/time.js';
+import * as lineList from './lineList.js';
 import { foldingProjection, type Folding, type Projection } from './projection.js';
 import { progressOf, refuseAt, savedForm, type Progress, type ProjectionProgress } from './progress.js';
 import { ReservationLineCodec, type ReservationLine } from './viewCodecs.js';
@@ -9,18 +9,11 @@ import { ReservationLineCodec, type ReservationLine } from './viewCodecs.js';
 export type { ReservationLine } from './viewCodecs.js';
 
 /**
- * How far the list has got: its first `length` lines, in a list only ever appended to that copies of
- * the progress share (as the reconciliation's, see prefixView), and the reservation ids each partner
- * has bought. A reservation id bought again is listed once, as its first purchase, which is the one
- * the partner's state keeps (R9 finds the second).
+ * How far the list has got: its lines (see lineList.ts), and the reservation ids each partner has
+ * bought. A reservation id bought again is listed once, as its first purchase, which is the one the
+ * partner's state keeps (R9 finds the second).
  */
-type Working = {
-  lines: ReservationLine[];
-  length: number;
-  readonly bought: Map<string, Set<string>>;
-  /** The view last read out, while no event has changed the progress since. */
-  shown: readonly ReservationLine[] | undefined;
-};
+type Working = lineList.LineList<ReservationLine> & { readonly bought: Map<string, Set<string>> };
 
 /** Notes a partner's reservation id; false when the partner bought it before. */
 function noteBought(bought: Map<string, Set<string>>, partnerId: string, reservationId: string): boolean {
@@ -52,25 +45,17 @@ function step(working: Working, event: DomainEvent): void {
   if (event.type !== 'ReservedInstancePurchased') return;
   const { data } = event;
   if (!noteBought(working.bought, data.partnerId, data.reservationId)) return;
-  working.shown = undefined;
-  if (working.lines.length !== working.length) working.lines = working.lines.slice(0, working.length);
-  working.length += 1;
-  working.lines.push(lineOf(data, inUtc(event.metadata.at)));
+  lineList.appendLine(working, lineOf(data, inUtc(event.metadata.at)));
 }
 
 const folding: Folding<Working, readonly ReservationLine[]> = {
   name: 'reservations',
-  start: () => ({ lines: [], length: 0, bought: new Map(), shown: undefined }),
+  start: () => ({ ...lineList.noLines<ReservationLine>(), bought: new Map() }),
   step,
-  view(working) {
-    working.shown ??= prefixView(working.lines, working.length);
-    return working.shown;
-  },
-  copy: ({ lines, length, bought, shown }) => ({
-    lines,
-    length,
-    bought: new Map([...bought].map(([partnerId, ids]) => [partnerId, new Set(ids)])),
-    shown,
+  view: lineList.viewOfLines,
+  copy: (working) => ({
+    ...lineList.sharedLines(working),
+    bought: new Map([...working.bought].map(([partnerId, ids]) => [partnerId, new Set(ids)])),
   }),
 };
 
@@ -93,10 +78,10 @@ export const reservationsProgress: ProjectionProgress<ReservationsProgress, read
   progressOf(
     folding,
     SavedReservations,
-    ({ lines, length }) => ({
+    (working) => ({
       projection: 'reservations' as const,
       version: 1 as const,
-      lines: lines.slice(0, length),
+      lines: lineList.savedLines(working),
     }),
     (saved) => {
       const bought = new Map<string, Set<string>>();
@@ -109,6 +94,6 @@ export const reservationsProgress: ProjectionProgress<ReservationsProgress, read
             ),
           );
       const lines = saved.lines.map((line) => lineOf(line, line.purchasedAt));
-      return E.right({ lines, length: lines.length, bought, shown: undefined });
+      return E.right({ ...lineList.linesFrom(lines), bought });
     },
   );

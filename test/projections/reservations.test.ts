@@ -17,29 +17,20 @@ describe('reservations: every reserved instance bought, with its term and scope'
   ];
 
   it('given purchases of two partners, one repeated, then each is listed once, in log order, its instant in UTC', () => {
+    const line = (partnerId: string, subscriptionId: string, purchasedAt: string) => ({
+      partnerId,
+      subscriptionId,
+      reservationId: 'ri-1',
+      sku: 'D2s_v5',
+      region: 'westeurope',
+      term: 'P1Y',
+      scope: 'single',
+      quantity: 2,
+      purchasedAt,
+    });
     expect(project(reservations, log)).toEqual([
-      {
-        partnerId: 'p1',
-        subscriptionId: 's1',
-        reservationId: 'ri-1',
-        sku: 'D2s_v5',
-        region: 'westeurope',
-        term: 'P1Y',
-        scope: 'single',
-        quantity: 2,
-        purchasedAt: '2021-01-05T08:00:00.000Z',
-      },
-      {
-        partnerId: 'p2',
-        subscriptionId: 's2',
-        reservationId: 'ri-1',
-        sku: 'D2s_v5',
-        region: 'westeurope',
-        term: 'P1Y',
-        scope: 'single',
-        quantity: 2,
-        purchasedAt: '2021-01-07T10:00:00.000Z',
-      },
+      line('p1', 's1', '2021-01-05T08:00:00.000Z'),
+      line('p2', 's2', '2021-01-07T10:00:00.000Z'),
     ]);
   });
 
