@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { fnv1a } from '../lib/hash.js';
-import { SNAPSHOT_FORMAT, type Snapshot, type StoredSnapshot } from '../store/snapshots.js';
+import { SNAPSHOT_FORMAT, type StoredSnapshot } from '../store/snapshots.js';
 import { EventStoreRequestError } from '../store/errors.js';
 import { withClient } from './clients.js';
 import { isMissingTable } from './schema.js';
@@ -96,8 +96,9 @@ export class PostgresSnapshots {
     }
   }
 
-  async write(streamId: string, streamVersion: number, snapshot: Snapshot, replace: boolean): Promise<void> {
-    const values = [streamId, streamVersion, snapshot.version, JSON.stringify(snapshot), replace];
+  /** Keeps a snapshot's JSON text, checked (see checkSnapshotWrite): one of SNAPSHOT_FORMAT. */
+  async write(streamId: string, streamVersion: number, json: string, replace: boolean): Promise<void> {
+    const values = [streamId, streamVersion, SNAPSHOT_FORMAT, json, replace];
     await this.#ensureTable();
     try {
       await this.pool.query({ ...this.sql.write, values });

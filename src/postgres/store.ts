@@ -292,8 +292,8 @@ export class PostgresEventStore implements EventStore, SealedLog, SnapshotStore 
   async writeSnapshot(
     ...[streamId, streamVersion, snapshot, options]: WriteSnapshotArguments
   ): Promise<void> {
-    const replace = checkSnapshotWrite(streamId, streamVersion, snapshot, options);
-    await this.#usable().snapshots.write(streamId, streamVersion, snapshot, replace);
+    const { json, replace } = checkSnapshotWrite(streamId, streamVersion, snapshot, options);
+    await this.#usable().snapshots.write(streamId, streamVersion, json, replace);
   }
 
   /** Takes a snapshot of a stream now (see takeSnapshot); resolves to the version it was taken at (0: an empty stream, none). */

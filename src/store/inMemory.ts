@@ -148,8 +148,8 @@ export class InMemoryEventStore implements EventStore, SealedLog, SnapshotStore 
   async writeSnapshot(
     ...[streamId, streamVersion, snapshot, options]: WriteSnapshotArguments
   ): Promise<void> {
-    const replace = checkSnapshotWrite(streamId, streamVersion, snapshot, options);
+    const { json, replace } = checkSnapshotWrite(streamId, streamVersion, snapshot, options);
     if (!replace && (this.#snapshots.get(streamId)?.streamVersion ?? -1) >= streamVersion) return;
-    this.#snapshots.set(streamId, { streamVersion, json: JSON.stringify(snapshot) });
+    this.#snapshots.set(streamId, { streamVersion, json });
   }
 }

@@ -4,6 +4,7 @@ import * as t from 'io-ts';
 import { integerFrom, problemsOf, struct } from '../lib/codec.js';
 import type { DomainEvent } from '../events/codecs.js';
 import { canonicalJson } from '../seal/link.js';
+import { reasonOf } from '../lib/reason.js';
 import { decodeStoredSnapshot, encodeSnapshot, SnapshotCodec, type Snapshot } from '../state/snapshot.js';
 import { applyEvent } from '../state/evolve.js';
 import {
@@ -72,24 +73,38 @@ function check<A>(operation: string, codec: t.Decoder<unknown, A>, request: obje
 }
 
 /**
- * Checks a writeSnapshot call's stream id, version, snapshot (one of SNAPSHOT_FORMAT, exactly: what
- * a store keeps, every later read of the stream restores from) and options, as every store does
- * before it writes: an EventStoreRequestError naming the field. Returns whether to replace what is kept.
+ * Checks a writeSnapshot call's stream id, version, snapshot and options, as every store does before
+ * it writes: an EventStoreRequestError naming the field. The snapshot is checked as the store will
+ * keep it, its JSON text read back (a `toJSON` of its own or its prototype's writes what it likes):
+ * exactly one of SNAPSHOT_FORMAT, which every later read of the stream restores from. Returns that
+ * text, and whether to replace what is kept.
  */
-export const checkSnapshotWrite = (
+export function checkSnapshotWrite(
   streamId: unknown,
   streamVersion: unknown,
   snapshot: unknown,
   options?: unknown,
-): boolean => {
+): { readonly json: string; readonly replace: boolean } {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(snapshot);
+  } catch (error) {
+    throw new EventStoreRequestError('writeSnapshot', [
+      { path: 'snapshot', reason: `cannot be written as JSON (${reasonOf(error)})` },
+    ]);
+  }
+  if (json === undefined && snapshot !== undefined)
+    throw new EventStoreRequestError('writeSnapshot', [
+      { path: 'snapshot', reason: 'writes no JSON at all (its toJSON gives undefined)' },
+    ]);
   const request = check('writeSnapshot', WriteSnapshotRequest, {
     streamId,
     streamVersion,
-    snapshot,
+    snapshot: json === undefined ? undefined : (JSON.parse(json) as unknown),
     ...(options === undefined ? {} : { options }),
   });
-  return request.options?.replace === true;
-};
+  return { json: json as string, replace: request.options?.replace === true };
+}
 
 /** Checks a readSnapshot call's stream id. */
 export const checkSnapshotRead = (streamId: unknown): void => {

@@ -124,7 +124,8 @@ await whenPostgres('PostgreSQL snapshot tests', () => {
       for (const [snapshot, field] of [
         [undefined, /writeSnapshot: snapshot is required/],
         [{}, /snapshot\.version/],
-        [{ ...encodeSnapshot(fold(onboardAndUse(3))), later: 1n }, /snapshot\.later/],
+        [{ ...encodeSnapshot(fold(onboardAndUse(3))), later: 1 }, /snapshot\.later/],
+        [{ ...encodeSnapshot(fold(onboardAndUse(3))), later: 1n }, /snapshot cannot be written as JSON/],
       ] as const) {
         const refused = store.writeSnapshot(stream, 9, snapshot as never, { replace: true });
         await expect(refused).rejects.toBeInstanceOf(EventStoreRequestError);

@@ -19,6 +19,10 @@ import { countingReads } from './countingReads.js';
 
 const stream = partnerStreamId('p1');
 
+/** A value with the fields of `fields`, whose prototype's toJSON writes what `json` gives. */
+const withJson = (fields: object, json: () => unknown): object =>
+  Object.assign(Object.create({ toJSON: json }) as object, fields);
+
 /** The store, but for readSnapshot, which hands back `kept`. */
 const handingBack = <S extends object>(store: S, kept: { streamVersion: number; snapshot: unknown }): S =>
   new Proxy(store, {
@@ -186,7 +190,14 @@ describe('handleCommand on a store that keeps snapshots', () => {
       [null, /snapshot must be an object/],
       [{}, /snapshot\.version/],
       [{ version: SNAPSHOT_FORMAT + 1, state }, /snapshot\.version/],
-      [{ version: SNAPSHOT_FORMAT, state, later: 1n }, /snapshot\.later/],
+      [{ version: SNAPSHOT_FORMAT, state, later: 1 }, /snapshot\.later/],
+      [{ version: SNAPSHOT_FORMAT, state, later: 1n }, /snapshot cannot be written as JSON/],
+      // Checked as it is kept: the JSON text a toJSON (its own, or its prototype's) writes.
+      [withJson(encodeSnapshot(fold(onboarding)), () => undefined), /snapshot writes no JSON at all/],
+      [
+        withJson(encodeSnapshot(fold(onboarding)), () => ({ version: SNAPSHOT_FORMAT })),
+        /snapshot\.state is required/,
+      ],
       [{ version: SNAPSHOT_FORMAT, state: { ...state, usage: 7 } }, /snapshot\.state\.usage/],
     ] as const) {
       const refused = store.writeSnapshot(stream, 9, snapshot as never, { replace: true });
