@@ -105,8 +105,10 @@ function decodeOptions(options: unknown): E.Either<readonly FieldProblem[], Sett
  */
 type Live = {
   position: bigint;
-  /** The digest of the event at the position (null at 0, and where a table of an earlier version kept none). */
+  /** The digest of the event at the position (null at 0, and where a runner of an earlier version moved it). */
   lastEvent: string | null;
+  /** The rebuilds the tables have seen when the views were loaded (see ViewSql.clear). */
+  readonly generation: string;
   readonly overview: OverviewProgress;
   readonly reconciliation: ReconciliationProgress;
   readonly invoice: InvoiceProgress;
@@ -303,7 +305,7 @@ export class PostgresProjectionRunner {
       after: confirmed ? live.position : live.position - 1n,
     })) {
       if (!confirmed) {
-        confirmLog(settings, live, stored);
+        if (!holdsCheckpoint(live, stored)) return refuseLog(settings, live);
         confirmed = true;
         continue;
       }
@@ -314,7 +316,7 @@ export class PostgresProjectionRunner {
       events += batch.length;
       batch = [];
     }
-    if (!confirmed) throw new LogReplacedError(settings.sql.tables.checkpoint, live.position);
+    if (!confirmed) return refuseLog(settings, live);
     if (batch.length > 0 && signal?.aborted !== true) {
       await writeBatch(settings, live, batch);
       events += batch.length;
@@ -323,16 +325,20 @@ export class PostgresProjectionRunner {
   }
 }
 
+/** Whether the stored event is the one the views were built up to, at their checkpoint. */
+const holdsCheckpoint = (live: Live, stored: StoredEvent): boolean =>
+  stored.globalPosition === live.position &&
+  (live.lastEvent === null || live.lastEvent === digestOf(stored.event));
+
 /**
- * Refuses a log that holds another event at the checkpoint than the views were built up to, or none
- * (see LogReplacedError). A checkpoint a table of an earlier version kept without its event's digest
- * takes the digest of the event there.
+ * Where the store does not hold the checkpoint's event: the views were rebuilt, or moved on, by
+ * another runner meanwhile (this one loads them again), or the log is not the one they were built
+ * from (see LogReplacedError).
  */
-function confirmLog({ sql }: Settings, live: Live, stored: StoredEvent): void {
-  const digest = digestOf(stored.event);
-  if (stored.globalPosition !== live.position || (live.lastEvent !== null && live.lastEvent !== digest))
-    throw new LogReplacedError(sql.tables.checkpoint, live.position);
-  live.lastEvent = digest;
+async function refuseLog({ pool, sql }: Settings, live: Live): Promise<never> {
+  const now = await readCheckpoint(pool, sql);
+  if (now.position !== live.position || now.generation !== live.generation) throw new CheckpointMoved();
+  throw new LogReplacedError(sql.tables.checkpoint, live.position);
 }
 
 async function createTables({ pool, sql }: Settings): Promise<void> {
@@ -348,8 +354,10 @@ type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 async function readCheckpoint(
   db: Queryable,
   sql: ViewSql,
-): Promise<{ readonly position: bigint; readonly lastEvent: string | null }> {
-  const { rows } = await db.query<{ position: string; last_event: string | null }>(sql.checkpoint);
+): Promise<{ readonly position: bigint; readonly lastEvent: string | null; readonly generation: string }> {
+  const { rows } = await db.query<{ position: string; last_event: string | null; generation: string }>(
+    sql.checkpoint,
+  );
   const row = rows[0];
   const position = row?.position;
   if (position === undefined || !/^\d+$/.test(position))
@@ -358,14 +366,18 @@ async function readCheckpoint(
       'its one row',
       `holds no position (got ${String(position)})`,
     );
-  const lastEvent = (row as { last_event: string | null }).last_event;
-  if (lastEvent !== null && !/^[0-9a-f]{64}$/.test(lastEvent))
+  const { last_event: tagged, generation } = row as { last_event: string | null; generation: string };
+  const tag = tagged === null ? undefined : /^(\d+):([0-9a-f]{64})$/.exec(tagged);
+  if (tag === null)
     throw new StoredViewError(
       sql.tables.checkpoint,
       'its one row',
-      `holds a last_event that is not a SHA-256 digest in hex (got ${lastEvent.slice(0, 80)})`,
+      `holds a last_event that is not a position and a SHA-256 digest in hex (got ${String(tagged).slice(0, 80)})`,
     );
-  return { position: BigInt(position), lastEvent };
+  // A digest written at another position than the checkpoint's is not of its event: a runner of an
+  // earlier version moved the checkpoint without it.
+  const lastEvent = tag !== undefined && tag[1] === position ? (tag[2] as string) : null;
+  return { position: BigInt(position), lastEvent, generation };
 }
 
 /**
@@ -403,7 +415,7 @@ const overviewPages = (db: Queryable, sql: ViewSql): AsyncGenerator<readonly Ove
 async function loadLive({ pool, sql }: Settings): Promise<Live> {
   return withClient(pool, async (client) => {
     await beginReading(client);
-    const { position, lastEvent } = await readCheckpoint(client, sql);
+    const { position, lastEvent, generation } = await readCheckpoint(client, sql);
     const partners: unknown[] = [];
     const sharedTenants: { partnerId: string; tenantId: string }[] = [];
     for await (const page of overviewPages(client, sql))
@@ -444,6 +456,7 @@ async function loadLive({ pool, sql }: Settings): Promise<Live> {
     return {
       position,
       lastEvent,
+      generation,
       overview,
       reconciliation,
       invoice,
@@ -496,7 +509,12 @@ async function writeBatch({ pool, sql }: Settings, live: Live, batch: readonly S
 
   await withClient(pool, async (client) => {
     await client.query('BEGIN');
-    const moved = await client.query(sql.advance, [live.position.toString(), position.toString(), lastEvent]);
+    const moved = await client.query(sql.advance, [
+      live.position.toString(),
+      position.toString(),
+      `${position}:${lastEvent}`,
+      live.generation,
+    ]);
     if (moved.rowCount !== 1) throw new CheckpointMoved();
     if (newLines.length > 0) await client.query(sql.insertLines, [JSON.stringify(newLines)]);
     if (changedSums.length > 0)

@@ -26,8 +26,11 @@ export function viewSql(schema: string, prefix: string) {
         one boolean PRIMARY KEY DEFAULT true CHECK (one),
         position bigint NOT NULL CHECK (position >= 0)
       )`,
-      // The digest of the event at the position (see digestOf); none at 0, nor in a table of a version before it.
+      // `position:digest` of the event at the position (see digestOf), as the batch that moved it there
+      // wrote it; none at 0, nor where a runner of an earlier version moved it (its position is another).
       `ALTER TABLE ${checkpoint} ADD COLUMN IF NOT EXISTS last_event text`,
+      // One more at every rebuild: a runner's batch moves the checkpoint only within the views it loaded.
+      `ALTER TABLE ${checkpoint} ADD COLUMN IF NOT EXISTS generation bigint NOT NULL DEFAULT 0`,
       `CREATE TABLE IF NOT EXISTS ${reconciliation} (
         line bigint PRIMARY KEY CHECK (line >= 0),
         partner_id text NOT NULL,
@@ -59,12 +62,12 @@ export function viewSql(schema: string, prefix: string) {
       )`,
       `INSERT INTO ${checkpoint} (position) VALUES (0) ON CONFLICT DO NOTHING`,
     ],
-    checkpoint: `SELECT position, last_event FROM ${checkpoint}`,
+    checkpoint: `SELECT position, last_event, generation::text AS generation FROM ${checkpoint}`,
     /**
      * Moves the checkpoint from where this runner left it: no row when another runner (or a rebuild)
      * moved it meanwhile. It comes first in a batch, so its row lock orders the runners' batches.
      */
-    advance: `UPDATE ${checkpoint} SET position = $2, last_event = $3 WHERE position = $1`,
+    advance: `UPDATE ${checkpoint} SET position = $2, last_event = $3 WHERE position = $1 AND generation = $4`,
     insertLines: `INSERT INTO ${reconciliation}
       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${RECONCILIATION_COLUMNS})`,
     upsertInvoice: `INSERT INTO ${invoice}
@@ -89,7 +92,7 @@ export function viewSql(schema: string, prefix: string) {
     // (a runner loading its progress, `views()`) must see the views whole with the checkpoint it
     // reads, and TRUNCATE would show it empty tables beside the old checkpoint.
     clear: [
-      `UPDATE ${checkpoint} SET position = 0, last_event = NULL`,
+      `UPDATE ${checkpoint} SET position = 0, last_event = NULL, generation = generation + 1`,
       `DELETE FROM ${reconciliation}`,
       `DELETE FROM ${invoice}`,
       `DELETE FROM ${overview}`,

@@ -16,7 +16,7 @@ import {
   StoredViewError,
 } from 'apss-domain/postgres';
 import { anyEvent, validHistory } from 'apss-domain/testing';
-import { anyLog, onboarded, usageRecorded } from '../builders.js';
+import { anyLog, onboarded, tenantCreated, usageRecorded } from '../builders.js';
 import { eventually, isolatedSchema, whenPostgres } from './support.js';
 
 await whenPostgres('PostgreSQL projection runner tests', () => {
@@ -222,11 +222,62 @@ await whenPostgres('PostgreSQL projection runner tests', () => {
       const { rows } = await schema
         .admin()
         .query<{ last_event: string }>(`SELECT last_event FROM "${schema.name}"."${prefix}_checkpoint"`);
-      expect(rows[0]?.last_event).toMatch(/^[0-9a-f]{64}$/);
+      expect(rows[0]?.last_event).toMatch(/^\d+:[0-9a-f]{64}$/);
+      const checkpoint = `"${schema.name}"."${prefix}_checkpoint"`;
+      // A runner of an earlier version moves the checkpoint and leaves the digest of the event it was at.
+      await append(store, [usageRecorded({ usageId: 'u-later' })]);
+      await runner().catchUp();
+      await schema.admin().query(`UPDATE ${checkpoint} SET last_event = $1`, [rows[0]?.last_event]);
+      expect((await runner().catchUp()).events).toBe(0);
       await schema
         .admin()
-        .query(`UPDATE "${schema.name}"."${prefix}_checkpoint" SET last_event = repeat('0', 64)`);
+        .query(`UPDATE ${checkpoint} SET last_event = position::text || ':' || repeat('0', 64)`);
       await expect(runner().catchUp()).rejects.toBeInstanceOf(LogReplacedError);
+    });
+
+    /** A store whose log can be swapped for another under its followers, as a reset or a restore does. */
+    const swappable = (first: PostgresEventStore) => {
+      const log = { current: first };
+      return {
+        log,
+        store: { readAll: (options?: { after?: bigint }) => log.current.readAll(options) },
+      };
+    };
+
+    it('given a runner behind views another rebuilt from a replaced log holding the same event at the checkpoint, then its batch does not land on them: it loads them again and they equal project', async () => {
+      const { store: first, prefix } = fresh();
+      const second = fresh().store;
+      const same = usageRecorded({ usageId: 'u-1' });
+      const before = [tenantCreated('t1'), same];
+      const after = [tenantCreated('t2'), same];
+      await append(first, before);
+      await append(second, after);
+      const { log: current, store } = swappable(first);
+      const onViews = () => new PostgresProjectionRunner({ store, pool, schema: schema.name, prefix });
+      const behind = onViews();
+      await behind.catchUp();
+      current.current = second;
+      await onViews().rebuild();
+      const next = usageRecorded({ usageId: 'u-2' });
+      await append(second, [next]);
+      expect(await behind.catchUp()).toEqual({ checkpoint: await lastPosition(second), events: 1 });
+      expect(await stored(onViews())).toEqual(projected([...after, next]));
+    });
+
+    it('given a runner behind views another rebuilt from a replaced log, then it loads them again and goes on, with no LogReplacedError', async () => {
+      const { store: first, prefix } = fresh();
+      const second = fresh().store;
+      await append(first, log.slice(0, 3));
+      const other = [...onboarded(), usageRecorded({ usageId: 'x-1' })];
+      await append(second, other);
+      const { log: current, store } = swappable(first);
+      const onViews = () => new PostgresProjectionRunner({ store, pool, schema: schema.name, prefix });
+      const behind = onViews();
+      await behind.catchUp();
+      current.current = second;
+      await onViews().rebuild();
+      expect(await behind.catchUp()).toEqual({ checkpoint: await lastPosition(second), events: 0 });
+      expect(await stored(behind)).toEqual(projected(other));
     });
 
     it('given a reader whose snapshot was taken before a rebuild, when it reads the views, then it sees them whole, as they were', async () => {
