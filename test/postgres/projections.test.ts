@@ -235,29 +235,29 @@ await whenPostgres('PostgreSQL projection runner tests', () => {
       await expect(runner().catchUp()).rejects.toBeInstanceOf(LogReplacedError);
     });
 
-    /** A store whose log can be swapped for another under its followers, as a reset or a restore does. */
-    const swappable = (first: PostgresEventStore) => {
-      const log = { current: first };
-      return {
-        log,
-        store: { readAll: (options?: { after?: bigint }) => log.current.readAll(options) },
-      };
-    };
-
-    it('given a runner behind views another rebuilt from a replaced log holding the same event at the checkpoint, then its batch does not land on them: it loads them again and they equal project', async () => {
+    /**
+     * A runner that caught up with `before`, left behind while its store's log was swapped for
+     * `after` (as a reset or a restore does) and another runner rebuilt the same views from it.
+     */
+    const behindARebuild = async (before: readonly DomainEvent[], after: readonly DomainEvent[]) => {
       const { store: first, prefix } = fresh();
       const second = fresh().store;
-      const same = usageRecorded({ usageId: 'u-1' });
-      const before = [tenantCreated('t1'), same];
-      const after = [tenantCreated('t2'), same];
       await append(first, before);
       await append(second, after);
-      const { log: current, store } = swappable(first);
+      const log = { current: first };
+      const store = { readAll: (options?: { after?: bigint }) => log.current.readAll(options) };
       const onViews = () => new PostgresProjectionRunner({ store, pool, schema: schema.name, prefix });
       const behind = onViews();
       await behind.catchUp();
-      current.current = second;
+      log.current = second;
       await onViews().rebuild();
+      return { behind, second, onViews };
+    };
+
+    it('given a runner behind views another rebuilt from a replaced log holding the same event at the checkpoint, then its batch does not land on them: it loads them again and they equal project', async () => {
+      const same = usageRecorded({ usageId: 'u-1' });
+      const after = [tenantCreated('t2'), same];
+      const { behind, second, onViews } = await behindARebuild([tenantCreated('t1'), same], after);
       const next = usageRecorded({ usageId: 'u-2' });
       await append(second, [next]);
       expect(await behind.catchUp()).toEqual({ checkpoint: await lastPosition(second), events: 1 });
@@ -265,17 +265,8 @@ await whenPostgres('PostgreSQL projection runner tests', () => {
     });
 
     it('given a runner behind views another rebuilt from a replaced log, then it loads them again and goes on, with no LogReplacedError', async () => {
-      const { store: first, prefix } = fresh();
-      const second = fresh().store;
-      await append(first, log.slice(0, 3));
       const other = [...onboarded(), usageRecorded({ usageId: 'x-1' })];
-      await append(second, other);
-      const { log: current, store } = swappable(first);
-      const onViews = () => new PostgresProjectionRunner({ store, pool, schema: schema.name, prefix });
-      const behind = onViews();
-      await behind.catchUp();
-      current.current = second;
-      await onViews().rebuild();
+      const { behind, second } = await behindARebuild(log.slice(0, 3), other);
       expect(await behind.catchUp()).toEqual({ checkpoint: await lastPosition(second), events: 0 });
       expect(await stored(behind)).toEqual(projected(other));
     });
