@@ -86,6 +86,11 @@ export function foldingProjection<P, V extends object>(folding: Folding<P, V>): 
     cell: { snapshot: undefined },
   });
   const fresh = (): Line<P> => lineAt(folding.start(), 0);
+  /**
+   * The line `init` stands on, which is never stepped: the projection lives as long as the process,
+   * and a line stepped in place from its `init` would keep all the first chain of views came to.
+   */
+  const initLine = fresh();
   const lineOf = (view: unknown): Line<P> => {
     const entry = typeof view === 'object' && view !== null ? made.get(view) : undefined;
     if (entry === undefined)
@@ -95,6 +100,7 @@ export function foldingProjection<P, V extends object>(folding: Folding<P, V>): 
           '(overviewProgress, reconciliationProgress and invoiceProgress save and load it), or project the log again',
       );
     const { line: from, at, cell } = entry;
+    if (from === initLine) return fresh();
     if (at === from.length) return from;
     // Stepping past a view's position filled its cell (see `step`).
     const snapshot = cell.snapshot as Snapshot<P>;
@@ -113,7 +119,7 @@ export function foldingProjection<P, V extends object>(folding: Folding<P, V>): 
     line.length += 1;
   };
   const projection: Projection<V> = Object.freeze({
-    init: finish(fresh()),
+    init: finish(initLine),
     apply(view: V, event: DomainEvent): V {
       const line = lineOf(view);
       step(line, event);
