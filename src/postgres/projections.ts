@@ -367,15 +367,16 @@ async function readCheckpoint(
       `holds no position (got ${String(position)})`,
     );
   const { last_event: tagged, generation } = row as { last_event: string | null; generation: string };
-  const tag = tagged === null ? undefined : /^(\d+):([0-9a-f]{64})$/.exec(tagged);
+  // `position:digest`, or a bare digest as the version before wrote it, with no position to tie it to.
+  const tag = tagged === null ? undefined : /^(?:(\d+):)?([0-9a-f]{64})$/.exec(tagged);
   if (tag === null)
     throw new StoredViewError(
       sql.tables.checkpoint,
       'its one row',
       `holds a last_event that is not a position and a SHA-256 digest in hex (got ${String(tagged).slice(0, 80)})`,
     );
-  // A digest written at another position than the checkpoint's is not of its event: a runner of an
-  // earlier version moved the checkpoint without it.
+  // A digest written at another position than the checkpoint's (or at none said) is not known to be
+  // of its event: a runner of an earlier version moved the checkpoint without it.
   const lastEvent = tag !== undefined && tag[1] === position ? (tag[2] as string) : null;
   return { position: BigInt(position), lastEvent, generation };
 }

@@ -229,6 +229,10 @@ await whenPostgres('PostgreSQL projection runner tests', () => {
       await runner().catchUp();
       await schema.admin().query(`UPDATE ${checkpoint} SET last_event = $1`, [rows[0]?.last_event]);
       expect((await runner().catchUp()).events).toBe(0);
+      // A digest alone, as the version before wrote it.
+      await schema.admin().query(`UPDATE ${checkpoint} SET last_event = repeat('a', 64)`);
+      expect((await runner().catchUp()).events).toBe(0);
+      expect(await runner().checkpoint()).toBe(await lastPosition(store));
       await schema
         .admin()
         .query(`UPDATE ${checkpoint} SET last_event = position::text || ':' || repeat('0', 64)`);
